@@ -1,0 +1,184 @@
+/**
+ * The pinpipe command line: declares every subcommand and its flags; each command's code is
+ * loaded only when it runs. Commands throw; the one catch here turns errors into messages and
+ * exit codes (0 ok, 1 runtime failure, 2 usage or configuration error).
+ */
+import { Command, CommanderError, Option } from 'commander';
+import { loadConfig } from './core/config.js';
+import { createLogger } from './core/logger.js';
+import { errorMessage, isPinpipeError, PinpipeError } from './core/errors.js';
+import type { CommandContext } from './commands/context.js';
+
+type Flags = Record<string, unknown>;
+/** maps a command's flags to dotted config settings */
+type FlagMap = Record<string, string>;
+
+interface Spec {
+  name: string;
+  summary: string;
+  example: string;
+  options: (c: Command) => Command;
+  flagsToConfig?: FlagMap;
+  load: () => Promise<{ run: (opts: never, ctx: CommandContext) => Promise<number> }>;
+}
+
+const int = (name: string) => (v: string) => {
+  if (!/^-?\d+$/.test(v)) throw new PinpipeError('USAGE', `${name} must be an integer, got "${v}"`);
+  return Number(v);
+};
+const num = (name: string) => (v: string) => {
+  const n = Number(v);
+  if (v.trim() === '' || !Number.isFinite(n)) throw new PinpipeError('USAGE', `${name} must be a number, got "${v}"`);
+  return n;
+};
+
+const SPECS: Spec[] = [
+  {
+    name: 'api',
+    summary: 'HTTP ingestion API: POST /pin, /geo, /user and /bulk into the log',
+    example: 'pinpipe api --port 8080',
+    options: (c) => c.option('--host <host>', 'interface to bind (default 127.0.0.1)').option('--port <port>', 'port (default 8080)', int('--port')),
+    flagsToConfig: { host: 'api.host', port: 'api.port' },
+    load: () => import('./commands/api.js'),
+  },
+  {
+    name: 'emulate',
+    summary: 'post user postings to the API, like the seed\'s user_posting_emulation.py',
+    example: 'pinpipe emulate --api http://127.0.0.1:8080 --count 1000 --rate 50 --seed 42',
+    options: (c) =>
+      c
+        .option('--api <url>', 'base URL of the pinpipe API', 'http://127.0.0.1:8080')
+        .option('--count <n>', 'postings to send (0 = until stopped)', int('--count'), 100)
+        .option('--rate <r>', 'postings per second (0 = as fast as possible)', num('--rate'), 10)
+        .option('--seed <s>', 'random seed for the generator and the row picks', int('--seed'), 1)
+        .option('--concurrency <n>', 'requests in flight at once', int('--concurrency'), 4)
+        .option('--bulk <n>', 'send postings in bulk requests of n postings (0 = one request per record)', int('--bulk'), 0)
+        .option('--rows <n>', 'rows in the generated data set', int('--rows'), 11_000)
+        .option('--source <url>', 'read rows from the seed\'s MySQL tables instead of the generator (mysql://...)')
+        .option('--load-source <url>', 'load the generated data set into MySQL tables like the seed\'s, then exit (mysql://...)')
+        .option('--json', 'print the summary as JSON'),
+    load: () => import('./commands/emulate.js'),
+  },
+  {
+    name: 'consume-batch',
+    summary: 'log → raw zone of the lake, exactly once',
+    example: 'pinpipe consume-batch --until-idle',
+    options: (c) => c.option('--until-idle', 'exit once caught up with the log (for cron and tests)').option('--group <id>', 'consumer group'),
+    flagsToConfig: { group: 'batch.group' },
+    load: () => import('./commands/consume-batch.js'),
+  },
+  {
+    name: 'consume-stream',
+    summary: 'log → clean → join by ind → R1–R5 per minute → real-time views',
+    example: 'pinpipe consume-stream',
+    options: (c) =>
+      c
+        .option('--until-idle', 'exit once caught up with the log (for cron and tests)')
+        .option('--group <id>', 'consumer group')
+        .option('--lateness <duration>', 'allowed lateness (default 10s)')
+        .option('--join-window <duration>', 'join window (default 30s)'),
+    flagsToConfig: { group: 'stream.group', lateness: 'stream.lateness', joinWindow: 'stream.joinWindow' },
+    load: () => import('./commands/consume-stream.js'),
+  },
+  {
+    name: 'batch-run',
+    summary: 'clean, de-duplicate and curate complete days; compute Q1–Q8 into the serving store',
+    example: 'pinpipe batch-run            # cron: every complete day not yet done\n  pinpipe batch-run --date 2026-11-27\n  pinpipe batch-run --from 2026-11-01 --to 2026-11-26',
+    options: (c) =>
+      c
+        .option('--date <day>', 'process this day (YYYY-MM-DD) even if incomplete')
+        .option('--from <day>', 'first day of a backfill (YYYY-MM-DD)')
+        .option('--to <day>', 'last day of a backfill (YYYY-MM-DD)')
+        .option('--json', 'print the run summary as JSON'),
+    load: () => import('./commands/batch-run.js'),
+  },
+  {
+    name: 'query',
+    summary: 'read-only SQL over the lake (DuckDB), the serving store (--store), or a metric (--metric)',
+    example: 'pinpipe query "SELECT category, count(*) FROM pins GROUP BY 1 ORDER BY 2 DESC"\n  pinpipe query --metric Q1 --json\n  pinpipe query --store "SELECT * FROM batch_runs"',
+    options: (c) =>
+      c
+        .argument('[sql]', 'a read-only SQL statement')
+        .option('--store', 'run the SQL against the serving store instead of the lake')
+        .option('--metric <id>', 'print a metric of the data contract (Q1–Q8, Q3a, Q3b, R1–R5)')
+        .option('--source <where>', 'with --metric: "store" (default: the stored views) or "lake" (compute now)')
+        .option('--json', 'print an array of row objects')
+        .option('--csv', 'print CSV')
+        .option('--limit <n>', 'print at most n rows', int('--limit')),
+    load: () => import('./commands/query.js'),
+  },
+  {
+    name: 'up',
+    summary: 'every role at once on one machine, with a live summary (demo and newcomers)',
+    example: 'pinpipe up --duration 60',
+    options: (c) =>
+      c
+        .option('--port <port>', 'API port', int('--port'), 8080)
+        .option('--duration <seconds>', 'stop after this many seconds (default: until Ctrl-C)', num('--duration'))
+        .option('--rate <r>', 'emulated postings per second', num('--rate'), 20)
+        .option('--batch-every <seconds>', 'run batch-run every n seconds', num('--batch-every'), 30)
+        .option('--seed <s>', 'emulator seed', int('--seed'), 1),
+    load: () => import('./commands/up.js'),
+  },
+];
+
+export function buildProgram(onRun: (spec: Spec, args: unknown[], cmd: Command) => Promise<void>): Command {
+  const program = new Command('pinpipe')
+    .description('A Lambda-architecture event pipeline for Pinterest-style postings.\nRuns on embedded defaults with zero set-up; the same code runs on Kafka, S3, MySQL and Redis.')
+    .version('0.1.0')
+    .showHelpAfterError()
+    .exitOverride();
+  for (const spec of SPECS) {
+    const cmd = program.command(spec.name).description(spec.summary);
+    spec.options(cmd);
+    cmd
+      .option('--data-dir <dir>', 'data directory of the embedded stack (env PINPIPE_DATA_DIR, default ./.pinpipe)')
+      .option('--config <file>', 'JSON config file (default config/pinpipe.json if present)')
+      .addHelpText('after', `\nExample:\n  ${spec.example}\n`)
+      .exitOverride()
+      .action(async (...args: unknown[]) => onRun(spec, args, args[args.length - 1] as Command));
+  }
+  return program;
+}
+
+export async function main(argv: string[]): Promise<number> {
+  let code = 0;
+  const program = buildProgram(async (spec, args, cmd) => {
+    const opts = cmd.opts() as Flags;
+    const positional = args.slice(0, -2);
+    const flags: Flags = { dataDir: opts.dataDir };
+    for (const [flag, setting] of Object.entries(spec.flagsToConfig ?? {})) flags[setting] = opts[flag];
+    const config = loadConfig({ configFile: opts.config as string | undefined, flags });
+    const logger = createLogger({ component: spec.name });
+    const controller = new AbortController();
+    const stop = (sig: string) => {
+      if (controller.signal.aborted) {
+        logger.warn(`second ${sig}: exiting now`);
+        process.exit(130);
+      }
+      logger.info(`${sig} received: draining`);
+      controller.abort();
+    };
+    process.on('SIGINT', () => stop('SIGINT'));
+    process.on('SIGTERM', () => stop('SIGTERM'));
+    const mod = await spec.load();
+    const ctx: CommandContext = { config, logger, signal: controller.signal, tty: Boolean(process.stdout.isTTY), out: (t) => process.stdout.write(t) };
+    code = await mod.run({ ...opts, args: positional } as never, ctx);
+  });
+  try {
+    await program.parseAsync(argv);
+    return code;
+  } catch (e) {
+    if (e instanceof CommanderError) {
+      return e.exitCode === 0 ? 0 : 2;
+    }
+    if (isPinpipeError(e)) {
+      process.stderr.write(`pinpipe: ${e.code}: ${e.message}\n`);
+      return e.exitCode;
+    }
+    process.stderr.write(`pinpipe: unexpected error: ${errorMessage(e)}\n${process.env.PINPIPE_DEBUG ? (e as Error).stack + '\n' : ''}`);
+    return 1;
+  }
+}
+
+export { Option };
