@@ -109,7 +109,7 @@ export function toMediaType(v: unknown): MediaType | null {
 export function stripSaveLocation(v: unknown): string | null {
   const t = cleanText(v);
   if (t === null) return null;
-  return cleanText(t.startsWith('Local save in ') ? t.slice('Local save in '.length) : t);
+  return cleanText(t.replace(/^Local save in(\s+|$)/, ''));
 }
 
 export function toAgeGroup(age: number): AgeGroup {

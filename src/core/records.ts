@@ -75,14 +75,14 @@ export function validateRaw(type: RecordType, input: unknown): Validation<RawRec
   if (res.success) return { ok: true, value: res.data as RawRecord };
   return {
     ok: false,
-    problems: res.error.issues.map((i) => ({ field: i.path.length ? i.path.join('.') : '(record)', message: describeIssue(i) })),
+    problems: res.error.issues.map((i) => ({ field: i.path.length ? i.path.join('.') : '(record)', message: describeIssue(i, input as Record<string, unknown>) })),
   };
 }
 
-function describeIssue(i: z.core.$ZodIssue): string {
+function describeIssue(i: z.core.$ZodIssue, input: Record<string, unknown>): string {
   if (i.code === 'invalid_type') {
-    const got = (i as { input?: unknown }).input;
-    if (got === undefined) return `is required (${i.expected})`;
+    const key = i.path[0];
+    if (i.path.length === 1 && input[key as string] === undefined) return `is required (${i.expected})`;
     return `must be ${i.expected === 'int' ? 'an integer' : `a ${i.expected}`}`;
   }
   if (i.code === 'too_small') return `must be >= ${String(i.minimum)}`;
