@@ -162,7 +162,7 @@ export async function main(argv: string[]): Promise<number> {
     process.on('SIGINT', () => stop('SIGINT'));
     process.on('SIGTERM', () => stop('SIGTERM'));
     const mod = await spec.load();
-    const ctx: CommandContext = { config, logger, signal: controller.signal, tty: Boolean(process.stdout.isTTY), out: (t) => process.stdout.write(t) };
+    const ctx: CommandContext = { config, logger, signal: controller.signal, tty: Boolean(process.stdout.isTTY), out: (t) => process.stdout.write(t), configFile: opts.config as string | undefined };
     code = await mod.run({ ...opts, args: positional } as never, ctx);
   });
   try {

@@ -11,6 +11,8 @@ export interface CommandContext {
   tty: boolean;
   /** where results go (stdout); progress and logs go to stderr */
   out: (text: string) => void;
+  /** the --config file given on the command line, if any (for roles started as child processes) */
+  configFile?: string;
 }
 
 export type Command<O> = (opts: O, ctx: CommandContext) => Promise<number>;
