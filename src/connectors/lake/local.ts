@@ -1,9 +1,169 @@
+/**
+ * The local lake: a directory `<dataDir>/lake` holding objects as files at their keys.
+ * put() is atomic (temporary file in the same directory, fsync, rename, fsync of the directory),
+ * so a reader sees the old object, the new one or none, never a partial one. Temporary files
+ * (basename starting with `.tmp.`) are never listed; stale ones from a crash are ignored.
+ */
+import { randomBytes } from 'node:crypto';
+import { promises as fsp } from 'node:fs';
+import path from 'node:path';
 import type { Config } from '../../core/config.js';
-import { PinpipeError } from '../../core/errors.js';
+import { PinpipeError, isPinpipeError } from '../../core/errors.js';
+import { TMP_PREFIX, checkKey, checkPrefix } from './keys.js';
+import type { Lake, LakeObject } from './types.js';
 
-// Placeholder until the implementation lands.
-export class LocalLake {
-  constructor(_cfg: Config) {
-    throw new PinpipeError('INTERNAL', 'LocalLake is not implemented yet');
+export class LocalLake implements Lake {
+  readonly kind = 'local' as const;
+  readonly root: string;
+
+  constructor(cfg: Config) {
+    this.root = path.join(cfg.dataDir, 'lake');
+  }
+
+  private file(key: string): string {
+    return path.join(this.root, ...checkKey(key).split('/'));
+  }
+
+  async put(key: string, body: Buffer | string): Promise<void> {
+    const file = this.file(key);
+    const dir = path.dirname(file);
+    const tmp = path.join(dir, `${TMP_PREFIX}${process.pid}.${randomBytes(6).toString('hex')}.${path.basename(file)}`);
+    await io('put', key, async () => {
+      await fsp.mkdir(dir, { recursive: true });
+      const fh = await fsp.open(tmp, 'w');
+      try {
+        await fh.writeFile(body);
+        await fh.sync();
+      } finally {
+        await fh.close();
+      }
+      try {
+        await fsp.rename(tmp, file);
+      } catch (e) {
+        await fsp.rm(tmp, { force: true });
+        throw e;
+      }
+      await syncDir(dir);
+    });
+  }
+
+  async get(key: string): Promise<Buffer | null> {
+    const file = this.file(key);
+    return io('get', key, async () => {
+      try {
+        return await fsp.readFile(file);
+      } catch (e) {
+        if (isMissing(e)) return null;
+        throw e;
+      }
+    });
+  }
+
+  async exists(key: string): Promise<boolean> {
+    const file = this.file(key);
+    return io('exists', key, async () => {
+      try {
+        return (await fsp.stat(file)).isFile();
+      } catch (e) {
+        if (isMissing(e)) return false;
+        throw e;
+      }
+    });
+  }
+
+  async list(prefix: string): Promise<LakeObject[]> {
+    checkPrefix(prefix);
+    // start at the deepest directory that the prefix fully names
+    const cut = prefix.lastIndexOf('/');
+    const base = cut < 0 ? '' : prefix.slice(0, cut + 1);
+    const out: LakeObject[] = [];
+    await io('list', prefix, async () => {
+      await walk(path.join(this.root, ...base.split('/').filter(Boolean)), base, prefix, out);
+    });
+    out.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+    return out;
+  }
+
+  async delete(keys: string[]): Promise<void> {
+    const dirs = new Set<string>();
+    for (const key of keys) {
+      const file = this.file(key);
+      await io('delete', key, async () => {
+        try {
+          await fsp.unlink(file);
+          dirs.add(path.dirname(file));
+        } catch (e) {
+          if (!isMissing(e)) throw e;
+        }
+      });
+    }
+    // prune directories left empty (best effort; a concurrent put may refill them)
+    for (const dir of [...dirs].sort((a, b) => b.length - a.length)) {
+      for (let d = dir; d.startsWith(this.root + path.sep); d = path.dirname(d)) {
+        try {
+          await fsp.rmdir(d);
+        } catch {
+          break;
+        }
+      }
+    }
+  }
+
+  async localDir(prefix: string): Promise<string> {
+    checkPrefix(prefix);
+    const dir = path.join(this.root, ...prefix.split('/').filter(Boolean));
+    await io('localDir', prefix, () => fsp.mkdir(dir, { recursive: true }));
+    return dir;
+  }
+
+  async close(): Promise<void> {}
+}
+
+async function walk(dir: string, dirKey: string, prefix: string, out: LakeObject[]): Promise<void> {
+  let entries;
+  try {
+    entries = await fsp.readdir(dir, { withFileTypes: true });
+  } catch (e) {
+    if (isMissing(e) || (e as NodeJS.ErrnoException).code === 'ENOTDIR') return;
+    throw e;
+  }
+  for (const ent of entries) {
+    if (ent.name.startsWith(TMP_PREFIX)) continue;
+    const key = dirKey + ent.name;
+    if (ent.isDirectory()) {
+      const sub = key + '/';
+      // descend only where keys can still match the prefix
+      if (sub.startsWith(prefix) || prefix.startsWith(sub)) await walk(path.join(dir, ent.name), sub, prefix, out);
+    } else if (ent.isFile() && key.startsWith(prefix)) {
+      try {
+        out.push({ key, size: (await fsp.stat(path.join(dir, ent.name))).size });
+      } catch (e) {
+        if (!isMissing(e)) throw e; // deleted meanwhile
+      }
+    }
+  }
+}
+
+async function syncDir(dir: string): Promise<void> {
+  const fh = await fsp.open(dir, 'r');
+  try {
+    await fh.sync();
+  } catch {
+    // some file systems cannot fsync a directory; the rename is still atomic
+  } finally {
+    await fh.close();
+  }
+}
+
+/** absent as an object: no such file, or a directory (a key prefix, not an object) */
+const isMissing = (e: unknown) => ['ENOENT', 'EISDIR', 'ENOTDIR'].includes((e as NodeJS.ErrnoException)?.code ?? '');
+
+async function io<T>(op: string, key: string, fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (e) {
+    if (isPinpipeError(e)) throw e;
+    const code = (e as NodeJS.ErrnoException).code ?? 'error';
+    throw new PinpipeError('LAKE_UNAVAILABLE', `local lake ${op} ${JSON.stringify(key)} failed: ${code}: ${(e as Error).message}`, { retriable: true, cause: e });
   }
 }

@@ -1,0 +1,178 @@
+/**
+ * One conformance suite for every Lake implementation (local directory, S3). Each test gets a
+ * fresh, empty lake from setup() and calls cleanup() afterwards.
+ */
+import { afterEach, beforeEach, describe, expect, test } from '@jest/globals';
+import { randomBytes } from 'node:crypto';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import path from 'node:path';
+import type { Lake } from '../../src/connectors/lake/types.js';
+
+export interface LakeFixture {
+  lake: Lake;
+  cleanup(): Promise<void>;
+}
+
+/** every file under dir, as relative '/'-separated path → bytes */
+function filesUnder(dir: string): Map<string, Buffer> {
+  const out = new Map<string, Buffer>();
+  const walk = (d: string, rel: string) => {
+    for (const name of readdirSync(d).sort()) {
+      const full = path.join(d, name);
+      if (statSync(full).isDirectory()) walk(full, `${rel}${name}/`);
+      else out.set(rel + name, readFileSync(full));
+    }
+  };
+  walk(dir, '');
+  return out;
+}
+
+export function lakeConformance(name: string, setup: () => Promise<LakeFixture>): void {
+  describe(`Lake conformance: ${name}`, () => {
+    let fx: LakeFixture;
+    let lake: Lake;
+    beforeEach(async () => {
+      fx = await setup();
+      lake = fx.lake;
+    });
+    afterEach(async () => {
+      await fx.lake.close();
+      await fx.cleanup();
+    });
+
+    test('put then get, exists; a missing key is null and does not exist', async () => {
+      expect(await lake.get('raw/pin/none.ndjson.gz')).toBeNull();
+      expect(await lake.exists('raw/pin/none.ndjson.gz')).toBe(false);
+      await lake.put('raw/pin/dt=2026-11-27/hr=10/a.txt', 'hello lake\n');
+      expect((await lake.get('raw/pin/dt=2026-11-27/hr=10/a.txt'))!.toString('utf8')).toBe('hello lake\n');
+      expect(await lake.exists('raw/pin/dt=2026-11-27/hr=10/a.txt')).toBe(true);
+      // a "directory" is not an object
+      expect(await lake.exists('raw/pin/dt=2026-11-27')).toBe(false);
+      expect(await lake.get('raw/pin/dt=2026-11-27')).toBeNull();
+    });
+
+    test('binary bodies and empty bodies round-trip byte for byte', async () => {
+      const bin = Buffer.from(Array.from({ length: 256 }, (_, i) => i));
+      const rnd = randomBytes(100_003);
+      await lake.put('bin/all-bytes', bin);
+      await lake.put('bin/random', rnd);
+      await lake.put('bin/empty', Buffer.alloc(0));
+      expect((await lake.get('bin/all-bytes'))!.equals(bin)).toBe(true);
+      expect((await lake.get('bin/random'))!.equals(rnd)).toBe(true);
+      expect((await lake.get('bin/empty'))!.length).toBe(0);
+      expect(await lake.exists('bin/empty')).toBe(true);
+      expect(await lake.list('bin/')).toEqual([
+        { key: 'bin/all-bytes', size: 256 },
+        { key: 'bin/empty', size: 0 },
+        { key: 'bin/random', size: 100_003 },
+      ]);
+    });
+
+    test('list is sorted by key, recursive, and filters by any prefix', async () => {
+      const keys = ['raw/pin/dt=2026-11-27/hr=10/b', 'raw/pin/dt=2026-11-27/hr=09/z', 'raw/geo/dt=2026-11-27/hr=10/a', 'raw/pinx/a', 'curated/pins/dt=2026-11-27/part-0.parquet', 'raw/pin/dt=2026-11-26/_SUCCESS'];
+      for (const k of keys) await lake.put(k, k);
+      const all = await lake.list('');
+      expect(all.map((o) => o.key)).toEqual([...keys].sort());
+      expect(all.every((o) => o.size === Buffer.byteLength(o.key))).toBe(true);
+      expect((await lake.list('raw/pin/')).map((o) => o.key)).toEqual(['raw/pin/dt=2026-11-26/_SUCCESS', 'raw/pin/dt=2026-11-27/hr=09/z', 'raw/pin/dt=2026-11-27/hr=10/b']);
+      expect((await lake.list('raw/pin')).map((o) => o.key)).toEqual(['raw/pin/dt=2026-11-26/_SUCCESS', 'raw/pin/dt=2026-11-27/hr=09/z', 'raw/pin/dt=2026-11-27/hr=10/b', 'raw/pinx/a']);
+      expect((await lake.list('raw/pin/dt=2026-11-2')).map((o) => o.key)).toHaveLength(3);
+      expect((await lake.list('raw/pin/dt=2026-11-27/hr=1')).map((o) => o.key)).toEqual(['raw/pin/dt=2026-11-27/hr=10/b']);
+      expect(await lake.list('nothing/here/')).toEqual([]);
+      expect(await lake.list('raw/pin/dt=2026-11-27/hr=10/b')).toEqual([{ key: 'raw/pin/dt=2026-11-27/hr=10/b', size: 29 }]);
+    });
+
+    test('list pages through many objects', async () => {
+      const keys = Array.from({ length: 1105 }, (_, i) => `many/k${String(i).padStart(5, '0')}`);
+      for (let i = 0; i < keys.length; i += 50) await Promise.all(keys.slice(i, i + 50).map((k) => lake.put(k, 'x')));
+      const listed = await lake.list('many/');
+      expect(listed.length).toBe(1105);
+      expect(listed.map((o) => o.key)).toEqual(keys);
+      await lake.delete(keys);
+      expect(await lake.list('many/')).toEqual([]);
+    });
+
+    test('put overwrites an object', async () => {
+      await lake.put('o/k', 'first version, longer');
+      await lake.put('o/k', 'second');
+      expect((await lake.get('o/k'))!.toString()).toBe('second');
+      expect(await lake.list('o/')).toEqual([{ key: 'o/k', size: 6 }]);
+    });
+
+    test('delete removes objects and ignores missing keys', async () => {
+      await lake.put('d/a', 'a');
+      await lake.put('d/b', 'b');
+      await lake.put('d/sub/c', 'c');
+      await lake.delete(['d/a', 'd/sub/c', 'd/missing']);
+      expect(await lake.exists('d/a')).toBe(false);
+      expect(await lake.get('d/sub/c')).toBeNull();
+      expect((await lake.list('d/')).map((o) => o.key)).toEqual(['d/b']);
+      await lake.delete([]);
+      expect((await lake.list('')).map((o) => o.key)).toEqual(['d/b']);
+    });
+
+    test('a body over 8 MiB round-trips', async () => {
+      const big = randomBytes(8 * 1024 * 1024 + 1_234_567);
+      await lake.put('big/object.bin', big);
+      const back = await lake.get('big/object.bin');
+      expect(back!.length).toBe(big.length);
+      expect(back!.equals(big)).toBe(true);
+      expect(await lake.list('big/')).toEqual([{ key: 'big/object.bin', size: big.length }]);
+    });
+
+    test('a concurrent reader never sees a partial object', async () => {
+      const bodies = [Buffer.alloc(3 * 1024 * 1024, 0x61), Buffer.alloc(2 * 1024 * 1024 + 17, 0x62), Buffer.alloc(1024 * 1024 + 5, 0x63)];
+      let writing = true;
+      const seen = new Set<string>();
+      const reader = (async () => {
+        let reads = 0;
+        while (writing || reads < 3) {
+          const got = await lake.get('atomic/obj');
+          reads++;
+          if (got === null) {
+            seen.add('absent');
+            continue;
+          }
+          const i = bodies.findIndex((b) => b.equals(got));
+          if (i < 0) throw new Error(`reader saw a partial or mixed object of ${got.length} bytes`);
+          seen.add(String(i));
+        }
+        return reads;
+      })();
+      for (let round = 0; round < 4; round++) for (const b of bodies) await lake.put('atomic/obj', b);
+      writing = false;
+      expect(await reader).toBeGreaterThanOrEqual(3);
+      expect(seen.has('2')).toBe(true); // the last version written is always seen at the end
+      expect((await lake.list('atomic/')).map((o) => o.key)).toEqual(['atomic/obj']); // no temp files listed
+    });
+
+    test('localDir holds exactly the objects under the prefix, after puts and deletes', async () => {
+      await lake.put('curated/pins/dt=2026-11-26/part-0.parquet', 'p26');
+      await lake.put('curated/pins/dt=2026-11-27/part-0.parquet', 'p27');
+      await lake.put('curated/geo/dt=2026-11-27/part-0.parquet', 'g27');
+      await lake.put('curated/pinsx/other', 'no');
+      const dir = await lake.localDir('curated/pins/');
+      expect([...filesUnder(dir).entries()].map(([k, v]) => [k, v.toString()])).toEqual([
+        ['dt=2026-11-26/part-0.parquet', 'p26'],
+        ['dt=2026-11-27/part-0.parquet', 'p27'],
+      ]);
+      await lake.delete(['curated/pins/dt=2026-11-26/part-0.parquet']);
+      await lake.put('curated/pins/dt=2026-11-27/part-0.parquet', 'p27 v2');
+      await lake.put('curated/pins/dt=2026-11-28/part-0.parquet', 'p28');
+      const dir2 = await lake.localDir('curated/pins/');
+      expect(dir2).toBe(dir);
+      expect([...filesUnder(dir2).entries()].map(([k, v]) => [k, v.toString()])).toEqual([
+        ['dt=2026-11-27/part-0.parquet', 'p27 v2'],
+        ['dt=2026-11-28/part-0.parquet', 'p28'],
+      ]);
+      // a prefix with no objects gives an existing, empty directory
+      expect([...filesUnder(await lake.localDir('curated/none/')).keys()]).toEqual([]);
+    });
+
+    test('invalid keys are refused', async () => {
+      for (const bad of ['', '/abs', 'a//b', '../escape', 'a/../../b', 'a/./b', 'a\\b']) {
+        await expect(lake.put(bad, 'x')).rejects.toThrow(/invalid lake key/);
+      }
+    });
+  });
+}
