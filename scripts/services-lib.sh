@@ -1,0 +1,100 @@
+# Helpers shared by scripts/services*.sh (sourced, not run).
+
+say() { echo "services: $*" >&2; }
+die() { echo "services: ERROR: $*" >&2; exit 1; }
+
+# true when something accepts TCP connections on 127.0.0.1:$1
+port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+
+# pid stored in file $1 if that process is alive, else nothing (and a non-zero status)
+alive_pid() {
+  local pid
+  [[ -s "$1" ]] || return 1
+  pid="$(cat "$1" 2>/dev/null)" || return 1
+  [[ "$pid" =~ ^[0-9]+$ ]] && kill -0 "$pid" 2>/dev/null || return 1
+  echo "$pid"
+}
+
+# wait_until NAME SECONDS LOGFILE CHECK...: poll CHECK until it succeeds or time runs out
+wait_until() {
+  local name="$1" secs="$2" log="$3"; shift 3
+  local deadline=$(( $(date +%s) + secs ))
+  until "$@" >/dev/null 2>&1; do
+    if (( $(date +%s) >= deadline )); then
+      echo "services: ERROR: $name did not become ready within ${secs}s; see its log: $log" >&2
+      [[ -f "$log" ]] && tail -n 15 "$log" | sed 's/^/    /' >&2
+      return 1
+    fi
+    sleep 0.25
+  done
+}
+
+# run a command detached in its own session, pid written to $1, output to $2
+spawn() {
+  local pidfile="$1" out="$2"; shift 2
+  setsid nohup "$@" >>"$out" 2>&1 </dev/null &
+  echo $! >"$pidfile"
+}
+
+# stop_pid NAME PIDFILE [SECONDS]: TERM, wait, then KILL
+stop_pid() {
+  local name="$1" pidfile="$2" secs="${3:-30}" pid i
+  if ! pid="$(alive_pid "$pidfile")"; then
+    rm -f "$pidfile"; say "$name: not running"; return 0
+  fi
+  kill -TERM "$pid" 2>/dev/null || true
+  for (( i = 0; i < secs * 4; i++ )); do
+    kill -0 "$pid" 2>/dev/null || { rm -f "$pidfile"; say "$name: stopped"; return 0; }
+    sleep 0.25
+  done
+  say "$name: did not stop within ${secs}s, killing pid $pid"
+  kill -KILL "$pid" 2>/dev/null || true
+  sleep 0.5
+  rm -f "$pidfile"
+}
+
+# refuse to start when the port is taken by a process we did not start
+check_port_free() {
+  local name="$1" port="$2"
+  if port_open "$port"; then
+    die "$name: port 127.0.0.1:$port is already in use by another process (stop it, or run: bash scripts/services.sh stop $name)"
+  fi
+}
+
+# apt-get install the Debian packages the requested services need, only those missing
+install_apt_packages() {
+  local want=() n
+  for n in "$@"; do
+    case "$n" in
+      mysql) command -v mariadbd >/dev/null 2>&1 || [[ -x /usr/sbin/mariadbd ]] || want+=(mariadb-server)
+             command -v mariadb >/dev/null 2>&1 || want+=(mariadb-client) ;;
+      redis) command -v redis-server >/dev/null 2>&1 || want+=(redis-server)
+             command -v redis-cli >/dev/null 2>&1 || want+=(redis-tools) ;;
+      kafka) command -v kcat >/dev/null 2>&1 || want+=(kafkacat)
+             command -v java >/dev/null 2>&1 || want+=(openjdk-17-jre-headless)
+             command -v mvn >/dev/null 2>&1 || want+=(maven) ;;
+    esac
+  done
+  [[ ${#want[@]} -gt 0 ]] || return 0
+  install_apt_packages_named "${want[@]}"
+}
+
+# apt-get install the named Debian packages
+install_apt_packages_named() {
+  local want=("$@") sudo=""
+  [[ $(id -u) -eq 0 ]] || sudo="sudo"
+  say "apt-get install ${want[*]} (log: $STATE_DIR/apt.log)"
+  # a policy-rc.d that says 101 keeps the packages' maintainer scripts from starting system-wide
+  # instances (which would take ports 3306/6379); ours run from the state dir instead
+  local policy=/usr/sbin/policy-rc.d made_policy=""
+  if [[ ! -e $policy ]]; then
+    printf '#!/bin/sh\nexit 101\n' | $sudo tee "$policy" >/dev/null && $sudo chmod 755 "$policy" && made_policy=1
+  fi
+  local ok=1
+  {
+    $sudo apt-get update -qq &&
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${want[@]}"
+  } >>"$STATE_DIR/apt.log" 2>&1 || ok=0
+  [[ -z $made_policy ]] || $sudo rm -f "$policy"
+  [[ $ok == 1 ]] || die "apt-get install ${want[*]} failed; see $STATE_DIR/apt.log"
+}

@@ -1,0 +1,72 @@
+#!/usr/bin/env bash
+# Real services for tests and local runs, all on 127.0.0.1 (see docs/design.md "Real services"):
+#   kafka  Apache Kafka broker+controller (KRaft combined mode), jars from Maven Central  :9092
+#   mysql  MariaDB from Debian                                                           :3306
+#   redis  Redis from Debian, no persistence                                             :6379
+#   s3     moto's S3-compatible server from PyPI, path-style, credentials test/test      :9000
+#
+# Usage: bash scripts/services.sh start|stop|restart|status|install [kafka|mysql|redis|s3|all]...
+# State (data, logs, pid files): $PINPIPE_SERVICES_DIR (default /var/tmp/pinpipe-services).
+# Downloads: $PINPIPE_CACHE_DIR (default ~/.cache/pinpipe). Idempotent: starting a running
+# service does nothing; install steps run only for what is missing.
+set -euo pipefail
+
+HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+STATE_DIR="${PINPIPE_SERVICES_DIR:-/var/tmp/pinpipe-services}"
+CACHE_DIR="${PINPIPE_CACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/pinpipe}"
+ALL_SERVICES=(kafka mysql redis s3)
+
+# shellcheck source=scripts/services-lib.sh
+source "$HERE/services-lib.sh"
+# shellcheck source=scripts/services-kafka.sh
+source "$HERE/services-kafka.sh"
+# shellcheck source=scripts/services-other.sh
+source "$HERE/services-other.sh"
+
+usage() {
+  echo "usage: bash scripts/services.sh start|stop|restart|status|install [kafka|mysql|redis|s3|all]..." >&2
+  exit 2
+}
+
+main() {
+  [[ $# -ge 1 ]] || usage
+  local action="$1"; shift
+  local names=("$@")
+  [[ ${#names[@]} -gt 0 ]] || names=(all)
+  local list=() n
+  for n in "${names[@]}"; do
+    case "$n" in
+      all) list+=("${ALL_SERVICES[@]}") ;;
+      kafka|mysql|redis|s3) list+=("$n") ;;
+      *) echo "services: unknown service '$n' (allowed: kafka, mysql, redis, s3, all)" >&2; exit 2 ;;
+    esac
+  done
+  mkdir -p "$STATE_DIR" "$CACHE_DIR"
+  case "$action" in
+    install)
+      install_apt_packages "${list[@]}"
+      for n in "${list[@]}"; do "install_$n"; done ;;
+    start)
+      install_apt_packages "${list[@]}"
+      # install everything first (downloads), then start; each start waits until ready
+      for n in "${list[@]}"; do "install_$n"; done
+      for n in "${list[@]}"; do "start_$n"; done ;;
+    stop)
+      local rc=0
+      for n in "${list[@]}"; do "stop_$n" || rc=1; done
+      return $rc ;;
+    restart)
+      for n in "${list[@]}"; do "stop_$n"; done
+      install_apt_packages "${list[@]}"
+      for n in "${list[@]}"; do "install_$n"; "start_$n"; done ;;
+    status)
+      local rc=0
+      for n in "${list[@]}"; do
+        if "ready_$n"; then echo "$n: running"; else echo "$n: stopped"; rc=3; fi
+      done
+      return $rc ;;
+    *) usage ;;
+  esac
+}
+
+main "$@"

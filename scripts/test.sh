@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# The whole test suite (npm test): build, start the real services, run jest against them.
+# Extra arguments go to jest: `npm test -- test/unit`, `npm test -- -t kafka`.
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+
+npm run build
+bash scripts/services-up.sh >/dev/null
+
+# tests read TEST_* and build their configs explicitly; no PINPIPE_* setting leaks into them
+export TEST_KAFKA_BROKERS=127.0.0.1:9092
+export TEST_S3_ENDPOINT=http://127.0.0.1:9000
+export TEST_MYSQL_URL=mysql://pinpipe:pinpipe@127.0.0.1:3306/pinpipe
+export TEST_REDIS_URL=redis://127.0.0.1:6379
+export AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test AWS_REGION=us-east-1
+while read -r name; do unset "$name"; done < <(compgen -e | grep '^PINPIPE_' || true)
+
+NODE_OPTIONS="--experimental-vm-modules${NODE_OPTIONS:+ $NODE_OPTIONS}" exec npx jest --runInBand "$@"
