@@ -1,9 +1,97 @@
+/**
+ * The embedded serving store: one SQLite file `<dataDir>/store.db` (node-sqlite3-wasm), safe for
+ * several processes at once through the cross-process lock of sqlite.ts. Types: text → TEXT,
+ * int/bigint → INTEGER, double → REAL, timestamp → TEXT (ISO 8601 UTC with ms, so text order is
+ * time order), bool → INTEGER 0/1 (returned as boolean).
+ */
 import type { Config } from '../../core/config.js';
-import { PinpipeError } from '../../core/errors.js';
+import { ALL_TABLES, type Row, type TableSpec } from '../../core/tables.js';
+import { assertReadOnlySql } from './readonly-sql.js';
+import { SqliteFile, type SqliteDb } from './sqlite.js';
+import { deleteRows, ensureTable, insertRows, selectRows, upsertRows, type Filter } from './sqlite-sql.js';
+import type { RowRange, ServingStore } from './types.js';
+import { normalizeRange, normalizeRow, normalizeWhere, plainValue } from './values.js';
 
-// Placeholder until the implementation lands.
-export class EmbeddedStore {
-  constructor(_cfg: Config) {
-    throw new PinpipeError('INTERNAL', 'EmbeddedStore is not implemented yet');
+export class EmbeddedStore implements ServingStore {
+  readonly kind = 'embedded' as const;
+  readonly file: SqliteFile;
+  /** tables known to exist with every column of their spec, by name → spec */
+  private readonly ready = new Map<string, TableSpec>();
+  private connecting?: Promise<void>;
+
+  constructor(cfg: Config) {
+    this.file = new SqliteFile(cfg.dataDir);
+  }
+
+  async connect(): Promise<void> {
+    this.connecting ??= this.file
+      .run('create tables', 'write', (db) => {
+        for (const t of ALL_TABLES) ensureTable(db, t);
+      })
+      .then(() => {
+        for (const t of ALL_TABLES) this.ready.set(t.name, t);
+      })
+      .catch((e) => {
+        this.connecting = undefined;
+        throw e;
+      });
+    return this.connecting;
+  }
+
+  /** Connect on first use; a spec outside ALL_TABLES (or a changed one) is created or migrated in the same transaction. */
+  private async prepare(table: TableSpec): Promise<boolean> {
+    await this.connect();
+    return this.ready.get(table.name) !== table;
+  }
+
+  private async write(what: string, table: TableSpec, fn: (db: SqliteDb) => void): Promise<void> {
+    const migrate = await this.prepare(table);
+    await this.file.run(`${what} ${table.name}`, 'write', (db) => {
+      if (migrate) ensureTable(db, table);
+      fn(db);
+    });
+    if (migrate) this.ready.set(table.name, table);
+  }
+
+  async replace(table: TableSpec, rows: Row[], where?: Row, range?: RowRange): Promise<void> {
+    const filter: Filter = { where: normalizeWhere(table, where), range: normalizeRange(table, range) };
+    const normalized = rows.map((r) => normalizeRow(table, r, true));
+    await this.write('replace', table, (db) => {
+      deleteRows(db, table, filter);
+      insertRows(db, table, normalized);
+    });
+  }
+
+  async upsert(table: TableSpec, rows: Row[]): Promise<void> {
+    if (!rows.length) return;
+    const normalized = rows.map((r) => normalizeRow(table, r, false));
+    await this.write('upsert', table, (db) => upsertRows(db, table, normalized));
+  }
+
+  async select(table: TableSpec, where?: Row, range?: RowRange): Promise<Row[]> {
+    const filter: Filter = { where: normalizeWhere(table, where), range: normalizeRange(table, range) };
+    const migrate = await this.prepare(table);
+    const rows = await this.file.run(`select ${table.name}`, migrate ? 'write' : 'read', (db) => {
+      if (migrate) ensureTable(db, table);
+      return selectRows(db, table, filter);
+    });
+    if (migrate) this.ready.set(table.name, table);
+    return rows;
+  }
+
+  async query(sql: string): Promise<Row[]> {
+    const stmt = assertReadOnlySql(sql);
+    await this.connect();
+    return this.file.run('query', 'query', (db) =>
+      db.all(stmt).map((r) => {
+        const out: Row = {};
+        for (const [k, v] of Object.entries(r)) out[k] = plainValue(v);
+        return out;
+      }),
+    );
+  }
+
+  async close(): Promise<void> {
+    // nothing stays open between operations
   }
 }

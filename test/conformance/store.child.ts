@@ -1,0 +1,50 @@
+/**
+ * Child process for the cross-process tests of the embedded store (run with `node --import tsx`).
+ *   upsert <dataDir> <tag> <n>   n single-row upsert transactions into batch_r1 (category = tag)
+ *   commit-crash <dataDir>       commit a transaction with the store's pragmas, SIGKILL before close
+ *   crash <dataDir>              in the store's write transaction, write a lot, then SIGKILL itself
+ */
+import { readdirSync } from 'node:fs';
+import path from 'node:path';
+import pkg from 'node-sqlite3-wasm';
+import { EmbeddedStore } from '../../src/connectors/store/embedded.js';
+import { OPEN_PRAGMAS } from '../../src/connectors/store/sqlite.js';
+import { tryLock } from '../../src/core/lockfile.js';
+import { loadConfig } from '../../src/core/config.js';
+import { REALTIME_BATCH } from '../../src/core/tables.js';
+
+const [mode, dataDir, tag, n] = process.argv.slice(2);
+const base = Date.parse('2026-11-27T00:00:00Z');
+
+if (mode === 'upsert') {
+  const store = new EmbeddedStore(loadConfig({ env: {}, flags: { dataDir: dataDir! } }));
+  await store.connect();
+  for (let i = 0; i < Number(n); i++) {
+    await store.upsert(REALTIME_BATCH.R1, [
+      { minute: new Date(base + i * 60_000).toISOString(), category: tag!, postings: i, final: false },
+      { minute: new Date(base).toISOString(), category: 'shared', postings: i, final: tag === 'a' },
+    ]);
+  }
+  await store.close();
+} else if (mode === 'crash') {
+  // the store's own write path, killed in the middle of its transaction
+  const store = new EmbeddedStore(loadConfig({ env: {}, flags: { dataDir: dataDir! } }));
+  await store.file.run('crash', 'write', (db) => {
+    db.exec('PRAGMA cache_size = 5');
+    db.run('DELETE FROM batch_r1_postings_by_category');
+    for (let i = 0; i < 3000; i++) {
+      db.run('INSERT INTO batch_r1_postings_by_category (minute, category, postings, final) VALUES (?, ?, ?, 0)', [new Date(base + i * 60_000).toISOString(), 'crash-' + 'x'.repeat(200), i]);
+    }
+    process.stdout.write(`written ${readdirSync(dataDir!).sort().join(' ')}\n`);
+    process.kill(process.pid, 'SIGKILL');
+  });
+} else if (mode === 'commit-crash') {
+  if (!tryLock(path.join(dataDir!, 'store.lock'))) throw new Error('lock busy');
+  const db = new pkg.Database(path.join(dataDir!, 'store.db'));
+  db.exec(OPEN_PRAGMAS);
+  db.exec('BEGIN IMMEDIATE');
+  db.run("UPDATE batch_r1_postings_by_category SET postings = 42");
+  db.exec('COMMIT');
+  process.stdout.write(`committed ${readdirSync(dataDir!).sort().join(' ')}\n`);
+  process.kill(process.pid, 'SIGKILL');
+}

@@ -1,0 +1,100 @@
+import { describe, expect, test } from '@jest/globals';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { EmbeddedStore } from '../../src/connectors/store/embedded.js';
+import { loadConfig, type Config } from '../../src/core/config.js';
+import { LEDGER, REALTIME_BATCH } from '../../src/core/tables.js';
+import { storeConformance } from './store.conformance.js';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+
+const tmpCfg = (): Config => loadConfig({ env: {}, flags: { dataDir: mkdtempSync(path.join(os.tmpdir(), 'pinpipe-store-')) } });
+
+storeConformance('embedded', async () => {
+  const cfg = tmpCfg();
+  return { store: new EmbeddedStore(cfg), reopen: () => new EmbeddedStore(cfg), cleanup: async () => rmSync(cfg.dataDir, { recursive: true, force: true }) };
+});
+
+const child = (args: string[]) =>
+  new Promise<{ code: number | null; signal: string | null; out: string; err: string }>((resolve) => {
+    const p = spawn(process.execPath, ['--import', 'tsx', path.join(here, 'store.child.ts'), ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    p.stdout.on('data', (d) => (out += d));
+    p.stderr.on('data', (d) => (err += d));
+    p.on('exit', (code, signal) => resolve({ code, signal, out, err }));
+  });
+
+describe('embedded store across processes', () => {
+  test('two processes upserting at once: no lost update, no corruption', async () => {
+    const cfg = tmpCfg();
+    try {
+      const n = 150;
+      const [a, b] = await Promise.all([child(['upsert', cfg.dataDir, 'a', String(n)]), child(['upsert', cfg.dataDir, 'b', String(n)])]);
+      expect([a.code, a.err]).toEqual([0, '']);
+      expect([b.code, b.err]).toEqual([0, '']);
+      const store = new EmbeddedStore(cfg);
+      const rows = await store.select(REALTIME_BATCH.R1);
+      for (const tag of ['a', 'b']) {
+        const mine = rows.filter((r) => r.category === tag);
+        expect(mine.map((r) => r.postings)).toEqual(Array.from({ length: n }, (_, i) => i));
+      }
+      expect(rows.filter((r) => r.category === 'shared')).toEqual([{ minute: '2026-11-27T00:00:00.000Z', category: 'shared', postings: n - 1, final: expect.any(Boolean) }]);
+      expect(rows.length).toBe(2 * n + 1);
+      expect(await store.file.run('check', 'read', (db) => db.all('PRAGMA integrity_check'))).toEqual([{ integrity_check: 'ok' }]);
+    } finally {
+      rmSync(cfg.dataDir, { recursive: true, force: true });
+    }
+  });
+
+  test('a process killed mid-transaction leaves the old data and a takeable lock', async () => {
+    const cfg = tmpCfg();
+    try {
+      const store = new EmbeddedStore(cfg);
+      const before = [{ minute: '2026-11-27T10:00:00.000Z', category: 'art', postings: 1, final: true }];
+      await store.replace(REALTIME_BATCH.R1, before);
+      const crashed = await child(['crash', cfg.dataDir]);
+      expect(crashed.signal).toBe('SIGKILL');
+      // the crash left uncommitted frames in the WAL, the VFS's lock directory and our lock (dead pid)
+      expect(crashed.out).toBe('written store.db store.db-wal store.db.lock store.lock\n');
+      expect(await new EmbeddedStore(cfg).select(REALTIME_BATCH.R1)).toEqual(before);
+      expect(readdirSync(cfg.dataDir).sort()).toEqual(['store.db']);
+      expect(await store.file.run('check', 'read', (db) => db.all('PRAGMA integrity_check'))).toEqual([{ integrity_check: 'ok' }]);
+      await store.upsert(REALTIME_BATCH.R1, [{ ...before[0]!, postings: 2 }]);
+      expect((await store.select(REALTIME_BATCH.R1))[0]!.postings).toBe(2);
+    } finally {
+      rmSync(cfg.dataDir, { recursive: true, force: true });
+    }
+  });
+
+  test('a process killed after its commit but before closing keeps the committed data', async () => {
+    const cfg = tmpCfg();
+    try {
+      const store = new EmbeddedStore(cfg);
+      await store.replace(REALTIME_BATCH.R1, [{ minute: '2026-11-27T10:00:00.000Z', category: 'art', postings: 1, final: true }]);
+      const crashed = await child(['commit-crash', cfg.dataDir]);
+      expect(crashed.signal).toBe('SIGKILL');
+      expect(crashed.out).toBe('committed store.db store.db-wal store.db.lock store.lock\n');
+      expect(await store.select(REALTIME_BATCH.R1)).toEqual([{ minute: '2026-11-27T10:00:00.000Z', category: 'art', postings: 42, final: true }]);
+      expect(readdirSync(cfg.dataDir).sort()).toEqual(['store.db']);
+    } finally {
+      rmSync(cfg.dataDir, { recursive: true, force: true });
+    }
+  });
+
+  test('query is refused by the database itself when the connection is query-only', async () => {
+    const cfg = tmpCfg();
+    try {
+      const store = new EmbeddedStore(cfg);
+      await store.connect();
+      await expect(store.file.run('evil', 'query', (db) => db.exec('DELETE FROM batch_runs'))).rejects.toMatchObject({ code: 'QUERY_INVALID' });
+      await expect(store.file.run('evil', 'query', (db) => db.exec("INSERT INTO batch_runs (day) VALUES ('x')"))).rejects.toThrow(/readonly|read-only|query_only/i);
+      expect(await store.select(LEDGER)).toEqual([]);
+    } finally {
+      rmSync(cfg.dataDir, { recursive: true, force: true });
+    }
+  });
+});
