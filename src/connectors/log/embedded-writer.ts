@@ -1,0 +1,177 @@
+/**
+ * Appends to one partition with group commit: every send queued while the previous write is in
+ * flight goes into the next write, so many concurrent sends cost one write + one fdatasync.
+ * Appends are serialized across processes by the partition's lock; under the lock the writer first
+ * catches up with whatever other processes appended (and cuts off a torn tail), so offsets stay
+ * contiguous.
+ */
+import { closeSync, constants, fstatSync, openSync, writeSync } from 'node:fs';
+import path from 'node:path';
+import { PinpipeError, errorMessage } from '../../core/errors.js';
+import { withLock } from '../../core/lockfile.js';
+import { frameBytes, INDEX_ENTRY_BYTES, writeFrame, writeIndexEntry } from './embedded-frame.js';
+import { fdatasyncAsync, fsyncDirSync, indexPath, segmentPath, writeFully } from './embedded-files.js';
+import { PartitionTail } from './embedded-tail.js';
+import type { TopicMeta } from './embedded-topics.js';
+
+interface Entry {
+  keys: (Buffer | null)[];
+  values: Buffer[];
+  bytes: number;
+  resolve(firstOffset: number): void;
+  reject(err: Error): void;
+}
+
+/** bytes of frames written by one flush (a single send bigger than this still goes in one write) */
+const MAX_FLUSH_BYTES = 8 * 1024 * 1024;
+const LOCK_TIMEOUT_MS = 30_000;
+
+export class PartitionWriter {
+  private queue: Entry[] = [];
+  private flushing: Promise<void> | null = null;
+  private readonly tail: PartitionTail;
+  private readonly lockPath: string;
+  private idxFd = -1;
+  private idxBase = -1;
+
+  constructor(
+    readonly dir: string,
+    private readonly meta: TopicMeta,
+    private readonly label: string,
+  ) {
+    this.tail = new PartitionTail(dir, meta.segmentBytes, true);
+    this.lockPath = path.join(dir, '.writer.lock');
+  }
+
+  /** Queue records for the next write; resolves with the offset of the first once durable. */
+  append(keys: (Buffer | null)[], values: Buffer[]): Promise<number> {
+    let bytes = 0;
+    for (let i = 0; i < values.length; i++) bytes += frameBytes(keys[i]?.length ?? 0, values[i]!.length);
+    return new Promise<number>((resolve, reject) => {
+      this.queue.push({ keys, values, bytes, resolve, reject });
+      if (!this.flushing) this.flushing = this.flushLoop();
+    });
+  }
+
+  /** Wait for queued appends, then release the files. */
+  async close(): Promise<void> {
+    while (this.flushing) await this.flushing;
+    this.tail.close();
+    this.closeIndex();
+  }
+
+  get idle(): boolean {
+    return !this.flushing && this.queue.length === 0;
+  }
+
+  private async flushLoop(): Promise<void> {
+    try {
+      while (this.queue.length) await this.flushOnce();
+    } finally {
+      this.flushing = null;
+    }
+  }
+
+  private take(): Entry[] {
+    let bytes = 0;
+    let n = 0;
+    while (n < this.queue.length && (n === 0 || bytes + this.queue[n]!.bytes <= MAX_FLUSH_BYTES)) bytes += this.queue[n++]!.bytes;
+    return this.queue.splice(0, n);
+  }
+
+  private async flushOnce(): Promise<void> {
+    let batch: Entry[] | null = null;
+    try {
+      await withLock(this.lockPath, async () => {
+        await this.tail.refresh();
+        if (this.tail.fd < 0 || this.tail.pos >= this.meta.segmentBytes) await this.roll();
+        batch = this.take();
+        await this.write(batch);
+      }, LOCK_TIMEOUT_MS);
+    } catch (e) {
+      const err = new PinpipeError('LOG_UNAVAILABLE', `cannot append to log partition ${this.label} (${this.dir}): ${errorCode(e)}`, { retriable: true, cause: e });
+      // a failed lock leaves nothing taken: fail everything waiting rather than time out again per send
+      const failed: Entry[] = batch ?? this.queue.splice(0);
+      for (const en of failed) en.reject(err);
+    }
+  }
+
+  private async roll(): Promise<void> {
+    const base = this.tail.next;
+    const fd = openSync(segmentPath(this.dir, base), constants.O_RDWR | constants.O_CREAT, 0o644);
+    closeSync(fd);
+    fsyncDirSync(this.dir);
+    this.tail.close();
+    await this.tail.open(base);
+    this.closeIndex();
+  }
+
+  private async write(batch: Entry[]): Promise<void> {
+    let total = 0;
+    for (const en of batch) total += en.bytes;
+    const buf = Buffer.allocUnsafe(total);
+    const start = this.tail.pos;
+    const interval = this.meta.indexIntervalBytes;
+    let lastIndexed = Math.max(this.tail.lastIndexedPos, 0);
+    const index: { offset: number; pos: number }[] = [];
+    const firsts: number[] = [];
+    const ts = Date.now();
+    let offset = this.tail.next;
+    let p = 0;
+    for (const en of batch) {
+      firsts.push(offset);
+      for (let i = 0; i < en.values.length; i++) {
+        if (start + p - lastIndexed >= interval) {
+          lastIndexed = start + p;
+          index.push({ offset, pos: lastIndexed });
+        }
+        p = writeFrame(buf, p, offset++, ts, en.keys[i] ?? null, en.values[i]!);
+      }
+    }
+    try {
+      await writeFully(this.tail.fd, buf, p, start);
+      await fdatasyncAsync(this.tail.fd);
+    } catch (e) {
+      // cut off what a failed write left behind (best effort; the next writer does it otherwise)
+      this.tail.reset();
+      await this.tail.refresh().catch(() => {});
+      this.tail.reset();
+      throw e;
+    }
+    this.tail.appended(p, offset - this.tail.next, index.length ? lastIndexed : -1);
+    if (index.length) this.writeIndex(index);
+    batch.forEach((en, i) => en.resolve(firsts[i]!));
+  }
+
+  /** Index entries are hints (readers verify them), so they are neither fsynced nor required. */
+  private writeIndex(entries: { offset: number; pos: number }[]): void {
+    try {
+      if (this.idxBase !== this.tail.base) {
+        this.closeIndex();
+        this.idxFd = openSync(indexPath(this.dir, this.tail.base), constants.O_RDWR | constants.O_CREAT, 0o644);
+        this.idxBase = this.tail.base;
+      }
+      const size = fstatSync(this.idxFd).size;
+      const at = Math.floor(size / INDEX_ENTRY_BYTES) * INDEX_ENTRY_BYTES;
+      const buf = Buffer.allocUnsafe(entries.length * INDEX_ENTRY_BYTES);
+      entries.forEach((e, i) => writeIndexEntry(buf, i * INDEX_ENTRY_BYTES, e.offset, e.pos));
+      writeSync(this.idxFd, buf, 0, buf.length, at);
+    } catch {
+      this.closeIndex();
+    }
+  }
+
+  private closeIndex(): void {
+    if (this.idxFd >= 0) {
+      try {
+        closeSync(this.idxFd);
+      } catch {}
+    }
+    this.idxFd = -1;
+    this.idxBase = -1;
+  }
+}
+
+function errorCode(e: unknown): string {
+  return (e as NodeJS.ErrnoException)?.code ?? errorMessage(e);
+}
