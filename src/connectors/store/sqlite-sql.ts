@@ -31,7 +31,8 @@ export function ensureTable(db: SqliteDb, table: TableSpec): void {
 
 export interface Filter {
   where: [string, Value][];
-  range?: { column: string; from: Value; to: Value };
+  /** from <= column < to; either bound may be left out */
+  range?: { column: string; from?: Value; to?: Value };
 }
 
 function whereSql(f: Filter): { sql: string; params: (number | string | null)[] } {
@@ -44,9 +45,13 @@ function whereSql(f: Filter): { sql: string; params: (number | string | null)[] 
       params.push(encode(v));
     }
   }
-  if (f.range) {
-    parts.push(`${qi(f.range.column)} >= ? AND ${qi(f.range.column)} < ?`);
-    params.push(encode(f.range.from), encode(f.range.to));
+  if (f.range?.from !== undefined) {
+    parts.push(`${qi(f.range.column)} >= ?`);
+    params.push(encode(f.range.from));
+  }
+  if (f.range?.to !== undefined) {
+    parts.push(`${qi(f.range.column)} < ?`);
+    params.push(encode(f.range.to));
   }
   return { sql: parts.length ? ` WHERE ${parts.join(' AND ')}` : '', params };
 }
