@@ -40,7 +40,7 @@ export class EmbeddedLog implements Log {
   }
 
   consumer(opts: ConsumerOptions): LogConsumer {
-    return EmbeddedConsumer(this.topics, this.logDir, opts);
+    return new EmbeddedConsumer(this.topics, this.logDir, opts);
   }
 
   admin(): LogAdmin {
