@@ -1,9 +1,47 @@
+/**
+ * The log on Apache Kafka, through kafkajs. All kafkajs code of pinpipe lives in kafka*.ts, so a
+ * successor client can replace it in one place:
+ *   kafka-client.ts    connection settings, log routing, error mapping
+ *   kafka-producer.ts  coalescing idempotent producer (acks=all)
+ *   kafka-consumer.ts  consumer group member with manual commits
+ *   kafka-admin.ts     topics, end offsets, group offsets
+ */
+import type { Kafka } from 'kafkajs';
 import type { Config } from '../../core/config.js';
-import { PinpipeError } from '../../core/errors.js';
+import { createLogger, type Logger } from '../../core/logger.js';
+import type { ConsumerOptions, Log } from './types.js';
+import { createKafkaClient } from './kafka-client.js';
+import { KafkaAdmin, LazyAdmin } from './kafka-admin.js';
+import { KafkaProducer, type KafkaProducerOptions } from './kafka-producer.js';
+import { KafkaConsumer } from './kafka-consumer.js';
 
-// Placeholder until the implementation lands.
-export class KafkaLog {
-  constructor(_cfg: Config) {
-    throw new PinpipeError('INTERNAL', 'KafkaLog is not implemented yet');
+export interface KafkaLogOptions {
+  logger?: Logger;
+  producer?: KafkaProducerOptions;
+}
+
+export class KafkaLog implements Log {
+  readonly kind = 'kafka' as const;
+  private readonly kafka: Kafka;
+  private readonly logger: Logger;
+
+  constructor(
+    private readonly cfg: Config,
+    private readonly options: KafkaLogOptions = {},
+  ) {
+    this.logger = options.logger ?? createLogger({ component: 'kafka' });
+    this.kafka = createKafkaClient(cfg, this.logger);
+  }
+
+  producer(): KafkaProducer {
+    return new KafkaProducer(this.kafka, new LazyAdmin(this.kafka), this.logger, this.options.producer);
+  }
+
+  consumer(opts: ConsumerOptions): KafkaConsumer {
+    return new KafkaConsumer(this.kafka, new LazyAdmin(this.kafka), opts, this.logger);
+  }
+
+  admin(): KafkaAdmin {
+    return new KafkaAdmin(this.kafka, this.cfg);
   }
 }

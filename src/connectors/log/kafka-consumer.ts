@@ -1,0 +1,235 @@
+/**
+ * Consumer of the Kafka log: a kafkajs consumer group member with manual commits.
+ *
+ * - Batches are handed to handlers.eachBatch one at a time (partitionsConsumedConcurrently 1), split
+ *   into pieces of at most maxBatchRecords; the fetch position advances only after a piece is handled.
+ * - onAssign/onRevoke come from the difference between successive GROUP_JOIN assignments. kafkajs
+ *   restarts every partition from its committed offset after each join; partitions this member
+ *   keeps are sought back to where delivery stood, so a rebalance never re-delivers to the same
+ *   member what it was already given (and a partition it gets anew starts from the committed offset).
+ * - A handler that throws, or a crash kafkajs does not recover from, is fatal: consumption stops and
+ *   onError listeners learn of it. Crashes kafkajs restarts from (a broker restarting) are not.
+ */
+import type { Consumer, EachBatchPayload, Kafka } from 'kafkajs';
+import { PinpipeError, errorMessage } from '../../core/errors.js';
+import type { Logger } from '../../core/logger.js';
+import { tpKey, type CommitOffset, type ConsumedBatch, type ConsumerHandlers, type ConsumerOptions, type LogConsumer, type LogRecord, type TopicPartition } from './types.js';
+import { toLogError, withTimeout } from './kafka-client.js';
+import { groupCommitted, topicEndOffsets, type LazyAdmin } from './kafka-admin.js';
+
+const CLOSE_TIMEOUT_MS = 15_000;
+
+export class KafkaConsumer implements LogConsumer {
+  private consumer: Consumer | null = null;
+  private connecting: Promise<Consumer> | null = null;
+  private handlers: ConsumerHandlers | null = null;
+  /** partitions assigned by the latest join */
+  private assigned = new Map<string, TopicPartition>();
+  /** next offset to deliver per partition (after delivery or seek) */
+  private readonly positions = new Map<string, number>();
+  private readonly seeks = new Map<string, number>();
+  /** assignment callbacks, run in order before any later batch */
+  private chain: Promise<void> = Promise.resolve();
+  private inGroup = false;
+  private failed: Error | null = null;
+  private closed = false;
+  private readonly listeners: ((err: Error) => void)[] = [];
+
+  constructor(
+    private readonly kafka: Kafka,
+    private readonly admin: LazyAdmin,
+    private readonly opts: ConsumerOptions,
+    private readonly logger: Logger,
+  ) {
+    if (!opts.groupId) throw new PinpipeError('INTERNAL', 'consumer: groupId is required');
+    if (!opts.topics?.length) throw new PinpipeError('INTERNAL', 'consumer: at least one topic is required');
+  }
+
+  async connect(): Promise<void> {
+    await this.ensureConnected();
+  }
+
+  private ensureConnected(): Promise<Consumer> {
+    if (this.closed) return Promise.reject(new PinpipeError('INTERNAL', 'the log consumer was closed; create a new one'));
+    if (!this.connecting) {
+      this.connecting = this.open().catch((e) => {
+        this.connecting = null;
+        throw e;
+      });
+    }
+    return this.connecting;
+  }
+
+  private async open(): Promise<Consumer> {
+    const consumer = this.kafka.consumer({
+      groupId: this.opts.groupId,
+      sessionTimeout: 10_000,
+      rebalanceTimeout: 30_000,
+      heartbeatInterval: 1_000,
+      maxWaitTimeInMs: 250,
+      allowAutoTopicCreation: false,
+      retry: { retries: 5, initialRetryTime: 300, maxRetryTime: 3_000, restartOnFailure: async () => !this.closed && !this.failed },
+    });
+    try {
+      await withTimeout(consumer.connect(), 10_000, 'connecting the Kafka consumer');
+      await consumer.subscribe({ topics: this.opts.topics, fromBeginning: this.opts.fromBeginning ?? true });
+    } catch (e) {
+      await consumer.disconnect().catch(() => undefined);
+      throw toLogError(e, `subscribing group ${this.opts.groupId} to ${this.opts.topics.join(', ')}`);
+    }
+    this.consumer = consumer;
+    return consumer;
+  }
+
+  async run(handlers: ConsumerHandlers): Promise<void> {
+    if (this.handlers) throw new PinpipeError('INTERNAL', 'consumer.run() was already called');
+    this.handlers = handlers;
+    const consumer = await this.ensureConnected();
+    consumer.on(consumer.events.GROUP_JOIN, (e) => this.onJoin(e.payload.memberAssignment));
+    consumer.on(consumer.events.CRASH, (e) => {
+      this.inGroup = false;
+      if (e.payload.restart) this.logger.warn('Kafka consumer restarting after an error', { groupId: this.opts.groupId, error: errorMessage(e.payload.error) });
+      else this.fatal(toLogError(e.payload.error, `Kafka consumer of group ${this.opts.groupId}`));
+    });
+    consumer.on(consumer.events.STOP, () => (this.inGroup = false));
+    try {
+      await consumer.run({
+        autoCommit: false,
+        eachBatchAutoResolve: false,
+        partitionsConsumedConcurrently: 1,
+        eachBatch: (payload) => this.deliver(payload),
+      });
+    } catch (e) {
+      throw toLogError(e, `starting the Kafka consumer of group ${this.opts.groupId}`);
+    }
+  }
+
+  private onJoin(memberAssignment: Record<string, number[]>): void {
+    const now = new Map<string, TopicPartition>();
+    for (const [topic, partitions] of Object.entries(memberAssignment)) for (const partition of partitions) now.set(tpKey(topic, partition), { topic, partition });
+    const revoked = [...this.assigned].filter(([k]) => !now.has(k)).map(([, tp]) => tp);
+    const added = [...now].filter(([k]) => !this.assigned.has(k)).map(([, tp]) => tp);
+    for (const [k, tp] of now) {
+      const pos = this.positions.get(k);
+      if (this.assigned.has(k) && pos !== undefined) this.consumer?.seek({ topic: tp.topic, partition: tp.partition, offset: String(pos) });
+    }
+    for (const tp of revoked) this.positions.delete(tpKey(tp.topic, tp.partition));
+    this.assigned = now;
+    this.inGroup = true;
+    if (revoked.length === 0 && added.length === 0) return;
+    const h = this.handlers!;
+    this.chain = this.chain.then(async () => {
+      if (this.failed) return;
+      try {
+        if (revoked.length && h.onRevoke) await h.onRevoke(revoked);
+        if (added.length && h.onAssign) await h.onAssign(added);
+      } catch (e) {
+        this.fatal(e as Error);
+      }
+    });
+  }
+
+  private async deliver({ batch, resolveOffset, heartbeat, isRunning, isStale }: EachBatchPayload): Promise<void> {
+    for (let c = this.chain; ; c = this.chain) {
+      await c;
+      if (c === this.chain) break;
+    }
+    const { topic, partition } = batch;
+    const k = tpKey(topic, partition);
+    if (this.failed || this.closed || !this.assigned.has(k) || isStale()) return;
+    const from = this.positions.get(k);
+    const records: LogRecord[] = [];
+    for (const m of batch.messages) {
+      const offset = Number(m.offset);
+      if (from !== undefined && offset < from) continue; // delivered before a rejoin
+      records.push({ topic, partition, offset, key: m.key ? m.key.toString('utf8') : null, value: m.value ? m.value.toString('utf8') : '', timestamp: Number(m.timestamp) });
+    }
+    if (records.length === 0) {
+      resolveOffset(batch.lastOffset());
+      return;
+    }
+    const highWatermark = Number(batch.highWatermark);
+    const size = Math.max(1, this.opts.maxBatchRecords ?? records.length);
+    for (let i = 0; i < records.length; i += size) {
+      if (!isRunning() || isStale() || this.failed || this.closed || !this.assigned.has(k)) return;
+      const seekEpoch = this.seeks.get(k) ?? 0;
+      const piece = records.slice(i, i + size);
+      const consumed: ConsumedBatch = { topic, partition, records: piece, highWatermark };
+      try {
+        await this.handlers!.eachBatch(consumed);
+      } catch (e) {
+        this.fatal(e as Error);
+        return;
+      }
+      if ((this.seeks.get(k) ?? 0) !== seekEpoch) return; // the handler moved the position
+      const last = piece[piece.length - 1]!.offset;
+      this.positions.set(k, last + 1);
+      resolveOffset(String(last));
+      await heartbeat();
+    }
+  }
+
+  async commit(offsets: CommitOffset[]): Promise<void> {
+    if (offsets.length === 0) return;
+    if (this.failed) throw new PinpipeError('LOG_UNAVAILABLE', `cannot commit: the consumer of group ${this.opts.groupId} stopped after an error: ${this.failed.message}`);
+    if (!this.consumer || !this.inGroup) {
+      throw new PinpipeError('LOG_UNAVAILABLE', `cannot commit: the consumer of group ${this.opts.groupId} is not in its group now (not running, or rejoining)`, { retriable: true });
+    }
+    try {
+      await this.consumer.commitOffsets(offsets.map((o) => ({ topic: o.topic, partition: o.partition, offset: String(o.offset), metadata: o.metadata ?? null })));
+    } catch (e) {
+      throw toLogError(e, `committing offsets of group ${this.opts.groupId}`);
+    }
+  }
+
+  async committed(partitions: TopicPartition[]): Promise<CommitOffset[]> {
+    const topics = [...new Set(partitions.map((p) => p.topic))];
+    const all = await groupCommitted(this.admin, this.opts.groupId, topics);
+    const byKey = new Map(all.map((o) => [tpKey(o.topic, o.partition), o]));
+    return partitions.map((p) => byKey.get(tpKey(p.topic, p.partition)) ?? { topic: p.topic, partition: p.partition, offset: -1, metadata: null });
+  }
+
+  seek(tp: TopicPartition, offset: number): void {
+    const k = tpKey(tp.topic, tp.partition);
+    if (!this.consumer || !this.assigned.has(k)) throw new PinpipeError('INTERNAL', `seek: partition ${k} is not assigned to this consumer`);
+    if (!Number.isInteger(offset) || offset < 0) throw new PinpipeError('INTERNAL', `seek: offset must be an integer >= 0, got ${offset}`);
+    this.seeks.set(k, (this.seeks.get(k) ?? 0) + 1);
+    this.positions.set(k, offset);
+    this.consumer.seek({ topic: tp.topic, partition: tp.partition, offset: String(offset) });
+  }
+
+  async endOffsets(): Promise<Map<string, number>> {
+    const out = new Map<string, number>();
+    for (const topic of this.opts.topics) {
+      const ends = await topicEndOffsets(this.admin, topic);
+      ends.forEach((end, partition) => out.set(tpKey(topic, partition), end));
+    }
+    return out;
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    this.inGroup = false;
+    const c = this.connecting ? await this.connecting.catch(() => null) : null;
+    if (c) {
+      await withTimeout(c.stop(), CLOSE_TIMEOUT_MS, 'stopping the Kafka consumer').catch((e) => this.logger.warn('Kafka consumer did not stop in time', { error: errorMessage(e) }));
+      await withTimeout(c.disconnect(), 5_000, 'disconnecting the Kafka consumer').catch(() => undefined);
+    }
+    await this.admin.close();
+  }
+
+  onError(listener: (err: Error) => void): void {
+    this.listeners.push(listener);
+  }
+
+  private fatal(err: Error): void {
+    if (this.failed || this.closed) return;
+    this.failed = err;
+    this.inGroup = false;
+    this.logger.error('Kafka consumer stopped after an error', { groupId: this.opts.groupId, error: errorMessage(err) });
+    // stop in the background: this may run inside eachBatch, which stop() waits for
+    void this.consumer?.stop().catch(() => undefined);
+    for (const l of this.listeners) setImmediate(() => l(err));
+  }
+}

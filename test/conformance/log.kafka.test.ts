@@ -1,0 +1,7 @@
+import { kafkaFixture } from '../integration/kafka-fixture.js';
+import { logConformance } from './log.conformance.js';
+
+logConformance('kafka', async () => {
+  const fx = kafkaFixture();
+  return { log: fx.log, topic: fx.topic, reopen: async () => fx.newLog(), cleanup: fx.cleanup };
+});
