@@ -1,0 +1,113 @@
+/**
+ * One function wires the batch writer from config: log consumer → chunks → lake, exactly once.
+ * Runs until the signal aborts (then flushes, commits and closes), or with `untilIdle` until every
+ * partition has been read up to the log ends taken at the start and everything read is written
+ * and committed.
+ */
+import type { Config } from '../../core/config.js';
+import { topicName } from '../../core/config.js';
+import { PinpipeError } from '../../core/errors.js';
+import type { Logger } from '../../core/logger.js';
+import { DEAD_LETTER_TOPIC, TOPICS } from '../../core/records.js';
+import { sleep } from '../../core/retry.js';
+import type { Lake } from '../../connectors/lake/types.js';
+import type { Log } from '../../connectors/log/types.js';
+import { DayMarkerTracker } from './markers.js';
+import { startMetricsServer, type MetricsServer } from './metrics-server.js';
+import { startProgress } from './progress.js';
+import { WriterStats } from './stats.js';
+import { BatchWriter } from './writer.js';
+
+export interface RunOptions {
+  untilIdle: boolean;
+  signal: AbortSignal;
+  logger: Logger;
+  /** live progress line on stderr */
+  tty?: boolean;
+}
+
+export interface RunResult {
+  stats: WriterStats;
+  metricsPort?: number;
+}
+
+const MAX_BATCH_RECORDS = 10_000;
+const ENDS_EVERY_MS = 1_000;
+const REMOTE_EVERY_MS = 5_000;
+
+export async function runBatchWriter(cfg: Config, log: Log, lake: Lake, opts: RunOptions): Promise<RunResult> {
+  const { logger, signal } = opts;
+  const topics = new Map<string, string>(TOPICS.map((t) => [t, topicName(cfg, t)]));
+  const deadLetterTopic = topicName(cfg, DEAD_LETTER_TOPIC);
+  const admin = log.admin();
+  try {
+    await admin.ensureTopics([...topics.values(), deadLetterTopic]);
+  } finally {
+    await admin.close();
+  }
+
+  const stats = new WriterStats();
+  const producer = log.producer();
+  await producer.connect();
+  const consumer = log.consumer({ groupId: cfg.batch.group, topics: [...topics.values()], fromBeginning: true, maxBatchRecords: MAX_BATCH_RECORDS });
+  const wake = new AbortController();
+  const stopWaiting = () => wake.abort();
+  signal.addEventListener('abort', stopWaiting, { once: true });
+  let consumerError: Error | null = null;
+  consumer.onError((err) => {
+    consumerError = err;
+    stopWaiting();
+  });
+
+  const sink = { lake, producer, deadLetterTopic, logger, stats, signal };
+  const markers = new DayMarkerTracker(lake, cfg.batch.dayGrace, logger, stats, signal);
+  const writer = new BatchWriter(consumer, sink, markers, {
+    topics,
+    limits: { chunkRecords: cfg.batch.chunkRecords, chunkSpan: cfg.batch.chunkSpan },
+    idleFlushMs: cfg.batch.idleFlush,
+  });
+  const metrics: MetricsServer | null = cfg.metricsPort === undefined ? null : await startMetricsServer(stats, cfg.metricsPort);
+  if (metrics) logger.info('metrics listening', { url: `http://127.0.0.1:${metrics.port}/metrics` });
+  const progress = startProgress(stats, logger, opts.tty ?? false);
+
+  try {
+    await consumer.connect();
+    await consumer.run(writer.handlers());
+    logger.info('consuming', { group: cfg.batch.group, topics: [...topics.values()], untilIdle: opts.untilIdle });
+    const target = opts.untilIdle ? await writer.refreshEnds() : null;
+    const tick = Math.max(10, Math.min(250, Math.floor(cfg.batch.idleFlush / 4)));
+    let endsAt = Date.now();
+    let remoteAt = Date.now();
+    while (!wake.signal.aborted && !writer.fatal) {
+      await sleep(tick, wake.signal);
+      if (wake.signal.aborted || writer.fatal) break;
+      const now = Date.now();
+      if (now - endsAt >= ENDS_EVERY_MS) {
+        endsAt = now;
+        await writer.refreshEnds();
+      }
+      if (now - remoteAt >= REMOTE_EVERY_MS) {
+        remoteAt = now;
+        await writer.refreshRemote();
+      }
+      await writer.flush(false);
+      progress.tick();
+      if (target && writer.caughtUpTo(target)) break;
+    }
+    writer.stopping = true;
+    if (!writer.fatal) await writer.flush(true);
+  } finally {
+    writer.stopping = true;
+    signal.removeEventListener('abort', stopWaiting);
+    progress.stop();
+    await consumer.close();
+    await producer.close();
+    await metrics?.close();
+  }
+  const failed: Error | null = writer.fatal ?? consumerError;
+  if (failed) throw failed;
+  if (writer.abandoned) {
+    throw new PinpipeError('LAKE_UNAVAILABLE', `${writer.abandoned} partition(s) could not be written to the lake; their records stay uncommitted in the log and will be written by the next run`, { retriable: true });
+  }
+  return { stats, metricsPort: metrics?.port };
+}
