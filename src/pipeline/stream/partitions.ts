@@ -1,0 +1,91 @@
+/**
+ * Per-partition bookkeeping of the stream processor: read position, max ingested_at seen,
+ * caught-up status (for the watermark), the held records in offset order (for the safe point)
+ * and the records that were consumed but not applied (late or displaced duplicates) that a
+ * replay after a restart must skip again.
+ */
+import type { RecordType } from '../../core/records.js';
+import { NO_WATERMARK, type Held } from './types.js';
+
+export interface Skip {
+  offset: number;
+  pruneAt: number;
+}
+
+export class PartitionState {
+  /** next offset to read */
+  pos: number;
+  maxSeen = NO_WATERMARK;
+  caughtUp = false;
+  /** records up to here were processed before the checkpoint we resumed from (replay below it) */
+  replayTo: number;
+  /** offsets below replayTo that were not applied in the run that wrote the checkpoint */
+  replaySkips: Set<number>;
+  /** held records in offset order; entries before `head` are gone */
+  private held: Held[] = [];
+  private head = 0;
+  skips: Skip[] = [];
+
+  constructor(
+    readonly key: string,
+    readonly topic: string,
+    readonly partition: number,
+    readonly type: RecordType,
+    start: { safe: number; read: number; max: number; skips: number[] },
+    readonly index: number,
+  ) {
+    this.pos = start.safe;
+    this.replayTo = start.read;
+    this.maxSeen = start.max;
+    this.replaySkips = new Set(start.skips);
+  }
+
+  get replaying(): boolean {
+    return this.pos < this.replayTo;
+  }
+
+  hold(h: Held): void {
+    this.held.push(h);
+  }
+
+  skip(offset: number, pruneAt: number, watermark: number): void {
+    if (pruneAt > watermark) this.skips.push({ offset, pruneAt });
+  }
+
+  /** the smallest offset of a record still held at this watermark, else the read position */
+  safePoint(watermark: number): number {
+    const held = this.held;
+    let h = this.head;
+    while (h < held.length && (held[h]!.dead || held[h]!.pruneAt <= watermark)) h++;
+    if (h > 1024 && h * 2 > held.length) {
+      this.held = held.slice(h);
+      h = 0;
+    }
+    this.head = h;
+    return h < this.held.length ? Math.min(this.held[h]!.offset, this.pos) : this.pos;
+  }
+
+  /** the not-applied offsets a replay from `safe` would meet again (drops the rest) */
+  liveSkips(safe: number, watermark: number): number[] {
+    this.skips = this.skips.filter((s) => s.offset >= safe && s.pruneAt > watermark);
+    return this.skips.map((s) => s.offset);
+  }
+
+  get heldCount(): number {
+    return this.held.length - this.head;
+  }
+}
+
+/**
+ * The stream watermark before lateness: the minimum max-seen over partitions that are not
+ * caught up; when all are caught up, the overall maximum. NO_WATERMARK when nothing was seen.
+ */
+export function watermarkBase(parts: Iterable<PartitionState>): number {
+  let min = Infinity;
+  let max = NO_WATERMARK;
+  for (const p of parts) {
+    if (p.maxSeen > max) max = p.maxSeen;
+    if (!p.caughtUp && p.maxSeen < min) min = p.maxSeen;
+  }
+  return min === Infinity ? max : min;
+}

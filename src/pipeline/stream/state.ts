@@ -1,0 +1,258 @@
+/**
+ * The open state of the stream processor: minute windows, join indexes by ind, the event_id
+ * de-duplication horizon, pending join decisions and the prune schedule. Every record leaves
+ * state at `pruneAt(t)` = end of the minute of (t + joinWindow) + joinWindow, a pure function of
+ * its ingested_at: by then every window it can count in (its own, or a partner pin's) is final.
+ */
+import type { WindowRow } from '../../connectors/realtime/types.js';
+import type { CleanGeo, CleanPin, CleanUser } from '../../core/clean.js';
+import { minuteOf } from '../../core/time.js';
+import { MinHeap } from './heap.js';
+import { IndIndex, decideAt, offerGeo, offerUser } from './joins.js';
+import type { PartitionState } from './partitions.js';
+import type { Counters, GeoState, Held, PinState, StreamOptions, UserState } from './types.js';
+import { WindowAgg } from './window.js';
+
+const MINUTE = 60_000;
+
+/** does a copy at (t, partition, offset) count before the held copy `h` (design.md de-dup rule)? */
+const precedes = (t: number, partition: number, offset: number, h: Held): boolean =>
+  t < h.t || (t === h.t && (partition < h.partition || (partition === h.partition && offset < h.offset)));
+
+export class State {
+  private readonly windows = new Map<number, WindowAgg>();
+  private readonly dirty = new Set<WindowAgg>();
+  private finalRows: WindowRow[] = [];
+  private readonly pins = new IndIndex<PinState>();
+  private readonly geos = new IndIndex<GeoState>();
+  private readonly users = new IndIndex<UserState>();
+  private readonly seen = { pin: new Map<string, Held>(), geo: new Map<string, Held>(), user: new Map<string, Held>() };
+  private readonly geoHeap = new MinHeap<PinState>();
+  private readonly userHeap = new MinHeap<PinState>();
+  private readonly buckets = new Map<number, Held[]>();
+  private readonly bucketKeys: number[] = [];
+  private readonly jw: number;
+
+  constructor(
+    opts: StreamOptions,
+    private readonly counters: Counters,
+    public watermark: number,
+    private readonly partOf: (index: number) => PartitionState,
+  ) {
+    this.jw = opts.joinWindow;
+  }
+
+  pruneAt(t: number): number {
+    return minuteOf(t + this.jw) + MINUTE + this.jw;
+  }
+
+  private isFinal(start: number): boolean {
+    return start + MINUTE + this.jw <= this.watermark;
+  }
+
+  private window(start: number): WindowAgg {
+    let w = this.windows.get(start);
+    if (!w) this.windows.set(start, (w = new WindowAgg(start)));
+    this.dirty.add(w);
+    return w;
+  }
+
+  /** an open row already in the store: make sure the window's final rows include its key */
+  seedRow(row: WindowRow): void {
+    const start = Date.parse(row.minute);
+    if (row.final || !Number.isFinite(start) || this.isFinal(start)) return;
+    let w = this.windows.get(start);
+    if (!w) this.windows.set(start, (w = new WindowAgg(start)));
+    w.touch(row.metric, row.key);
+  }
+
+  /** apply a clean, non-late record (replay: rebuilding state after a restart, counts nothing) */
+  apply(p: PartitionState, offset: number, v: CleanPin & CleanGeo & CleanUser, t: number, replay: boolean): void {
+    const type = p.type;
+    const seen = this.seen[type];
+    const pruneAt = this.pruneAt(t);
+    const prev = seen.get(v.event_id);
+    if (prev !== undefined) {
+      if (!replay) this.counters.duplicates++;
+      if (!precedes(t, p.partition, offset, prev)) {
+        p.skip(offset, pruneAt, this.watermark);
+        return;
+      }
+      this.retract(prev);
+      this.partOf(prev.part).skip(prev.offset, prev.pruneAt, this.watermark);
+    } else if (!replay) this.counters.accepted++;
+
+    const start = minuteOf(t);
+    const open = !this.isFinal(start);
+    let s: Held;
+    if (type === 'pin') {
+      const pin: PinState = {
+        type, ind: v.ind, t, eventId: v.event_id, part: p.index, partition: p.partition, offset, pruneAt, dead: false,
+        win: open ? start : null, category: v.category ?? '', media: v.media_type, follower: v.follower_count,
+        geo: null, geoDist: 0, geoAt: 0, geoDecided: false, user: null, userDist: 0, userAt: 0, userDecided: false,
+      };
+      if (open) this.addPin(pin);
+      s = pin;
+    } else if (type === 'geo') {
+      const geo: GeoState = { type, ind: v.ind, t, eventId: v.event_id, part: p.index, partition: p.partition, offset, pruneAt, dead: false, country: v.country ?? '' };
+      this.addGeo(geo);
+      s = geo;
+    } else {
+      const user: UserState = {
+        type, ind: v.ind, t, eventId: v.event_id, part: p.index, partition: p.partition, offset, pruneAt, dead: false,
+        ageGroup: v.age_group, userName: v.user_name, win: open ? start : null,
+      };
+      this.addUser(user);
+      s = user;
+    }
+    seen.set(v.event_id, s);
+    p.hold(s);
+    let bucket = this.buckets.get(pruneAt);
+    if (!bucket) {
+      this.buckets.set(pruneAt, (bucket = []));
+      insertSorted(this.bucketKeys, pruneAt);
+    }
+    bucket.push(s);
+  }
+
+  private addPin(pin: PinState): void {
+    this.window(pin.win!).pin(1, pin.category, pin.media, pin.follower);
+    this.pins.add(pin);
+    for (const g of this.geos.get(pin.ind) ?? []) offerGeo(pin, g, this.jw);
+    for (const u of this.users.get(pin.ind) ?? []) offerUser(pin, u, this.jw);
+    this.scheduleGeo(pin);
+    this.scheduleUser(pin);
+  }
+
+  private addGeo(geo: GeoState): void {
+    this.geos.add(geo);
+    for (const pin of this.pins.get(geo.ind) ?? []) if (!pin.geoDecided && offerGeo(pin, geo, this.jw)) this.scheduleGeo(pin);
+  }
+
+  private addUser(user: UserState): void {
+    if (user.win !== null) this.window(user.win).user(1, user.userName);
+    this.users.add(user);
+    for (const pin of this.pins.get(user.ind) ?? []) if (!pin.userDecided && offerUser(pin, user, this.jw)) this.scheduleUser(pin);
+  }
+
+  private scheduleGeo(pin: PinState): void {
+    pin.geoAt = decideAt(pin, pin.geo, pin.geoDist, this.jw);
+    this.geoHeap.push(pin.geoAt, pin);
+  }
+
+  private scheduleUser(pin: PinState): void {
+    pin.userAt = decideAt(pin, pin.user, pin.userDist, this.jw);
+    this.userHeap.push(pin.userAt, pin);
+  }
+
+  /** take back a held record displaced by an earlier copy of the same event_id */
+  private retract(h: Held): void {
+    h.dead = true;
+    if (h.type === 'pin') {
+      const pin = h as PinState;
+      this.pins.remove(pin);
+      const w = pin.win === null ? undefined : this.windows.get(pin.win);
+      if (!w) return;
+      w.pin(-1, pin.category, pin.media, pin.follower);
+      if (pin.geoDecided && pin.geo) w.country(-1, pin.geo.country);
+      if (pin.userDecided && pin.user) w.ageGroup(-1, pin.user.ageGroup);
+      this.dirty.add(w);
+    } else if (h.type === 'geo') {
+      this.geos.remove(h as GeoState);
+      for (const pin of this.pins.get(h.ind) ?? []) {
+        if (pin.geoDecided || pin.geo !== h) continue;
+        pin.geo = null;
+        for (const g of this.geos.get(pin.ind) ?? []) offerGeo(pin, g, this.jw);
+        this.scheduleGeo(pin);
+      }
+    } else {
+      const user = h as UserState;
+      this.users.remove(user);
+      const w = user.win === null ? undefined : this.windows.get(user.win);
+      if (w) {
+        w.user(-1, user.userName);
+        this.dirty.add(w);
+      }
+      for (const pin of this.pins.get(h.ind) ?? []) {
+        if (pin.userDecided || pin.user !== h) continue;
+        pin.user = null;
+        for (const u of this.users.get(pin.ind) ?? []) offerUser(pin, u, this.jw);
+        this.scheduleUser(pin);
+      }
+    }
+  }
+
+  /** move the watermark (never back), then decide joins, finalize windows and prune, in that order */
+  advance(w: number): void {
+    if (w > this.watermark) this.watermark = w;
+    const W = this.watermark;
+    while (this.geoHeap.peekKey() < W) {
+      const pin = this.geoHeap.pop()!;
+      if (pin.dead || pin.geoDecided || !(pin.geoAt < W)) continue; // a stale entry
+      pin.geoDecided = true;
+      if (pin.geo) this.window(pin.win!).country(1, pin.geo.country);
+    }
+    while (this.userHeap.peekKey() < W) {
+      const pin = this.userHeap.pop()!;
+      if (pin.dead || pin.userDecided || !(pin.userAt < W)) continue;
+      pin.userDecided = true;
+      if (pin.user) this.window(pin.win!).ageGroup(1, pin.user.ageGroup);
+    }
+    let due: WindowAgg[] | null = null;
+    for (const win of this.windows.values()) if (this.isFinal(win.start)) (due ??= []).push(win);
+    if (due) {
+      due.sort((a, b) => a.start - b.start);
+      for (const win of due) {
+        win.rows(true, this.finalRows);
+        this.counters.unmatchedGeo += win.pins - win.geoMatched;
+        this.counters.unmatchedUser += win.pins - win.userMatched;
+        this.windows.delete(win.start);
+        this.dirty.delete(win);
+      }
+    }
+    while (this.bucketKeys.length && this.bucketKeys[0]! <= W) {
+      const key = this.bucketKeys.shift()!;
+      for (const h of this.buckets.get(key)!) if (!h.dead) this.forget(h);
+      this.buckets.delete(key);
+    }
+  }
+
+  private forget(h: Held): void {
+    if (h.type === 'pin') this.pins.remove(h as PinState);
+    else if (h.type === 'geo') this.geos.remove(h as GeoState);
+    else this.users.remove(h as UserState);
+    const seen = this.seen[h.type];
+    if (seen.get(h.eventId) === h) seen.delete(h.eventId);
+  }
+
+  /** changed open rows plus newly final rows since the last call */
+  takeRows(): { rows: WindowRow[]; finalRows: WindowRow[] } {
+    const rows: WindowRow[] = [];
+    for (const win of this.dirty) win.rows(false, rows);
+    this.dirty.clear();
+    const finalRows = this.finalRows;
+    this.finalRows = [];
+    for (const r of finalRows) rows.push(r);
+    return { rows, finalRows };
+  }
+
+  latestWindow(): WindowAgg | null {
+    let latest: WindowAgg | null = null;
+    for (const w of this.windows.values()) if (!latest || w.start > latest.start) latest = w;
+    return latest;
+  }
+
+  get windowCount(): number {
+    return this.windows.size;
+  }
+}
+
+function insertSorted(keys: number[], key: number): void {
+  let lo = 0, hi = keys.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (keys[mid]! < key) lo = mid + 1;
+    else hi = mid;
+  }
+  keys.splice(lo, 0, key);
+}

@@ -1,0 +1,256 @@
+/**
+ * The stream processor as tables: input records with chosen ingested_at and event_ids →
+ * expected R1–R5 rows and counters (docs/design.md "Stream (consume-stream) semantics").
+ */
+import { describe, expect, test } from '@jest/globals';
+import { StreamProcessor } from '../../src/pipeline/stream/processor.js';
+import { NO_WATERMARK } from '../../src/pipeline/stream/types.js';
+import { LiveFeed, OPTS, T0, TestLog, View, geo, minute, pin, run, user, type Rec } from './stream-harness.js';
+
+/** a pin far in the future that moves the watermark past everything before `sec - 10 - 90` */
+const clock = (sec: number): Rec => pin(9999, sec, { category: 'clock' });
+
+describe('R1–R5 of one input', () => {
+  const log = new TestLog()
+    .append([
+      pin(1, 5, { category: 'art', media: 'image', followers: '100' }),
+      pin(2, 20, { category: 'art', media: 'video', followers: '1k' }),
+      pin(3, 40, { category: '   ', media: 'multi-video(story page format)', followers: 'User Info Error' }),
+      pin(4, 70, { category: 'travel', media: 'image', followers: '10' }),
+      geo(1, 5, { country: 'Albania' }),
+      geo(2, 21, { country: 'France' }),
+      geo(3, 41, { country: ' ' }),
+      user(1, 5, { first: 'Abigail', last: 'Ali', age: 20 }),
+      user(2, 20.5, { first: 'Bob', last: 'B', age: 30 }),
+      user(3, 40, { first: 'Abigail', last: 'Ali', age: 60 }),
+      user(4, 71, { first: 'Cy', last: 'C', age: 40 }),
+      clock(200),
+    ]);
+  const { view, proc } = run(log);
+
+  test('R1 counts pins by category; a null category is the key ""', () => {
+    expect(view.get('R1')).toEqual([
+      [minute(0), '', { postings: 1 }, true],
+      [minute(0), 'art', { postings: 2 }, true],
+      [minute(1), 'travel', { postings: 1 }, true],
+      [minute(3), 'clock', { postings: 1 }, false],
+    ]);
+  });
+
+  test('R2 and R3 count joined pins by country and age group; unmatched pins are left out', () => {
+    expect(view.get('R2')).toEqual([
+      [minute(0), '', { postings: 1 }, true],
+      [minute(0), 'Albania', { postings: 1 }, true],
+      [minute(0), 'France', { postings: 1 }, true],
+    ]);
+    expect(view.get('R3')).toEqual([
+      [minute(0), '18-24', { postings: 1 }, true],
+      [minute(0), '25-35', { postings: 1 }, true],
+      [minute(0), '50+', { postings: 1 }, true],
+      [minute(1), '36-50', { postings: 1 }, true],
+    ]);
+  });
+
+  test('R4 counts distinct user names per minute; R5 the media mix and mean follower count', () => {
+    expect(view.get('R4')).toEqual([
+      [minute(0), '', { distinct_posters: 2 }, true],
+      [minute(1), '', { distinct_posters: 1 }, true],
+    ]);
+    expect(view.get('R5')).toEqual([
+      [minute(0), '', { images: 1, videos: 1, stories: 1, mean_follower_count: 550 }, true],
+      [minute(1), '', { images: 1, videos: 0, stories: 0, mean_follower_count: 10 }, true],
+      [minute(3), '', { images: 1, videos: 0, stories: 0, mean_follower_count: 100 }, false],
+    ]);
+  });
+
+  test('counters', () => {
+    expect(proc.counters).toEqual({ recordsIn: 12, accepted: 12, duplicates: 0, late: 0, unmatchedGeo: 1, unmatchedUser: 0, deadLettered: 0 });
+    expect(proc.watermark).toBe(T0 + 190_000);
+  });
+});
+
+describe('joins by ind within the join window', () => {
+  /** R2 rows of minute 0 for records fed live in this order, then a clock far ahead */
+  const r2 = (recs: Rec[]) => {
+    const f = new LiveFeed().send([...recs, clock(300)]);
+    return { rows: f.view.get('R2').filter((r) => r[0] === minute(0)).map((r) => [r[1], r[2].postings]), counters: f.proc.counters };
+  };
+
+  test.each([
+    ['geo arriving before its pin', [geo(1, 1, { country: 'France' }), pin(1, 10)], [['France', 1]]],
+    ['geo arriving after its pin', [pin(1, 10), geo(1, 39, { country: 'France' })], [['France', 1]]],
+    ['partner exactly joinWindow away (inclusive)', [pin(1, 10), geo(1, 40, { country: 'France' })], [['France', 1]]],
+    ['partner just outside the join window', [pin(1, 10), geo(1, 40.001, { country: 'France' })], []],
+    ['partner with another ind', [pin(1, 10), geo(2, 10, { country: 'France' })], []],
+    [
+      'the same ind posted twice: each pin takes the closest geo',
+      [pin(1, 5), geo(1, 6, { country: 'Albania' }), pin(1, 20), geo(1, 22, { country: 'France' })],
+      [['Albania', 1], ['France', 1]],
+    ],
+    [
+      'a closer geo arriving later replaces the first choice',
+      [pin(1, 20), geo(1, 45, { country: 'Albania' }), geo(1, 36, { country: 'France' })],
+      [['France', 1]],
+    ],
+    ['ties by the smaller event_id (after)', [pin(1, 20), geo(1, 15, { id: 'g-b', country: 'Albania' }), geo(1, 25, { id: 'g-a', country: 'France' })], [['France', 1]]],
+    ['ties by the smaller event_id (before)', [pin(1, 20), geo(1, 15, { id: 'g-a', country: 'Albania' }), geo(1, 25, { id: 'g-b', country: 'France' })], [['Albania', 1]]],
+    ['two pins share one geo', [pin(1, 10), pin(1, 12), geo(1, 11, { country: 'Chad' })], [['Chad', 2]]],
+  ] as [string, Rec[], [string, number][]][])('%s', (_name, recs, expected) => {
+    expect(r2(recs).rows).toEqual(expected);
+  });
+
+  test('an unmatched pin counts in R1 and R5, not in R2/R3, and is reported', () => {
+    const f = new LiveFeed().send([pin(1, 10, { category: 'solo' }), user(2, 10), clock(300)]);
+    expect(f.view.get('R1').filter((r) => r[0] === minute(0))).toEqual([[minute(0), 'solo', { postings: 1 }, true]]);
+    expect(f.view.get('R5')[0]).toEqual([minute(0), '', { images: 1, videos: 0, stories: 0, mean_follower_count: 100 }, true]);
+    expect(f.view.get('R2')).toEqual([]);
+    expect(f.view.get('R3')).toEqual([]);
+    expect(f.proc.counters).toMatchObject({ unmatchedGeo: 1, unmatchedUser: 1 });
+  });
+
+  test('the closest geo wins whatever the arrival order across partitions', () => {
+    // geo partitions 0 and 1 hold candidates; pins and geo 0 are consumed in various orders
+    const results = new Set<string>();
+    for (const seed of [1, 2, 3, 4, 5, 6, 7, 8]) {
+      const log = new TestLog(2).append([pin(1, 20), geo(1, 45, { country: 'Albania' }), clock(300)], 0).append([geo(1, 22, { country: 'France' })], 1);
+      const { view } = run(log, { seed });
+      results.add(JSON.stringify(view.get('R2')));
+    }
+    expect([...results]).toEqual([JSON.stringify([[minute(0), 'France', { postings: 1 }, true]])]);
+  });
+});
+
+describe('de-duplication by event_id', () => {
+  test('a retried record (same event_id, later ingested_at) counts once', () => {
+    const f = new LiveFeed().send([pin(1, 10, { id: 'X' }), pin(1, 12, { id: 'X' }), geo(1, 10, { id: 'G' }), geo(1, 11, { id: 'G' }), clock(300)]);
+    expect(f.view.get('R1').filter((r) => r[0] === minute(0))).toEqual([[minute(0), 'art', { postings: 1 }, true]]);
+    expect(f.view.get('R2')).toEqual([[minute(0), 'Albania', { postings: 1 }, true]]);
+    expect(f.proc.counters).toMatchObject({ recordsIn: 5, accepted: 3, duplicates: 2 });
+  });
+
+  test('the copy with the smallest ingested_at counts, even when it arrives second', () => {
+    const f = new LiveFeed(2);
+    f.send([pin(1, 62, { id: 'X', category: 'b' })], 0);
+    expect(f.view.get('R1')).toEqual([[minute(1), 'b', { postings: 1 }, false]]);
+    f.send([pin(1, 55, { id: 'X', category: 'a' })], 1).send([clock(300)]);
+    expect(f.view.get('R1').filter((r) => r[1] !== 'clock')).toEqual([
+      [minute(0), 'a', { postings: 1 }, true],
+      [minute(1), 'b', { postings: 0 }, true],
+    ]);
+    expect(f.proc.counters).toMatchObject({ accepted: 2, duplicates: 1 });
+  });
+
+  test('a displaced user copy leaves R4 of its minute', () => {
+    const f = new LiveFeed(2);
+    f.send([user(1, 62, { id: 'U', first: 'Zed' }), user(2, 63, { first: 'Amy' })], 0).send([user(1, 58, { id: 'U', first: 'Zed' })], 1).send([clock(300)]);
+    expect(f.view.get('R4')).toEqual([
+      [minute(0), '', { distinct_posters: 1 }, true],
+      [minute(1), '', { distinct_posters: 1 }, true],
+    ]);
+  });
+});
+
+describe('late records', () => {
+  test('a record below the watermark on arrival is counted late and not applied', () => {
+    const f = new LiveFeed().send([pin(1, 100, { category: 'on-time' }), pin(2, 89.999, { category: 'late' }), geo(1, 85, { country: 'Late' }), clock(300)]);
+    expect(f.view.get('R1').filter((r) => r[1] !== 'clock')).toEqual([[minute(1), 'on-time', { postings: 1 }, true]]);
+    expect(f.view.get('R2')).toEqual([]);
+    expect(f.proc.counters).toMatchObject({ late: 2, accepted: 2, unmatchedGeo: 1 });
+  });
+
+  test('a record exactly at the watermark is on time', () => {
+    const f = new LiveFeed().send([pin(1, 100), pin(2, 90, { category: 'edge' })]);
+    expect(f.proc.counters.late).toBe(0);
+  });
+});
+
+describe('the watermark', () => {
+  const tps = (n: number) => ['pin', 'geo', 'user'].flatMap((topic) => Array.from({ length: n }, (_, partition) => ({ topic, partition })));
+
+  test('a lagging partition holds it back; records it then delivers are on time', () => {
+    const log = new TestLog(2).append([pin(1, 100), pin(2, 300)], 0).append([pin(3, 5, { category: 'lagging' })], 1);
+    const proc = new StreamProcessor(OPTS);
+    proc.assign(tps(2));
+    proc.observeEnds(log.ends()); // pin:1 has a record not yet read: not caught up
+    proc.ingest(log.batch('pin:0', 0, 2));
+    expect(proc.watermark).toBe(NO_WATERMARK);
+    proc.ingest(log.batch('pin:1', 0, 1));
+    expect(proc.watermark).toBe(T0 + 290_000);
+    const view = new View();
+    view.commit(proc);
+    expect(proc.counters.late).toBe(0);
+    expect(view.get('R1')[0]).toEqual([minute(0), 'lagging', { postings: 1 }, true]);
+  });
+
+  test('an idle caught-up partition does not hold it back', () => {
+    const log = new TestLog(2).append([pin(1, 100), pin(2, 300)], 0);
+    const proc = new StreamProcessor(OPTS);
+    proc.assign(tps(2));
+    proc.observeEnds(log.ends()); // every partition but pin:0 is empty: caught up
+    proc.ingest(log.batch('pin:0', 0, 1));
+    expect(proc.watermark).toBe(T0 + 90_000);
+    proc.ingest(log.batch('pin:0', 1, 1));
+    expect(proc.watermark).toBe(T0 + 290_000);
+  });
+
+  test('min over partitions that are not caught up, minus lateness; it never goes back', () => {
+    const log = new TestLog(2).append([pin(1, 50), pin(2, 60)], 0).append([pin(3, 40), pin(4, 45)], 1);
+    const proc = new StreamProcessor(OPTS);
+    proc.assign(tps(2));
+    proc.observeEnds(log.ends());
+    proc.ingest(log.batch('pin:0', 0, 1)); // pin:0 at 50, pin:1 unseen
+    expect(proc.watermark).toBe(NO_WATERMARK);
+    proc.ingest(log.batch('pin:1', 0, 1)); // pin:1 at 40 (behind)
+    expect(proc.watermark).toBe(T0 + 30_000);
+    proc.ingest(log.batch('pin:0', 1, 1)); // pin:0 caught up at 60, pin:1 still at 40
+    expect(proc.watermark).toBe(T0 + 30_000);
+    proc.ingest(log.batch('pin:1', 1, 1)); // all caught up: overall max 60
+    expect(proc.watermark).toBe(T0 + 50_000);
+  });
+});
+
+describe('finality', () => {
+  test('a window is final once watermark ≥ its end + joinWindow; open rows are written before', () => {
+    const f = new LiveFeed().send([pin(1, 10), geo(1, 10.5)]);
+    expect(f.view.get('R1')).toEqual([[minute(0), 'art', { postings: 1 }, false]]);
+    expect(f.view.get('R2')).toEqual([]); // not decided: a closer geo could still come
+    f.send([pin(2, 21)]); // watermark 11 > 10 + 0.5: the pin's geo is decided
+    expect(f.view.get('R2')).toEqual([[minute(0), 'Albania', { postings: 1 }, false]]);
+    f.send([pin(3, 99.999, { category: 'm1' })]);
+    expect(f.view.get('R1')[0]).toEqual([minute(0), 'art', { postings: 2 }, false]);
+    f.send([pin(4, 100, { category: 'm1' })]);
+    expect(f.view.get('R1').slice(0, 1)).toEqual([[minute(0), 'art', { postings: 2 }, true]]);
+    expect(f.view.get('R2')).toEqual([[minute(0), 'Albania', { postings: 1 }, true]]);
+    expect(f.view.get('R5')[0]).toEqual([minute(0), '', { images: 2, videos: 0, stories: 0, mean_follower_count: 100 }, true]);
+    expect(f.proc.counters).toMatchObject({ unmatchedGeo: 1, unmatchedUser: 2 });
+  });
+
+  test('final rows are returned once, with every key of the window', () => {
+    const proc = new StreamProcessor(OPTS);
+    const log = new TestLog().append([pin(1, 10, { category: 'a' }), pin(2, 11, { category: 'b' }), clock(200)]);
+    const view = new View();
+    proc.assign([{ topic: 'pin', partition: 0 }]);
+    proc.ingest(log.batch('pin:0', 0, 2));
+    expect(proc.snapshot()!.finalRows).toEqual([]);
+    proc.ingest(log.batch('pin:0', 2, 1));
+    const snap = proc.snapshot()!;
+    expect(snap.finalRows.map((r) => `${r.metric}:${r.key}:${r.final}`)).toEqual(['R1:a:true', 'R1:b:true', 'R5::true']);
+    expect(proc.snapshot()!.finalRows).toEqual([]);
+    void view;
+  });
+});
+
+describe('dead letters', () => {
+  test('records that fail cleaning go to the dead letters with a reason and are counted', () => {
+    const f = new LiveFeed();
+    f.send([{ type: 'pin', value: 'not json' }, { type: 'geo', value: JSON.stringify({ ind: 1, timestamp: 'x', latitude: 1, longitude: 1, country: 'a', event_id: 'e', ingested_at: '2026-11-27T10:00:00Z' }) }]);
+    f.send([{ type: 'user', value: JSON.stringify({ ind: 1, first_name: 'a', last_name: 'b', age: 20, date_joined: '2015-01-01 00:00:00' }) }]);
+    expect(f.view.deadLetters.map((d) => [d.topic, d.offset, d.reason])).toEqual([
+      ['pin', 0, 'value is not JSON'],
+      ['geo', 0, expect.stringMatching(/timestamp/)],
+      ['user', 0, 'missing event_id or ingested_at stamp'],
+    ]);
+    expect(f.view.deadLetters[0]!.record).toBe('not json');
+    expect(f.proc.counters).toMatchObject({ recordsIn: 3, deadLettered: 3, accepted: 0 });
+  });
+});
