@@ -29,9 +29,9 @@ export function reference(log: TestLog, joinWindow: number): Map<string, Record<
       if (before) m.set(c.value.event_id, r);
     });
   }
-  const pins = [...byType.pin.values()] as Stamped<CleanPin>[];
-  const geos = [...byType.geo.values()] as Stamped<CleanGeo>[];
-  const users = [...byType.user.values()] as Stamped<CleanUser>[];
+  const pins = [...byType.pin.values()] as unknown as Stamped<CleanPin>[];
+  const geos = [...byType.geo.values()] as unknown as Stamped<CleanGeo>[];
+  const users = [...byType.user.values()] as unknown as Stamped<CleanUser>[];
   const closest = <T extends { ind: number; t: number; event_id: string }>(p: Stamped<CleanPin>, cands: T[]): T | null => {
     let best: T | null = null;
     for (const c of cands) {
