@@ -2,13 +2,11 @@
  * One conformance suite for every Log implementation (embedded file log, Kafka). It uses only the
  * Log interface, a unique topic (through fx.topic) and a unique group per test, and waits generously
  * but boundedly, since a Kafka group join takes a few seconds.
- *
- * fx.reopen, when given, returns a second, independent Log instance over the same storage (the
- * durability test reads through it; without it the test reads through fresh clients of fx.log).
+ * fx.reopen() returns a second, independent Log instance over the same storage (durability test).
  */
 import { afterEach, beforeEach, describe, expect, test } from '@jest/globals';
 import { randomBytes } from 'node:crypto';
-import type { ConsumedBatch, ConsumerOptions, Log, LogConsumer, LogRecord, ProduceMessage, ProduceResult, TopicPartition } from '../../src/connectors/log/types.js';
+import type { ConsumedBatch, ConsumerOptions, Log, LogAdmin, LogConsumer, LogRecord, ProduceMessage, ProduceResult, TopicPartition } from '../../src/connectors/log/types.js';
 import { tpKey } from '../../src/connectors/log/types.js';
 
 export interface LogFixture {
@@ -16,7 +14,7 @@ export interface LogFixture {
   /** a topic name unique to this run for a logical name */
   topic: (logical: string) => string;
   cleanup: () => Promise<void>;
-  reopen?: () => Promise<Log>;
+  reopen: () => Promise<Log>;
 }
 
 const WAIT_MS = 40_000;
@@ -38,6 +36,15 @@ async function produce(log: Log, messages: ProduceMessage[]): Promise<ProduceRes
     return await p.send(messages);
   } finally {
     await p.close();
+  }
+}
+
+async function withAdmin<T>(log: Log, fn: (admin: LogAdmin) => Promise<T>): Promise<T> {
+  const admin = log.admin();
+  try {
+    return await fn(admin);
+  } finally {
+    await admin.close();
   }
 }
 
@@ -64,12 +71,8 @@ async function consume(log: Log, opts: ConsumerOptions, onBatch?: (b: ConsumedBa
       run.records.push(...b.records);
       if (onBatch) await onBatch(b);
     },
-    onAssign: async (tps) => {
-      run.assigned.push(...tps);
-    },
-    onRevoke: async (tps) => {
-      run.revoked.push(...tps);
-    },
+    onAssign: async (tps) => void run.assigned.push(...tps),
+    onRevoke: async (tps) => void run.revoked.push(...tps),
   });
   return run;
 }
@@ -78,9 +81,8 @@ async function consume(log: Log, opts: ConsumerOptions, onBatch?: (b: ConsumedBa
 function offsetsByPartition(records: LogRecord[]): Map<number, number[]> {
   const out = new Map<number, number[]>();
   for (const r of records) {
-    const l = out.get(r.partition) ?? [];
-    l.push(r.offset);
-    out.set(r.partition, l);
+    if (!out.has(r.partition)) out.set(r.partition, []);
+    out.get(r.partition)!.push(r.offset);
   }
   return out;
 }
@@ -95,13 +97,10 @@ export function logConformance(name: string, setup: () => Promise<LogFixture>): 
     const group = () => `${fx.topic('grp')}-${uid()}`;
     const newTopic = async (logical: string) => {
       const t = fx.topic(`${logical}-${uid()}`);
-      const admin = log.admin();
-      try {
+      return withAdmin(log, async (admin) => {
         await admin.ensureTopics([t]);
         return { topic: t, partitions: await admin.partitionCount(t) };
-      } finally {
-        await admin.close();
-      }
+      });
     };
     const track = async (p: Promise<Run>) => {
       const r = await p;
@@ -178,12 +177,7 @@ export function logConformance(name: string, setup: () => Promise<LogFixture>): 
       if (partitions > 1) expect(new Set(first.map((r) => r.partition)).size).toBeGreaterThan(1);
       const unkeyed = await produce(log, range(0, 10).map((i) => ({ topic, value: JSON.stringify({ i }) })));
       for (const r of unkeyed) expect(r.partition).toBeLessThan(partitions);
-      const admin = log.admin();
-      try {
-        expect((await admin.endOffsets(topic)).reduce((a, b) => a + b, 0)).toBe(90);
-      } finally {
-        await admin.close();
-      }
+      expect((await withAdmin(log, (a) => a.endOffsets(topic))).reduce((a, b) => a + b, 0)).toBe(90);
     });
 
     test('committed offsets keep their metadata; a new member of the group resumes there', async () => {
@@ -210,12 +204,7 @@ export function logConformance(name: string, setup: () => Promise<LogFixture>): 
       await a.consumer.close();
       open.splice(open.indexOf(a.consumer), 1);
 
-      const admin = log.admin();
-      try {
-        expect(await admin.groupOffsets(g, topic)).toEqual(counts.map((c, p) => (c > 0 ? mids[p] : -1)));
-      } finally {
-        await admin.close();
-      }
+      expect(await withAdmin(log, (a) => a.groupOffsets(g, topic))).toEqual(counts.map((c, p) => (c > 0 ? mids[p] : -1)));
 
       const b = await track(consume(log, { groupId: g, topics: [topic], fromBeginning: true }));
       const expected = counts.reduce((s, c, p) => s + c - mids[p]!, 0);
@@ -267,13 +256,8 @@ export function logConformance(name: string, setup: () => Promise<LogFixture>): 
     test('a send that resolved is visible to a fresh Log instance', async () => {
       const { topic } = await newTopic('durable');
       const results = await produce(log, range(0, 25).map((i) => ({ topic, key: `k${i % 4}`, value: JSON.stringify({ i }) })));
-      const fresh = fx.reopen ? await fx.reopen() : log;
-      const admin = fresh.admin();
-      try {
-        expect((await admin.endOffsets(topic)).reduce((a, b) => a + b, 0)).toBe(25);
-      } finally {
-        await admin.close();
-      }
+      const fresh = await fx.reopen();
+      expect((await withAdmin(fresh, (a) => a.endOffsets(topic))).reduce((a, b) => a + b, 0)).toBe(25);
       const run = await track(consume(fresh, { groupId: group(), topics: [topic], fromBeginning: true }));
       await waitFor(() => run.records.length >= 25, 'the 25 records through a fresh instance');
       const seen = new Map(run.records.map((r) => [tpKey(r.topic, r.partition) + '@' + r.offset, JSON.parse(r.value).i]));

@@ -23,7 +23,11 @@ export class WriterPool {
     let w = this.writers.get(k);
     if (!w) {
       const dir = partitionDirOf(this.logDir, topic, partition);
-      mkdirSync(dir, { recursive: true });
+      try {
+        mkdirSync(dir, { recursive: true });
+      } catch (e) {
+        throw new PinpipeError('LOG_UNAVAILABLE', `cannot create log partition ${topic}/${partition} (${dir}): ${(e as NodeJS.ErrnoException).code ?? String(e)}`, { retriable: true, cause: e });
+      }
       w = new PartitionWriter(dir, meta, `${topic}/${partition}`);
       this.writers.set(k, w);
     }
