@@ -1,0 +1,119 @@
+/**
+ * The S3 lake's localDir(): mirror the objects under a prefix into a local directory for the
+ * engine (DuckDB reads local files; httpfs is not available). Only missing or changed objects are
+ * downloaded (size and ETag compared with a manifest kept outside the mirrored tree, plus the
+ * local file's size), files of objects no longer present are deleted, and empty directories are
+ * pruned, so the directory holds exactly the objects under the prefix. Downloads stream to a
+ * temporary file renamed into place (bounded memory, never a partial file under a real name).
+ * Callers serialize mirrors of one bucket with a lock (several processes may share the cache).
+ */
+import { createHash, randomBytes } from 'node:crypto';
+import { createWriteStream, promises as fsp } from 'node:fs';
+import path from 'node:path';
+import type { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { GetObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { TMP_PREFIX } from './keys.js';
+import { withRetry } from './s3-errors.js';
+
+export interface RemoteObject {
+  /** key relative to the mirrored prefix */
+  rel: string;
+  /** full S3 key */
+  key: string;
+  size: number;
+  etag: string;
+}
+
+type Manifest = Record<string, { size: number; etag: string }>;
+const PARALLEL_DOWNLOADS = 4;
+
+export async function mirror(client: S3Client, bucket: string, objects: RemoteObject[], dir: string, manifestFile: string): Promise<void> {
+  await fsp.mkdir(dir, { recursive: true });
+  const old = await readManifest(manifestFile);
+  const next: Manifest = {};
+  const todo: RemoteObject[] = [];
+  for (const o of objects) {
+    const have = old[o.rel];
+    const size = await fileSize(path.join(dir, ...o.rel.split('/')));
+    if (have && have.etag === o.etag && have.size === o.size && size === o.size) next[o.rel] = have;
+    else todo.push(o);
+  }
+  let i = 0;
+  const worker = async () => {
+    while (i < todo.length) {
+      const o = todo[i++]!;
+      next[o.rel] = await download(client, bucket, o, path.join(dir, ...o.rel.split('/')));
+    }
+  };
+  try {
+    await Promise.all(Array.from({ length: Math.min(PARALLEL_DOWNLOADS, todo.length) }, worker));
+  } finally {
+    await writeManifest(manifestFile, { ...old, ...next });
+  }
+  const keep = new Set(objects.map((o) => o.rel));
+  await prune(dir, '', keep);
+  await writeManifest(manifestFile, next);
+}
+
+async function download(client: S3Client, bucket: string, o: RemoteObject, file: string): Promise<{ size: number; etag: string }> {
+  await fsp.mkdir(path.dirname(file), { recursive: true });
+  const tmp = path.join(path.dirname(file), `${TMP_PREFIX}${process.pid}.${randomBytes(6).toString('hex')}.${path.basename(file)}`);
+  try {
+    return await withRetry(async () => {
+      const res = await client.send(new GetObjectCommand({ Bucket: bucket, Key: o.key }));
+      await pipeline(res.Body as Readable, createWriteStream(tmp));
+      await fsp.rename(tmp, file);
+      return { size: res.ContentLength ?? o.size, etag: res.ETag ?? o.etag };
+    });
+  } finally {
+    await fsp.rm(tmp, { force: true });
+  }
+}
+
+/** Delete files not in keep (and stale temporary files), then empty directories; true if dir ends empty. */
+async function prune(dir: string, rel: string, keep: Set<string>): Promise<boolean> {
+  let entries;
+  try {
+    entries = await fsp.readdir(dir, { withFileTypes: true });
+  } catch {
+    return false;
+  }
+  let left = 0;
+  for (const ent of entries) {
+    const full = path.join(dir, ent.name);
+    if (ent.isDirectory()) {
+      if (await prune(full, `${rel}${ent.name}/`, keep)) await fsp.rmdir(full).catch(() => left++);
+      else left++;
+    } else if (keep.has(rel + ent.name)) left++;
+    else await fsp.rm(full, { force: true });
+  }
+  return left === 0;
+}
+
+async function fileSize(file: string): Promise<number | null> {
+  try {
+    const st = await fsp.stat(file);
+    return st.isFile() ? st.size : null;
+  } catch {
+    return null;
+  }
+}
+
+async function readManifest(file: string): Promise<Manifest> {
+  try {
+    return JSON.parse(await fsp.readFile(file, 'utf8')) as Manifest;
+  } catch {
+    return {};
+  }
+}
+
+async function writeManifest(file: string, m: Manifest): Promise<void> {
+  await fsp.mkdir(path.dirname(file), { recursive: true });
+  const tmp = `${file}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
+  await fsp.writeFile(tmp, JSON.stringify(m));
+  await fsp.rename(tmp, file);
+}
+
+/** The manifest file of one mirrored directory: `<metaRoot>/<sha1 of the full prefix>.json`. */
+export const manifestPath = (metaRoot: string, fullPrefix: string): string => path.join(metaRoot, `${createHash('sha1').update(fullPrefix).digest('hex')}.json`);

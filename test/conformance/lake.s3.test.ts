@@ -1,0 +1,132 @@
+import { expect, test } from '@jest/globals';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { DeleteBucketCommand, DeleteObjectsCommand, HeadObjectCommand, ListMultipartUploadsCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
+import { S3Lake } from '../../src/connectors/lake/s3.js';
+import { loadConfig, type Config } from '../../src/core/config.js';
+import { lakeConformance } from './lake.conformance.js';
+
+const endpoint = () => {
+  const e = process.env.TEST_S3_ENDPOINT;
+  if (!e) throw new Error('TEST_S3_ENDPOINT is not set: run `npm run services:up` and `eval "$(npm run -s services:env)"` first (npm test does both)');
+  return e;
+};
+const raw = () => new S3Client({ region: 'us-east-1', endpoint: endpoint(), forcePathStyle: true });
+
+function s3Cfg(extra: Record<string, unknown> = {}): Config {
+  return loadConfig({
+    env: {},
+    flags: {
+      dataDir: mkdtempSync(path.join(os.tmpdir(), 'pinpipe-s3lake-')),
+      'lake.kind': 's3',
+      'lake.s3.bucket': `pinpipe-test-${randomBytes(6).toString('hex')}`,
+      'lake.s3.endpoint': endpoint(),
+      'lake.s3.forcePathStyle': true,
+      'lake.s3.createBucket': true,
+      ...extra,
+    },
+  });
+}
+
+/** delete every object and the bucket, and the temp data dir */
+async function cleanup(cfg: Config): Promise<void> {
+  const c = raw();
+  try {
+    const Bucket = cfg.lake.s3.bucket;
+    for (;;) {
+      const page = await c.send(new ListObjectsV2Command({ Bucket })).catch(() => null);
+      if (!page?.Contents?.length) break;
+      await c.send(new DeleteObjectsCommand({ Bucket, Delete: { Objects: page.Contents.map((o) => ({ Key: o.Key! })) } }));
+    }
+    await c.send(new DeleteBucketCommand({ Bucket })).catch(() => {});
+  } finally {
+    c.destroy();
+    rmSync(cfg.dataDir, { recursive: true, force: true });
+  }
+}
+
+lakeConformance('s3', async () => {
+  const cfg = s3Cfg();
+  return { lake: new S3Lake(cfg), cleanup: () => cleanup(cfg) };
+});
+
+test('s3 lake: multipart for a big body (no upload left behind), key prefix, cache path', async () => {
+  const cfg = s3Cfg({ 'lake.s3.prefix': 'team-a' });
+  const lake = new S3Lake(cfg);
+  const c = raw();
+  try {
+    const big = randomBytes(17 * 1024 * 1024);
+    await lake.put('curated/pins/dt=2026-11-27/part-0.parquet', big);
+    await lake.put('raw/pin/x', 'x');
+    const head = await c.send(new HeadObjectCommand({ Bucket: cfg.lake.s3.bucket, Key: 'team-a/curated/pins/dt=2026-11-27/part-0.parquet' }));
+    expect(head.ContentLength).toBe(big.length);
+    expect(head.ETag).toMatch(/-3"$/); // three parts of at most 8 MiB
+    expect((await c.send(new ListMultipartUploadsCommand({ Bucket: cfg.lake.s3.bucket }))).Uploads ?? []).toEqual([]);
+    const listed = await c.send(new ListObjectsV2Command({ Bucket: cfg.lake.s3.bucket }));
+    expect(listed.Contents!.map((o) => o.Key)).toEqual(['team-a/curated/pins/dt=2026-11-27/part-0.parquet', 'team-a/raw/pin/x']);
+    expect(await lake.list('')).toEqual([{ key: 'curated/pins/dt=2026-11-27/part-0.parquet', size: big.length }, { key: 'raw/pin/x', size: 1 }]);
+    expect(await lake.localDir('curated/pins')).toBe(path.join(cfg.dataDir, 'cache/s3', cfg.lake.s3.bucket, 'team-a/curated/pins'));
+  } finally {
+    c.destroy();
+    await lake.close();
+    await cleanup(cfg);
+  }
+});
+
+test('s3 lake: localDir downloads only missing or changed objects', async () => {
+  const cfg = s3Cfg();
+  const lake = new S3Lake(cfg);
+  try {
+    await lake.put('curated/geo/a', 'aaa');
+    await lake.put('curated/geo/b', 'bbb');
+    const dir = await lake.localDir('curated/geo/');
+    const before = { a: statSync(path.join(dir, 'a')), b: statSync(path.join(dir, 'b')) };
+    await new Promise((r) => setTimeout(r, 20));
+    await lake.put('curated/geo/b', 'BBB'); // same size, new content and ETag
+    await lake.localDir('curated/geo/');
+    const after = { a: statSync(path.join(dir, 'a')), b: statSync(path.join(dir, 'b')) };
+    expect([after.a.ino, after.a.mtimeMs]).toEqual([before.a.ino, before.a.mtimeMs]); // untouched
+    expect(after.b.ino).not.toBe(before.b.ino); // replaced by a fresh download
+    expect((await lake.get('curated/geo/b'))!.toString()).toBe('BBB');
+    rmSync(path.join(dir, 'a')); // a cached file lost locally is fetched again
+    await lake.localDir('curated/geo/');
+    expect(statSync(path.join(dir, 'a')).size).toBe(3);
+  } finally {
+    await lake.close();
+    await cleanup(cfg);
+  }
+});
+
+test('s3 lake: failures are LAKE_UNAVAILABLE, retriable, naming bucket and key but no credentials', async () => {
+  const missing = s3Cfg({ 'lake.s3.createBucket': false });
+  const lake = new S3Lake(missing);
+  try {
+    const e = await lake.put('raw/pin/k', 'x').then(() => null, (err: unknown) => err);
+    expect(e).toMatchObject({ code: 'LAKE_UNAVAILABLE', retriable: true });
+    expect((e as Error).message).toContain(`s3://${missing.lake.s3.bucket}/raw/pin/k`);
+  } finally {
+    await lake.close();
+    rmSync(missing.dataDir, { recursive: true, force: true });
+  }
+  // credentials come from the SDK's default chain (here the environment): use recognizable ones
+  const saved = { id: process.env.AWS_ACCESS_KEY_ID, secret: process.env.AWS_SECRET_ACCESS_KEY };
+  process.env.AWS_ACCESS_KEY_ID = 'AKIDRECOGNIZABLE0001';
+  process.env.AWS_SECRET_ACCESS_KEY = 'recognizable-secret-value-0001';
+  const down = s3Cfg({ 'lake.s3.endpoint': 'http://127.0.0.1:1' });
+  const lake2 = new S3Lake(down);
+  try {
+    const e = await lake2.get('raw/pin/k').then(() => null, (err: unknown) => err);
+    expect(e).toMatchObject({ code: 'LAKE_UNAVAILABLE', retriable: true });
+    expect((e as Error).message).toContain(`s3://${down.lake.s3.bucket}/raw/pin/k`);
+    expect((e as Error).message).not.toMatch(/recognizable-secret|AKIDRECOGNIZABLE/);
+  } finally {
+    for (const [name, v] of [['AWS_ACCESS_KEY_ID', saved.id], ['AWS_SECRET_ACCESS_KEY', saved.secret]] as const) {
+      if (v === undefined) delete process.env[name];
+      else process.env[name] = v;
+    }
+    await lake2.close();
+    rmSync(down.dataDir, { recursive: true, force: true });
+  }
+});
