@@ -56,6 +56,7 @@ const SPECS: Spec[] = [
         .option('--rows <n>', 'rows in the generated data set', int('--rows'), 11_000)
         .option('--source <url>', 'read rows from the seed\'s MySQL tables instead of the generator (mysql://...)')
         .option('--load-source <url>', 'load the generated data set into MySQL tables like the seed\'s, then exit (mysql://...)')
+        .option('--run-id <id>', 'part of every idempotency key (emu-<seed>-<run-id>-<step>-<type>); the same id re-sends the same events (default: random per run)')
         .option('--json', 'print the summary as JSON'),
     load: () => import('./commands/emulate.js'),
   },

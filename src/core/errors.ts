@@ -7,6 +7,10 @@ export type ErrorCode =
   | 'USAGE' // a command-line usage error (exit 2)
   | 'RECORD_INVALID' // a record failed validation (API 400/422)
   | 'BODY_TOO_LARGE' // request body over the limit (API 413)
+  | 'JSON_INVALID' // request body is not valid UTF-8 JSON (API 400)
+  | 'IDEMPOTENCY_KEY_INVALID' // Idempotency-Key header not /^[A-Za-z0-9._:-]{1,128}$/ (API 400)
+  | 'METHOD_NOT_ALLOWED' // API 405 (with Allow)
+  | 'REQUEST_TIMEOUT' // API 408: the request did not arrive in time
   | 'UNSUPPORTED_MEDIA_TYPE' // API 415
   | 'NOT_FOUND' // API 404
   | 'UNAUTHORIZED' // API 401

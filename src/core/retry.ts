@@ -6,6 +6,8 @@ export interface RetryOptions {
   /** decide whether an error is worth another attempt (default: always) */
   shouldRetry?: (err: unknown, attempt: number) => boolean;
   onRetry?: (err: unknown, attempt: number, delayMs: number) => void;
+  /** a lower bound for the next delay that the error asks for (e.g. an HTTP Retry-After) */
+  minDelayMs?: (err: unknown) => number | undefined;
   signal?: AbortSignal;
 }
 
@@ -32,7 +34,7 @@ export async function retry<T>(fn: (attempt: number) => Promise<T>, opts: RetryO
       return await fn(attempt);
     } catch (err) {
       if (attempt >= opts.retries || opts.signal?.aborted || (opts.shouldRetry && !opts.shouldRetry(err, attempt))) throw err;
-      const delay = backoffDelay(attempt, opts.initialMs, opts.maxMs);
+      const delay = Math.max(backoffDelay(attempt, opts.initialMs, opts.maxMs), opts.minDelayMs?.(err) ?? 0);
       opts.onRetry?.(err, attempt + 1, delay);
       await sleep(delay, opts.signal);
     }

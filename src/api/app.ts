@@ -1,0 +1,203 @@
+/**
+ * The ingestion API as a request handler (node:http, no framework). buildApp wires it from its
+ * dependencies; listen (server.ts) binds it to a port. Routes: POST /pin, /geo, /user (also with
+ * a trailing slash) and /bulk; GET /health, /ready, /metrics. Status codes: docs/api.md.
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { performance } from 'node:perf_hooks';
+import type { Config } from '../core/config.js';
+import { topicName } from '../core/config.js';
+import type { Logger } from '../core/logger.js';
+import type { LogProducer } from '../connectors/log/types.js';
+import { TOPICS, type RecordType } from '../core/records.js';
+import { errorMessage } from '../core/errors.js';
+import { HttpError, sendError, sendJson, sendText } from './reply.js';
+import { checkContentType, checkDeclaredLength, parseJson, readBody } from './body.js';
+import { idempotencyKey, invalidBulk, invalidRecord, parseBulk, recordProblems, type Limits } from './validate.js';
+import { IdempotencyCache } from './idempotency.js';
+import { Ingestor, type Outcome } from './ingest.js';
+import { CoalescingSender } from './sender.js';
+import { ApiMetrics } from './metrics.js';
+import { apiKeyCheck } from './auth.js';
+import { Readiness } from './readiness.js';
+
+export interface AppOptions {
+  config: Config;
+  producer: Pick<LogProducer, 'send'>;
+  logger: Logger;
+  /** resolves when the log can take writes (for GET /ready); default: the last send succeeded */
+  probe?: () => Promise<void>;
+  /** idempotency cache bounds (defaults: 100,000 keys, 10 minutes) */
+  idempotency?: { maxKeys?: number; ttlMs?: number };
+  now?: () => number;
+}
+
+export interface App {
+  handle(req: IncomingMessage, res: ServerResponse): void;
+  readonly metrics: ApiMetrics;
+  readonly maxBodyBytes: number;
+  /** stop reporting ready and ask clients to reconnect (Connection: close) */
+  startDrain(): void;
+  /** resolves once no request is in flight */
+  idle(): Promise<void>;
+}
+
+type Handler = (req: IncomingMessage, res: ServerResponse) => Promise<void>;
+interface Route {
+  label: string;
+  methods: string[];
+  type?: RecordType | 'bulk';
+  run: Handler;
+}
+
+const RETRY_AFTER_S = '1';
+
+export function buildApp(opts: AppOptions): App {
+  const { config, logger } = opts;
+  const api = config.api;
+  const limits: Limits = { maxFields: api.maxFields, maxFieldChars: api.maxFieldChars, maxBulkRecords: api.maxBulkRecords };
+  const cache = new IdempotencyCache(opts.idempotency?.maxKeys, opts.idempotency?.ttlMs, opts.now);
+  const topics = Object.fromEntries(TOPICS.map((t) => [t, topicName(config, t)])) as Record<RecordType, string>;
+  const ingestor = new Ingestor(new CoalescingSender(opts.producer), cache, topics, opts.now);
+  const readiness = new Readiness(opts.probe);
+  const authorized = apiKeyCheck(api.apiKey);
+  const metrics = new ApiMetrics(() => ({
+    pinpipe_api_idempotency_keys: cache.size,
+    process_resident_memory_bytes: process.memoryUsage.rss(),
+    nodejs_heap_used_bytes: process.memoryUsage().heapUsed,
+  }));
+  let draining = false;
+  let idleWaiters: (() => void)[] = [];
+  let lastUnavailableLog = 0;
+
+  const unavailable = (err: unknown): HttpError => {
+    metrics.logUnavailable++;
+    readiness.failed();
+    const now = Date.now();
+    if (now - lastUnavailableLog > 5000) {
+      lastUnavailableLog = now;
+      logger.warn('the log did not accept records; answering 503', { error: errorMessage(err) });
+    }
+    return new HttpError(503, 'LOG_UNAVAILABLE', 'the log cannot accept records right now; nothing was written, retry later', [], { 'retry-after': RETRY_AFTER_S });
+  };
+
+  const append = async (items: Parameters<Ingestor['ingest']>[0]): Promise<Outcome[]> => {
+    try {
+      const out = await ingestor.ingest(items);
+      readiness.succeeded();
+      return out;
+    } catch (err) {
+      throw unavailable(err);
+    }
+  };
+
+  const gate = (req: IncomingMessage): void => {
+    if (!authorized(req)) {
+      throw new HttpError(401, 'UNAUTHORIZED', 'this API needs a key: send "Authorization: Bearer <key>" or "X-API-Key: <key>"', [], { 'www-authenticate': 'Bearer realm="pinpipe"' });
+    }
+  };
+
+  const readJson = async (req: IncomingMessage): Promise<unknown> => {
+    checkContentType(req.headers['content-type']);
+    checkDeclaredLength(req, api.maxBodyBytes);
+    return parseJson(await readBody(req, api.maxBodyBytes));
+  };
+
+  const single = (type: RecordType): Handler => async (req, res) => {
+    gate(req);
+    const key = idempotencyKey(req.headers['idempotency-key']);
+    const input = await readJson(req);
+    const problems = recordProblems(type, input, limits);
+    if (problems.length) throw invalidRecord(`${type} record`, problems);
+    const [out] = await append([{ type, record: input as Record<string, unknown>, key }]);
+    if (out!.duplicate) {
+      metrics.count('duplicates', type);
+      sendJson(res, 200, JSON.stringify({ event_id: out!.event_id, ingested_at: out!.ingested_at, duplicate: true }));
+    } else {
+      metrics.count('accepted', type);
+      sendJson(res, 201, `{"event_id":${JSON.stringify(out!.event_id)},"ingested_at":"${out!.ingested_at}"}`);
+    }
+  };
+
+  const bulk: Handler = async (req, res) => {
+    gate(req);
+    const parsed = parseBulk(await readJson(req), limits);
+    if (parsed.problems.length) {
+      for (const t of parsed.types) metrics.count('rejected', t);
+      throw invalidBulk(parsed);
+    }
+    const outs = await append(parsed.items);
+    let fresh = 0;
+    outs.forEach((o, i) => {
+      if (!o.duplicate) fresh++;
+      metrics.count(o.duplicate ? 'duplicates' : 'accepted', parsed.items[i]!.type);
+    });
+    const body = { accepted: fresh, duplicates: outs.length - fresh, event_ids: outs.map((o) => o.event_id) };
+    sendJson(res, fresh === 0 ? 200 : 201, JSON.stringify(body));
+  };
+
+  const routes = new Map<string, Route>();
+  for (const t of TOPICS) {
+    const r: Route = { label: `/${t}`, methods: ['POST'], type: t, run: single(t) };
+    routes.set(`/${t}`, r).set(`/${t}/`, r);
+  }
+  const bulkRoute: Route = { label: '/bulk', methods: ['POST'], type: 'bulk', run: bulk };
+  routes.set('/bulk', bulkRoute).set('/bulk/', bulkRoute);
+  routes.set('/health', { label: '/health', methods: ['GET', 'HEAD'], run: async (_q, res) => sendJson(res, 200, '{"status":"ok"}') });
+  routes.set('/ready', {
+    label: '/ready',
+    methods: ['GET', 'HEAD'],
+    run: async (_q, res) => {
+      if (draining) throw new HttpError(503, 'NOT_READY', 'the API is shutting down', [], { 'retry-after': RETRY_AFTER_S });
+      const problem = await readiness.check();
+      if (problem) throw new HttpError(503, 'NOT_READY', `the log does not accept writes: ${problem}`, [], { 'retry-after': RETRY_AFTER_S });
+      sendJson(res, 200, '{"status":"ready"}');
+    },
+  });
+  routes.set('/metrics', { label: '/metrics', methods: ['GET', 'HEAD'], run: async (_q, res) => sendText(res, 200, metrics.render(), 'text/plain; version=0.0.4; charset=utf-8') });
+
+  const handle = (req: IncomingMessage, res: ServerResponse): void => {
+    const start = performance.now();
+    const url = req.url ?? '/';
+    const q = url.indexOf('?');
+    const route = routes.get(q < 0 ? url : url.slice(0, q));
+    const label = route?.label ?? 'other';
+    metrics.inFlight++;
+    if (draining) res.setHeader('connection', 'close');
+    res.once('close', () => {
+      metrics.inFlight--;
+      metrics.request(label, res.statusCode, (performance.now() - start) / 1000);
+      if (metrics.inFlight === 0 && idleWaiters.length) {
+        const w = idleWaiters;
+        idleWaiters = [];
+        for (const f of w) f();
+      }
+    });
+    const fail = (err: unknown) => {
+      if (!(err instanceof HttpError)) {
+        logger.error('unexpected error while handling a request', { route: label, error: errorMessage(err) });
+        err = new HttpError(500, 'INTERNAL', 'internal error');
+      }
+      const e = err as HttpError;
+      if (route?.type && route.type !== 'bulk' && e.status >= 400 && e.status < 500) metrics.count('rejected', route.type);
+      // A body we did not read: close the connection rather than read (or buffer) the rest.
+      if (!req.complete) e.headers.connection = 'close';
+      sendError(res, e);
+    };
+    if (!route) return fail(new HttpError(404, 'NOT_FOUND', `no route ${req.method} ${url.slice(0, 200)}; routes: POST /pin /geo /user /bulk, GET /health /ready /metrics`));
+    if (!route.methods.includes(req.method ?? '')) {
+      return fail(new HttpError(405, 'METHOD_NOT_ALLOWED', `${route.label} accepts ${route.methods.join(', ')}, not ${req.method}`, [], { allow: route.methods.join(', ') }));
+    }
+    route.run(req, res).catch(fail);
+  };
+
+  return {
+    handle,
+    metrics,
+    maxBodyBytes: api.maxBodyBytes,
+    startDrain: () => {
+      draining = true;
+    },
+    idle: () => (metrics.inFlight === 0 ? Promise.resolve() : new Promise<void>((resolve) => idleWaiters.push(resolve))),
+  };
+}

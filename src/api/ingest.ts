@@ -1,0 +1,91 @@
+/**
+ * Accepting records: idempotency (known keys answer as duplicates, keys in flight are awaited),
+ * stamping (event_id, ingested_at), and appending to the log. Resolves only after the log has
+ * durably accepted every new record; if it cannot, nothing is remembered and the caller answers 503.
+ */
+import { randomUUID } from 'node:crypto';
+import type { ProduceMessage, ProduceResult } from '../connectors/log/types.js';
+import type { RecordType } from '../core/records.js';
+import type { IdempotencyCache, Stamp } from './idempotency.js';
+
+export interface Item {
+  type: RecordType;
+  record: Record<string, unknown>;
+  /** the client's idempotency key, which becomes the event_id */
+  key?: string;
+}
+
+export interface Outcome extends Stamp {
+  duplicate: boolean;
+}
+
+export interface Sender {
+  send(messages: ProduceMessage[]): Promise<ProduceResult[]>;
+}
+
+/** The log value: the record's JSON exactly as accepted plus event_id and ingested_at. */
+export function stampedValue(record: Record<string, unknown>, eventId: string, ingestedAt: string): string {
+  if (Object.hasOwn(record, 'event_id') || Object.hasOwn(record, 'ingested_at')) {
+    return JSON.stringify({ ...record, event_id: eventId, ingested_at: ingestedAt });
+  }
+  const json = JSON.stringify(record);
+  const tail = `"event_id":${JSON.stringify(eventId)},"ingested_at":"${ingestedAt}"}`;
+  return json.length === 2 ? `{${tail}` : `${json.slice(0, -1)},${tail}`;
+}
+
+export class Ingestor {
+  constructor(
+    private readonly sender: Sender,
+    private readonly cache: IdempotencyCache,
+    private readonly topics: Record<RecordType, string>,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  async ingest(items: Item[]): Promise<Outcome[]> {
+    const outcomes: (Outcome | undefined)[] = new Array(items.length);
+    let keyed = false;
+    for (const it of items) if (it.key !== undefined) keyed = true;
+    // Resolve known keys; wait for keys in flight, then look again. No await after the last look,
+    // so the reservation below cannot race with another request.
+    for (;;) {
+      let wait: Promise<void> | undefined;
+      if (keyed) {
+        for (let i = 0; i < items.length && !wait; i++) {
+          const key = items[i]!.key;
+          if (key === undefined || outcomes[i]) continue;
+          const hit = this.cache.get(key);
+          if (hit) outcomes[i] = { event_id: hit.event_id, ingested_at: hit.ingested_at, duplicate: true };
+          else wait = this.cache.pending(key);
+        }
+      }
+      if (!wait) break;
+      await wait;
+    }
+
+    const ingestedAt = new Date(this.now()).toISOString();
+    const messages: ProduceMessage[] = [];
+    const keys: string[] = [];
+    const stamps = new Map<string, Stamp>();
+    for (let i = 0; i < items.length; i++) {
+      if (outcomes[i]) continue;
+      const { type, record, key } = items[i]!;
+      const eventId = key ?? randomUUID();
+      outcomes[i] = { event_id: eventId, ingested_at: ingestedAt, duplicate: false };
+      if (key !== undefined) {
+        keys.push(key);
+        stamps.set(key, { event_id: eventId, ingested_at: ingestedAt });
+      }
+      messages.push({ topic: this.topics[type], key: String(type === 'pin' ? record.index : record.ind), value: stampedValue(record, eventId, ingestedAt) });
+    }
+    if (messages.length === 0) return outcomes as Outcome[];
+    const settle = keys.length ? this.cache.reserve(keys) : undefined;
+    try {
+      await this.sender.send(messages);
+    } catch (err) {
+      settle?.();
+      throw err;
+    }
+    settle?.(stamps);
+    return outcomes as Outcome[];
+  }
+}

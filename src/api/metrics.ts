@@ -1,0 +1,75 @@
+/** The API's Prometheus metrics: requests by route and status, records by type, latency. */
+
+const BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5];
+const RECORD_TYPES = ['pin', 'geo', 'user'];
+
+class Histogram {
+  readonly counts = new Array<number>(BUCKETS.length).fill(0);
+  sum = 0;
+  count = 0;
+  observe(v: number): void {
+    this.sum += v;
+    this.count++;
+    for (let i = 0; i < BUCKETS.length; i++) if (v <= BUCKETS[i]!) this.counts[i]!++;
+  }
+}
+
+const esc = (v: string) => v.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n');
+
+export class ApiMetrics {
+  private readonly requests = new Map<string, number>();
+  private readonly latency = new Map<string, Histogram>();
+  readonly accepted: Record<string, number> = { pin: 0, geo: 0, user: 0 };
+  readonly duplicates: Record<string, number> = { pin: 0, geo: 0, user: 0 };
+  readonly rejected: Record<string, number> = { pin: 0, geo: 0, user: 0, unknown: 0 };
+  logUnavailable = 0;
+  inFlight = 0;
+
+  constructor(private readonly gauges: () => Record<string, number> = () => ({})) {}
+
+  request(route: string, status: number, seconds: number): void {
+    const k = `${route} ${status}`;
+    this.requests.set(k, (this.requests.get(k) ?? 0) + 1);
+    let h = this.latency.get(route);
+    if (!h) this.latency.set(route, (h = new Histogram()));
+    h.observe(seconds);
+  }
+
+  count(kind: 'accepted' | 'duplicates' | 'rejected', type: string, n = 1): void {
+    const m = this[kind];
+    m[type] = (m[type] ?? 0) + n;
+  }
+
+  requestCount(route: string, status: number): number {
+    return this.requests.get(`${route} ${status}`) ?? 0;
+  }
+
+  render(): string {
+    const out: string[] = [];
+    out.push('# HELP pinpipe_api_requests_total HTTP requests by route and status.', '# TYPE pinpipe_api_requests_total counter');
+    for (const [k, n] of this.requests) {
+      const [route, status] = k.split(' ');
+      out.push(`pinpipe_api_requests_total{route="${esc(route!)}",status="${status}"} ${n}`);
+    }
+    const records: [string, string, Record<string, number>][] = [
+      ['pinpipe_api_records_accepted_total', 'Records durably appended to the log, by type.', this.accepted],
+      ['pinpipe_api_records_duplicate_total', 'Records answered as duplicates of an accepted idempotency key (not appended again), by type.', this.duplicates],
+      ['pinpipe_api_records_rejected_total', 'Records refused with a 4xx (invalid, too large, unauthorized...), by type.', this.rejected],
+    ];
+    for (const [name, help, m] of records) {
+      out.push(`# HELP ${name} ${help}`, `# TYPE ${name} counter`);
+      for (const t of new Set([...RECORD_TYPES, ...Object.keys(m)])) out.push(`${name}{type="${esc(t)}"} ${m[t] ?? 0}`);
+    }
+    out.push('# HELP pinpipe_api_log_unavailable_total Requests answered 503 because the log did not accept the records.', '# TYPE pinpipe_api_log_unavailable_total counter', `pinpipe_api_log_unavailable_total ${this.logUnavailable}`);
+    out.push('# HELP pinpipe_api_requests_in_flight Requests being handled now.', '# TYPE pinpipe_api_requests_in_flight gauge', `pinpipe_api_requests_in_flight ${this.inFlight}`);
+    out.push('# HELP pinpipe_api_request_duration_seconds Time from request start to the response, by route.', '# TYPE pinpipe_api_request_duration_seconds histogram');
+    for (const [route, h] of this.latency) {
+      const r = esc(route);
+      BUCKETS.forEach((b, i) => out.push(`pinpipe_api_request_duration_seconds_bucket{route="${r}",le="${b}"} ${h.counts[i]}`));
+      out.push(`pinpipe_api_request_duration_seconds_bucket{route="${r}",le="+Inf"} ${h.count}`);
+      out.push(`pinpipe_api_request_duration_seconds_sum{route="${r}"} ${h.sum}`, `pinpipe_api_request_duration_seconds_count{route="${r}"} ${h.count}`);
+    }
+    for (const [name, v] of Object.entries(this.gauges())) out.push(`# TYPE ${name} gauge`, `${name} ${v}`);
+    return out.join('\n') + '\n';
+  }
+}
