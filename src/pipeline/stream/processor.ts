@@ -41,6 +41,8 @@ export class StreamProcessor {
   private readonly resume: Resume;
   private readonly state: StateStore;
   readonly counters: Counters;
+  /** the largest ingested_at applied so far (for the freshness measure) */
+  newest = NO_WATERMARK;
 
   constructor(readonly opts: StreamOptions, checkpoint: Checkpoint | null = null) {
     for (const t of TOPICS) this.typeOf.set(opts.topics[t], t);
@@ -145,6 +147,7 @@ export class StreamProcessor {
       return;
     }
     this.state.apply(p, rec.offset, res.value as CleanPin & CleanGeo & CleanUser, t, false);
+    if (t > this.newest) this.newest = t;
   }
 
   /** a record the run that wrote the checkpoint had already read: rebuild state, count nothing */
@@ -200,6 +203,11 @@ export class StreamProcessor {
       checkpoint: encodeCheckpoint(w, this.counters, parts),
       safePoints: parts.filter((p) => p.partition >= 0).map((p) => ({ topic: p.topic, partition: p.partition, offset: p.safe })),
     };
+  }
+
+  /** next offset to read per partition (`topic:partition` → offset), for the consumer lag */
+  positions(): Map<string, number> {
+    return new Map(this.partList.map((p) => [p.key, p.pos]));
   }
 
   status(): Status {

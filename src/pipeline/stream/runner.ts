@@ -1,0 +1,180 @@
+/**
+ * One function wires consume-stream from config: log consumer → StreamProcessor → dead letters,
+ * serving store and realtime store. Resumes from the realtime checkpoint (seek every partition to
+ * its safe point, replay). Runs until the signal aborts (then a final flush and commit), or with
+ * `untilIdle` until every partition is caught up and everything that can be written is written;
+ * open windows stay open (a later run completes them).
+ */
+import type { Config } from '../../core/config.js';
+import { topicName } from '../../core/config.js';
+import { errorMessage } from '../../core/errors.js';
+import type { Logger } from '../../core/logger.js';
+import { DEAD_LETTER_TOPIC, TOPICS, type RecordType } from '../../core/records.js';
+import { sleep } from '../../core/retry.js';
+import type { ConsumedBatch, Log, TopicPartition } from '../../connectors/log/types.js';
+import type { RealtimeStore } from '../../connectors/realtime/types.js';
+import type { ServingStore } from '../../connectors/store/types.js';
+import { REALTIME, type RealtimeId } from '../../core/tables.js';
+import { startMetricsServer, startProgress, type MetricsServer } from './monitor.js';
+import { StreamProcessor } from './processor.js';
+import { StreamStats } from './stats.js';
+import { ViewWriter } from './writer.js';
+
+export interface StreamRunOptions {
+  untilIdle: boolean;
+  signal: AbortSignal;
+  logger: Logger;
+  /** live progress line on stderr */
+  tty?: boolean;
+}
+
+export interface StreamRunResult {
+  stats: StreamStats;
+  metricsPort?: number;
+}
+
+const MAX_BATCH_RECORDS = 5_000;
+const ENDS_EVERY_MS = 1_000;
+const FINAL_FLUSH_MS = 15_000;
+
+/** runs async sections one at a time, in call order (batches, flushes, end-offset checks) */
+class Serial {
+  private tail: Promise<unknown> = Promise.resolve();
+  run<T>(fn: () => Promise<T>): Promise<T> {
+    const next = this.tail.then(fn);
+    this.tail = next.catch(() => undefined);
+    return next;
+  }
+}
+
+export async function runStream(cfg: Config, log: Log, realtime: RealtimeStore, store: ServingStore, opts: StreamRunOptions): Promise<StreamRunResult> {
+  const { logger, signal } = opts;
+  const group = cfg.stream.group;
+  const topics = Object.fromEntries(TOPICS.map((t) => [t, topicName(cfg, t)])) as Record<RecordType, string>;
+  const deadLetterTopic = topicName(cfg, DEAD_LETTER_TOPIC);
+  const admin = log.admin();
+  try {
+    await admin.ensureTopics([...Object.values(topics), deadLetterTopic]);
+  } finally {
+    await admin.close();
+  }
+  await realtime.connect();
+  await store.connect();
+  const checkpoint = await realtime.loadCheckpoint(group);
+  const proc = new StreamProcessor({ topics, lateness: cfg.stream.lateness, joinWindow: cfg.stream.joinWindow }, checkpoint);
+  const seedFrom = proc.seedFrom;
+  if (seedFrom) for (const m of Object.keys(REALTIME) as RealtimeId[]) proc.seed(await realtime.read(m, { from: seedFrom }));
+  logger.info(checkpoint ? 'resuming from checkpoint' : 'starting without a checkpoint', { group, watermark: checkpoint ? new Date(checkpoint.watermark).toISOString() : null });
+
+  const stats = new StreamStats(proc.counters);
+  const producer = log.producer();
+  await producer.connect();
+  const consumer = log.consumer({ groupId: group, topics: Object.values(topics), fromBeginning: true, maxBatchRecords: MAX_BATCH_RECORDS });
+  const wake = new AbortController();
+  const stopWaiting = () => wake.abort();
+  signal.addEventListener('abort', stopWaiting, { once: true });
+  let fatal: Error | null = null;
+  consumer.onError((err) => {
+    fatal = err;
+    stopWaiting();
+  });
+  const writer = new ViewWriter({ group, realtime, store, producer, consumer, deadLetterTopic, logger, stats, signal: wake.signal });
+  const serial = new Serial();
+  let stopping = false;
+  let lastFlush = Date.now();
+
+  const flush = async (sig?: AbortSignal) => {
+    const snap = proc.snapshot();
+    stats.status = proc.status();
+    if (!snap) return;
+    await writer.write(snap, proc.newest, sig);
+    lastFlush = Date.now();
+  };
+  const guard = <A extends unknown[]>(fn: (...a: A) => Promise<void>) => async (...a: A) => {
+    try {
+      await fn(...a);
+    } catch (e) {
+      if (!wake.signal.aborted) {
+        fatal ??= e instanceof Error ? e : new Error(errorMessage(e));
+        stopWaiting();
+      }
+      throw e;
+    }
+  };
+  const handlers = {
+    onAssign: (tps: TopicPartition[]) =>
+      serial.run(async () => {
+        for (const a of proc.assign(tps)) consumer.seek({ topic: a.topic, partition: a.partition }, a.offset);
+        logger.info('partitions assigned', { partitions: tps.length });
+      }),
+    onRevoke: async (tps: TopicPartition[]) => {
+      if (!stopping) logger.warn('partitions revoked; consume-stream expects to be the only member of its group', { partitions: tps.length });
+    },
+    eachBatch: guard((batch: ConsumedBatch) =>
+      serial.run(async () => {
+        if (stopping) return; // not processed: read again after a restart from the safe points
+        stats.recordsRead += batch.records.length;
+        const dead = proc.ingest(batch);
+        if (dead.length) await writer.deadLetters(dead);
+        if (Date.now() - lastFlush >= cfg.stream.flushInterval) await flush();
+      }),
+    ),
+  };
+  const checkEnds = guard(() =>
+    serial.run(async () => {
+      let ends: Map<string, number>;
+      try {
+        ends = await consumer.endOffsets();
+      } catch (e) {
+        logger.warn('could not read the log end offsets', { error: errorMessage(e) });
+        return;
+      }
+      proc.observeEnds(ends);
+      const pos = proc.positions();
+      for (const [k, end] of ends) if (pos.has(k)) stats.lag.set(k, end - pos.get(k)!);
+      await flush();
+    }),
+  );
+
+  const metrics: MetricsServer | null = cfg.metricsPort === undefined ? null : await startMetricsServer(stats, cfg.metricsPort);
+  if (metrics) logger.info('metrics listening', { url: `http://127.0.0.1:${metrics.port}/metrics` });
+  const progress = startProgress(stats, logger, opts.tty ?? false);
+  const tick = Math.max(10, Math.min(100, Math.floor(cfg.stream.flushInterval / 2)));
+  const endsEvery = opts.untilIdle ? Math.max(cfg.stream.flushInterval, 100) : ENDS_EVERY_MS;
+  let failure: unknown = null;
+  try {
+    await consumer.connect();
+    await consumer.run(handlers);
+    logger.info('consuming', { group, topics: Object.values(topics), untilIdle: opts.untilIdle });
+    let endsAt = 0;
+    while (!wake.signal.aborted) {
+      await sleep(tick, wake.signal);
+      if (wake.signal.aborted) break;
+      const now = Date.now();
+      if (now - endsAt >= endsEvery) {
+        endsAt = now;
+        await checkEnds();
+        if (opts.untilIdle && proc.caughtUp) break;
+      } else if (now - lastFlush >= cfg.stream.flushInterval) await serial.run(() => flush());
+      stats.tickRate(now);
+      progress.tick();
+    }
+  } catch (e) {
+    failure = e;
+  } finally {
+    stopping = true;
+    signal.removeEventListener('abort', stopWaiting);
+    try {
+      if (!fatal && !failure) await serial.run(() => flush(AbortSignal.timeout(FINAL_FLUSH_MS)));
+    } catch (e) {
+      failure ??= e;
+    }
+    progress.stop();
+    await consumer.close().catch((e) => logger.warn('closing the consumer failed', { error: errorMessage(e) }));
+    await producer.close().catch(() => undefined);
+    await metrics?.close();
+  }
+  const failed = fatal ?? failure;
+  if (failed) throw failed;
+  return { stats, metricsPort: metrics?.port };
+}
