@@ -29,19 +29,17 @@ export class LocalLake implements Lake {
     const dir = path.dirname(file);
     const tmp = path.join(dir, `${TMP_PREFIX}${process.pid}.${randomBytes(6).toString('hex')}.${path.basename(file)}`);
     await io('put', key, async () => {
-      await fsp.mkdir(dir, { recursive: true });
-      const fh = await fsp.open(tmp, 'w');
-      try {
-        await fh.writeFile(body);
-        await fh.sync();
-      } finally {
-        await fh.close();
-      }
-      try {
-        await fsp.rename(tmp, file);
-      } catch (e) {
-        await fsp.rm(tmp, { force: true });
-        throw e;
+      // a concurrent delete may prune the directory between mkdir and open/rename: try again
+      for (let attempt = 0; ; attempt++) {
+        try {
+          await fsp.mkdir(dir, { recursive: true });
+          await writeTmp(tmp, body);
+          await fsp.rename(tmp, file);
+          break;
+        } catch (e) {
+          await fsp.rm(tmp, { force: true });
+          if ((e as NodeJS.ErrnoException).code !== 'ENOENT' || attempt >= 3) throw e;
+        }
       }
       await syncDir(dir);
     });
@@ -141,6 +139,16 @@ async function walk(dir: string, dirKey: string, prefix: string, out: LakeObject
         if (!isMissing(e)) throw e; // deleted meanwhile
       }
     }
+  }
+}
+
+async function writeTmp(tmp: string, body: Buffer | string): Promise<void> {
+  const fh = await fsp.open(tmp, 'w');
+  try {
+    await fh.writeFile(body);
+    await fh.sync();
+  } finally {
+    await fh.close();
   }
 }
 
