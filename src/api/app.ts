@@ -166,7 +166,8 @@ export function buildApp(opts: AppOptions): App {
     if (draining) res.setHeader('connection', 'close');
     res.once('close', () => {
       metrics.inFlight--;
-      metrics.request(label, res.statusCode, (performance.now() - start) / 1000);
+      // 499 (as nginx): the client went away before the answer was sent
+      metrics.request(label, res.writableFinished ? res.statusCode : 499, (performance.now() - start) / 1000);
       if (metrics.inFlight === 0 && idleWaiters.length) {
         const w = idleWaiters;
         idleWaiters = [];

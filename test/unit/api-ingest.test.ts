@@ -205,7 +205,7 @@ describe('a log that cannot take writes', () => {
       expect(b.status).toBe(503);
       const ready = await request(h.url, 'GET', '/ready');
       expect(ready.status).toBe(503);
-      expect(ready.json.code).toBe('NOT_READY');
+      expect(ready.json).toMatchObject({ code: 'NOT_READY', message: 'the log does not accept writes: the last append to the log failed' });
       const m = await request(h.url, 'GET', '/metrics');
       expect(m.text).toMatch(/^pinpipe_api_records_accepted_total\{type="geo"\} 0$/m);
       expect(m.text).toMatch(/^pinpipe_api_log_unavailable_total 2$/m);
@@ -216,6 +216,7 @@ describe('a log that cannot take writes', () => {
       const again = await post(h.url, '/geo', GEO, { 'idempotency-key': 'retry-me' });
       expect(again.status).toBe(201); // the failed attempt was not remembered as accepted
       expect(again.json.event_id).toBe('retry-me');
+      expect((await request(h.url, 'GET', '/ready')).status).toBe(200);
       expect(await h.count('geo')).toBe(1);
       expect(await h.count('pin')).toBe(0);
       const values = await h.read('geo', 1);
