@@ -11,20 +11,20 @@ import type { RealtimeStore } from './realtime/types.js';
 // TODO(lead): drop the `as unknown as` casts once every implementation has landed.
 export async function createLog(cfg: Config): Promise<Log> {
   if (cfg.log.kind === 'kafka') return new (await import('./log/kafka.js')).KafkaLog(cfg) as unknown as Log;
-  return new (await import('./log/embedded.js')).EmbeddedLog(cfg) as unknown as Log;
+  return new (await import('./log/embedded.js')).EmbeddedLog(cfg);
 }
 
 export async function createLake(cfg: Config): Promise<Lake> {
-  if (cfg.lake.kind === 's3') return new (await import('./lake/s3.js')).S3Lake(cfg) as unknown as Lake;
-  return new (await import('./lake/local.js')).LocalLake(cfg) as unknown as Lake;
+  if (cfg.lake.kind === 's3') return new (await import('./lake/s3.js')).S3Lake(cfg);
+  return new (await import('./lake/local.js')).LocalLake(cfg);
 }
 
 export async function createStore(cfg: Config): Promise<ServingStore> {
-  if (cfg.store.kind === 'mysql') return new (await import('./store/mysql.js')).MysqlStore(cfg) as unknown as ServingStore;
-  return new (await import('./store/embedded.js')).EmbeddedStore(cfg) as unknown as ServingStore;
+  if (cfg.store.kind === 'mysql') return new (await import('./store/mysql.js')).MysqlStore(cfg);
+  return new (await import('./store/embedded.js')).EmbeddedStore(cfg);
 }
 
 export async function createRealtime(cfg: Config): Promise<RealtimeStore> {
-  if (cfg.realtime.kind === 'redis') return new (await import('./realtime/redis.js')).RedisRealtime(cfg) as unknown as RealtimeStore;
-  return new (await import('./realtime/embedded.js')).EmbeddedRealtime(cfg) as unknown as RealtimeStore;
+  if (cfg.realtime.kind === 'redis') return new (await import('./realtime/redis.js')).RedisRealtime(cfg);
+  return new (await import('./realtime/embedded.js')).EmbeddedRealtime(cfg);
 }
