@@ -57,7 +57,6 @@ export async function run(opts: EmulateFlags, ctx: CommandContext): Promise<numb
   let source: Source;
   if (opts.source) source = new (await import('../connectors/source/mysql.js')).MysqlSource(opts.source);
   else source = new GeneratorSource({ seed: opts.seed, rows: opts.rows });
-  await source.connect();
   const runId = opts.runId ?? randomBytes(4).toString('hex');
   const emulator = new Emulator({
     api: opts.api,
@@ -72,6 +71,7 @@ export async function run(opts: EmulateFlags, ctx: CommandContext): Promise<numb
     signal: ctx.signal,
     onReject: (what, a) => logger.warn(`rejected ${what}: HTTP ${a.status}`, { body: a.body.slice(0, 500) }),
   });
+  await source.connect(); // after the Emulator checked --api, so a usage error leaves nothing open
   logger.info(`posting to ${opts.api}`, { source: source.kind, count: opts.count || 'until stopped', rate: opts.rate || 'max', run_id: runId });
   progress.start(() => progressLine(emulator.counters, emulator.elapsedSeconds()));
   let summary;
