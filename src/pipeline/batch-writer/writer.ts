@@ -28,6 +28,12 @@ interface Remote {
   t: number;
 }
 
+/**
+ * A partition is idle when no new record came for `batch.idleFlush` AND it has been read up to the
+ * log end known (a partition merely waiting for its turn in a backlog is not idle); after this
+ * many times idleFlush without records it is flushed anyway.
+ */
+const IDLE_FALLBACK = 6;
 const RETRY = { retries: Number.POSITIVE_INFINITY, initialMs: 200, maxMs: 15_000 };
 
 export class BatchWriter {
@@ -209,7 +215,8 @@ export class BatchWriter {
       const now = Date.now();
       for (const st of [...this.states.values()]) {
         if (st.revoked || st.failed) continue;
-        const idle = now - st.lastArrival >= this.settings.idleFlushMs;
+        const quiet = now - st.lastArrival;
+        const idle = quiet >= this.settings.idleFlushMs && (st.caughtUp() || quiet >= IDLE_FALLBACK * this.settings.idleFlushMs);
         const chunk: Chunk | null = st.open && (all || idle) ? st.takeOpen() : null;
         if (chunk || st.position() > st.committed) await this.settle(st, chunk ? [{ kind: 'chunk', chunk }] : [], []);
       }
