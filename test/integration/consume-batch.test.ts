@@ -10,7 +10,7 @@ import { tpKey, type LogRecord } from '../../src/connectors/log/types.js';
 import type { Config } from '../../src/core/config.js';
 import { createLogger, silentLogger } from '../../src/core/logger.js';
 import { chunkBody, chunkKey, cutChunks } from '../../src/pipeline/batch-writer/chunk.js';
-import { gzipText } from '../../src/pipeline/batch-writer/sink.js';
+import { gzipText } from '../../src/pipeline/batch-writer/compress.js';
 import { runBatchWriter } from '../../src/pipeline/batch-writer/runner.js';
 import { stampRecord } from '../../src/pipeline/batch-writer/stamp.js';
 import { cleanupDirs, expectExactlyOnce, markerKeys, produce, produceStamped, readRaw, sleep, stampedValue, tmpConfig, waitFor, type Stamped } from './consume-batch.helpers.js';

@@ -3,6 +3,8 @@ import fc from 'fast-check';
 import { accepts, chunkBody, chunkKey, cutChunks, type Chunk } from '../../src/pipeline/batch-writer/chunk.js';
 import { stampOf } from '../../src/pipeline/batch-writer/stamp.js';
 import { parseRawChunkKey } from '../../src/connectors/lake/types.js';
+import { discard, drain, finish } from '../../src/pipeline/batch-writer/compress.js';
+import { gunzipSync } from 'node:zlib';
 
 const T0 = Date.UTC(2026, 10, 27, 10, 0, 0);
 const rec = (offset: number, ms: number) => ({ offset, stamp: stampOf(ms), line: `{"o":${offset}}` });
@@ -45,6 +47,21 @@ describe('chunk closing rules', () => {
     expect(chunkKey(open!)).toBe('raw/pin/dt=2026-11-27/hr=10/pin+2+0000000041.ndjson.gz');
     expect(parseRawChunkKey(chunkKey(open!))).toEqual({ topic: 'pin', day: '2026-11-27', hour: '10', partition: 2, firstOffset: 41 });
     expect(chunkBody(open!)).toBe('{"o":41}\n{"o":42}\n');
+  });
+
+  test('incremental gzip (drained batch by batch) decompresses to the whole body', async () => {
+    const recs = Array.from({ length: 25 }, (_, i) => rec(i, T0 + i));
+    const lim = { chunkRecords: 100, chunkSpan: 60_000 };
+    const whole = chunkBody(cutChunks('pin', 0, recs, lim).open!);
+    let open = cutChunks('pin', 0, recs.slice(0, 10), lim).open!;
+    drain(open);
+    expect(open.lines).toEqual([]);
+    open = cutChunks('pin', 0, recs.slice(10), lim, open).open!;
+    expect(gunzipSync(await finish(open)).toString('utf8')).toBe(whole);
+    const dropped = cutChunks('pin', 0, recs, lim).open!;
+    drain(dropped);
+    discard(dropped);
+    expect(dropped.lines).toEqual([]);
   });
 
   test('property: chunks partition the records in order, each in one hour, within limits, closed for a reason', () => {

@@ -16,7 +16,7 @@ import { loadConfig } from '../../src/core/config.js';
 import { chunkBody, chunkKey, type Chunk } from '../../src/pipeline/batch-writer/chunk.js';
 import { PartitionState } from '../../src/pipeline/batch-writer/partition.js';
 import { summarizeChunkObject, summarizeChunkText } from '../../src/pipeline/batch-writer/recovery.js';
-import { gzipText } from '../../src/pipeline/batch-writer/sink.js';
+import { gzipText } from '../../src/pipeline/batch-writer/compress.js';
 
 const dirs: string[] = [];
 afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));

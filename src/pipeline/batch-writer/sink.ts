@@ -1,9 +1,7 @@
 /**
- * The writer's outputs: gzip a chunk, put it in the lake (retrying with backoff while the run is
+ * The writer's outputs: put a chunk's object in the lake (retrying with backoff while the run is
  * not stopping and the partition is still ours), and send dead letters to the log.
  */
-import { gzip } from 'node:zlib';
-import { promisify } from 'node:util';
 import type { Lake } from '../../connectors/lake/types.js';
 import type { LogProducer } from '../../connectors/log/types.js';
 import { errorMessage } from '../../core/errors.js';
@@ -12,13 +10,9 @@ import { retry } from '../../core/retry.js';
 import type { DeadRecord } from './partition.js';
 import type { WriterStats } from './stats.js';
 
-const gzipAsync = promisify(gzip);
-/** modest: the lake is written once and read by batch-run; speed matters more than ratio */
-export const GZIP_LEVEL = 3;
 /** attempts left once the run is stopping (then the data stays in the log, uncommitted) */
 const ATTEMPTS_WHEN_STOPPING = 3;
 
-export const gzipText = (text: string): Promise<Buffer> => gzipAsync(Buffer.from(text, 'utf8'), { level: GZIP_LEVEL });
 
 export interface SinkDeps {
   lake: Lake;

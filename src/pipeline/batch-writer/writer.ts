@@ -7,14 +7,15 @@ import type { ConsumedBatch, ConsumerHandlers, LogConsumer, TopicPartition } fro
 import { tpKey } from '../../connectors/log/types.js';
 import { errorMessage } from '../../core/errors.js';
 import { retry } from '../../core/retry.js';
-import { chunkBody, chunkKey, type Chunk, type ChunkLimits } from './chunk.js';
+import { chunkKey, type Chunk, type ChunkLimits } from './chunk.js';
+import { discard, drain, finish } from './compress.js';
 import { advanceMeta, decodeMeta, encodeMeta } from './commit-meta.js';
 import { partitionFrontier, restartCandidates, topicFrontier } from './day-markers.js';
 import type { DayMarkerTracker } from './markers.js';
 import { Mutex } from './mutex.js';
 import { PartitionState, type Closed, type DeadRecord } from './partition.js';
 import { summarizeChunkObject } from './recovery.js';
-import { gzipText, putObject, sendDeadLetters, type SinkDeps } from './sink.js';
+import { putObject, sendDeadLetters, type SinkDeps } from './sink.js';
 
 export interface WriterSettings {
   /** logical topic name → log topic name */
@@ -117,7 +118,8 @@ export class BatchWriter {
     await this.mutex.run(async () => {
       for (const tp of tps) {
         const key = tpKey(tp.topic, tp.partition);
-        this.states.delete(key); // drops the open chunk: never written by this member
+        discard(this.states.get(key)?.open ?? null); // never written by this member
+        this.states.delete(key);
         this.sink.stats.lag.delete(key);
       }
     });
@@ -139,6 +141,7 @@ export class BatchWriter {
         if (!this.sink.signal.aborted && !st.revoked) throw err;
         return this.fail(st); // a look-up given up while stopping: nothing of it is committed
       }
+      if (st.open) drain(st.open);
       if (ing.fresh) st.lastArrival = Date.now();
       this.sink.stats.recordsIn += ing.fresh;
       this.sink.stats.lag.set(key, st.lag());
@@ -156,8 +159,9 @@ export class BatchWriter {
     return gz ? summarizeChunkObject(gz, key) : null;
   }
 
-  private fail(st: PartitionState): void {
-    st.open = null;
+  private fail(st: PartitionState, closed: Closed[] = []): void {
+    for (const c of closed) if (c.kind === 'chunk') discard(c.chunk);
+    discard(st.takeOpen());
     if (st.revoked) return;
     st.failed = true;
     this.abandoned++;
@@ -167,13 +171,13 @@ export class BatchWriter {
   private async settle(st: PartitionState, closed: Closed[], dead: DeadRecord[]): Promise<void> {
     if (st.revoked || st.failed) return;
     const owned = () => !st.revoked && !st.failed;
-    if (dead.length && !(await sendDeadLetters(this.sink, st.topic, st.partition, dead, owned))) return this.fail(st);
-    const bodies = closed.map((c) => (c.kind === 'chunk' ? gzipText(takeBody(c.chunk)) : null));
+    if (dead.length && !(await sendDeadLetters(this.sink, st.topic, st.partition, dead, owned))) return this.fail(st, closed);
+    const bodies = closed.map((c) => (c.kind === 'chunk' ? finish(c.chunk) : null));
     for (const b of bodies) b?.catch(() => undefined);
     for (let i = 0; i < closed.length; i++) {
       const c = closed[i]!;
       if (c.kind === 'chunk') {
-        if (!(await putObject(this.sink, chunkKey(c.chunk), await bodies[i]!, owned))) return this.fail(st);
+        if (!(await putObject(this.sink, chunkKey(c.chunk), await bodies[i]!, owned))) return this.fail(st, closed.slice(i + 1));
         this.sink.stats.recordsWritten += c.chunk.count;
         this.noteWritten(st, c.chunk.day, c.chunk.maxMs);
       } else {
@@ -283,10 +287,4 @@ export class BatchWriter {
     }
     return true;
   }
-}
-
-function takeBody(chunk: Chunk): string {
-  const body = chunkBody(chunk);
-  chunk.lines = [];
-  return body;
 }
