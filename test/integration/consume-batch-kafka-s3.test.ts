@@ -1,0 +1,114 @@
+/**
+ * The same `pinpipe consume-batch` command on real Kafka + S3 (scripts/services-up.sh; needs
+ * TEST_KAFKA_BROKERS and TEST_S3_ENDPOINT, and `npx tsc -p tsconfig.json` first): SIGKILL one
+ * member mid-work, drain the next with SIGTERM, finish with --until-idle; every (topic, partition)
+ * holds exactly its offsets across the S3 objects, committed to the end, day markers written.
+ */
+import { afterAll, expect, test } from '@jest/globals';
+import { randomBytes } from 'node:crypto';
+import { spawn } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { DeleteBucketCommand, DeleteObjectsCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
+import { S3Lake } from '../../src/connectors/lake/s3.js';
+import { loadConfig } from '../../src/core/config.js';
+import { kafkaFixture } from './kafka-fixture.js';
+import { expectExactlyOnce, markerKeys, produceStamped, readRaw, sleep, waitFor, type Stamped } from './consume-batch.helpers.js';
+
+const ROOT = path.resolve(import.meta.dirname, '../..');
+const TOPICS = ['pin', 'geo', 'user'] as const;
+
+function s3Endpoint(): string {
+  const e = process.env.TEST_S3_ENDPOINT;
+  if (!e) throw new Error('TEST_S3_ENDPOINT is not set: run `npm run services:up` and `eval "$(npm run -s services:env)"` first (npm test does both)');
+  return e;
+}
+
+const fx = kafkaFixture();
+const endpoint = s3Endpoint();
+const bucket = `pinpipe-cb-${randomBytes(5).toString('hex')}`;
+
+afterAll(async () => {
+  const c = new S3Client({ region: 'us-east-1', endpoint, forcePathStyle: true });
+  try {
+    for (;;) {
+      const page = await c.send(new ListObjectsV2Command({ Bucket: bucket })).catch(() => null);
+      if (!page?.Contents?.length) break;
+      await c.send(new DeleteObjectsCommand({ Bucket: bucket, Delete: { Objects: page.Contents.map((o) => ({ Key: o.Key! })) } }));
+    }
+    await c.send(new DeleteBucketCommand({ Bucket: bucket })).catch(() => undefined);
+  } finally {
+    c.destroy();
+    await fx.cleanup();
+  }
+});
+
+function start(args: string[]) {
+  const env: NodeJS.ProcessEnv = {};
+  for (const [k, v] of Object.entries(process.env)) if (!k.startsWith('PINPIPE_')) env[k] = v;
+  const child = spawn(process.execPath, [path.join(ROOT, 'bin/pinpipe'), 'consume-batch', ...args], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (d) => (stdout += d));
+  child.stderr.on('data', (d) => (stderr += d));
+  const exited = new Promise<{ code: number | null; signal: string | null; stdout: string; stderr: string }>((resolve) => child.on('exit', (code, signal) => resolve({ code, signal, stdout, stderr })));
+  return { child, exited };
+}
+
+test('Kafka + S3: SIGKILL, SIGTERM drain, --until-idle: exactly once', async () => {
+  const settings = {
+    dataDir: fx.cfg.dataDir,
+    log: { kind: 'kafka', partitions: 3, topicPrefix: fx.topic(''), kafka: { brokers: fx.cfg.log.kafka.brokers, clientId: 'pinpipe-cb-test' } },
+    lake: { kind: 's3', s3: { bucket, endpoint, forcePathStyle: true, createBucket: true } },
+    batch: { group: `cb-${randomBytes(4).toString('hex')}`, chunkRecords: 200, idleFlush: '300ms' },
+  };
+  const configFile = path.join(fx.cfg.dataDir, 'pinpipe.json');
+  writeFileSync(configFile, JSON.stringify(settings));
+  const cfg = loadConfig({ env: {}, configFile });
+  const lake = new S3Lake(cfg);
+  const t0 = Date.parse('2026-11-19T22:50:00.000Z');
+  const all: Stamped[] = Array.from({ length: 9000 }, (_, i) => ({ topic: TOPICS[i % 3]!, ind: i, at: new Date(t0 + i * 500).toISOString() }));
+  const setup = fx.log.admin();
+  await setup.ensureTopics([...TOPICS, 'deadletter'].map((t) => fx.topic(t)));
+  await setup.close();
+  await produceStamped(fx.log, cfg, all.slice(0, 6000));
+
+  // member 1: killed once it has written a few objects
+  const a = start(['--config', configFile]);
+  await waitFor(async () => (await lake.list('raw/').catch(() => [])).length >= 3, 'the first objects in S3', 40_000);
+  await sleep(Math.random() * 50);
+  a.child.kill('SIGKILL');
+  expect((await a.exited).signal).toBe('SIGKILL');
+
+  // member 2: joins once the dead member's session expires; drained with SIGTERM
+  const before = (await lake.list('raw/')).length;
+  const b = start(['--config', configFile]);
+  await waitFor(async () => (await lake.list('raw/')).length > before + 2, 'more objects from member 2', 40_000);
+  b.child.kill('SIGTERM');
+  const eb = await b.exited;
+  expect({ code: eb.code, stderr: eb.code === 0 ? '' : eb.stderr.slice(-2000) }).toEqual({ code: 0, stderr: '' });
+  expect(eb.stdout).toMatch(/^consume-batch: \d+ records, \d+ objects/);
+
+  await produceStamped(fx.log, cfg, all.slice(6000));
+  const c = start(['--config', configFile, '--until-idle']);
+  const ec = await c.exited;
+  expect({ code: ec.code, stderr: ec.code === 0 ? '' : ec.stderr.slice(-3000) }).toEqual({ code: 0, stderr: '' });
+
+  const admin = fx.log.admin();
+  const ends = new Map<string, number>();
+  const committed = new Map<string, number>();
+  try {
+    for (const t of TOPICS) {
+      (await admin.endOffsets(fx.topic(t))).forEach((end, p) => ends.set(`${t}:${p}`, end));
+      (await admin.groupOffsets(settings.batch.group, fx.topic(t))).forEach((off, p) => committed.set(`${t}:${p}`, off));
+    }
+  } finally {
+    await admin.close();
+  }
+  expect([...ends.values()].reduce((x, y) => x + y, 0)).toBe(9000);
+  expect(committed).toEqual(ends);
+  const { objects, markers } = await readRaw(lake);
+  expectExactlyOnce(objects, ends);
+  expect(markers.sort()).toEqual([...markerKeys([...TOPICS], '2026-11-19'), ...markerKeys([...TOPICS], '2026-11-20')].sort());
+  await lake.close();
+});
