@@ -7,8 +7,8 @@
 # (KIP-896) are older than the ones kafkajs picks. Override with PINPIPE_KAFKA_VERSION.
 KAFKA_VERSION="${PINPIPE_KAFKA_VERSION:-4.4.0}"
 LOG4J_VERSION=2.25.5 # the log4j-core that kafka_2.13 depends on; the slf4j 1.x binding must match
-KAFKA_PORT=9092
-KAFKA_CONTROLLER_PORT=9093
+KAFKA_PORT="${PINPIPE_KAFKA_PORT:-9092}"
+KAFKA_CONTROLLER_PORT="${PINPIPE_KAFKA_CONTROLLER_PORT:-9093}"
 KAFKA_HOME="$CACHE_DIR/kafka-$KAFKA_VERSION"
 KAFKA_STATE="$STATE_DIR/kafka"
 KAFKA_JAVA=(java -Xms256m -Xmx1g -XX:+UseG1GC -XX:MaxGCPauseMillis=20 -Djava.awt.headless=true

@@ -98,7 +98,7 @@ export function toLogError(e: unknown, what: string): PinpipeError {
   if (isPinpipeError(e)) return e;
   const err = e as { name?: string; message?: string; retriable?: boolean };
   const cause = rootCause(e) as { name?: string; message?: string; retriable?: boolean };
-  const msg = cause?.message && cause !== e ? `${err.message}: ${cause.message}` : String(err?.message ?? e);
+  const msg = cause?.message && cause !== e && !String(err.message).includes(cause.message) ? `${err.message}: ${cause.message}` : String(err?.message ?? e);
   if (err?.name === 'KafkaJSSASLAuthenticationError' || cause?.name === 'KafkaJSSASLAuthenticationError') {
     return new PinpipeError('LOG_UNAVAILABLE', `${what}: Kafka SASL authentication failed (check log.kafka.saslMechanism and the PINPIPE_KAFKA_SASL_* variables)`, { retriable: false, cause: e });
   }

@@ -53,6 +53,8 @@ export class KafkaProducer implements LogProducer {
   private broken = false;
   private closed = false;
   private queue: Piece[] = [];
+  /** index of the first piece of queue not yet taken */
+  private head = 0;
   private queuedBytes = 0;
   private flushing: Promise<void> | null = null;
   private linger: NodeJS.Timeout | null = null;
@@ -111,7 +113,7 @@ export class KafkaProducer implements LogProducer {
     if (this.linger) clearTimeout(this.linger);
     this.linger = null;
     // deliver what is queued (each caller is bounded by its own time-out)
-    while (this.queue.length > 0 || this.flushing) {
+    while (this.queue.length > this.head || this.flushing) {
       if (!this.flushing) this.flushing = this.flushLoop();
       await this.flushing;
     }
@@ -133,7 +135,7 @@ export class KafkaProducer implements LogProducer {
 
   private schedule(): void {
     if (this.flushing) return; // the loop picks the queue up when the batch in flight is acknowledged
-    if (this.queuedBytes >= this.maxBatchBytes || this.queue.length >= this.maxBatchMessages) {
+    if (this.queuedBytes >= this.maxBatchBytes || this.queue.length - this.head >= this.maxBatchMessages) {
       if (this.linger) clearTimeout(this.linger);
       this.linger = null;
       this.flushing = this.flushLoop();
@@ -147,7 +149,7 @@ export class KafkaProducer implements LogProducer {
 
   private async flushLoop(): Promise<void> {
     try {
-      while (this.queue.length > 0) await this.flushOnce(this.takeBatch());
+      while (this.queue.length > this.head) await this.flushOnce(this.takeBatch());
     } finally {
       this.flushing = null;
     }
@@ -156,7 +158,7 @@ export class KafkaProducer implements LogProducer {
   private takeBatch(): Piece[] {
     const batch: Piece[] = [];
     let bytes = 0;
-    let i = 0;
+    let i = this.head;
     for (; i < this.queue.length; i++) {
       const p = this.queue[i]!;
       if (!p.call.done && batch.length > 0 && (batch.length >= this.maxBatchMessages || bytes + p.bytes > this.maxBatchBytes)) break;
@@ -165,7 +167,14 @@ export class KafkaProducer implements LogProducer {
       batch.push(p);
       bytes += p.bytes;
     }
-    this.queue = this.queue.slice(i);
+    this.head = i;
+    if (this.head === this.queue.length) {
+      this.queue = [];
+      this.head = 0;
+    } else if (this.head > 4096 && this.head * 2 > this.queue.length) {
+      this.queue = this.queue.slice(this.head);
+      this.head = 0;
+    }
     return batch;
   }
 
