@@ -1,7 +1,54 @@
+/**
+ * pinpipe batch-run: clean, de-duplicate and curate complete days of the raw zone, recompute
+ * R1–R5 for those days and Q1–Q8 over every curated day, into the serving store.
+ * The logic lives in src/pipeline/batch-run; this wires config, connectors, progress and output.
+ */
+import ora, { type Ora } from 'ora';
 import type { CommandContext } from './context.js';
-import { PinpipeError } from '../core/errors.js';
+import { createLake, createStore } from '../connectors/registry.js';
+import { createLogger } from '../core/logger.js';
+import { checkSelection } from '../pipeline/batch-run/days.js';
+import { runBatch, type BatchSummary } from '../pipeline/batch-run/runner.js';
 
-// Placeholder until the command lands.
-export async function run(_opts: Record<string, unknown>, _ctx: CommandContext): Promise<number> {
-  throw new PinpipeError('INTERNAL', 'batch-run is not implemented yet');
+export interface BatchRunOptions {
+  date?: string;
+  from?: string;
+  to?: string;
+  json?: boolean;
+}
+
+export function summaryText(s: BatchSummary): string {
+  if (s.days.length === 0) return 'nothing to do: every complete day is already done (use --date or --from/--to to re-run days)\n';
+  const lines = s.days.map((d) =>
+    d.status === 'done'
+      ? `${d.day} done: ${d.raw_records} raw records, ${d.curated_rows} curated rows, ${d.dead} dead, unmatched geo ${d.unmatched_geo} / user ${d.unmatched_user} (${d.seconds} s)`
+      : `${d.day} FAILED: ${d.message} (${d.seconds} s)`,
+  );
+  const q = Object.keys(s.historical).length ? `; Q1–Q8 recomputed over every curated day` : '';
+  lines.push(`${s.days.length} day(s): ${s.raw_records} raw records, ${s.curated_rows} curated rows, ${s.dead} dead, ${s.failed} failed${q} in ${s.seconds} s`);
+  return lines.join('\n') + '\n';
+}
+
+export async function run(opts: BatchRunOptions, ctx: CommandContext): Promise<number> {
+  const sel = checkSelection({ date: opts.date, from: opts.from, to: opts.to });
+  const lake = await createLake(ctx.config);
+  const store = await createStore(ctx.config);
+  let spinner: Ora | undefined;
+  if (ctx.tty && process.stderr.isTTY) spinner = ora({ text: 'batch-run: choosing days', stream: process.stderr, discardStdin: false }).start();
+  try {
+    const summary = await runBatch(
+      // with a spinner on the terminal, only warnings and errors are logged (the summary says the rest)
+      { cfg: ctx.config, lake, store, logger: spinner ? createLogger({ component: 'batch-run', level: 'warn' }) : ctx.logger },
+      { ...sel, signal: ctx.signal, onProgress: spinner ? (t) => (spinner!.text = t) : undefined },
+    );
+    if (spinner) summary.failed ? spinner.fail('batch-run finished with failures') : spinner.succeed('batch-run finished');
+    ctx.out(opts.json ? JSON.stringify(summary) + '\n' : summaryText(summary));
+    return summary.failed ? 1 : 0;
+  } catch (e) {
+    spinner?.fail('batch-run failed');
+    throw e;
+  } finally {
+    await store.close();
+    await lake.close();
+  }
 }

@@ -3,7 +3,7 @@
  * both call, so that for the same input they agree exactly. None of them throws: a record that
  * cannot be cleaned yields `{ ok: false, reason }` and goes to the dead letters.
  */
-import { parseDateTime } from './time.js';
+import { toIsoInstant } from './time.js';
 import { type RecordType, rawSchemas } from './records.js';
 
 export type MediaType = 'image' | 'video' | 'story';
@@ -125,9 +125,7 @@ export function joinUserName(first: unknown, last: unknown): string | null {
 }
 
 function toIso(v: unknown): string | null {
-  if (typeof v !== 'string') return null;
-  const t = parseDateTime(v);
-  return t === null ? null : new Date(t).toISOString();
+  return typeof v === 'string' ? toIsoInstant(v) : null;
 }
 
 function stamps(raw: Record<string, unknown>): Stamps | null {

@@ -8,6 +8,67 @@ const DATE_ONLY = /^(\d{4})-(\d{2})-(\d{2})$/;
  * when the text is not one of those forms or names an impossible date.
  */
 export function parseDateTime(text: string): number | null {
+  const fast = parseCanonicalIso(text);
+  if (fast !== undefined) return fast;
+  const memo = MEMO.get(text);
+  if (memo !== undefined) return memo;
+  const t = parseDateTimeSlow(text);
+  if (text.length <= MEMO_KEY_MAX) {
+    if (MEMO.size >= MEMO_MAX) MEMO.clear();
+    MEMO.set(text, t);
+  }
+  return t;
+}
+
+// Hot path of both layers (every record's stamps; geo and user date-times repeat because the
+// emulator samples rows with replacement). Same results as parseDateTimeSlow, measured ~10x faster.
+const MEMO = new Map<string, number | null>();
+const MEMO_MAX = 16_384;
+const MEMO_KEY_MAX = 40;
+const DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+
+/**
+ * `YYYY-MM-DDTHH:MM:SS.mmmZ` exactly (what toISOString and the API write): epoch ms, or null if it
+ * names an impossible date; undefined when the text is not in that form (or the year is < 100).
+ */
+function parseCanonicalIso(s: string): number | null | undefined {
+  if (s.length !== 24 || s.charCodeAt(4) !== 45 || s.charCodeAt(7) !== 45 || s.charCodeAt(10) !== 84 || s.charCodeAt(13) !== 58 || s.charCodeAt(16) !== 58 || s.charCodeAt(19) !== 46 || s.charCodeAt(23) !== 90) return undefined;
+  const n = (i: number, len: number): number => {
+    let v = 0;
+    for (let k = i; k < i + len; k++) {
+      const c = s.charCodeAt(k) - 48;
+      if (c < 0 || c > 9) return -1;
+      v = v * 10 + c;
+    }
+    return v;
+  };
+  const y = n(0, 4), mo = n(5, 2), d = n(8, 2), h = n(11, 2), mi = n(14, 2), se = n(17, 2), ms = n(20, 3);
+  if (y < 100 || mo < 0 || d < 0 || h < 0 || mi < 0 || se < 0 || ms < 0) return undefined;
+  const leap = y % 4 === 0 && (y % 100 !== 0 || y % 400 === 0);
+  if (mo < 1 || mo > 12 || d < 1 || d > (mo === 2 && leap ? 29 : DAYS_IN_MONTH[mo - 1]!) || h > 23 || mi > 59 || se > 59) return null;
+  return Date.UTC(y, mo - 1, d, h, mi, se, ms);
+}
+
+/**
+ * A date-time (as parseDateTime accepts it) as ISO 8601 UTC with milliseconds, exactly what
+ * `new Date(parseDateTime(text)).toISOString()` gives; null when it is not a date-time.
+ */
+export function toIsoInstant(text: string): string | null {
+  if (typeof parseCanonicalIso(text) === 'number') return text;
+  const memo = ISO_MEMO.get(text);
+  if (memo !== undefined) return memo;
+  const t = parseDateTime(text);
+  const iso = t === null ? null : new Date(t).toISOString();
+  if (text.length <= MEMO_KEY_MAX) {
+    if (ISO_MEMO.size >= MEMO_MAX) ISO_MEMO.clear();
+    ISO_MEMO.set(text, iso);
+  }
+  return iso;
+}
+const ISO_MEMO = new Map<string, string | null>();
+
+/** The general parser (exported for the equivalence test of the fast path). */
+export function parseDateTimeSlow(text: string): number | null {
   const s = text.trim();
   let m = SQL_DATETIME.exec(s);
   if (m) {

@@ -1,0 +1,50 @@
+/**
+ * Ad hoc SQL over the lake: DuckDB with the views of views.ts, locked down to read the lake
+ * only (external access limited to the lake's directories, configuration locked), and one
+ * read-only statement per call.
+ */
+import type { Config } from '../core/config.js';
+import { PinpipeError, errorMessage } from '../core/errors.js';
+import type { Lake } from '../connectors/lake/types.js';
+import { openEngine, sqlStringList, type Engine } from './duckdb.js';
+import type { Result } from './format.js';
+import { assertReadOnly } from './readonly.js';
+import { toPlainRows } from './values.js';
+import { lakeDirs, registerLakeViews } from './views.js';
+
+const SELECT = 1; // StatementType.SELECT
+const EXPLAIN = 4; // StatementType.EXPLAIN
+
+/** An engine with the lake views, that can read the lake's files and nothing else. */
+export async function openLakeEngine(cfg: Config, lake: Lake): Promise<Engine> {
+  const engine = await openEngine(cfg);
+  try {
+    const dirs = await lakeDirs(lake);
+    await registerLakeViews(engine, dirs);
+    await engine.run(`SET allowed_directories = ${sqlStringList([dirs.raw + '/', dirs.curated + '/'])}`);
+    await engine.run('SET enable_external_access = false');
+    await engine.run('SET lock_configuration = true');
+    return engine;
+  } catch (e) {
+    engine.close();
+    throw e;
+  }
+}
+
+/** Run one read-only statement; at most `limit` rows are read. */
+export async function runReadOnly(engine: Engine, sql: string, limit?: number): Promise<Result> {
+  await assertReadOnly(engine.conn, sql);
+  try {
+    const prepared = await engine.conn.prepare(sql);
+    if (prepared.statementType !== SELECT && prepared.statementType !== EXPLAIN) {
+      throw new PinpipeError('QUERY_INVALID', 'only one read-only statement is allowed: SELECT (or WITH), EXPLAIN, DESCRIBE, SHOW or SUMMARIZE');
+    }
+    const reader = limit === undefined ? await prepared.streamAndReadAll() : await prepared.streamAndReadUntil(limit);
+    const columns = reader.columnNames();
+    const rows = toPlainRows(columns, reader.getRowsJS());
+    return { columns, rows: limit === undefined ? rows : rows.slice(0, limit) };
+  } catch (e) {
+    if (e instanceof PinpipeError) throw e;
+    throw new PinpipeError('QUERY_INVALID', `SQL error: ${errorMessage(e)}`);
+  }
+}

@@ -1,0 +1,125 @@
+/**
+ * Column layouts the engine reads and writes, defined once: the raw views (records.ts types plus
+ * the stamps), the staged cleaned records (clean.ts output plus log position) and the curated
+ * tables (data contract §2 names plus event_id, ingested_at). Timestamps are TIMESTAMP holding
+ * UTC (the engine runs with TimeZone=UTC; Parquet stores them as UTC instants without zone).
+ */
+import type { RecordType } from '../core/records.js';
+
+export type Columns = readonly (readonly [name: string, duckType: string])[];
+
+const STAMPS: Columns = [
+  ['event_id', 'VARCHAR'],
+  ['ingested_at', 'TIMESTAMP'],
+];
+
+/** Raw records as accepted (data contract §1), typed per src/core/records.ts, plus stamps. */
+export const RAW_COLUMNS: Record<RecordType, Columns> = {
+  pin: [
+    ['index', 'BIGINT'],
+    ['unique_id', 'VARCHAR'],
+    ['title', 'VARCHAR'],
+    ['description', 'VARCHAR'],
+    ['poster_name', 'VARCHAR'],
+    ['follower_count', 'VARCHAR'],
+    ['tag_list', 'VARCHAR'],
+    ['is_image_or_video', 'VARCHAR'],
+    ['image_src', 'VARCHAR'],
+    ['downloaded', 'INTEGER'],
+    ['save_location', 'VARCHAR'],
+    ['category', 'VARCHAR'],
+    ...STAMPS,
+  ],
+  geo: [
+    ['ind', 'BIGINT'],
+    ['timestamp', 'VARCHAR'],
+    ['latitude', 'DOUBLE'],
+    ['longitude', 'DOUBLE'],
+    ['country', 'VARCHAR'],
+    ...STAMPS,
+  ],
+  user: [
+    ['ind', 'BIGINT'],
+    ['first_name', 'VARCHAR'],
+    ['last_name', 'VARCHAR'],
+    ['age', 'INTEGER'],
+    ['date_joined', 'VARCHAR'],
+    ...STAMPS,
+  ],
+};
+
+/** The curated tables (data contract §2 column names) plus event_id and ingested_at. */
+export const CURATED_COLUMNS = {
+  pins: [
+    ['ind', 'BIGINT'],
+    ['unique_id', 'VARCHAR'],
+    ['title', 'VARCHAR'],
+    ['description', 'VARCHAR'],
+    ['poster_name', 'VARCHAR'],
+    ['follower_count', 'BIGINT'],
+    ['tag_list', 'VARCHAR[]'],
+    ['media_type', 'VARCHAR'],
+    ['image_src', 'VARCHAR'],
+    ['downloaded', 'BOOLEAN'],
+    ['save_location', 'VARCHAR'],
+    ['category', 'VARCHAR'],
+    ...STAMPS,
+  ],
+  geo: [
+    ['ind', 'BIGINT'],
+    ['timestamp', 'TIMESTAMP'],
+    ['latitude', 'DOUBLE'],
+    ['longitude', 'DOUBLE'],
+    ['coordinates', 'DOUBLE[]'],
+    ['country', 'VARCHAR'],
+    ...STAMPS,
+  ],
+  users: [
+    ['ind', 'BIGINT'],
+    ['user_name', 'VARCHAR'],
+    ['age', 'INTEGER'],
+    ['age_group', 'VARCHAR'],
+    ['date_joined', 'TIMESTAMP'],
+    ...STAMPS,
+  ],
+} as const satisfies Record<string, Columns>;
+
+export type CuratedTable = keyof typeof CURATED_COLUMNS;
+export const CURATED_TABLES = Object.keys(CURATED_COLUMNS) as CuratedTable[];
+export const TABLE_OF: Record<RecordType, CuratedTable> = { pin: 'pins', geo: 'geo', user: 'users' };
+
+/**
+ * Staged cleaned records (CSV written by batch-run's staging, see src/pipeline/batch-run/encode.ts):
+ * the curated columns, except that tag_list is the cleaned tags joined with ',' (a cleaned tag
+ * is trimmed, non-empty and holds no ','), and coordinates, which is [latitude, longitude] by
+ * definition, is rebuilt; plus the log position (_partition, _offset) for de-duplication.
+ */
+export const STAGE_COLUMNS: Record<RecordType, Columns> = {
+  pin: [...CURATED_COLUMNS.pins.map(([n, t]): readonly [string, string] => [n, n === 'tag_list' ? 'VARCHAR' : t]), ['_partition', 'INTEGER'], ['_offset', 'BIGINT']],
+  geo: [...CURATED_COLUMNS.geo.filter(([n]) => n !== 'coordinates'), ['_partition', 'INTEGER'], ['_offset', 'BIGINT']],
+  user: [...CURATED_COLUMNS.users, ['_partition', 'INTEGER'], ['_offset', 'BIGINT']],
+};
+
+/** SELECT list turning staged columns into the curated table's columns, in curated order. */
+export function curatedFromStage(table: CuratedTable): string {
+  return CURATED_COLUMNS[table]
+    .map(([n]) => {
+      if (table === 'pins' && n === 'tag_list') return `string_split(tag_list, ',') AS tag_list`;
+      if (table === 'geo' && n === 'coordinates') return `[latitude, longitude] AS coordinates`;
+      return ident(n);
+    })
+    .join(', ');
+}
+
+export const ident = (name: string): string => `"${name.replaceAll('"', '""')}"`;
+
+/** `name TYPE, ...` for CREATE TABLE. */
+export const columnDefs = (cols: Columns): string => cols.map(([n, t]) => `${ident(n)} ${t}`).join(', ');
+
+/** `{'name': 'TYPE', ...}` for read_json(columns=...). */
+export const columnStruct = (cols: Columns): string => `{${cols.map(([n, t]) => `'${n}': '${t}'`).join(', ')}}`;
+
+export const columnList = (cols: Columns, prefix = ''): string => cols.map(([n]) => prefix + ident(n)).join(', ');
+
+/** A typed SELECT with no rows (a view over an empty zone). */
+export const emptySelect = (cols: Columns): string => `SELECT ${cols.map(([n, t]) => `CAST(NULL AS ${t}) AS ${ident(n)}`).join(', ')} WHERE false`;

@@ -1,0 +1,101 @@
+/** One day of batch-run: stage → de-duplicate → curated Parquet + R1–R5 → lake and store. */
+import { mkdir, rm } from 'node:fs/promises';
+import path from 'node:path';
+import type { Config } from '../../core/config.js';
+import type { Logger } from '../../core/logger.js';
+import { TOPICS } from '../../core/records.js';
+import { addDays } from '../../core/time.js';
+import { QUALITY, REALTIME_BATCH, type RealtimeId, type Row } from '../../core/tables.js';
+import type { Lake } from '../../connectors/lake/types.js';
+import type { ServingStore } from '../../connectors/store/types.js';
+import type { Engine } from '../../engine/duckdb.js';
+import { computeRealtime, dropStaged, loadStaged, publishCurated, writeCurated } from './curate.js';
+import { marginPrefixes } from './days.js';
+import { stageAll } from './pool.js';
+import { addCounts, emptyCounts, type StageCounts, type StageTask } from './stage.js';
+
+export interface DayDeps {
+  cfg: Config;
+  lake: Lake;
+  store: ServingStore;
+  engine: Engine;
+  logger: Logger;
+  /** scratch directory of this run */
+  tmpDir: string;
+  workers?: number;
+  onProgress?: (text: string) => void;
+}
+
+export interface DayResult {
+  day: string;
+  raw_records: number;
+  curated_rows: number;
+  dead: number;
+  dead_reasons: Record<string, number>;
+  quality_issues: Record<string, number>;
+  unmatched_geo: number;
+  unmatched_user: number;
+}
+
+/** Raw chunks under a prefix, as local files. */
+async function chunksUnder(lake: Lake, prefix: string): Promise<{ file: string; size: number }[]> {
+  const objs = (await lake.list(prefix)).filter((o) => o.key.endsWith('.ndjson.gz'));
+  if (objs.length === 0) return [];
+  const dir = await lake.localDir(prefix);
+  return objs.map((o) => ({ file: path.join(dir, ...o.key.slice(prefix.length).split('/')), size: o.size }));
+}
+
+export async function dayTasks(lake: Lake, day: string, joinWindowMs: number): Promise<StageTask[]> {
+  const tasks: (StageTask & { size: number })[] = [];
+  for (const topic of TOPICS) {
+    for (const c of await chunksUnder(lake, `raw/${topic}/dt=${day}/`)) tasks.push({ topic, ...c, count: true });
+    for (const prefix of marginPrefixes(topic, day, joinWindowMs)) {
+      for (const c of await chunksUnder(lake, prefix)) tasks.push({ topic, ...c, count: false });
+    }
+  }
+  // big files first keeps the workers evenly busy; the order does not change the result
+  tasks.sort((a, b) => b.size - a.size);
+  return tasks.map(({ topic, file, count }) => ({ topic, file, count }));
+}
+
+export async function processDay(deps: DayDeps, day: string): Promise<DayResult> {
+  const { cfg, lake, store, engine } = deps;
+  const dir = path.join(deps.tmpDir, day);
+  await mkdir(dir, { recursive: true });
+  try {
+    const tasks = await dayTasks(lake, day, cfg.stream.joinWindow);
+    const staged = await stageAll(tasks, dir, {
+      workers: deps.workers,
+      onFile: (done, total) => deps.onProgress?.(`${day}: cleaning raw chunks ${done}/${total}`),
+    });
+    deps.onProgress?.(`${day}: de-duplicating and curating`);
+    await loadStaged(engine, staged.files);
+    for (const t of TOPICS) for (const f of staged.files[t]) await rm(f, { force: true });
+    const curated = await writeCurated(engine, day, dir);
+    deps.onProgress?.(`${day}: R1–R5`);
+    const rt = await computeRealtime(engine, day, cfg.stream.joinWindow);
+    await dropStaged(engine);
+
+    // commit: lake first, then the store rows of the day (each replace is atomic)
+    deps.onProgress?.(`${day}: writing curated zone and store`);
+    await publishCurated(lake, curated);
+    const range = { column: 'minute', from: `${day}T00:00:00.000Z`, to: `${addDays(day, 1)}T00:00:00.000Z` };
+    for (const id of Object.keys(REALTIME_BATCH) as RealtimeId[]) await store.replace(REALTIME_BATCH[id], rt.rows[id], undefined, range);
+    const counts = TOPICS.reduce<StageCounts>((acc, t) => addCounts(acc, staged.counts[t]), emptyCounts());
+    const quality: Row[] = Object.entries(counts.issues).map(([field, issues]) => ({ day, field, issues }));
+    await store.replace(QUALITY, quality, { day });
+    return {
+      day,
+      raw_records: counts.records,
+      curated_rows: curated.reduce((n, f) => n + f.rows, 0),
+      dead: counts.dead,
+      dead_reasons: counts.reasons,
+      quality_issues: counts.issues,
+      unmatched_geo: rt.unmatchedGeo,
+      unmatched_user: rt.unmatchedUser,
+    };
+  } finally {
+    await dropStaged(engine).catch(() => {});
+    await rm(dir, { recursive: true, force: true });
+  }
+}

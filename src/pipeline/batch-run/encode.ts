@@ -1,0 +1,43 @@
+/**
+ * A cleaned record (src/core/clean.ts output) as one CSV line in the order of STAGE_COLUMNS
+ * (src/engine/schema.ts), for DuckDB to load. RFC 4180 quoting: a field with '"', ',', CR or LF
+ * is quoted with '"' doubled; null is an empty unquoted field and '' a quoted empty one (read
+ * with allow_quoted_nulls = false), so every string round-trips exactly.
+ */
+import type { CleanGeo, CleanPin, CleanRecord, CleanUser } from '../../core/clean.js';
+import type { RecordType } from '../../core/records.js';
+
+const NEEDS_QUOTES = /[",\r\n]/;
+
+export function csvText(s: string | null): string {
+  if (s === null) return '';
+  if (s === '') return '""';
+  return NEEDS_QUOTES.test(s) ? `"${s.replaceAll('"', '""')}"` : s;
+}
+
+const num = (n: number | null): string => (n === null ? '' : String(n));
+
+export interface LogPosition {
+  _partition: number | null;
+  _offset: number | null;
+}
+
+function pinLine(v: CleanPin, p: LogPosition): string {
+  return `${v.ind},${csvText(v.unique_id)},${csvText(v.title)},${csvText(v.description)},${csvText(v.poster_name)},${num(v.follower_count)},` +
+    `${csvText(v.tag_list === null ? null : v.tag_list.join(','))},${csvText(v.media_type)},${csvText(v.image_src)},${v.downloaded},` +
+    `${csvText(v.save_location)},${csvText(v.category)},${csvText(v.event_id)},${v.ingested_at},${num(p._partition)},${num(p._offset)}`;
+}
+
+function geoLine(v: CleanGeo, p: LogPosition): string {
+  return `${v.ind},${v.timestamp},${v.latitude},${v.longitude},${csvText(v.country)},${csvText(v.event_id)},${v.ingested_at},${num(p._partition)},${num(p._offset)}`;
+}
+
+function userLine(v: CleanUser, p: LogPosition): string {
+  return `${v.ind},${csvText(v.user_name)},${v.age},${v.age_group},${v.date_joined},${csvText(v.event_id)},${v.ingested_at},${num(p._partition)},${num(p._offset)}`;
+}
+
+export function encodeStaged(topic: RecordType, v: CleanRecord, p: LogPosition): string {
+  if (topic === 'pin') return pinLine(v as CleanPin, p);
+  if (topic === 'geo') return geoLine(v as CleanGeo, p);
+  return userLine(v as CleanUser, p);
+}

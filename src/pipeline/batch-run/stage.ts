@@ -1,0 +1,159 @@
+/**
+ * Staging: raw NDJSON.gz chunks → cleaned records (src/core/clean.ts, the one transform shared
+ * with the stream) → CSV files (encode.ts) for DuckDB to load. Streams each file line by line; memory is
+ * bounded by one read buffer and one write buffer per topic.
+ */
+import { closeSync, createReadStream, openSync, writeSync } from 'node:fs';
+import path from 'node:path';
+import { readFile, stat } from 'node:fs/promises';
+import { createGunzip, gunzipSync } from 'node:zlib';
+import { cleanRecord } from '../../core/clean.js';
+import type { RecordType } from '../../core/records.js';
+import { encodeStaged } from './encode.js';
+
+export interface StageTask {
+  topic: RecordType;
+  /** local path of a raw chunk (.ndjson.gz) */
+  file: string;
+  /** count this file's records in the day's figures (false for the neighbour days' margins) */
+  count: boolean;
+}
+
+export interface StageCounts {
+  /** raw lines read (records) */
+  records: number;
+  /** records that cleaned successfully */
+  cleaned: number;
+  /** records that failed cleaning (they stay in the raw zone; the stream dead-letters them) */
+  dead: number;
+  /** dead records by reason (at most MAX_REASONS distinct reasons, the rest under "other") */
+  reasons: Record<string, number>;
+  /** data-quality issues by field */
+  issues: Record<string, number>;
+}
+
+const MAX_REASONS = 50;
+const FLUSH_BYTES = 1 << 16;
+
+export const emptyCounts = (): StageCounts => ({ records: 0, cleaned: 0, dead: 0, reasons: {}, issues: {} });
+
+export function addCounts(into: StageCounts, c: StageCounts): StageCounts {
+  into.records += c.records;
+  into.cleaned += c.cleaned;
+  into.dead += c.dead;
+  for (const [r, n] of Object.entries(c.reasons)) bump(into.reasons, r, n, MAX_REASONS);
+  for (const [f, n] of Object.entries(c.issues)) bump(into.issues, f, n);
+  return into;
+}
+
+function bump(m: Record<string, number>, key: string, n = 1, cap = Infinity): void {
+  if (m[key] === undefined && Object.keys(m).length >= cap) key = 'other';
+  m[key] = (m[key] ?? 0) + n;
+}
+
+/** Chunks up to this compressed size are inflated in one call (fast); larger ones are streamed. */
+const WHOLE_FILE_MAX = 16 << 20;
+
+/** Calls fn for each non-empty line of buf before `end`; returns where the unfinished line starts. */
+function eachLine(buf: Buffer, fn: (line: string) => void, final: boolean): number {
+  let s = 0;
+  for (;;) {
+    const e = buf.indexOf(10, s);
+    if (e < 0) {
+      if (final && s < buf.length) fn(buf.toString('utf8', s));
+      return final ? buf.length : s;
+    }
+    if (e > s) fn(buf.toString('utf8', s, e));
+    s = e + 1;
+  }
+}
+
+/** Calls fn for each line of a gzipped NDJSON file (split on bytes, so UTF-8 stays whole). */
+export async function forEachGzLine(file: string, fn: (line: string) => void): Promise<void> {
+  if ((await stat(file)).size <= WHOLE_FILE_MAX) {
+    eachLine(gunzipSync(await readFile(file)), fn, true);
+    return;
+  }
+  let rest: Buffer = Buffer.alloc(0);
+  for await (const chunk of createReadStream(file, { highWaterMark: 1 << 18 }).pipe(createGunzip({ chunkSize: 1 << 18 }))) {
+    const buf = rest.length ? Buffer.concat([rest, chunk as Buffer]) : (chunk as Buffer);
+    rest = buf.subarray(eachLine(buf, fn, false));
+  }
+  eachLine(rest, fn, true);
+}
+
+/** Clean one raw line into its staged CSV line; null (counted as dead, with the reason) if it fails. */
+export function stageLine(topic: RecordType, line: string, counts: StageCounts): string | null {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(line);
+  } catch {
+    counts.dead++;
+    bump(counts.reasons, 'line is not valid JSON', 1, MAX_REASONS);
+    return null;
+  }
+  const res = cleanRecord(topic, raw);
+  if (!res.ok) {
+    counts.dead++;
+    bump(counts.reasons, res.reason, 1, MAX_REASONS);
+    return null;
+  }
+  counts.cleaned++;
+  for (const issue of res.issues) bump(counts.issues, issue.field);
+  const r = raw as Record<string, unknown>;
+  return encodeStaged(topic, res.value, {
+    _partition: Number.isSafeInteger(r._partition) ? (r._partition as number) : null,
+    _offset: Number.isSafeInteger(r._offset) ? (r._offset as number) : null,
+  });
+}
+
+/** Writes staged CSV, one file per topic, under outDir (names carry the writer's id). */
+export class StageWriter {
+  private readonly fds = new Map<RecordType, number>();
+  private readonly buffers = new Map<RecordType, { parts: string[]; bytes: number }>();
+  readonly files = new Map<RecordType, string>();
+
+  constructor(private readonly outDir: string, private readonly id: string) {}
+
+  write(topic: RecordType, text: string): void {
+    let b = this.buffers.get(topic);
+    if (!b) this.buffers.set(topic, (b = { parts: [], bytes: 0 }));
+    b.parts.push(text);
+    b.bytes += text.length + 1;
+    if (b.bytes >= FLUSH_BYTES) this.flush(topic);
+  }
+
+  private flush(topic: RecordType): void {
+    const b = this.buffers.get(topic);
+    if (!b || b.parts.length === 0) return;
+    let fd = this.fds.get(topic);
+    if (fd === undefined) {
+      const file = path.join(this.outDir, `${topic}-${this.id}.csv`);
+      fd = openSync(file, 'w');
+      this.fds.set(topic, fd);
+      this.files.set(topic, file);
+    }
+    writeSync(fd, b.parts.join('\n') + '\n');
+    b.parts = [];
+    b.bytes = 0;
+  }
+
+  /** flush and close; returns the files written, by topic */
+  close(): Partial<Record<RecordType, string>> {
+    for (const topic of this.buffers.keys()) this.flush(topic);
+    for (const fd of this.fds.values()) closeSync(fd);
+    this.fds.clear();
+    return Object.fromEntries(this.files) as Partial<Record<RecordType, string>>;
+  }
+}
+
+/** Stage one raw chunk; returns its counts. */
+export async function stageFile(task: StageTask, out: StageWriter): Promise<StageCounts> {
+  const counts = emptyCounts();
+  await forEachGzLine(task.file, (line) => {
+    counts.records++;
+    const staged = stageLine(task.topic, line, counts);
+    if (staged !== null) out.write(task.topic, staged);
+  });
+  return counts;
+}
