@@ -1,0 +1,122 @@
+/**
+ * api: `pinpipe api` on a free port over a fresh stack, loaded from this process.
+ * - single records, max throughput: autocannon, closed loop (64 connections, each sends its next
+ *   request when the previous one is answered), POST /pin, /geo, /user in turn;
+ * - single records, p99 at 5,000 records/s: open loop (loadgen.ts), latency from the due time;
+ *   in full runs also autocannon's own rate limiting (overallRate) for comparison;
+ * - bulk: autocannon closed loop, 4 connections, POST /bulk of 1,000 mixed records.
+ * Peak RSS of the api process, and its RSS early vs late in the sustained run.
+ */
+import autocannon from 'autocannon';
+import { bulkBodies, singleBodies } from '../bodies.js';
+import { openLoop } from '../loadgen.js';
+import { startApi, RoleFailed } from '../roles.js';
+import { makeStack } from '../stack.js';
+import { formatValue, summarize } from '../stats.js';
+import { judged, type BenchContext, type Row, type Stage } from '../types.js';
+import { readRssKb } from '../child.js';
+
+const recs = (n: number) => formatValue(n, 'records/s');
+const ms = (n: number) => formatValue(n, 'ms');
+
+async function cannon(url: string, opts: { connections: number; seconds: number; requests: { path: string; body: string }[]; overallRate?: number }) {
+  let i = 0;
+  const list = opts.requests;
+  return autocannon({
+    url,
+    connections: opts.connections,
+    duration: opts.seconds,
+    overallRate: opts.overallRate,
+    timeout: 30,
+    requests: [
+      {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        setupRequest: (req) => {
+          const r = list[i++ % list.length]!;
+          return { ...req, path: r.path, body: r.body };
+        },
+      },
+    ],
+  });
+}
+
+export const apiStage: Stage = {
+  name: 'api',
+  summary: 'HTTP ingestion: single records (max, p99 at 5,000/s) and bulk',
+  async run(ctx: BenchContext): Promise<Row[]> {
+    const stack = await makeStack({ real: ctx.real, label: 'api' });
+    const rows: Row[] = [];
+    try {
+      let started;
+      try {
+        started = await startApi(ctx, stack);
+      } catch (e) {
+        const notLanded = e instanceof RoleFailed && e.result.notLanded;
+        return [{ stage: 'api', measured: '–', target: '', status: notLanded ? 'not-landed' : 'failed', note: (e as Error).message }];
+      }
+      const { proc, url } = started;
+      const secs = ctx.sizes.apiSeconds;
+      const singles = singleBodies(7, 2000);
+      ctx.log(`api: warm-up at ${url}`);
+      await cannon(url, { connections: 16, seconds: 2, requests: singles });
+
+      ctx.log(`api: single records, closed loop, 64 connections, ${secs} s`);
+      const rss: number[] = [];
+      const sampler = setInterval(() => {
+        const kb = proc.child.pid ? readRssKb(proc.child.pid) : null;
+        if (kb) rss.push(kb / 1024);
+      }, 500);
+      const max = await cannon(url, { connections: 64, seconds: secs, requests: singles });
+      clearInterval(sampler);
+      const maxRate = max['2xx'] / max.duration;
+      rows.push(judged('api single: max throughput', maxRate, 'records/s', { atLeast: 15_000 }, recs, {
+        note: `closed loop, 64 conns; p50 ${ms(max.latency.p50)}, p99 ${ms(max.latency.p99)}; non-2xx ${max.non2xx}, errors ${max.errors}`,
+        details: { latency: max.latency, non2xx: max.non2xx, errors: max.errors, seconds: max.duration },
+      }));
+
+      ctx.log(`api: single records, open loop at 5,000/s, ${secs} s`);
+      const open = await openLoop({ url, rate: 5000, durationMs: secs * 1000, request: (i) => singles[i % singles.length]! });
+      const lat = summarize(open.latenciesMs);
+      const achieved = open.ok / (open.elapsedMs / 1000);
+      rows.push(judged('api single: p99 at 5,000/s', lat.p99, 'ms', { atMost: 25 }, ms, {
+        note: `open loop (due-time latency); p50 ${ms(lat.p50)}, max ${ms(lat.max)}; ${Math.round(achieved)} ok/s, errors ${open.errors}, dropped ${open.dropped}`,
+        details: { latency: lat, achievedPerSecond: achieved, errors: open.errors, dropped: open.dropped, statuses: open.statuses },
+      }));
+
+      if (!ctx.quick) {
+        ctx.log(`api: single records, autocannon overallRate 5,000/s, ${secs} s`);
+        const capped = await cannon(url, { connections: 50, seconds: secs, requests: singles, overallRate: 5000 });
+        rows.push({
+          stage: 'api single: autocannon overallRate 5,000/s', measured: `p99 ${ms(capped.latency.p99)}`, target: '', status: 'info', value: capped.latency.p99, unit: 'ms',
+          note: `per-connection token bucket refilled each second (bursty); p50 ${ms(capped.latency.p50)}; ${Math.round(capped['2xx'] / capped.duration)} ok/s`,
+          details: { latency: capped.latency },
+        });
+      }
+
+      const perBulk = 1000;
+      ctx.log(`api: bulk of ${perBulk} records, closed loop, 4 connections, ${secs} s`);
+      const bulk = await cannon(url, { connections: 4, seconds: secs, requests: bulkBodies(11, 16, perBulk).map((body) => ({ path: '/bulk', body })) });
+      const bulkRate = (bulk['2xx'] * perBulk) / bulk.duration;
+      rows.push(judged(`api bulk (${perBulk} records/request)`, bulkRate, 'records/s', { atLeast: 150_000 }, recs, {
+        note: `closed loop, 4 conns; p50 ${ms(bulk.latency.p50)}, p99 ${ms(bulk.latency.p99)} per request; non-2xx ${bulk.non2xx}, errors ${bulk.errors}`,
+        details: { latency: bulk.latency, non2xx: bulk.non2xx, errors: bulk.errors },
+      }));
+
+      const res = await proc.stop();
+      const third = Math.max(1, Math.floor(rss.length / 3));
+      const early = Math.max(...rss.slice(0, third));
+      const late = Math.max(...rss.slice(-third));
+      rows.push({
+        stage: 'api memory', measured: formatValue(res.peakRssMb ?? Number.NaN, 'MiB'), target: 'bounded', status: late <= early * 1.2 + 16 ? 'met' : 'missed', value: res.peakRssMb ?? undefined, unit: 'MiB',
+        peakRssMb: res.peakRssMb,
+        note: `peak RSS over all runs; RSS first vs last third of the max run: ${Math.round(early)} vs ${Math.round(late)} MiB; exit ${res.code}`,
+      });
+      for (const r of rows) r.peakRssMb ??= res.peakRssMb;
+      if (res.profile) rows.at(-1)!.details = { profile: res.profile };
+      return rows;
+    } finally {
+      await stack.cleanup();
+    }
+  },
+};

@@ -1,0 +1,128 @@
+/**
+ * Ingest-to-view freshness: `pinpipe api` and `pinpipe consume-stream` running on one stack; this
+ * process posts single records (pin, geo, user in turn) open loop at 2,000 records/s and keeps
+ * each pin's ingested_at from the API's answer, while it polls the realtime store every 25 ms
+ * (createRealtime → read('R1')) for the number of pins counted so far. Pins are ranked by
+ * ingested_at; pin number i is taken as visible at the first poll whose R1 total reaches i; its
+ * freshness is that time minus its ingested_at (same clock). The polling interval adds up to
+ * 25 ms (12.5 ms on average). The stream's own histogram (GET /metrics,
+ * pinpipe_stream_freshness_seconds) is reported alongside.
+ */
+import { readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { createRealtime } from '../../connectors/registry.js';
+import { sleep } from '../../core/retry.js';
+import { singleBodies } from '../bodies.js';
+import { openLoop } from '../loadgen.js';
+import { RoleFailed, startAndWait, startApi, type Started } from '../roles.js';
+import { makeStack } from '../stack.js';
+import { firstSeen, formatValue, summarize } from '../stats.js';
+import { judged, type BenchContext, type Row, type Stage } from '../types.js';
+
+const RATE = 2000;
+const POLL_MS = 25;
+const ms = (n: number) => formatValue(n, 'ms');
+
+function failed(e: unknown): Row[] {
+  const notLanded = e instanceof RoleFailed && e.result.notLanded;
+  return [{ stage: 'consume-stream freshness', measured: '–', target: '', status: notLanded ? 'not-landed' : 'failed', note: (e as Error).message }];
+}
+
+async function streamHistogram(url: string): Promise<{ count: number; mean: number } | null> {
+  try {
+    const text = await (await fetch(`${url}/metrics`)).text();
+    const sum = /^pinpipe_stream_freshness_seconds_sum (\S+)$/m.exec(text);
+    const count = /^pinpipe_stream_freshness_seconds_count (\S+)$/m.exec(text);
+    if (!sum || !count) return null;
+    return { count: Number(count[1]), mean: (Number(sum[1]) / Math.max(1, Number(count[1]))) * 1000 };
+  } catch {
+    return null;
+  }
+}
+
+export const freshnessStage: Stage = {
+  name: 'freshness',
+  summary: 'api + consume-stream: ingest-to-view delay at 2,000 records/s',
+  async run(ctx: BenchContext): Promise<Row[]> {
+    const stack = await makeStack({ real: ctx.real, label: 'freshness' });
+    const running: Started[] = [];
+    try {
+      const streamConfig = path.join(stack.dataDir, 'stream-config.json');
+      writeFileSync(streamConfig, JSON.stringify({ ...JSON.parse(readFileSync(stack.configFile, 'utf8')), metricsPort: 0 }));
+      let api: Started;
+      let stream: Started;
+      try {
+        api = await startApi(ctx, stack);
+        running.push(api);
+        stream = await startAndWait(ctx, stack, 'consume-stream', ['consume-stream'], /metrics listening/, 60_000, streamConfig);
+        running.push(stream);
+      } catch (e) {
+        return failed(e);
+      }
+      const realtime = await createRealtime(stack.config);
+      await realtime.connect();
+      const bodies = singleBodies(5, 1000);
+      const pins: number[] = [];
+      const obs: { t: number; count: number }[] = [];
+      const from = new Date(Math.floor(Date.now() / 60_000) * 60_000).toISOString();
+      let polling = true;
+      let pollErrors = 0;
+      const poller = (async () => {
+        while (polling) {
+          try {
+            const rows = await realtime.read('R1', { from });
+            let n = 0;
+            for (const r of rows) n += Number(r.values.postings ?? 0);
+            obs.push({ t: Date.now(), count: n });
+          } catch {
+            pollErrors++;
+          }
+          await sleep(POLL_MS);
+        }
+      })();
+      const secs = ctx.sizes.freshnessSeconds;
+      ctx.log(`freshness: posting ${RATE} records/s for ${secs} s, polling R1 every ${POLL_MS} ms`);
+      const load = await openLoop({
+        url: api.url,
+        rate: RATE,
+        durationMs: secs * 1000,
+        request: (i) => bodies[i % bodies.length]!,
+        onResponse: (i, status, body) => {
+          if (i % 3 !== 0 || status !== 201) return;
+          const at = Date.parse((JSON.parse(body) as { ingested_at: string }).ingested_at);
+          if (Number.isFinite(at)) pins.push(at);
+        },
+      });
+      const deadline = Date.now() + 15_000;
+      while (Date.now() < deadline && (obs.at(-1)?.count ?? 0) < pins.length) await sleep(50);
+      polling = false;
+      await poller;
+      const hist = await streamHistogram(stream.url);
+      await realtime.close();
+      const apiRes = await api.proc.stop();
+      const streamRes = await stream.proc.stop();
+      running.length = 0;
+
+      pins.sort((a, b) => a - b);
+      const seen = firstSeen(obs, pins.length);
+      const delays: number[] = [];
+      let missing = 0;
+      for (let i = 0; i < pins.length; i++) {
+        if (Number.isNaN(seen[i]!)) missing++;
+        else delays.push(seen[i]! - pins[i]!);
+      }
+      // a pin never seen counts as infinitely late
+      for (let i = 0; i < missing; i++) delays.push(Number.POSITIVE_INFINITY);
+      const s = summarize(delays);
+      const note = `${pins.length} pins of ${load.ok} records accepted (${load.errors} errors); ${missing} not seen within 15 s; polls ${obs.length} (${pollErrors} failed); stream's own mean ${hist ? ms(hist.mean) : '–'} over ${hist?.count ?? 0} commits`;
+      const extra = { peakRssMb: streamRes.peakRssMb, details: { delays: { ...s }, apiPeakRssMb: apiRes.peakRssMb, streamHistogram: hist, profile: streamRes.profile } };
+      return [
+        judged('consume-stream freshness p50 at 2,000/s', s.p50, 'ms', { atMost: 200 }, ms, { ...extra, note }),
+        judged('consume-stream freshness p99 at 2,000/s', s.p99, 'ms', { atMost: 1000 }, ms, { ...extra, note: `max ${ms(s.max)}; measured by polling R1 (adds ≤ ${POLL_MS} ms)` }),
+      ];
+    } finally {
+      for (const r of running) await r.proc.stop();
+      await stack.cleanup();
+    }
+  },
+};
