@@ -23,6 +23,13 @@ source "$HERE/services-kafka.sh"
 # shellcheck source=scripts/services-other.sh
 source "$HERE/services-other.sh"
 
+install_parallel() {
+  local pids=() n pid rc=0
+  for n in "$@"; do ( "install_$n" ) & pids+=($!); done
+  for pid in "${pids[@]}"; do wait "$pid" || rc=1; done
+  [[ $rc == 0 ]] || exit 1
+}
+
 usage() {
   echo "usage: bash scripts/services.sh start|stop|restart|status|install [kafka|mysql|redis|s3|all]..." >&2
   exit 2
@@ -45,11 +52,11 @@ main() {
   case "$action" in
     install)
       install_apt_packages "${list[@]}"
-      for n in "${list[@]}"; do "install_$n"; done ;;
+      install_parallel "${list[@]}" ;;
     start)
       install_apt_packages "${list[@]}"
-      # install everything first (downloads), then start; each start waits until ready
-      for n in "${list[@]}"; do "install_$n"; done
+      # install everything first (downloads, in parallel), then start; each start waits until ready
+      install_parallel "${list[@]}"
       for n in "${list[@]}"; do "start_$n"; done ;;
     stop)
       local rc=0

@@ -15,4 +15,11 @@ export TEST_REDIS_URL=redis://127.0.0.1:6379
 export AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test AWS_REGION=us-east-1
 while read -r name; do unset "$name"; done < <(compgen -e | grep '^PINPIPE_' || true)
 
-NODE_OPTIONS="--experimental-vm-modules${NODE_OPTIONS:+ $NODE_OPTIONS}" exec npx jest --runInBand "$@"
+summary="$(mktemp)"
+trap 'rm -f "$summary"' EXIT
+rc=0
+NODE_OPTIONS="--experimental-vm-modules${NODE_OPTIONS:+ $NODE_OPTIONS}" npx jest --runInBand --json --outputFile="$summary" "$@" || rc=$?
+# one plain closing line with the counts
+node -e 'const r = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8"));
+  console.log(`tests: ${r.numPassedTests} passed, ${r.numFailedTests} failed` + (r.numPendingTests ? `, ${r.numPendingTests} skipped` : ""))' "$summary" 2>/dev/null || true
+exit "$rc"
