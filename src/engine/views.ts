@@ -46,7 +46,8 @@ export async function registerLakeViews(engine: Engine, dirs: LakeDirs): Promise
   for (const topic of TOPICS) {
     const cols = RAW_COLUMNS[topic];
     const glob = rawGlob(dirs.raw, topic);
-    const body = (await hasFiles(engine, glob)) ? readJsonSql(sqlString(glob), cols, { ignoreErrors: true }) : emptySelect(cols);
+    // a line that is not a stamped record (no event_id) is not shown; wrongly typed fields read as NULL
+    const body = (await hasFiles(engine, glob)) ? `${readJsonSql(sqlString(glob), cols, { ignoreErrors: true })} WHERE event_id IS NOT NULL` : emptySelect(cols);
     await engine.run(`CREATE OR REPLACE VIEW ${ident(`raw_${topic}`)} AS ${body}`);
   }
   for (const table of CURATED_TABLES) {

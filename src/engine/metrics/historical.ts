@@ -10,7 +10,8 @@
  * - null follower counts are left out of maxima and medians; a group with none has no median row;
  * - years are calendar years of the UTC instant (the engine runs with TimeZone=UTC and stores
  *   TIMESTAMP in UTC);
- * - other nulls (a null country, category or poster_name) form their own group, as SQL GROUP BY.
+ * - other nulls (a null country, category or poster_name) form their own group, as SQL GROUP BY;
+ * - rows are ordered by their key columns, nulls first (as the stores' select orders them).
  * Output columns and order are exactly those of src/core/tables.ts HISTORICAL.
  */
 import type { HistoricalId } from '../../core/tables.js';
@@ -27,7 +28,7 @@ counts AS (
   FROM postings ${filter} GROUP BY ALL)
 SELECT ${groupName}, category, category_count FROM counts
 QUALIFY rank() OVER (PARTITION BY ${groupName} ORDER BY category_count DESC) = 1
-ORDER BY ${groupName}, category`;
+ORDER BY ${groupName} NULLS FIRST, category NULLS FIRST`;
 
 /** lower median of non-null follower_count per the given group columns */
 const lowerMedian = (groupExprs: [expr: string, name: string][], filter: string) => {
@@ -42,7 +43,7 @@ ranked AS (
   FROM vals)
 SELECT ${names}, follower_count AS median_follower_count FROM ranked
 WHERE rn = (n + 1) // 2
-ORDER BY ${names}`;
+ORDER BY ${groupExprs.map(([, n]) => `${n} NULLS FIRST`).join(', ')}`;
 };
 
 const JOIN_YEARS = 'year(date_joined) BETWEEN 2015 AND 2020';
@@ -54,12 +55,12 @@ export const HISTORICAL_SQL: Record<HistoricalId, string> = {
 posters AS (SELECT DISTINCT country, poster_name, follower_count FROM postings WHERE follower_count IS NOT NULL)
 SELECT country, poster_name, follower_count FROM posters
 QUALIFY rank() OVER (PARTITION BY country ORDER BY follower_count DESC) = 1
-ORDER BY country, poster_name`,
+ORDER BY country NULLS FIRST, poster_name NULLS FIRST`,
   Q3b: `WITH ${POSTINGS},
 tops AS (SELECT DISTINCT country, follower_count FROM postings WHERE follower_count IS NOT NULL)
 SELECT country, follower_count FROM tops
 QUALIFY rank() OVER (ORDER BY follower_count DESC) = 1
-ORDER BY country`,
+ORDER BY country NULLS FIRST`,
   Q4: mostPopular('age_group', 'age_group'),
   Q5: lowerMedian([['age_group', 'age_group']], ''),
   Q6: `WITH ${POSTINGS}

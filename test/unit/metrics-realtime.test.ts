@@ -1,0 +1,123 @@
+/**
+ * R1–R5 SQL (src/engine/metrics/realtime.ts) over small de-duplicated record tables, expected
+ * rows worked out by hand: the join window edge (inclusive), the closest partner, ties by the
+ * smaller event_id, partners in other minutes, null keys as '', distinct names, means.
+ */
+import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { loadConfig, type Config } from '../../src/core/config.js';
+import type { RealtimeId } from '../../src/core/tables.js';
+import { openEngine, type Engine } from '../../src/engine/duckdb.js';
+import { pinMatchesSql, realtimeSql, unmatchedSql, type RealtimeInputs } from '../../src/engine/metrics/index.js';
+
+let cfg: Config;
+let engine: Engine;
+const T = (s: string) => `2026-11-20 ${s}`;
+const M = (hm: string) => `2026-11-20T${hm}:00.000Z`;
+
+beforeAll(async () => {
+  cfg = loadConfig({ env: {}, flags: { dataDir: mkdtempSync(path.join(os.tmpdir(), 'pinpipe-rsql-')) } });
+  engine = await openEngine(cfg, { threads: 1, memoryLimit: '256MB' });
+  await engine.run('CREATE TABLE d_pin (event_id VARCHAR, ind BIGINT, ingested_at TIMESTAMP, category VARCHAR, media_type VARCHAR, follower_count BIGINT)');
+  await engine.run('CREATE TABLE d_geo (event_id VARCHAR, ind BIGINT, ingested_at TIMESTAMP, country VARCHAR)');
+  await engine.run('CREATE TABLE d_user (event_id VARCHAR, ind BIGINT, ingested_at TIMESTAMP, age_group VARCHAR, user_name VARCHAR)');
+  const pins: [string, number, string, string | null, string | null, number | null][] = [
+    ['a', 1, '10:00:00.000', 'art', 'image', 10],
+    ['b', 2, '10:00:10.000', 'art', 'video', null],
+    ['c', 3, '10:00:20.000', null, 'story', 21],
+    ['d', 4, '10:00:59.999', 'diy', null, 4],
+    ['e', 5, '10:01:00.000', 'diy', 'image', null],
+    ['f', 6, '10:02:00.000', 'art', 'image', 1], // outside [from, to) when the range ends at 10:02
+  ];
+  for (const [e, ind, t, c, m, f] of pins) await engine.run('INSERT INTO d_pin VALUES ($1, $2, CAST($3 AS TIMESTAMP), $4, $5, $6)', [e, ind, T(t), c, m, f]);
+  const geos: [string, number, string, string | null][] = [
+    ['g1', 1, '10:00:30.000', 'Chile'], // +30.000 s: inside (inclusive)
+    ['g2', 2, '10:00:40.001', 'Chile'], // +30.001 s: outside → pin b unmatched
+    ['g3x', 3, '10:00:15.000', 'Peru'], // −5 s
+    ['g3w', 3, '10:00:25.000', 'Japan'], // +5 s: tie with g3x, smaller event_id wins → Japan
+    ['g3a', 3, '10:00:10.000', 'France'], // −10 s: farther
+    ['g4', 4, '10:01:20.000', null], // +20.001 s, next minute: the pin's minute counts; null country → ''
+    ['g5', 5, '10:00:31.000', 'Peru'], // −29 s
+    ['g5b', 5, '10:00:31.000', 'Chile'], // same instant: smaller event_id g5 → Peru
+  ];
+  for (const [e, ind, t, c] of geos) await engine.run('INSERT INTO d_geo VALUES ($1, $2, CAST($3 AS TIMESTAMP), $4)', [e, ind, T(t), c]);
+  const users: [string, number, string, string, string | null][] = [
+    ['u1', 1, '09:59:31.000', '18-24', 'Ann Lee'], // −29 s, previous minute: counts in R4 at 09:59
+    ['u3', 3, '10:00:20.000', '25-35', 'Cy Dee'],
+    ['u4', 4, '10:00:50.000', '50+', 'Ann Lee'],
+    ['u9', 9, '10:00:55.000', '25-35', null],
+    ['u5', 5, '10:01:10.000', 'under-18', null],
+  ];
+  for (const [e, ind, t, a, n] of users) await engine.run('INSERT INTO d_user VALUES ($1, $2, CAST($3 AS TIMESTAMP), $4, $5)', [e, ind, T(t), a, n]);
+});
+
+afterAll(() => {
+  engine.close();
+  rmSync(cfg.dataDir, { recursive: true, force: true });
+});
+
+const inputs: RealtimeInputs = { pin: 'd_pin', geo: 'd_geo', user: 'd_user', joinWindowMs: 30_000, from: Date.parse('2026-11-20T09:00:00Z'), to: Date.parse('2026-11-20T10:02:00Z') };
+const r = (id: RealtimeId, i: RealtimeInputs = inputs) => engine.all(realtimeSql(id, i));
+
+describe('R1–R5 with the stream semantics', () => {
+  test('R1: postings per minute and category; null category as ""; range half-open', async () => {
+    expect(await r('R1')).toEqual([
+      { minute: M('10:00'), category: '', postings: 1, final: true },
+      { minute: M('10:00'), category: 'art', postings: 2, final: true },
+      { minute: M('10:00'), category: 'diy', postings: 1, final: true },
+      { minute: M('10:01'), category: 'diy', postings: 1, final: true },
+    ]);
+  });
+
+  test('R2: closest geo within ±30 s inclusive, ties by the smaller event_id', async () => {
+    // a→g1 (Chile, +30 s), b unmatched (+30.001 s), c→g3w (Japan; tie with g3x), d→g4 (null → ''), e→g5 (Peru)
+    expect(await r('R2')).toEqual([
+      { minute: M('10:00'), country: '', postings: 1, final: true },
+      { minute: M('10:00'), country: 'Chile', postings: 1, final: true },
+      { minute: M('10:00'), country: 'Japan', postings: 1, final: true },
+      { minute: M('10:01'), country: 'Peru', postings: 1, final: true },
+    ]);
+  });
+
+  test('R3: closest user; pins without a user partner are not counted', async () => {
+    // a→u1 (−29 s), b none, c→u3 (0 s), d→u4 (−9.999 s), e→u5 (+10 s)
+    expect(await r('R3')).toEqual([
+      { minute: M('10:00'), age_group: '18-24', postings: 1, final: true },
+      { minute: M('10:00'), age_group: '25-35', postings: 1, final: true },
+      { minute: M('10:00'), age_group: '50+', postings: 1, final: true },
+      { minute: M('10:01'), age_group: 'under-18', postings: 1, final: true },
+    ]);
+    expect(await engine.all(unmatchedSql(inputs))).toEqual([{ unmatched_geo: 1, unmatched_user: 1 }]);
+  });
+
+  test('R4: distinct non-null user names per minute of the user records', async () => {
+    expect(await r('R4')).toEqual([
+      { minute: M('09:59'), distinct_posters: 1, final: true },
+      { minute: M('10:00'), distinct_posters: 2, final: true }, // Cy Dee, Ann Lee (u9 has no name)
+      { minute: M('10:01'), distinct_posters: 0, final: true }, // only u5, without a name
+    ]);
+  });
+
+  test('R5: media mix and the exact mean of non-null follower counts', async () => {
+    expect(await r('R5')).toEqual([
+      { minute: M('10:00'), images: 1, videos: 1, stories: 1, mean_follower_count: 35 / 3, final: true }, // (10 + 21 + 4) / 3
+      { minute: M('10:01'), images: 1, videos: 0, stories: 0, mean_follower_count: null, final: true },
+    ]);
+  });
+
+  test('a materialized pin_matches gives the same rows; another join window changes R2', async () => {
+    await engine.run(`CREATE OR REPLACE TEMP TABLE pm AS ${pinMatchesSql(inputs)}`);
+    for (const id of ['R1', 'R2', 'R3', 'R4', 'R5'] as RealtimeId[]) expect(await engine.all(realtimeSql(id, inputs, 'pm'))).toEqual(await r(id));
+    // with a 40 s window pin b finds g2 (+30.001 s) and pin a still g1
+    expect(await r('R2', { ...inputs, joinWindowMs: 40_000 })).toEqual([
+      { minute: M('10:00'), country: '', postings: 1, final: true },
+      { minute: M('10:00'), country: 'Chile', postings: 2, final: true },
+      { minute: M('10:00'), country: 'Japan', postings: 1, final: true },
+      { minute: M('10:01'), country: 'Peru', postings: 1, final: true },
+    ]);
+    // without a range every minute is in (pin f at 10:02 has no partners)
+    expect(await r('R1', { ...inputs, from: undefined, to: undefined })).toContainEqual({ minute: M('10:02'), category: 'art', postings: 1, final: true });
+  });
+});
