@@ -6,12 +6,19 @@ die() { echo "services: ERROR: $*" >&2; exit 1; }
 # true when something accepts TCP connections on 127.0.0.1:$1
 port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 
-# pid stored in file $1 if that process is alive, else nothing (and a non-zero status)
+# pid stored in file $1 if that process is alive and is the service's program (a stale pid file
+# from before a reboot may name an unrelated process), else nothing and a non-zero status
 alive_pid() {
-  local pid
+  local pid want
   [[ -s "$1" ]] || return 1
   pid="$(cat "$1" 2>/dev/null)" || return 1
   [[ "$pid" =~ ^[0-9]+$ ]] && kill -0 "$pid" 2>/dev/null || return 1
+  case "$(basename "$1")" in
+    kafka.pid) want=kafka.Kafka ;; mysqld.pid) want=mariadbd ;; redis.pid) want=redis-server ;; moto.pid) want=moto_server ;; *) want="" ;;
+  esac
+  if [[ -n $want && -r /proc/$pid/cmdline ]]; then
+    tr '\0' ' ' <"/proc/$pid/cmdline" | grep -q -- "$want" || return 1
+  fi
   echo "$pid"
 }
 
