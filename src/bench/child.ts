@@ -39,8 +39,8 @@ export interface ChildResult {
   /** the role threw "not implemented yet": its owner has not landed it */
   notLanded: boolean;
   timedOut: boolean;
-  /** the .cpuprofile written, when asked for */
-  profile?: string;
+  /** the .cpuprofile files written (one per thread), when asked for */
+  profile?: string[];
 }
 
 const KEEP = 1 << 20;
@@ -127,7 +127,7 @@ export class RoleProcess {
           peakRssMb: kb > 0 ? kb / 1024 : null,
           notLanded: /not implemented yet/.test(stderrTail),
           timedOut,
-          profile: spec.cpuProfDir ? newestProfile(spec.cpuProfDir) : undefined,
+          profile: spec.cpuProfDir ? profilesIn(spec.cpuProfDir) : undefined,
         });
       });
     });
@@ -158,11 +158,9 @@ export function runRole(spec: ChildSpec): Promise<ChildResult> {
   return new RoleProcess(spec).done;
 }
 
-function newestProfile(dir: string): string | undefined {
-  if (!existsSync(dir)) return undefined;
-  const files = readdirSync(dir).filter((f) => f.endsWith('.cpuprofile'));
-  if (!files.length) return undefined;
-  return path.join(dir, files.sort().at(-1)!);
+function profilesIn(dir: string): string[] {
+  if (!existsSync(dir)) return [];
+  return readdirSync(dir).filter((f) => f.endsWith('.cpuprofile')).sort().map((f) => path.join(dir, f));
 }
 
 /** A short description of a failed role run, for the report. */

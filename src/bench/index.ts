@@ -15,7 +15,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { REPO } from './child.js';
 import { machine } from './machine.js';
-import { formatProfile, summarizeProfileFile } from './profile.js';
+import { formatProfile, summarizeProfileFiles } from './profile.js';
 import { formatJson, formatTable, type Report } from './report.js';
 import { apiStage } from './stages/api.js';
 import { batchRunStage, queryStage } from './stages/batch.js';
@@ -26,8 +26,8 @@ import type { BenchContext, Row, Sizes, Stage } from './types.js';
 export const STAGES: Stage[] = [apiStage, consumeBatchStage, consumeStreamStage, freshnessStage, batchRunStage, queryStage];
 
 export const SIZES: Record<'quick' | 'full', Sizes> = {
-  quick: { consumeSmall: 50_000, consumeRecords: 200_000, batchRecords: [1_000_000], apiSeconds: 5, freshnessSeconds: 8 },
-  full: { consumeSmall: 250_000, consumeRecords: 1_000_000, batchRecords: [1_000_000, 10_000_000], apiSeconds: 15, freshnessSeconds: 20 },
+  quick: { consumeRecords: 200_000, batchRecords: [1_000_000], apiSeconds: 5, freshnessSeconds: 8 },
+  full: { consumeRecords: 1_000_000, batchRecords: [1_000_000, 10_000_000], apiSeconds: 15, freshnessSeconds: 20 },
 };
 
 const HELP = `usage: npm run bench -- [--quick] [--stage NAME]... [--real] [--json] [--profile]
@@ -99,13 +99,14 @@ async function main(argv: string[]): Promise<number> {
     report.profiles = {};
     const seen = new Set<string>();
     for (const r of report.rows) {
-      const file = r.details?.profile;
-      if (typeof file !== 'string' || seen.has(file)) continue;
-      seen.add(file);
+      const files = r.details?.profile;
+      if (!Array.isArray(files) || files.length === 0 || seen.has(files[0])) continue;
+      seen.add(files[0]);
+      const label = `${r.stage} (${files.length} thread${files.length > 1 ? 's' : ''}, ${path.dirname(files[0])})`;
       try {
-        report.profiles[`${r.stage} (${file})`] = formatProfile(summarizeProfileFile(file, REPO));
+        report.profiles[label] = formatProfile(summarizeProfileFiles(files, REPO));
       } catch (e) {
-        report.profiles[r.stage] = [`  cannot read ${file}: ${(e as Error).message}`];
+        report.profiles[label] = [`  cannot read the profile: ${(e as Error).message}`];
       }
     }
   }

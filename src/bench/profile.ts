@@ -38,14 +38,14 @@ function place(url: string, line: number, repo: string): string {
   return `${rel}:${line + 1}`;
 }
 
-/** Summarize a .cpuprofile object (pure). */
-export function summarizeProfile(profile: { nodes: ProfileNode[] }, repo: string, top = 12): ProfileSummary {
-  const byId = new Map<number, ProfileNode>(profile.nodes.map((n) => [n.id, n]));
+/** Summarize .cpuprofile objects (pure); several (one per thread of a process) are added up. */
+export function summarizeProfile(profiles: { nodes: ProfileNode[] } | { nodes: ProfileNode[] }[], repo: string, top = 12): ProfileSummary {
+  const list = Array.isArray(profiles) ? profiles : [profiles];
   const key = (n: ProfileNode) => `${n.callFrame.functionName || '(anonymous)'}\t${place(n.callFrame.url, n.callFrame.lineNumber, repo)}`;
   let all = 0;
   let idle = 0;
   let gc = 0;
-  for (const n of profile.nodes) {
+  for (const n of list.flatMap((p) => p.nodes)) {
     const h = n.hitCount ?? 0;
     all += h;
     if (n.callFrame.functionName === '(idle)') idle += h;
@@ -55,6 +55,7 @@ export function summarizeProfile(profile: { nodes: ProfileNode[] }, repo: string
   const self = new Map<string, number>();
   const total = new Map<string, number>();
   // inclusive time: a function counts once per sample even when it recurses
+  let byId = new Map<number, ProfileNode>();
   const walk = (id: number, onStack: Map<string, number>): number => {
     const n = byId.get(id)!;
     const k = key(n);
@@ -69,8 +70,10 @@ export function summarizeProfile(profile: { nodes: ProfileNode[] }, repo: string
     } else onStack.set(k, depth);
     return sum;
   };
-  const root = profile.nodes[0];
-  if (root) walk(root.id, new Map());
+  for (const p of list) {
+    byId = new Map<number, ProfileNode>(p.nodes.map((n) => [n.id, n]));
+    if (p.nodes[0]) walk(p.nodes[0].id, new Map());
+  }
   const entries = (m: Map<string, number>) =>
     [...m.entries()]
       .sort((a, b) => b[1] - a[1])
@@ -82,15 +85,15 @@ export function summarizeProfile(profile: { nodes: ProfileNode[] }, repo: string
   return { samples: busy, idle: all ? idle / all : 0, gc: gc / busy, topSelf: entries(self), topTotal: entries(total) };
 }
 
-export function summarizeProfileFile(file: string, repo: string, top = 12): ProfileSummary {
-  return summarizeProfile(JSON.parse(readFileSync(file, 'utf8')), repo, top);
+export function summarizeProfileFiles(files: string[], repo: string, top = 12): ProfileSummary {
+  return summarizeProfile(files.map((f) => JSON.parse(readFileSync(f, 'utf8')) as { nodes: ProfileNode[] }), repo, top);
 }
 
 const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
 
 /** Lines for the report: top self time, then top inclusive time (skipping the obvious wrappers). */
 export function formatProfile(s: ProfileSummary, top = 8): string[] {
-  const lines = [`  samples ${s.samples} busy, idle ${pct(s.idle)} of all, GC ${pct(s.gc)} of busy`, '  self time:'];
+  const lines = [`  ${s.samples} busy samples (all threads), idle ${pct(s.idle)} of all, GC ${pct(s.gc)} of busy`, '  self time:'];
   for (const e of s.topSelf.slice(0, top)) lines.push(`    ${pct(e.self).padStart(6)}  ${e.name}  ${e.where}`);
   lines.push('  inclusive time:');
   for (const e of s.topTotal.filter((e) => e.where && !e.where.startsWith('node:')).slice(0, top)) lines.push(`    ${pct(e.total).padStart(6)}  ${e.name}  ${e.where}`);

@@ -21,9 +21,8 @@ export interface Row {
 }
 
 export interface Sizes {
-  /** records pre-filled into the log for consume-batch / consume-stream (and the smaller run for the memory check) */
+  /** records pre-filled into the log for consume-batch / consume-stream (the memory check also runs a quarter of it) */
   consumeRecords: number;
-  consumeSmall: number;
   /** raw records generated for batch-run, in order; query runs over the last */
   batchRecords: number[];
   /** seconds of each API load run */

@@ -96,5 +96,9 @@ describe('bench helpers', () => {
     expect(s.topSelf[0]).toEqual({ name: 'inner', where: 'dist/b.js:1', self: 0.6, total: 0.6 });
     const outer = s.topTotal.find((e) => e.name === 'outer')!;
     expect(outer).toEqual({ name: 'outer', where: 'dist/a.js:10', self: 0.2, total: 0.8 });
+    // two threads' profiles add up
+    const two = summarizeProfile([profile, profile], '/repo');
+    expect(two.samples).toBe(100);
+    expect(two.topSelf[0]).toEqual({ name: 'inner', where: 'dist/b.js:1', self: 0.6, total: 0.6 });
   });
 });
