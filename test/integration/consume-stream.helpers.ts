@@ -105,6 +105,16 @@ export async function readViews(dir: string): Promise<{ rows: WindowRow[]; check
   }
 }
 
+export async function readCheckpoint(dir: string): Promise<Checkpoint | null> {
+  const rt = new EmbeddedRealtime(configFor(dir));
+  await rt.connect();
+  try {
+    return await rt.loadCheckpoint('pinpipe-stream');
+  } finally {
+    await rt.close();
+  }
+}
+
 /** the final rows of the serving store's rt_* tables, as WindowRows */
 export async function readServing(dir: string): Promise<WindowRow[]> {
   const store = new EmbeddedStore(configFor(dir));
