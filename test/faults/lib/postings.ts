@@ -1,0 +1,216 @@
+/**
+ * Input and output of the consumer fault tests: a deterministic stream of stamped postings (as the
+ * API would have appended them, with retried duplicates and a few poison values), produced into a
+ * log; the raw zone read back and checked for exactly-once; the stream's views read back.
+ */
+import { gunzipSync } from 'node:zlib';
+import { parseRawChunkKey, type Lake } from '../../../src/connectors/lake/types.js';
+import type { Log, ProduceMessage } from '../../../src/connectors/log/types.js';
+import type { Checkpoint, WindowRow } from '../../../src/connectors/realtime/types.js';
+import { fromTableRow } from '../../../src/connectors/realtime/rows.js';
+import { createLake, createRealtime, createStore } from '../../../src/connectors/registry.js';
+import { generatePosting } from '../../../src/connectors/source/generator.js';
+import type { Config } from '../../../src/core/config.js';
+import { REALTIME, type RealtimeId } from '../../../src/core/tables.js';
+
+export const TYPES = ['pin', 'geo', 'user'] as const;
+export const METRICS = Object.keys(REALTIME) as RealtimeId[];
+
+export interface InputRecord {
+  type: (typeof TYPES)[number];
+  key: string;
+  value: string;
+  /** ingested_at in ms (NaN for a poison value) */
+  t: number;
+}
+
+export interface InputOptions {
+  postings: number;
+  /** ingested_at of posting 0 */
+  t0: number;
+  /** ms between postings */
+  stepMs: number;
+  /** every n-th posting's pin is appended again with the same event_id (a retried request), 1.5 s later */
+  duplicateEvery?: number;
+  /** every n-th posting is followed by a value that is not JSON on its geo topic (a poison record) */
+  poisonEvery?: number;
+  seed?: number;
+}
+
+/**
+ * The records of `postings` postings, in ingested_at order (so each partition is in time order,
+ * as the API appends them): pin at t, geo at t+3 ms, user at t+7 ms.
+ */
+export function buildInput(o: InputOptions): InputRecord[] {
+  const out: InputRecord[] = [];
+  const seed = o.seed ?? 42;
+  for (let i = 0; i < o.postings; i++) {
+    const p = generatePosting(seed, i);
+    const t = o.t0 + i * o.stepMs;
+    const stamp = (type: string, at: number, rec: object) => JSON.stringify({ ...rec, event_id: `f-${seed}-${i}-${type}`, ingested_at: new Date(at).toISOString() });
+    out.push({ type: 'pin', key: String(i), value: stamp('pin', t, p.pin), t });
+    out.push({ type: 'geo', key: String(i), value: stamp('geo', t + 3, p.geo), t: t + 3 });
+    out.push({ type: 'user', key: String(i), value: stamp('user', t + 7, p.user), t: t + 7 });
+    if (o.duplicateEvery && i % o.duplicateEvery === o.duplicateEvery - 1) out.push({ type: 'pin', key: String(i), value: stamp('pin', t + 1500, p.pin), t: t + 1500 });
+    if (o.poisonEvery && i % o.poisonEvery === o.poisonEvery - 1) out.push({ type: 'geo', key: String(i), value: `not json {${i}`, t: Number.NaN });
+  }
+  // time order; a poison value follows the record before it
+  const keyed = out.map((r, i) => ({ r, at: Number.isNaN(r.t) ? out[i - 1]!.t : r.t, i }));
+  keyed.sort((a, b) => a.at - b.at || a.i - b.i);
+  return keyed.map((k) => k.r);
+}
+
+/**
+ * Append the input to a log (topic = prefix + type, key = ind), in order, in batches. Returns
+ * `<type>:<partition>:<offset>` of every poison value (what the consumers must dead-letter).
+ */
+export async function produceInput(log: Log, prefix: string, input: InputRecord[], batch = 5000): Promise<Set<string>> {
+  const poison = new Set<string>();
+  const p = log.producer();
+  await p.connect();
+  try {
+    for (let i = 0; i < input.length; i += batch) {
+      const part = input.slice(i, i + batch);
+      const msgs: ProduceMessage[] = part.map((r) => ({ topic: prefix + r.type, key: r.key, value: r.value }));
+      const res = await p.send(msgs);
+      res.forEach((x, j) => {
+        if (Number.isNaN(part[j]!.t)) poison.add(`${part[j]!.type}:${x.partition}:${x.offset}`);
+      });
+    }
+  } finally {
+    await p.close();
+  }
+  return poison;
+}
+
+export interface RawLine {
+  _partition: number;
+  _offset: number;
+  event_id?: string;
+  ingested_at: string;
+  [k: string]: unknown;
+}
+
+export interface RawObject {
+  key: string;
+  topic: string;
+  partition: number;
+  firstOffset: number;
+  lines: RawLine[];
+}
+
+/** Every raw object of the lake, parsed; markers (non-chunk keys) apart. */
+export async function readRaw(lake: Lake): Promise<{ objects: RawObject[]; markers: string[] }> {
+  const objects: RawObject[] = [];
+  const markers: string[] = [];
+  for (const o of await lake.list('raw/')) {
+    const k = parseRawChunkKey(o.key);
+    if (!k) {
+      markers.push(o.key);
+      continue;
+    }
+    const text = gunzipSync((await lake.get(o.key))!).toString('utf8');
+    const lines = text.split('\n').filter(Boolean).map((l) => JSON.parse(l) as RawLine);
+    objects.push({ key: o.key, topic: k.topic, partition: k.partition, firstOffset: k.firstOffset, lines });
+  }
+  return { objects, markers };
+}
+
+export async function readLake(cfg: Config): Promise<{ objects: RawObject[]; markers: string[] }> {
+  const lake = await createLake(cfg);
+  try {
+    return await readRaw(lake);
+  } finally {
+    await lake.close();
+  }
+}
+
+export interface LakeCheck {
+  lines: number;
+  objects: number;
+  duplicates: number;
+  missing: number;
+  /** anything else wrong (offsets past the end, dead letters in the lake, overlapping objects) */
+  problems: string[];
+}
+
+/**
+ * Exactly once: per `<logical topic>:<partition>`, the offsets across all objects are exactly
+ * 0..end-1 minus `except` (dead letters), each once; objects of a partition do not overlap.
+ * Returns the counts (asserted by the caller, reported in RELIABILITY.md).
+ */
+export function checkExactlyOnce(objects: RawObject[], ends: Map<string, number>, except: Set<string> = new Set()): LakeCheck {
+  const seen = new Map<string, number[]>();
+  for (const o of objects) {
+    const k = `${o.topic}:${o.partition}`;
+    const list = seen.get(k) ?? [];
+    for (const l of o.lines) list.push(l._offset);
+    seen.set(k, list);
+  }
+  let duplicates = 0;
+  let missing = 0;
+  let lines = 0;
+  const problems: string[] = [];
+  for (const [tp, end] of ends) {
+    const got = (seen.get(tp) ?? []).sort((a, b) => a - b);
+    lines += got.length;
+    const counts = new Map<number, number>();
+    for (const off of got) counts.set(off, (counts.get(off) ?? 0) + 1);
+    for (const n of counts.values()) if (n > 1) duplicates += n - 1;
+    for (let off = 0; off < end; off++) if (!except.has(`${tp}:${off}`) && !counts.has(off)) missing++;
+    for (const off of counts.keys()) {
+      if (off >= end) problems.push(`${tp}:${off} is past the log end ${end}`);
+      if (except.has(`${tp}:${off}`)) problems.push(`${tp}:${off} is a dead letter but in the lake`);
+    }
+  }
+  for (const tp of seen.keys()) if (!ends.has(tp)) problems.push(`objects of unknown partition ${tp}`);
+  const byTp = new Map<string, RawObject[]>();
+  for (const o of objects) byTp.set(`${o.topic}:${o.partition}`, [...(byTp.get(`${o.topic}:${o.partition}`) ?? []), o]);
+  for (const [tp, objs] of byTp) {
+    objs.sort((a, b) => a.firstOffset - b.firstOffset);
+    for (let i = 1; i < objs.length; i++) {
+      const prev = objs[i - 1]!.lines;
+      if (objs[i]!.firstOffset <= prev[prev.length - 1]!._offset) problems.push(`${objs[i]!.key} overlaps ${objs[i - 1]!.key}`);
+    }
+  }
+  return { lines, objects: objects.length, duplicates, missing, problems: problems.slice(0, 20) };
+}
+
+export interface Views {
+  /** every realtime row of R1–R5, sorted */
+  realtime: WindowRow[];
+  /** the serving store's rt_* rows, sorted */
+  serving: WindowRow[];
+  checkpoint: Checkpoint | null;
+}
+
+const order = (a: WindowRow, b: WindowRow) => `${a.metric}|${a.minute}|${a.key}`.localeCompare(`${b.metric}|${b.minute}|${b.key}`);
+
+export async function readViews(cfg: Config): Promise<Views> {
+  const rt = await createRealtime(cfg);
+  const store = await createStore(cfg);
+  await rt.connect();
+  await store.connect();
+  try {
+    const realtime: WindowRow[] = [];
+    const serving: WindowRow[] = [];
+    for (const m of METRICS) {
+      realtime.push(...(await rt.read(m)));
+      serving.push(...(await store.select(REALTIME[m])).map((r) => fromTableRow(m, r)));
+    }
+    return { realtime: realtime.sort(order), serving: serving.sort(order), checkpoint: await rt.loadCheckpoint(cfg.stream.group) };
+  } finally {
+    await rt.close();
+    await store.close();
+  }
+}
+
+/** `topic:partition:offset` of every dead letter in the dead-letter topic (logical topics) */
+export function deadLetterKeys(values: string[]): Set<string> {
+  const out = new Set<string>();
+  for (const v of values) {
+    const d = JSON.parse(v) as { topic: string; partition: number; offset: number };
+    out.add(`${d.topic}:${d.partition}:${d.offset}`);
+  }
+  return out;
+}
