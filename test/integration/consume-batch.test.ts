@@ -3,12 +3,14 @@
  * exactly-once keys and contents, hour split, idle flush, --until-idle, shutdown flush, dead
  * letters, day markers, metrics.
  */
-import { afterAll, describe, expect, test } from '@jest/globals';
+import { afterAll, afterEach, describe, expect, test } from '@jest/globals';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
 import { LocalLake } from '../../src/connectors/lake/local.js';
 import { EmbeddedLog } from '../../src/connectors/log/embedded.js';
 import { tpKey, type LogRecord } from '../../src/connectors/log/types.js';
 import type { Config } from '../../src/core/config.js';
-import { createLogger, silentLogger } from '../../src/core/logger.js';
+import { createLogger, silentLogger, type Logger } from '../../src/core/logger.js';
 import { chunkBody, chunkKey, cutChunks } from '../../src/pipeline/batch-writer/chunk.js';
 import { gzipText } from '../../src/pipeline/batch-writer/compress.js';
 import { runBatchWriter } from '../../src/pipeline/batch-writer/runner.js';
@@ -16,6 +18,21 @@ import { stampRecord } from '../../src/pipeline/batch-writer/stamp.js';
 import { cleanupDirs, expectExactlyOnce, markerKeys, produce, produceStamped, readRaw, sleep, stampedValue, tmpConfig, waitFor, type Stamped } from './consume-batch.helpers.js';
 
 afterAll(cleanupDirs);
+
+/** runs started by a test; stopped after it even when an assertion failed */
+const live: { ac: AbortController; running: Promise<unknown> }[] = [];
+afterEach(async () => {
+  for (const r of live.splice(0)) {
+    r.ac.abort();
+    await r.running.catch(() => undefined);
+  }
+});
+function background(cfg: Config, log: EmbeddedLog, lake: LocalLake, logger: Logger = silentLogger) {
+  const ac = new AbortController();
+  const running = runBatchWriter(cfg, log, lake, { untilIdle: false, signal: ac.signal, logger });
+  live.push({ ac, running });
+  return { ac, running };
+}
 
 const TOPICS = ['pin', 'geo', 'user'] as const;
 const untilIdle = (cfg: Config, log = new EmbeddedLog(cfg), lake = new LocalLake(cfg)) =>
@@ -119,8 +136,7 @@ describe('consume-batch on the embedded stack', () => {
     const cfg = tmpConfig({ 'batch.idleFlush': '200ms', 'log.partitions': 1 });
     const log = new EmbeddedLog(cfg);
     const lake = new LocalLake(cfg);
-    const ac = new AbortController();
-    const running = runBatchWriter(cfg, log, lake, { untilIdle: false, signal: ac.signal, logger: silentLogger });
+    const { ac, running } = background(cfg, log, lake);
     const now = Date.now();
     await produceStamped(log, cfg, [0, 1, 2].map((i) => ({ topic: 'pin' as const, ind: i, at: new Date(now + i).toISOString() })));
     await waitFor(async () => (await lake.list('raw/pin/')).length === 1, 'the idle flush of pin');
@@ -142,8 +158,7 @@ describe('consume-batch on the embedded stack', () => {
     const cfg = tmpConfig({ 'batch.idleFlush': '1h' });
     const log = new EmbeddedLog(cfg);
     const lake = new LocalLake(cfg);
-    const ac = new AbortController();
-    const running = runBatchWriter(cfg, log, lake, { untilIdle: false, signal: ac.signal, logger: silentLogger });
+    const { ac, running } = background(cfg, log, lake);
     await produceStamped(log, cfg, stamped(30, new Date().toISOString(), 1));
     await sleep(500);
     expect(await lake.list('raw/')).toEqual([]); // nothing closed yet
@@ -186,8 +201,7 @@ describe('consume-batch on the embedded stack', () => {
     await produceStamped(log, cfg, stamped(5, '2026-11-22T00:00:00.000Z', 1000));
     const lines: string[] = [];
     const logger = createLogger({ json: true, write: (l) => lines.push(l) });
-    const ac = new AbortController();
-    const running = runBatchWriter(cfg, log, new LocalLake(cfg), { untilIdle: false, signal: ac.signal, logger });
+    const { ac, running } = background(cfg, log, new LocalLake(cfg), logger);
     await waitFor(() => lines.some((l) => l.includes('metrics listening')), 'the metrics server');
     const url = JSON.parse(lines.find((l) => l.includes('metrics listening'))!).url as string;
     await waitFor(async () => (await (await fetch(url)).text()).includes('pinpipe_batch_records_in_total 15'), 'records in = 15');
@@ -198,5 +212,50 @@ describe('consume-batch on the embedded stack', () => {
     expect(await health.json()).toMatchObject({ status: 'ok' });
     ac.abort();
     expect((await running).stats.objectsWritten).toBe(3);
+  });
+
+  test('lake failing: retries with backoff, commits nothing, health degraded; recovers when the lake does', async () => {
+    const cfg = tmpConfig({ metricsPort: 0, 'log.partitions': 1, 'batch.idleFlush': '100ms' });
+    const log = new EmbeddedLog(cfg);
+    const lake = new LocalLake(cfg);
+    // a file where the lake needs the directory raw/pin: every read and write under it fails
+    mkdirSync(path.join(cfg.dataDir, 'lake/raw'), { recursive: true });
+    const blocker = path.join(cfg.dataDir, 'lake/raw/pin');
+    writeFileSync(blocker, 'in the way');
+    await produceStamped(log, cfg, Array.from({ length: 20 }, (_, i) => ({ topic: 'pin' as const, ind: i, at: new Date(Date.now() + i).toISOString() })));
+    const lines: string[] = [];
+    const { ac, running } = background(cfg, log, lake, createLogger({ json: true, write: (l) => lines.push(l) }));
+    await waitFor(() => lines.some((l) => l.includes('metrics listening')), 'the metrics server');
+    const url = JSON.parse(lines.find((l) => l.includes('metrics listening'))!).url as string;
+    const health = url.replace('/metrics', '/health');
+    await waitFor(async () => (await fetch(health)).status === 503, 'health to report the lake failure');
+    await sleep(600);
+    expect(lines.some((l) => /lake (read|write) failed; retrying/.test(l))).toBe(true);
+    expect((await committedOffsets(cfg, log)).committed.get('pin:0')!.offset).toBe(-1);
+    expect(await (await fetch(url)).text()).toMatch(/pinpipe_batch_lake_errors_total [1-9]/);
+    rmSync(blocker);
+    await waitFor(async () => (await committedOffsets(cfg, log)).committed.get('pin:0')!.offset === 20, 'the commit once the lake is back');
+    expect((await fetch(health)).status).toBe(200);
+    ac.abort();
+    await running;
+    const { objects } = await readRaw(lake);
+    const { ends } = await committedOffsets(cfg, log);
+    expectExactlyOnce(objects, ends);
+  });
+
+  test('stopped while the lake is failing: exits with LAKE_UNAVAILABLE promptly, nothing committed', async () => {
+    const cfg = tmpConfig({ metricsPort: 0, 'log.partitions': 1, 'batch.idleFlush': '100ms' });
+    const log = new EmbeddedLog(cfg);
+    mkdirSync(path.join(cfg.dataDir, 'lake/raw'), { recursive: true });
+    writeFileSync(path.join(cfg.dataDir, 'lake/raw/geo'), 'in the way');
+    await produceStamped(log, cfg, [{ topic: 'geo', ind: 1, at: new Date().toISOString() }]);
+    const lines: string[] = [];
+    const { ac, running } = background(cfg, log, new LocalLake(cfg), createLogger({ json: true, write: (l) => lines.push(l) }));
+    await waitFor(() => lines.some((l) => l.includes('lake write failed; retrying')), 'a failed write');
+    const t0 = Date.now();
+    ac.abort();
+    await expect(running).rejects.toMatchObject({ code: 'LAKE_UNAVAILABLE' });
+    expect(Date.now() - t0).toBeLessThan(5_000);
+    expect((await committedOffsets(cfg, log)).committed.get('geo:0')!.offset).toBe(-1);
   });
 });

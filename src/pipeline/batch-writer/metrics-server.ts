@@ -14,7 +14,7 @@ export function renderMetrics(stats: WriterStats): string {
   counter('pinpipe_batch_objects_adopted_total', 'Raw objects adopted after a restart.', stats.objectsAdopted);
   counter('pinpipe_batch_bytes_written_total', 'Compressed bytes written to the raw zone.', stats.bytesWritten);
   counter('pinpipe_batch_dead_lettered_total', 'Records sent to the dead-letter topic.', stats.deadLettered);
-  counter('pinpipe_batch_lake_errors_total', 'Failed lake writes.', stats.lakeErrors);
+  counter('pinpipe_batch_lake_errors_total', 'Failed lake reads and writes.', stats.lakeErrors);
   out.push('# HELP pinpipe_batch_consumer_lag Records in the log not yet read, per partition.', '# TYPE pinpipe_batch_consumer_lag gauge');
   for (const [k, v] of [...stats.lag].sort()) {
     const i = k.lastIndexOf(':');

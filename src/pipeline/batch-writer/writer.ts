@@ -154,8 +154,13 @@ export class BatchWriter {
       ...RETRY,
       signal: this.sink.signal,
       shouldRetry: () => !this.sink.signal.aborted && !st.revoked,
-      onRetry: (err, attempt) => this.sink.logger.warn('lake read failed; retrying', { key, attempt, error: errorMessage(err) }),
+      onRetry: (err, attempt) => {
+        this.sink.stats.lakeErrors++;
+        this.sink.stats.lakeFailing = errorMessage(err);
+        this.sink.logger.warn('lake read failed; retrying', { key, attempt, error: errorMessage(err) });
+      },
     });
+    this.sink.stats.lakeFailing = null;
     return gz ? summarizeChunkObject(gz, key) : null;
   }
 
@@ -198,7 +203,7 @@ export class BatchWriter {
 
   private async commit(st: PartitionState): Promise<void> {
     const offset = st.position();
-    if (offset <= st.committed || st.revoked || st.failed) return;
+    if (offset <= st.committed || offset <= 0 || st.revoked || st.failed) return;
     const metadata = st.meta ? encodeMeta(st.meta) : null;
     try {
       await retry(() => this.consumer.commit([{ topic: st.logTopic, partition: st.partition, offset, metadata }]), {
