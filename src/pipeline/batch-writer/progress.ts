@@ -20,7 +20,8 @@ function line(stats: WriterStats): string {
 }
 
 export function startProgress(stats: WriterStats, logger: Logger, tty: boolean): Progress {
-  if (tty) {
+  // ora needs the terminal width to redraw; a pseudo-terminal that reports none gets log lines
+  if (tty && (process.stderr.columns ?? 0) > 0) {
     const spinner: Ora = ora({ text: line(stats), stream: process.stderr, discardStdin: false }).start();
     return {
       tick: () => {
