@@ -214,3 +214,29 @@ export function deadLetterKeys(values: string[]): Set<string> {
   }
   return out;
 }
+
+/**
+ * Append the input in real time: consecutive slices of `sliceMs` of record time, one slice every
+ * `everyMs` of wall time (so a consumer runs while records keep arriving). Resolves when all is
+ * appended; `progress` counts appended records.
+ */
+export async function trickleInput(log: Log, prefix: string, input: InputRecord[], o: { sliceMs: number; everyMs: number; progress?: { appended: number } }): Promise<void> {
+  const p = log.producer();
+  await p.connect();
+  try {
+    let i = 0;
+    while (i < input.length) {
+      const start = input[i]!.t;
+      let j = i;
+      while (j < input.length && (Number.isNaN(input[j]!.t) || input[j]!.t < start + o.sliceMs)) j++;
+      const t0 = Date.now();
+      await p.send(input.slice(i, j).map((r) => ({ topic: prefix + r.type, key: r.key, value: r.value })));
+      if (o.progress) o.progress.appended = j;
+      i = j;
+      const left = o.everyMs - (Date.now() - t0);
+      if (left > 0 && i < input.length) await new Promise((r) => setTimeout(r, left));
+    }
+  } finally {
+    await p.close();
+  }
+}
