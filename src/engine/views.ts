@@ -37,9 +37,12 @@ export function readJsonSql(files: string, cols: Columns, opts: { ignoreErrors?:
     `ignore_errors = ${opts.ignoreErrors ? 'true' : 'false'}, columns = ${columnStruct(cols)})`;
 }
 
-/** Latest row per ind (ingested_at, then event_id, descending) of a relation. */
+/**
+ * The latest row per ind (largest ingested_at, then largest event_id) of a relation with the
+ * given columns. arg_max over the whole row is much cheaper than a window over wide rows.
+ */
 export function latestPerInd(fromSql: string, cols: Columns): string {
-  return `SELECT ${columnList(cols)} FROM (${fromSql}) QUALIFY row_number() OVER (PARTITION BY ind ORDER BY ingested_at DESC, event_id DESC) = 1`;
+  return `SELECT ${columnList(cols)} FROM (SELECT unnest(arg_max(r, (r.ingested_at, r.event_id))) FROM (${fromSql}) r GROUP BY r.ind)`;
 }
 
 export async function registerLakeViews(engine: Engine, dirs: LakeDirs): Promise<void> {

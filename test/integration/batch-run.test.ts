@@ -44,31 +44,21 @@ const batch = (opts: BatchOptions = {}) => runBatch({ cfg, lake, store, logger: 
 const t1 = (hm: string) => `${DAY1}T${hm}:00.000Z`;
 const t2 = (hm: string) => `${DAY2}T${hm}:00.000Z`;
 
-async function parquet(table: string, day: string): Promise<Record<string, unknown>[]> {
+/** Rows of a SQL statement over one curated Parquet file (`FILE` stands for it). */
+async function parquetSql(sql: string, table: string, day: string): Promise<Record<string, unknown>[]> {
   const db = await DuckDBInstance.create(':memory:');
   const conn = await db.connect();
   try {
     const file = path.join(cfg.dataDir, 'lake', 'curated', table, `dt=${day}`, 'part-0.parquet');
-    const r = await conn.runAndReadAll(`SELECT * FROM read_parquet('${file}', hive_partitioning = false) ORDER BY ind`);
+    const r = await conn.runAndReadAll(sql.replace('FILE', `read_parquet('${file}', hive_partitioning = false)`));
     return r.getRowObjectsJS().map((o) => Object.fromEntries(Object.entries(o).map(([k, v]) => [k, typeof v === 'bigint' ? Number(v) : v instanceof Date ? v.toISOString() : v])));
   } finally {
     conn.closeSync();
     db.closeSync();
   }
 }
-
-async function parquetTypes(table: string, day: string): Promise<string[]> {
-  const db = await DuckDBInstance.create(':memory:');
-  const conn = await db.connect();
-  try {
-    const file = path.join(cfg.dataDir, 'lake', 'curated', table, `dt=${day}`, 'part-0.parquet');
-    const r = await conn.runAndReadAll(`DESCRIBE SELECT * FROM read_parquet('${file}', hive_partitioning = false)`);
-    return r.getRowObjectsJS().map((o) => `${o.column_name} ${o.column_type}`);
-  } finally {
-    conn.closeSync();
-    db.closeSync();
-  }
-}
+const parquet = (table: string, day: string) => parquetSql('SELECT * FROM FILE ORDER BY ind', table, day);
+const parquetTypes = async (table: string, day: string) => (await parquetSql('DESCRIBE SELECT * FROM FILE', table, day)).map((o) => `${o.column_name} ${o.column_type}`);
 
 const DAY1_R = {
   R1: [

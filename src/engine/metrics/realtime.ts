@@ -52,6 +52,8 @@ function windowMs(i: RealtimeInputs): number {
  * Candidate partners of the pins `p`: same ind, |Δ ingested_at| <= W. Partners are bucketed by
  * ingested_at // W and listed in their bucket and both neighbours, so an equality join on
  * (ind, bucket) finds every partner within W (work: the partners of the same ind within 3 W).
+ * The closest one wins, then the smaller event_id (arg_min over that pair; the value is wrapped
+ * in a struct so that a null country or age group is still chosen).
  */
 function matchCte(i: RealtimeInputs, partner: 'geo' | 'user', column: string): string {
   const w = windowMs(i);
@@ -59,24 +61,25 @@ function matchCte(i: RealtimeInputs, partner: 'geo' | 'user', column: string): s
   SELECT event_id, ind, epoch_ms(ingested_at) AS ms, ${column}, epoch_ms(ingested_at) // ${w} + s.d AS bucket
   FROM ${partner === 'geo' ? i.geo : i.user}, (VALUES (-1), (0), (1)) s(d)),
 m_${partner} AS (
-  SELECT p.event_id AS pin_event, q.${column}
+  SELECT p.pid, arg_min({'v': q.${column}}, (abs(p.ms - q.ms), q.event_id)).v AS ${column}
   FROM p JOIN q_${partner} q ON q.ind = p.ind AND q.bucket = p.ms // ${w}
   WHERE abs(p.ms - q.ms) <= ${w}
-  QUALIFY row_number() OVER (PARTITION BY p.event_id ORDER BY abs(p.ms - q.ms), q.event_id) = 1)`;
+  GROUP BY p.pid)`;
 }
 
 /**
- * One row per pin in range with its partners: event_id, ingested_at, category, media_type,
+ * One row per pin in range with its partners (pins are numbered once, in a materialized CTE, so
+ * the joins use integer keys): event_id, ingested_at, category, media_type,
  * follower_count, geo_matched, country, user_matched, age_group. batch-run materializes it once
  * for R1, R2, R3, R5 and the unmatched counts.
  */
 export function pinMatchesSql(i: RealtimeInputs): string {
-  return `WITH p AS (SELECT event_id, ind, ingested_at, epoch_ms(ingested_at) AS ms, category, media_type, follower_count FROM ${i.pin} ${inRange(i)}),
+  return `WITH p AS MATERIALIZED (SELECT row_number() OVER () AS pid, event_id, ind, ingested_at, epoch_ms(ingested_at) AS ms, category, media_type, follower_count FROM ${i.pin} ${inRange(i)}),
 ${matchCte(i, 'geo', 'country')},
 ${matchCte(i, 'user', 'age_group')}
 SELECT p.event_id, p.ingested_at, p.category, p.media_type, p.follower_count,
-       g.pin_event IS NOT NULL AS geo_matched, g.country, u.pin_event IS NOT NULL AS user_matched, u.age_group
-FROM p LEFT JOIN m_geo g ON g.pin_event = p.event_id LEFT JOIN m_user u ON u.pin_event = p.event_id`;
+       g.pid IS NOT NULL AS geo_matched, g.country, u.pid IS NOT NULL AS user_matched, u.age_group
+FROM p LEFT JOIN m_geo g ON g.pid = p.pid LEFT JOIN m_user u ON u.pid = p.pid`;
 }
 
 /**

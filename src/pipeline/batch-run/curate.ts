@@ -30,8 +30,11 @@ export async function loadStaged(engine: Engine, files: Record<RecordType, strin
     const cols = STAGE_COLUMNS[topic];
     await engine.run(`CREATE OR REPLACE TEMP TABLE s_${topic} (${columnDefs(cols)})`);
     if (files[topic].length) await engine.run(`INSERT INTO s_${topic} ${readStagedSql(files[topic], cols)}`);
+    // only the (few) repeated event_ids need sorting: unique ones pass through
     await engine.run(
-      `CREATE OR REPLACE TEMP TABLE ${DEDUP[topic]} AS SELECT * FROM s_${topic} ` +
+      `CREATE OR REPLACE TEMP TABLE ${DEDUP[topic]} AS WITH dup AS (SELECT event_id FROM s_${topic} GROUP BY event_id HAVING count(*) > 1) ` +
+        `SELECT * FROM s_${topic} ANTI JOIN dup USING (event_id) UNION ALL ` +
+        `SELECT * FROM (SELECT * FROM s_${topic} SEMI JOIN dup USING (event_id)) ` +
         `QUALIFY row_number() OVER (PARTITION BY event_id ORDER BY ingested_at, _partition NULLS LAST, _offset NULLS LAST) = 1`,
     );
     await engine.run(`DROP TABLE s_${topic}`);
