@@ -112,3 +112,55 @@ test('Kafka + S3: SIGKILL, SIGTERM drain, --until-idle: exactly once', async () 
   expect(markers.sort()).toEqual([...markerKeys([...TOPICS], '2026-11-19'), ...markerKeys([...TOPICS], '2026-11-20')].sort());
   await lake.close();
 });
+
+test('Kafka + S3: two members share the group; one leaves (rebalance), the other takes over: exactly once', async () => {
+  const prefix = `${fx.topic('')}two-`;
+  const settings = {
+    dataDir: fx.cfg.dataDir,
+    log: { kind: 'kafka', partitions: 3, topicPrefix: prefix, kafka: { brokers: fx.cfg.log.kafka.brokers, clientId: 'pinpipe-cb-test2' } },
+    lake: { kind: 's3', s3: { bucket, endpoint, forcePathStyle: true, createBucket: true, prefix: 'two' } },
+    batch: { group: `cb2-${randomBytes(4).toString('hex')}`, chunkRecords: 150, idleFlush: '300ms' },
+  };
+  const configFile = path.join(fx.cfg.dataDir, 'pinpipe-two.json');
+  writeFileSync(configFile, JSON.stringify(settings));
+  const cfg = loadConfig({ env: {}, configFile });
+  const lake = new S3Lake(cfg);
+  const setup = fx.log.admin();
+  await setup.ensureTopics([...TOPICS, 'deadletter'].map((t) => prefix + t));
+  await setup.close();
+  const t0 = Date.parse('2026-11-18T12:00:00.000Z');
+  const all: Stamped[] = Array.from({ length: 6000 }, (_, i) => ({ topic: TOPICS[i % 3]!, ind: i, at: new Date(t0 + i * 700).toISOString() }));
+  await produceStamped(fx.log, cfg, all.slice(0, 1500));
+
+  const a = start(['--config', configFile]);
+  const b = start(['--config', configFile]);
+  await waitFor(async () => (await lake.list('raw/')).length >= 4, 'objects from the two members', 40_000);
+  // records keep coming while member A leaves and B takes its partitions over
+  const more = produceStamped(fx.log, cfg, all.slice(1500, 4500));
+  a.child.kill('SIGTERM');
+  const ea = await a.exited;
+  await more;
+  expect({ code: ea.code, stderr: ea.code === 0 ? '' : ea.stderr.slice(-2000) }).toEqual({ code: 0, stderr: '' });
+  const before = (await lake.list('raw/')).length;
+  await produceStamped(fx.log, cfg, all.slice(4500));
+  await waitFor(async () => (await lake.list('raw/')).length > before + 3, 'member B writing after the rebalance', 40_000);
+  b.child.kill('SIGTERM');
+  const eb = await b.exited;
+  expect({ code: eb.code, stderr: eb.code === 0 ? '' : eb.stderr.slice(-2000) }).toEqual({ code: 0, stderr: '' });
+  const c = start(['--config', configFile, '--until-idle']);
+  const ec = await c.exited;
+  expect({ code: ec.code, stderr: ec.code === 0 ? '' : ec.stderr.slice(-3000) }).toEqual({ code: 0, stderr: '' });
+
+  const admin = fx.log.admin();
+  const ends = new Map<string, number>();
+  try {
+    for (const t of TOPICS) (await admin.endOffsets(prefix + t)).forEach((end, p) => ends.set(`${t}:${p}`, end));
+  } finally {
+    await admin.close();
+  }
+  expect([...ends.values()].reduce((x, y) => x + y, 0)).toBe(6000);
+  const { objects } = await readRaw(lake);
+  expectExactlyOnce(objects, ends);
+  await lake.close();
+});
+
