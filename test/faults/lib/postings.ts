@@ -240,3 +240,22 @@ export async function trickleInput(log: Log, prefix: string, input: InputRecord[
     await p.close();
   }
 }
+
+/**
+ * Day markers that claim a day the lake does not hold in full: for each `raw/<topic>/dt=D/_SUCCESS`,
+ * the lake's lines of that topic and day must number the input's records of that type and day.
+ */
+export function incompleteMarkers(objects: RawObject[], markers: string[], input: InputRecord[]): string[] {
+  const want = new Map<string, number>();
+  for (const r of input) if (!Number.isNaN(r.t)) want.set(`${r.type}/${new Date(r.t).toISOString().slice(0, 10)}`, (want.get(`${r.type}/${new Date(r.t).toISOString().slice(0, 10)}`) ?? 0) + 1);
+  const have = new Map<string, number>();
+  for (const o of objects) for (const l of o.lines) have.set(`${o.topic}/${l.ingested_at.slice(0, 10)}`, (have.get(`${o.topic}/${l.ingested_at.slice(0, 10)}`) ?? 0) + 1);
+  const out: string[] = [];
+  for (const m of markers) {
+    const x = /^raw\/([^/]+)\/dt=(\d{4}-\d{2}-\d{2})\/_SUCCESS$/.exec(m);
+    if (!x) continue;
+    const k = `${x[1]}/${x[2]}`;
+    if ((have.get(k) ?? 0) !== (want.get(k) ?? 0)) out.push(`${m} written while the lake holds ${have.get(k) ?? 0} of ${want.get(k) ?? 0} records of that day`);
+  }
+  return out;
+}
