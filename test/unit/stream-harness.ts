@@ -163,8 +163,9 @@ export const run = (log: TestLog, o: DriveOptions = {}, opts: StreamOptions = OP
 };
 
 /**
- * Live delivery: each record is appended and delivered at once as its own batch, so every
- * partition is caught up after it (the watermark is then the overall max minus lateness).
+ * Live delivery: each record is appended and delivered at once as its own batch, followed by a
+ * check of the log end offsets (as the runner does periodically), so every partition is
+ * confirmed caught up after it (the watermark is then the overall max minus lateness).
  */
 export class LiveFeed {
   readonly log: TestLog;
@@ -184,6 +185,7 @@ export class LiveFeed {
       const from = this.log.parts.get(key)!.values.length;
       this.log.append([r], partition);
       this.view.deadLetters.push(...this.proc.ingest(this.log.batch(key, from, 1)));
+      this.proc.observeEnds(this.log.ends());
     }
     this.view.commit(this.proc);
     return this;

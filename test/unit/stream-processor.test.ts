@@ -173,8 +173,10 @@ describe('the watermark', () => {
     proc.assign(tps(2));
     proc.observeEnds(log.ends()); // pin:1 has a record not yet read: not caught up
     proc.ingest(log.batch('pin:0', 0, 2));
+    proc.observeEnds(log.ends());
     expect(proc.watermark).toBe(NO_WATERMARK);
     proc.ingest(log.batch('pin:1', 0, 1));
+    proc.observeEnds(log.ends());
     expect(proc.watermark).toBe(T0 + 290_000);
     const view = new View();
     view.commit(proc);
@@ -182,15 +184,37 @@ describe('the watermark', () => {
     expect(view.get('R1')[0]).toEqual([minute(0), 'lagging', { postings: 1 }, true]);
   });
 
-  test('an idle caught-up partition does not hold it back', () => {
+  test('an idle caught-up partition does not hold it back (once confirmed by the log end offsets)', () => {
     const log = new TestLog(2).append([pin(1, 100), pin(2, 300)], 0);
     const proc = new StreamProcessor(OPTS);
     proc.assign(tps(2));
-    proc.observeEnds(log.ends()); // every partition but pin:0 is empty: caught up
+    proc.observeEnds(log.ends()); // every partition but pin:0 is empty: caught up (nothing seen yet)
     proc.ingest(log.batch('pin:0', 0, 1));
+    expect(proc.watermark).toBe(NO_WATERMARK); // confirmed before anything was seen
+    proc.observeEnds(log.ends());
     expect(proc.watermark).toBe(T0 + 90_000);
     proc.ingest(log.batch('pin:0', 1, 1));
+    proc.observeEnds(log.ends());
     expect(proc.watermark).toBe(T0 + 290_000);
+  });
+
+  test('a stale caught-up mark cannot let another partition push it past records appended since', () => {
+    // both partitions confirmed caught up at 300 s; then records pile up in both (a stalled
+    // consumer); pin:0's batch arrives first with records up to 600 s
+    const log = new TestLog(2).append([pin(1, 290)], 0).append([pin(2, 300)], 1);
+    const proc = new StreamProcessor(OPTS);
+    proc.assign(tps(2));
+    proc.ingest(log.batch('pin:0', 0, 1));
+    proc.ingest(log.batch('pin:1', 0, 1));
+    proc.observeEnds(log.ends());
+    expect(proc.watermark).toBe(T0 + 290_000);
+    log.append([pin(3, 600)], 0).append([pin(4, 310, { category: 'piled-up' })], 1);
+    proc.ingest(log.batch('pin:0', 1, 1));
+    expect(proc.watermark).toBe(T0 + 290_000); // held by pin:1 (confirmed at 300)
+    proc.ingest(log.batch('pin:1', 1, 1));
+    expect(proc.counters.late).toBe(0);
+    proc.observeEnds(log.ends());
+    expect(proc.watermark).toBe(T0 + 590_000);
   });
 
   test('min over partitions that are not caught up, minus lateness; it never goes back', () => {
@@ -201,10 +225,15 @@ describe('the watermark', () => {
     proc.ingest(log.batch('pin:0', 0, 1)); // pin:0 at 50, pin:1 unseen
     expect(proc.watermark).toBe(NO_WATERMARK);
     proc.ingest(log.batch('pin:1', 0, 1)); // pin:1 at 40 (behind)
+    proc.observeEnds(log.ends()); // the empty partitions confirmed caught up at 50
     expect(proc.watermark).toBe(T0 + 30_000);
     proc.ingest(log.batch('pin:0', 1, 1)); // pin:0 caught up at 60, pin:1 still at 40
     expect(proc.watermark).toBe(T0 + 30_000);
-    proc.ingest(log.batch('pin:1', 1, 1)); // all caught up: overall max 60
+    proc.ingest(log.batch('pin:1', 1, 1)); // pin:1 caught up too; the others were confirmed at 50
+    expect(proc.watermark).toBe(T0 + 40_000);
+    proc.observeEnds(log.ends()); // all confirmed caught up: the overall max, 60
+    expect(proc.watermark).toBe(T0 + 50_000);
+    proc.observeEnds(new Map([['pin:1', 5]])); // pin:1 behind again: the watermark stays
     expect(proc.watermark).toBe(T0 + 50_000);
   });
 });

@@ -17,6 +17,8 @@ export class PartitionState {
   pos: number;
   maxSeen = NO_WATERMARK;
   caughtUp = false;
+  /** the overall max ingested_at seen when this partition was last confirmed caught up */
+  caughtUpMax = NO_WATERMARK;
   /** records up to here were processed before the checkpoint we resumed from (replay below it) */
   replayTo: number;
   /** offsets below replayTo that were not applied in the run that wrote the checkpoint */
@@ -76,16 +78,27 @@ export class PartitionState {
   }
 }
 
+/** the max ingested_at seen over all partitions */
+export function overallMax(parts: Iterable<PartitionState>): number {
+  let max = NO_WATERMARK;
+  for (const p of parts) if (p.maxSeen > max) max = p.maxSeen;
+  return max;
+}
+
 /**
- * The stream watermark before lateness: the minimum max-seen over partitions that are not
- * caught up; when all are caught up, the overall maximum. NO_WATERMARK when nothing was seen.
+ * The stream watermark before lateness: the minimum over partitions of their max ingested_at
+ * seen, where a caught-up partition counts with the overall max seen when it was last confirmed
+ * caught up (by its own batch or a check of the log end offsets): an idle partition does not
+ * hold the watermark back, yet a caught-up mark that has gone stale (records appended since,
+ * e.g. while a commit was failing) cannot let another partition push it past them. When every
+ * partition has just been confirmed caught up, it is the overall max. NO_WATERMARK when nothing
+ * was seen.
  */
 export function watermarkBase(parts: Iterable<PartitionState>): number {
   let min = Infinity;
-  let max = NO_WATERMARK;
   for (const p of parts) {
-    if (p.maxSeen > max) max = p.maxSeen;
-    if (!p.caughtUp && p.maxSeen < min) min = p.maxSeen;
+    const v = p.caughtUp ? p.caughtUpMax : p.maxSeen;
+    if (v < min) min = v;
   }
-  return min === Infinity ? max : min;
+  return min === Infinity ? NO_WATERMARK : min;
 }

@@ -12,7 +12,7 @@ import { PinpipeError } from '../../core/errors.js';
 import { minuteOf } from '../../core/time.js';
 import { TOPICS, type RecordType } from '../../core/records.js';
 import { decodeCheckpoint, encodeCheckpoint, type Resume } from './checkpoint.js';
-import { PartitionState, watermarkBase } from './partitions.js';
+import { PartitionState, overallMax, watermarkBase } from './partitions.js';
 import { State as StateStore } from './state.js';
 import { NO_WATERMARK, type Counters, type DeadLetter, type StreamOptions } from './types.js';
 import type { WindowAgg } from './window.js';
@@ -106,17 +106,20 @@ export class StreamProcessor {
       p.pos = rec.offset + 1;
     }
     p.caughtUp = p.pos >= batch.highWatermark;
+    if (p.caughtUp) p.caughtUpMax = overallMax(this.partList);
     this.advance();
     return dead;
   }
 
   /** log end offsets (`topic:partition` → end): marks idle partitions caught up */
   observeEnds(ends: Map<string, number>): void {
+    const max = overallMax(this.partList);
     for (const [key, end] of ends) {
       const p = this.parts.get(key);
       if (!p) continue;
       if (end < p.replayTo) p.replayTo = p.pos; // the log is shorter than the checkpoint says: nothing to replay
       p.caughtUp = p.pos >= end;
+      if (p.caughtUp) p.caughtUpMax = max;
     }
     this.advance();
   }
