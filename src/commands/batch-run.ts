@@ -34,7 +34,8 @@ export async function run(opts: BatchRunOptions, ctx: CommandContext): Promise<n
   const lake = await createLake(ctx.config);
   const store = await createStore(ctx.config);
   let spinner: Ora | undefined;
-  if (ctx.tty && process.stderr.isTTY) spinner = ora({ text: 'batch-run: choosing days', stream: process.stderr, discardStdin: false }).start();
+  // (a terminal that reports no width, e.g. a bare pty, makes ora redraw endlessly: no spinner there)
+  if (ctx.tty && process.stderr.isTTY && (process.stderr.columns ?? 0) > 0) spinner = ora({ text: 'batch-run: choosing days', stream: process.stderr, discardStdin: false }).start();
   try {
     const summary = await runBatch(
       // with a spinner on the terminal, only warnings and errors are logged (the summary says the rest)

@@ -45,8 +45,12 @@ export function latestPerInd(fromSql: string, cols: Columns): string {
   return `SELECT ${columnList(cols)} FROM (SELECT unnest(arg_max(r, (r.ingested_at, r.event_id))) FROM (${fromSql}) r GROUP BY r.ind)`;
 }
 
-export async function registerLakeViews(engine: Engine, dirs: LakeDirs): Promise<void> {
-  for (const topic of TOPICS) {
+/**
+ * Register the views. With `curatedTables`, pins, geo and users are instead materialized once as
+ * temporary tables (batch-run runs eight metrics over them) and the raw views are skipped.
+ */
+export async function registerLakeViews(engine: Engine, dirs: LakeDirs, opts: { curatedTables?: boolean } = {}): Promise<void> {
+  for (const topic of opts.curatedTables ? [] : TOPICS) {
     const cols = RAW_COLUMNS[topic];
     const glob = rawGlob(dirs.raw, topic);
     // a line that is not a stamped record (no event_id) is not shown; wrongly typed fields read as NULL
@@ -59,6 +63,6 @@ export async function registerLakeViews(engine: Engine, dirs: LakeDirs): Promise
     const body = (await hasFiles(engine, glob))
       ? latestPerInd(`SELECT ${columnList(cols)} FROM read_parquet(${sqlString(glob)}, hive_partitioning = false)`, cols)
       : emptySelect(cols);
-    await engine.run(`CREATE OR REPLACE VIEW ${ident(table)} AS ${body}`);
+    await engine.run(`CREATE OR REPLACE ${opts.curatedTables ? 'TEMP TABLE' : 'VIEW'} ${ident(table)} AS ${body}`);
   }
 }

@@ -7,10 +7,14 @@ import { HISTORICAL_SQL } from '../../engine/metrics/index.js';
 import { lakeDirs, registerLakeViews } from '../../engine/views.js';
 
 export async function computeHistorical(engine: Engine, lake: Lake): Promise<Record<HistoricalId, Row[]>> {
-  await registerLakeViews(engine, await lakeDirs(lake));
-  const out = {} as Record<HistoricalId, Row[]>;
-  for (const id of Object.keys(HISTORICAL) as HistoricalId[]) out[id] = (await engine.all(HISTORICAL_SQL[id])) as Row[];
-  return out;
+  await registerLakeViews(engine, await lakeDirs(lake), { curatedTables: true });
+  try {
+    const out = {} as Record<HistoricalId, Row[]>;
+    for (const id of Object.keys(HISTORICAL) as HistoricalId[]) out[id] = (await engine.all(HISTORICAL_SQL[id])) as Row[];
+    return out;
+  } finally {
+    for (const t of ['pins', 'geo', 'users']) await engine.run(`DROP TABLE IF EXISTS ${t}`);
+  }
 }
 
 export async function storeHistorical(store: ServingStore, results: Record<HistoricalId, Row[]>): Promise<void> {

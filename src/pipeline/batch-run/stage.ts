@@ -52,7 +52,7 @@ function bump(m: Record<string, number>, key: string, n = 1, cap = Infinity): vo
 }
 
 /** Chunks up to this compressed size are inflated in one call (fast); larger ones are streamed. */
-const WHOLE_FILE_MAX = 16 << 20;
+const WHOLE_FILE_MAX = 8 << 20;
 
 /** Calls fn for each non-empty line of buf before `end`; returns where the unfinished line starts. */
 function eachLine(buf: Buffer, fn: (line: string) => void, final: boolean): number {
