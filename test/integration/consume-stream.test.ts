@@ -129,6 +129,7 @@ describe('consume-stream as a service', () => {
     await produce(dir, recs, new TestLog(3));
     writeFileSync(`${dir}/cfg.json`, JSON.stringify({ metricsPort: 0 }));
     const { child, done } = spawnCli(dir, ['consume-stream', '--config', `${dir}/cfg.json`]);
+    dirs.unshift(() => child.kill('SIGKILL')); // never left running if an expectation fails
     let url: string | null = null;
     let stderr = '';
     child.stderr!.on('data', (d) => {
@@ -142,6 +143,7 @@ describe('consume-stream as a service', () => {
       metrics = await (await fetch(`${url}/metrics`)).text();
       if (metrics.includes(`pinpipe_stream_records_total{outcome="in"} ${recs.length}`)) break;
     }
+    expect(url).not.toBeNull();
     expect(metrics).toContain(`pinpipe_stream_records_total{outcome="in"} ${recs.length}`);
     expect(metrics).toMatch(/^pinpipe_stream_healthy 1$/m);
     expect(metrics).toMatch(/^pinpipe_stream_commits_total [1-9]\d*$/m);

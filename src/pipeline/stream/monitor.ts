@@ -89,7 +89,8 @@ export function progressLine(s: StreamStats): string {
 }
 
 export function startProgress(stats: StreamStats, logger: Logger, tty: boolean): Progress {
-  if (tty) {
+  // ora needs the terminal width to redraw; a pseudo-terminal that reports none gets log lines
+  if (tty && (process.stderr.columns ?? 0) > 0) {
     const spinner: Ora = ora({ text: progressLine(stats), stream: process.stderr, discardStdin: false }).start();
     return {
       tick: () => {
