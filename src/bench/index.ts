@@ -89,7 +89,11 @@ async function main(argv: string[]): Promise<number> {
       } catch (e) {
         rows = [{ stage: stage.name, measured: '–', target: '', status: 'failed', note: `harness error: ${(e as Error).stack ?? String(e)}`.slice(0, 600) }];
       }
-      for (const r of rows) ctx.log(`  ${r.stage}: ${r.measured} (target ${r.target || '–'}) ${r.status}`);
+      const load = Math.round(os.loadavg()[0]! * 10) / 10;
+      for (const r of rows) {
+        r.loadAvg1 = load;
+        ctx.log(`  ${r.stage}: ${r.measured} (target ${r.target || '–'}) ${r.status}`);
+      }
       report.rows.push(...rows);
     }
   } finally {

@@ -24,7 +24,10 @@ export function formatMachine(m: Machine): string {
 }
 
 export function formatTable(r: Report): string {
-  const cells = [['stage', 'measured', 'target', 'met?', 'peak RSS'], ...r.rows.map((x) => [x.stage, x.measured, x.target, MET[x.status], x.peakRssMb ? formatValue(x.peakRssMb, 'MiB') : ''])];
+  const cells = [
+    ['stage', 'measured', 'target', 'met?', 'peak RSS', 'load'],
+    ...r.rows.map((x) => [x.stage, x.measured, x.target, MET[x.status], x.peakRssMb ? formatValue(x.peakRssMb, 'MiB') : '', x.loadAvg1 === undefined ? '' : x.loadAvg1.toFixed(1)]),
+  ];
   const lines = pad(cells);
   lines.splice(1, 0, '-'.repeat(lines[0]!.length + 10));
   const notes = r.rows.filter((x) => x.note).map((x) => `  ${x.stage}: ${x.note}`);

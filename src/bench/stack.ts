@@ -76,6 +76,8 @@ export async function makeStack(opts: { real: boolean; label: string; extra?: Js
   if (opts.real) {
     const e = realEnv();
     env = Object.fromEntries(Object.entries(e).filter(([k]) => k.startsWith('AWS_')));
+    // this process talks to S3 too (uploads, clean-up)
+    for (const [k, v] of Object.entries(env)) process.env[k] ??= v;
     ({ settings, db } = realSettings(id, e));
     await mysqlAdmin(e.PINPIPE_MYSQL_URL!, `CREATE DATABASE \`${db}\``);
   }
@@ -92,15 +94,21 @@ export async function makeStack(opts: { real: boolean; label: string; extra?: Js
     async cleanup() {
       if (opts.real) {
         await mysqlAdmin(realEnv().PINPIPE_MYSQL_URL!, `DROP DATABASE IF EXISTS \`${db}\``).catch(() => undefined);
-        await dropRealData(config).catch(() => undefined);
+        await dropRealData(config);
       }
       rmSync(dataDir, { recursive: true, force: true });
     },
   };
 }
 
-/** Remove what a real-stack stage left: the lake's objects, the Redis keys, the Kafka topics. */
+/** Remove what a real-stack stage left: the lake's objects and bucket, the Redis keys, the Kafka topics (each step on its own). */
 async function dropRealData(cfg: Config): Promise<void> {
+  await dropLake(cfg).catch(() => undefined);
+  await dropRedis(cfg).catch(() => undefined);
+  await dropTopics(cfg).catch(() => undefined);
+}
+
+async function dropLake(cfg: Config): Promise<void> {
   const { createLake } = await import('../connectors/registry.js');
   const lake = await createLake(cfg);
   try {
@@ -111,6 +119,16 @@ async function dropRealData(cfg: Config): Promise<void> {
   } finally {
     await lake.close();
   }
+  const { S3Client, DeleteBucketCommand } = await import('@aws-sdk/client-s3');
+  const s3 = new S3Client({ endpoint: cfg.lake.s3.endpoint, forcePathStyle: true, region: cfg.lake.s3.region });
+  try {
+    await s3.send(new DeleteBucketCommand({ Bucket: cfg.lake.s3.bucket }));
+  } finally {
+    s3.destroy();
+  }
+}
+
+async function dropRedis(cfg: Config): Promise<void> {
   const { Redis } = await import('ioredis');
   const redis = new Redis(cfg.realtime.redis.url, { lazyConnect: true, maxRetriesPerRequest: 1 });
   try {
@@ -124,6 +142,9 @@ async function dropRealData(cfg: Config): Promise<void> {
   } finally {
     redis.disconnect();
   }
+}
+
+async function dropTopics(cfg: Config): Promise<void> {
   const { Kafka, logLevel } = await import('kafkajs');
   const admin = new Kafka({ brokers: cfg.log.kafka.brokers, clientId: 'pinpipe-bench', logLevel: logLevel.NOTHING }).admin();
   await admin.connect();

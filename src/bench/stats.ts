@@ -51,7 +51,7 @@ export function formatNumber(n: number, digits = 0): string {
 export function formatValue(n: number, unit: string): string {
   if (!Number.isFinite(n)) return '–';
   if (unit === 'ms') return `${formatNumber(n, Number.isInteger(n) || n >= 100 ? 0 : n < 10 ? 2 : 1)} ms`;
-  if (unit === 's') return `${formatNumber(n, n < 10 ? 2 : 1)} s`;
+  if (unit === 's') return `${formatNumber(n, Number.isInteger(n) ? 0 : n < 10 ? 2 : 1)} s`;
   if (unit === 'MiB') return `${formatNumber(n, 0)} MiB`;
   return `${formatNumber(n, 0)} ${unit}`;
 }

@@ -16,6 +16,8 @@ export interface Row {
   /** peak RSS of the role process(es) in the run, MiB */
   peakRssMb?: number | null;
   note?: string;
+  /** the machine's 1-minute load average when the stage finished (other work skews figures) */
+  loadAvg1?: number;
   /** anything else worth keeping in --json (latency summaries, counts) */
   details?: Record<string, unknown>;
 }

@@ -60,6 +60,7 @@ describe('bench stats: percentiles by nearest rank', () => {
     expect(formatValue(1825.6, 'ms')).toBe('1,826 ms');
     expect(formatValue(61.23, 's')).toBe('61.2 s');
     expect(formatValue(0.5, 's')).toBe('0.50 s');
+    expect(formatValue(60, 's')).toBe('60 s');
   });
 
   test('judged: met, missed, failed (NaN); infinite latency is a miss', () => {
