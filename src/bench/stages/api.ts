@@ -17,6 +17,15 @@ import { judged, type BenchContext, type Row, type Stage } from '../types.js';
 import { readRssKb } from '../child.js';
 
 const recs = (n: number) => formatValue(n, 'records/s');
+
+/** Run fn and report the share of one core this process (the load client) used meanwhile. */
+async function clientCpu<T>(fn: () => Promise<T>): Promise<[T, string]> {
+  const c0 = process.cpuUsage();
+  const t0 = performance.now();
+  const out = await fn();
+  const c = process.cpuUsage(c0);
+  return [out, `client used ${Math.round(((c.user + c.system) / 1000 / (performance.now() - t0)) * 100)}% of a core`];
+}
 const ms = (n: number) => formatValue(n, 'ms');
 
 async function cannon(url: string, opts: { connections: number; seconds: number; requests: { path: string; body: string }[]; overallRate?: number }) {
@@ -67,20 +76,20 @@ export const apiStage: Stage = {
         const kb = proc.child.pid ? readRssKb(proc.child.pid) : null;
         if (kb) rss.push(kb / 1024);
       }, 500);
-      const max = await cannon(url, { connections: 64, seconds: secs, requests: singles });
+      const [max, maxCpu] = await clientCpu(() => cannon(url, { connections: 64, seconds: secs, requests: singles }));
       clearInterval(sampler);
       const maxRate = max['2xx'] / max.duration;
       rows.push(judged('api single: max throughput', maxRate, 'records/s', { atLeast: 15_000 }, recs, {
-        note: `closed loop, 64 conns; p50 ${ms(max.latency.p50)}, p99 ${ms(max.latency.p99)}; non-2xx ${max.non2xx}, errors ${max.errors}`,
+        note: `closed loop, 64 conns; p50 ${ms(max.latency.p50)}, p99 ${ms(max.latency.p99)}; non-2xx ${max.non2xx}, errors ${max.errors}; ${maxCpu}`,
         details: { latency: max.latency, non2xx: max.non2xx, errors: max.errors, seconds: max.duration },
       }));
 
       ctx.log(`api: single records, open loop at 5,000/s, ${secs} s`);
-      const open = await openLoop({ url, rate: 5000, durationMs: secs * 1000, request: (i) => singles[i % singles.length]! });
+      const [open, openCpu] = await clientCpu(() => openLoop({ url, rate: 5000, durationMs: secs * 1000, request: (i) => singles[i % singles.length]! }));
       const lat = summarize(open.latenciesMs);
       const achieved = open.ok / (open.elapsedMs / 1000);
       rows.push(judged('api single: p99 at 5,000/s', lat.p99, 'ms', { atMost: 25 }, ms, {
-        note: `open loop (due-time latency); p50 ${ms(lat.p50)}, max ${ms(lat.max)}; ${Math.round(achieved)} ok/s, errors ${open.errors}, dropped ${open.dropped}`,
+        note: `open loop (due-time latency); p50 ${ms(lat.p50)}, max ${ms(lat.max)}; ${Math.round(achieved)} ok/s, errors ${open.errors}, dropped ${open.dropped}; ${openCpu}`,
         details: { latency: lat, achievedPerSecond: achieved, errors: open.errors, dropped: open.dropped, statuses: open.statuses },
       }));
 
@@ -96,10 +105,11 @@ export const apiStage: Stage = {
 
       const perBulk = 1000;
       ctx.log(`api: bulk of ${perBulk} records, closed loop, 4 connections, ${secs} s`);
-      const bulk = await cannon(url, { connections: 4, seconds: secs, requests: bulkBodies(11, 16, perBulk).map((body) => ({ path: '/bulk', body })) });
+      const bulkList = bulkBodies(11, 16, perBulk).map((body) => ({ path: '/bulk', body }));
+      const [bulk, bulkCpu] = await clientCpu(() => cannon(url, { connections: 4, seconds: secs, requests: bulkList }));
       const bulkRate = (bulk['2xx'] * perBulk) / bulk.duration;
       rows.push(judged(`api bulk (${perBulk} records/request)`, bulkRate, 'records/s', { atLeast: 150_000 }, recs, {
-        note: `closed loop, 4 conns; p50 ${ms(bulk.latency.p50)}, p99 ${ms(bulk.latency.p99)} per request; non-2xx ${bulk.non2xx}, errors ${bulk.errors}`,
+        note: `closed loop, 4 conns; p50 ${ms(bulk.latency.p50)}, p99 ${ms(bulk.latency.p99)} per request; non-2xx ${bulk.non2xx}, errors ${bulk.errors}; ${bulkCpu}`,
         details: { latency: bulk.latency, non2xx: bulk.non2xx, errors: bulk.errors },
       }));
 
