@@ -66,7 +66,7 @@ describe('consume-stream --until-idle', () => {
     const consumer = log.consumer({ groupId: `dl-${process.pid}`, topics: ['deadletter'], fromBeginning: true });
     const got: Record<string, unknown>[] = [];
     await consumer.run({ eachBatch: async (b: ConsumedBatch) => void got.push(...b.records.map((r) => JSON.parse(r.value))) });
-    for (let i = 0; i < 100 && got.length < garbage; i++) await sleep(20);
+    for (let i = 0; i < 500 && got.length < garbage; i++) await sleep(20);
     await consumer.close();
     expect(garbage).toBeGreaterThan(0);
     expect(got).toHaveLength(garbage);
@@ -137,7 +137,7 @@ describe('consume-stream as a service', () => {
       url ??= /"url":"(http:\/\/127\.0\.0\.1:\d+)\/metrics"/.exec(stderr)?.[1] ?? null;
     });
     let metrics = '';
-    for (let i = 0; i < 200; i++) {
+    for (let i = 0; i < 600; i++) {
       await sleep(50);
       if (!url) continue;
       metrics = await (await fetch(`${url}/metrics`)).text();
@@ -158,5 +158,5 @@ describe('consume-stream as a service', () => {
     expect(res.stdout).toContain(`consume-stream: ${recs.length} records in`);
     const { checkpoint } = await readViews(dir);
     expect(publicCounters(checkpoint).recordsIn).toBe(recs.length);
-  }, 30_000);
+  }, 55_000);
 });
