@@ -25,6 +25,8 @@ export interface Snapshot {
   checkpoint: Checkpoint;
   /** safe points per partition, for the log's consumer group (lag monitoring) */
   safePoints: { topic: string; partition: number; offset: number }[];
+  /** next offset to read per partition: what the log's consumer group shows (lag monitoring) */
+  readPositions: { topic: string; partition: number; offset: number }[];
 }
 
 export interface Status {
@@ -205,6 +207,7 @@ export class StreamProcessor {
       finalRows,
       checkpoint: encodeCheckpoint(w, this.counters, parts),
       safePoints: parts.filter((p) => p.partition >= 0).map((p) => ({ topic: p.topic, partition: p.partition, offset: p.safe })),
+      readPositions: parts.filter((p) => p.partition >= 0).map((p) => ({ topic: p.topic, partition: p.partition, offset: p.read })),
     };
   }
 

@@ -3,7 +3,8 @@
  *  1. dead letters (before any checkpoint moves past their records),
  *  2. newly final rows into the serving store's REALTIME tables (idempotent upserts),
  *  3. rows + checkpoint in ONE realtime commit (atomic),
- *  4. the safe points to the log's consumer group (lag monitoring only; best effort).
+ *  4. the read positions to the log's consumer group (lag monitoring only; best effort: a restart
+ *     resumes from the realtime checkpoint's safe points, never from these).
  * A failing store or realtime write is retried with backoff and the checkpoint does not move
  * meanwhile; stats.failing says so (GET /health answers unhealthy).
  */
@@ -73,7 +74,7 @@ export class ViewWriter {
     }
     this.lastCheckpoint = cpText;
     try {
-      await this.s.consumer.commit(snap.safePoints);
+      await this.s.consumer.commit(snap.readPositions);
     } catch (e) {
       if (!this.logCommitWarned) this.s.logger.warn('could not commit offsets to the log consumer group (lag monitoring only)', { error: errorMessage(e) });
       this.logCommitWarned = true;
