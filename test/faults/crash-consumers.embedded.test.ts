@@ -24,7 +24,7 @@ test('embedded stack: consumers SIGKILLed at random points, restarted: exactly o
   const r = await runCrashScenario(a, b, {
     input: { postings: 100_000, t0: Date.parse('2026-11-20T22:30:00.000Z'), stepMs: 72, duplicateEvery: 97, poisonEvery: 1000 },
     rounds: 6,
-    killAfterMs: [300, 3000],
+    killAfterMs: [800, 4000],
     finishMs: 90_000,
   });
   const { failures, notes, ...rest } = r;
