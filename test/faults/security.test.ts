@@ -199,13 +199,13 @@ describe('no secrets in logs or errors', () => {
     const badMysql = `mysql://pinpipe:${SECRET}@${mysql.host}:${mysql.port}/pinpipe`;
     const deadMysql = `mysql://pinpipe:${SECRET}@127.0.0.1:${closed}/pinpipe`;
     const sasl = { PINPIPE_KAFKA_BROKERS: env.brokers.join(','), PINPIPE_KAFKA_SASL_MECHANISM: 'plain', PINPIPE_KAFKA_SASL_USERNAME: 'pinpipe', PINPIPE_KAFKA_SASL_PASSWORD: SECRET, PINPIPE_TOPIC_PREFIX: 'pf-secrets-' };
-    const runs: { name: string; args: string[]; env: Record<string, string>; succeeds?: boolean }[] = [
+    const runs: { name: string; args: string[]; env: Record<string, string>; succeeds?: boolean; says?: RegExp }[] = [
       { name: 'consume-stream, wrong MySQL password', args: ['consume-stream', '--until-idle', '--data-dir', s.dataDir], env: { PINPIPE_MYSQL_URL: badMysql } },
       { name: 'consume-stream, MySQL down', args: ['consume-stream', '--until-idle', '--data-dir', s.dataDir], env: { PINPIPE_MYSQL_URL: deadMysql } },
       // the test Redis has no password: ioredis warns and goes on, so this run succeeds
       { name: 'consume-stream, Redis password', args: ['consume-stream', '--until-idle', '--data-dir', s.dataDir], env: { PINPIPE_REDIS_URL: `redis://:${SECRET}@127.0.0.1:${hostPortOf(env.redis).port}`, PINPIPE_REDIS_KEY_PREFIX: 'pf-secrets:' }, succeeds: true },
-      { name: 'query --store, wrong MySQL password', args: ['query', '--store', 'SELECT 1', '--data-dir', s.dataDir], env: { PINPIPE_MYSQL_URL: badMysql } },
-      { name: 'emulate --source with a password', args: ['emulate', '--source', badMysql, '--count', '1', '--data-dir', s.dataDir], env: {} },
+      { name: 'query --store, wrong MySQL password', args: ['query', '--store', 'SELECT 1', '--data-dir', s.dataDir], env: { PINPIPE_MYSQL_URL: badMysql }, says: /STORE_UNAVAILABLE/ },
+      { name: 'emulate --source with a password', args: ['emulate', '--source', badMysql, '--count', '1', '--data-dir', s.dataDir], env: {}, says: /SOURCE_UNAVAILABLE: MySQL source .*Access denied/ },
       { name: 'api, Kafka SASL password', args: ['api', '--port', '0', '--data-dir', s.dataDir], env: sasl },
       { name: 'consume-batch, Kafka SASL password', args: ['consume-batch', '--until-idle', '--data-dir', s.dataDir], env: sasl },
       { name: 'api, an API key that is too short', args: ['api', '--port', '0', '--data-dir', s.dataDir], env: { PINPIPE_API_KEY: SECRET } },
@@ -217,6 +217,7 @@ describe('no secrets in logs or errors', () => {
       const text = p.stdout() + p.stderr();
       seen.push(`${r.name}: exit ${e.code}${e.timedOut ? ' (timed out)' : ''}: ${p.stderr().trim().split('\n').pop()?.slice(0, 200)}`);
       expect({ run: r.name, failed: e.code !== 0, leaks: leaks(text) }).toEqual({ run: r.name, failed: !r.succeeds, leaks: [] });
+      if (r.says) expect({ run: r.name, said: r.says.test(p.stderr()) }).toEqual({ run: r.name, said: true });
     }
     const redis = new Redis(env.redis);
     const keys = await redis.keys('pf-secrets:*');

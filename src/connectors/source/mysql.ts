@@ -56,7 +56,7 @@ export class MysqlSource implements Source {
       }));
       this.rows = Math.min(...counts);
     } catch (e) {
-      await this.close();
+      await this.close().catch(() => undefined); // ending a pool that never connected rejects with the same error
       const missing = (e as { code?: string }).code === 'ER_NO_SUCH_TABLE';
       throw this.fail(missing ? 'the tables pinterest_data, geolocation_data and user_data are missing (load them with pinpipe emulate --load-source <url>)' : 'cannot read', e);
     }
