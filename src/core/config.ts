@@ -127,6 +127,7 @@ export const ENV_SETTINGS: Record<string, { path: string; parse?: (v: string) =>
   PINPIPE_API_HOST: { path: 'api.host' },
   PINPIPE_API_PORT: { path: 'api.port' },
   PINPIPE_API_KEY: { path: 'api.apiKey' },
+  PINPIPE_METRICS_PORT: { path: 'metricsPort' },
 };
 
 function bool(v: string): unknown {
