@@ -117,7 +117,7 @@ const SPECS: Spec[] = [
         .option('--port <port>', 'API port', int('--port'), 8080)
         .option('--duration <seconds>', 'stop after this many seconds (default: until Ctrl-C)', num('--duration'))
         .option('--rate <r>', 'emulated postings per second', num('--rate'), 20)
-        .option('--batch-every <seconds>', 'run batch-run every n seconds', num('--batch-every'), 30)
+        .option('--batch-every <seconds>', 'run batch-run (for today) every n seconds', num('--batch-every'), 15)
         .option('--seed <s>', 'emulator seed', int('--seed'), 1),
     load: () => import('./commands/up.js'),
   },

@@ -37,7 +37,10 @@ export async function run(opts: UpOptions, ctx: CommandContext): Promise<number>
 
   roles.push(startRole('api', ['api', '--port', String(opts.port)], base));
   await waitForApi(api, roles[0]!, ctx.signal);
-  roles.push(startRole('consume-batch', ['consume-batch'], base));
+  // For a live demo, raw chunks close every 10 s of record time (unless configured otherwise), so
+  // that the scheduled batch runs have data to curate within the first minute.
+  const demoChunks = process.env.PINPIPE_BATCH_CHUNK_SPAN ? {} : { PINPIPE_BATCH_CHUNK_SPAN: '10s' };
+  roles.push(startRole('consume-batch', ['consume-batch'], { ...base, env: demoChunks }));
   roles.push(startRole('consume-stream', ['consume-stream'], base));
   roles.push(startRole('emulate', ['emulate', '--api', api, '--count', '0', '--rate', String(opts.rate), '--seed', String(opts.seed)], base));
   logger.info(`all roles started; logs in ${config.dataDir}/logs; API at ${api}`);
@@ -51,6 +54,7 @@ export async function run(opts: UpOptions, ctx: CommandContext): Promise<number>
   let nextBatch = started + opts.batchEvery * 1000;
   let batch: Role | null = null;
   let lines = 0;
+  let lastLine = started;
   let last: Snapshot | null = null;
 
   while (!ctx.signal.aborted && Date.now() < until) {
@@ -72,7 +76,8 @@ export async function run(opts: UpOptions, ctx: CommandContext): Promise<number>
     if (ctx.tty) {
       process.stderr.write((lines ? `\x1b[${lines}A` : '') + text.map((l) => `\x1b[2K${l}\n`).join(''));
       lines = text.length;
-    } else if (Math.round((Date.now() - started) / 1000) % 5 === 0) {
+    } else if (Date.now() - lastLine >= 5000) {
+      lastLine = Date.now();
       logger.info(text.join(' | ').replace(/\s+/g, ' '));
     }
   }

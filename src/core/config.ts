@@ -128,6 +128,8 @@ export const ENV_SETTINGS: Record<string, { path: string; parse?: (v: string) =>
   PINPIPE_API_PORT: { path: 'api.port' },
   PINPIPE_API_KEY: { path: 'api.apiKey' },
   PINPIPE_METRICS_PORT: { path: 'metricsPort' },
+  PINPIPE_BATCH_CHUNK_SPAN: { path: 'batch.chunkSpan' },
+  PINPIPE_BATCH_IDLE_FLUSH: { path: 'batch.idleFlush' },
 };
 
 function bool(v: string): unknown {
