@@ -1,14 +1,16 @@
 /**
  * Appends to one partition with group commit: every send queued while the previous write is in
  * flight goes into the next write, so many concurrent sends cost one write + one fdatasync.
- * Appends are serialized across processes by the partition's lock; under the lock the writer first
- * catches up with whatever other processes appended (and cuts off a torn tail), so offsets stay
- * contiguous.
+ * Appends are serialized across processes by the partition's lock; when the writer takes the lock
+ * it first catches up with whatever other processes appended (and cuts off a torn tail), so
+ * offsets stay contiguous. The lock is held across a burst of appends (no lock cycle and no
+ * catch-up per write): it is released LINGER_MS after the queue ran empty, or after MAX_HOLD_MS of
+ * continuous holding (then the writer pauses briefly so that a waiting process gets its turn).
  */
 import { closeSync, constants, fstatSync, openSync, writeSync } from 'node:fs';
 import path from 'node:path';
 import { PinpipeError, errorMessage } from '../../core/errors.js';
-import { withLock } from '../../core/lockfile.js';
+import { tryLock, unlock } from '../../core/lockfile.js';
 import { frameBytes, INDEX_ENTRY_BYTES, writeFrame, writeIndexEntry } from './embedded-frame.js';
 import { fdatasyncAsync, fsyncDirSync, indexPath, segmentPath, writeFully } from './embedded-files.js';
 import { PartitionTail } from './embedded-tail.js';
@@ -24,7 +26,35 @@ interface Entry {
 
 /** bytes of frames written by one flush (a single send bigger than this still goes in one write) */
 const MAX_FLUSH_BYTES = 8 * 1024 * 1024;
+/** writes up to this size go to the page cache synchronously (cheaper than a thread-pool trip) */
+const SYNC_WRITE_BYTES = 256 * 1024;
 const LOCK_TIMEOUT_MS = 30_000;
+/** keep the lock this long after the last append of a burst */
+const LINGER_MS = 20;
+/** at most this long continuously, then release and pause YIELD_MS */
+const MAX_HOLD_MS = 200;
+const YIELD_MS = 5;
+/** poll interval cap while another process holds the lock (short: holders pause only YIELD_MS) */
+const MAX_POLL_MS = 2;
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Locks held by writers of this process, released if the process exits while they linger. */
+const heldLocks = new Set<string>();
+let exitHook = false;
+function trackHeld(lockPath: string): void {
+  heldLocks.add(lockPath);
+  if (!exitHook) {
+    exitHook = true;
+    process.once('exit', () => {
+      for (const l of heldLocks) {
+        try {
+          unlock(l);
+        } catch {}
+      }
+    });
+  }
+}
 
 export class PartitionWriter {
   private queue: Entry[] = [];
@@ -33,6 +63,9 @@ export class PartitionWriter {
   private readonly lockPath: string;
   private idxFd = -1;
   private idxBase = -1;
+  private held = false;
+  private heldSince = 0;
+  private lingerTimer: NodeJS.Timeout | null = null;
 
   constructor(
     readonly dir: string,
@@ -56,6 +89,7 @@ export class PartitionWriter {
   /** Wait for queued appends, then release the files. */
   async close(): Promise<void> {
     while (this.flushing) await this.flushing;
+    this.release();
     this.tail.close();
     this.closeIndex();
   }
@@ -66,10 +100,54 @@ export class PartitionWriter {
 
   private async flushLoop(): Promise<void> {
     try {
-      while (this.queue.length) await this.flushOnce();
+      while (this.queue.length) {
+        if (!this.held && !(await this.acquire())) continue;
+        await this.flushOnce();
+        if (this.held && this.queue.length && Date.now() - this.heldSince >= MAX_HOLD_MS) {
+          this.release();
+          await sleep(YIELD_MS);
+        }
+      }
     } finally {
       this.flushing = null;
+      if (this.lingerTimer) clearTimeout(this.lingerTimer);
+      if (this.held) this.lingerTimer = setTimeout(() => this.idle && this.release(), LINGER_MS).unref();
     }
+  }
+
+  /** Take the partition lock and catch up with other writers; on failure fail every queued send. */
+  private async acquire(): Promise<boolean> {
+    try {
+      const deadline = Date.now() + LOCK_TIMEOUT_MS;
+      let wait = 0.25;
+      while (!tryLock(this.lockPath)) {
+        if (Date.now() > deadline) throw new PinpipeError('LOCKED', `timed out waiting for lock ${this.lockPath}`, { retriable: true });
+        await sleep(wait);
+        wait = Math.min(wait * 2, MAX_POLL_MS);
+      }
+      this.held = true;
+      this.heldSince = Date.now();
+      trackHeld(this.lockPath);
+      await this.tail.refresh();
+      return true;
+    } catch (e) {
+      this.release();
+      // a failed lock leaves nothing taken: fail everything waiting rather than time out again per send
+      const err = this.unavailable(e);
+      for (const en of this.queue.splice(0)) en.reject(err);
+      return false;
+    }
+  }
+
+  private release(): void {
+    if (this.lingerTimer) clearTimeout(this.lingerTimer);
+    this.lingerTimer = null;
+    if (!this.held) return;
+    this.held = false;
+    heldLocks.delete(this.lockPath);
+    try {
+      unlock(this.lockPath);
+    } catch {}
   }
 
   private take(): Entry[] {
@@ -79,21 +157,23 @@ export class PartitionWriter {
     return this.queue.splice(0, n);
   }
 
+  /** One write + fdatasync of the queued appends, under the held lock. */
   private async flushOnce(): Promise<void> {
     let batch: Entry[] | null = null;
     try {
-      await withLock(this.lockPath, async () => {
-        await this.tail.refresh();
-        if (this.tail.fd < 0 || this.tail.pos >= this.meta.segmentBytes) await this.roll();
-        batch = this.take();
-        await this.write(batch);
-      }, LOCK_TIMEOUT_MS);
+      if (this.tail.fd < 0 || this.tail.pos >= this.meta.segmentBytes) await this.roll();
+      batch = this.take();
+      await this.write(batch);
     } catch (e) {
-      const err = new PinpipeError('LOG_UNAVAILABLE', `cannot append to log partition ${this.label} (${this.dir}): ${errorCode(e)}`, { retriable: true, cause: e });
-      // a failed lock leaves nothing taken: fail everything waiting rather than time out again per send
-      const failed: Entry[] = batch ?? this.queue.splice(0);
-      for (const en of failed) en.reject(err);
+      // start over from the directory under a fresh lock (the next writer cuts any torn tail)
+      this.release();
+      const err = this.unavailable(e);
+      for (const en of batch ?? this.queue.splice(0)) en.reject(err);
     }
+  }
+
+  private unavailable(e: unknown): PinpipeError {
+    return new PinpipeError('LOG_UNAVAILABLE', `cannot append to log partition ${this.label} (${this.dir}): ${errorCode(e)}`, { retriable: true, cause: e });
   }
 
   private async roll(): Promise<void> {
@@ -129,7 +209,8 @@ export class PartitionWriter {
       }
     }
     try {
-      await writeFully(this.tail.fd, buf, p, start);
+      if (p <= SYNC_WRITE_BYTES) writeFullySync(this.tail.fd, buf, p, start);
+      else await writeFully(this.tail.fd, buf, p, start);
       await fdatasyncAsync(this.tail.fd);
     } catch (e) {
       // cut off what a failed write left behind (best effort; the next writer does it otherwise)
@@ -170,6 +251,11 @@ export class PartitionWriter {
     this.idxFd = -1;
     this.idxBase = -1;
   }
+}
+
+function writeFullySync(fd: number, buf: Buffer, len: number, pos: number): void {
+  let done = 0;
+  while (done < len) done += writeSync(fd, buf, done, len - done, pos + done);
 }
 
 function errorCode(e: unknown): string {
