@@ -18,6 +18,15 @@ import { toLogError, withTimeout } from './kafka-client.js';
 import { groupCommitted, topicEndOffsets, type LazyAdmin } from './kafka-admin.js';
 
 const CLOSE_TIMEOUT_MS = 15_000;
+/** heartbeat period while a handler runs (kafkajs sends at most one per heartbeatInterval) */
+const HEARTBEAT_MS = 1_000;
+
+/** the commit or heartbeat error says this member is not (or no longer) in the group's generation */
+const lostMembership = (e: unknown): boolean => {
+  const err = e as { type?: unknown; originalError?: { type?: unknown } } | null;
+  const type = err?.type ?? err?.originalError?.type;
+  return type === 'UNKNOWN_MEMBER_ID' || type === 'ILLEGAL_GENERATION';
+};
 
 export class KafkaConsumer implements LogConsumer {
   private consumer: Consumer | null = null;
@@ -31,6 +40,8 @@ export class KafkaConsumer implements LogConsumer {
   /** assignment callbacks, run in order before any later batch */
   private chain: Promise<void> = Promise.resolve();
   private inGroup = false;
+  /** the error that told this member it left its group; cleared by the next join */
+  private evicted: Error | null = null;
   private failed: Error | null = null;
   private closed = false;
   private readonly listeners: ((err: Error) => void)[] = [];
@@ -116,6 +127,7 @@ export class KafkaConsumer implements LogConsumer {
     for (const tp of revoked) this.positions.delete(tpKey(tp.topic, tp.partition));
     this.assigned = now;
     this.inGroup = true;
+    this.evicted = null;
     if (revoked.length === 0 && added.length === 0) return;
     const h = this.handlers!;
     this.chain = this.chain.then(async () => {
@@ -136,6 +148,7 @@ export class KafkaConsumer implements LogConsumer {
     }
     const { topic, partition } = batch;
     const k = tpKey(topic, partition);
+    if (this.evicted) throw this.evicted;
     if (this.failed || this.closed || !this.assigned.has(k) || isStale()) return;
     const from = this.positions.get(k);
     const records: LogRecord[] = [];
@@ -155,17 +168,25 @@ export class KafkaConsumer implements LogConsumer {
       const seekEpoch = this.seeks.get(k) ?? 0;
       const piece = records.slice(i, i + size);
       const consumed: ConsumedBatch = { topic, partition, records: piece, highWatermark };
+      // heartbeat while the handler runs (a lake or store write may be retried for longer than the session)
+      const beat = setInterval(() => void heartbeat().catch((e) => this.onHeartbeatError(e)), HEARTBEAT_MS);
       try {
         await this.handlers!.eachBatch(consumed);
       } catch (e) {
         this.fatal(e as Error);
         return;
+      } finally {
+        clearInterval(beat);
       }
+      if (this.evicted) throw this.evicted; // kafkajs rejoins the group on this error
       if ((this.seeks.get(k) ?? 0) !== seekEpoch) return; // the handler moved the position
       const last = piece[piece.length - 1]!.offset;
       this.positions.set(k, last + 1);
       resolveOffset(String(last));
-      await heartbeat();
+      await heartbeat().catch((e) => {
+        this.onHeartbeatError(e);
+        throw e;
+      });
     }
   }
 
@@ -178,6 +199,7 @@ export class KafkaConsumer implements LogConsumer {
     try {
       await this.consumer.commitOffsets(offsets.map((o) => ({ topic: o.topic, partition: o.partition, offset: String(o.offset), metadata: o.metadata ?? null })));
     } catch (e) {
+      if (lostMembership(e)) this.lose(e as Error, 'an offset commit');
       throw toLogError(e, `committing offsets of group ${this.opts.groupId}`);
     }
   }
@@ -221,6 +243,27 @@ export class KafkaConsumer implements LogConsumer {
 
   onError(listener: (err: Error) => void): void {
     this.listeners.push(listener);
+  }
+
+  private onHeartbeatError(e: unknown): void {
+    if (lostMembership(e)) this.lose(e as Error, 'a heartbeat');
+  }
+
+  /**
+   * The coordinator no longer knows this member (evicted after its session timed out) or its
+   * generation: every partition counts as revoked (uncommitted state is dropped, the new assignment
+   * starts from the committed offsets) and the next delivery throws the error, on which kafkajs rejoins.
+   */
+  private lose(err: Error, what: string): void {
+    if (this.evicted || this.closed || this.failed) return;
+    this.evicted = err;
+    this.inGroup = false;
+    const revoked = [...this.assigned.values()];
+    this.assigned = new Map();
+    this.positions.clear();
+    this.logger.warn('Kafka consumer lost its group membership; its partitions count as revoked, rejoining', { groupId: this.opts.groupId, during: what, partitions: revoked.length, error: errorMessage(err) });
+    const h = this.handlers;
+    if (revoked.length && h?.onRevoke) void h.onRevoke(revoked).catch((e) => this.fatal(e as Error));
   }
 
   private fatal(err: Error): void {

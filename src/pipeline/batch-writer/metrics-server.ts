@@ -34,8 +34,9 @@ export async function startMetricsServer(stats: WriterStats, port: number, host 
     if (req.method === 'GET' && url === '/metrics') {
       res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4' }).end(renderMetrics(stats));
     } else if (req.method === 'GET' && url === '/health') {
-      const ok = stats.lakeFailing === null;
-      res.writeHead(ok ? 200 : 503, { 'content-type': 'application/json' }).end(JSON.stringify({ status: ok ? 'ok' : 'degraded', lake: ok ? 'ok' : stats.lakeFailing, lag: stats.totalLag() }));
+      const ok = stats.lakeFailing === null && stats.commitFailing === null;
+      const body = { status: ok ? 'ok' : 'degraded', lake: stats.lakeFailing ?? 'ok', commit: stats.commitFailing ?? 'ok', lag: stats.outstanding() };
+      res.writeHead(ok ? 200 : 503, { 'content-type': 'application/json' }).end(JSON.stringify(body));
     } else {
       res.writeHead(404, { 'content-type': 'application/json' }).end(JSON.stringify({ statusCode: 404, error: 'Not Found', code: 'NOT_FOUND', message: 'GET /health or /metrics' }));
     }

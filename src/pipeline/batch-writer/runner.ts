@@ -6,7 +6,7 @@
  */
 import type { Config } from '../../core/config.js';
 import { topicName } from '../../core/config.js';
-import { PinpipeError } from '../../core/errors.js';
+import { PinpipeError, errorMessage } from '../../core/errors.js';
 import type { Logger } from '../../core/logger.js';
 import { DEAD_LETTER_TOPIC, TOPICS } from '../../core/records.js';
 import { sleep } from '../../core/retry.js';
@@ -86,7 +86,7 @@ export async function runBatchWriter(cfg: Config, log: Log, lake: Lake, opts: Ru
         endsAt = now;
         await writer.refreshEnds();
       }
-      if (now - remoteAt >= REMOTE_EVERY_MS) {
+      if (now - remoteAt >= (target ? ENDS_EVERY_MS : REMOTE_EVERY_MS)) {
         remoteAt = now;
         await writer.refreshRemote();
       }
@@ -95,7 +95,11 @@ export async function runBatchWriter(cfg: Config, log: Log, lake: Lake, opts: Ru
       if (target && writer.caughtUpTo(target)) break;
     }
     writer.stopping = true;
-    if (!writer.fatal) await writer.flush(true);
+    if (!writer.fatal) {
+      // current log ends, so that no day marker is decided on ends that went stale (e.g. while a write was retried)
+      await writer.refreshEnds().catch((e) => logger.warn('could not read the log end offsets before the final flush', { error: errorMessage(e) }));
+      await writer.flush(true);
+    }
   } finally {
     writer.stopping = true;
     signal.removeEventListener('abort', stopWaiting);

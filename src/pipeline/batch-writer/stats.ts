@@ -11,8 +11,13 @@ export class WriterStats {
   lakeErrors = 0;
   /** message of the current lake failure, null when the last write succeeded */
   lakeFailing: string | null = null;
+  /** message of the current offset-commit failure, null when the last commit succeeded */
+  commitFailing: string | null = null;
   /** consumer lag per `topic:partition` (log end - next offset to read) */
   readonly lag = new Map<string, number>();
+
+  /** records of the held partitions not yet written AND committed (set by the writer; /health) */
+  outstanding: () => number = () => this.totalLag();
 
   totalLag(): number {
     let n = 0;

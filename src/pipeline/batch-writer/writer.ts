@@ -58,6 +58,14 @@ export class BatchWriter {
     private readonly settings: WriterSettings,
   ) {
     for (const [logical, log] of settings.topics) this.logical.set(log, logical);
+    sink.stats.outstanding = () => this.outstanding();
+  }
+
+  /** Records of the held partitions that are not yet written and committed (read or not). */
+  outstanding(): number {
+    let n = 0;
+    for (const st of this.states.values()) if (!st.revoked && st.highWatermark > 0) n += Math.max(0, st.highWatermark - Math.max(0, st.committed));
+    return n;
   }
 
   handlers(): ConsumerHandlers {
@@ -210,10 +218,15 @@ export class BatchWriter {
         ...RETRY,
         signal: this.sink.signal,
         shouldRetry: (_e, attempt) => !st.revoked && (!this.sink.signal.aborted || attempt < 2),
-        onRetry: (err, attempt) => this.sink.logger.warn('offset commit failed; retrying', { topic: st.logTopic, partition: st.partition, attempt, error: errorMessage(err) }),
+        onRetry: (err, attempt) => {
+          this.sink.stats.commitFailing = errorMessage(err);
+          this.sink.logger.warn('offset commit failed; retrying', { topic: st.logTopic, partition: st.partition, attempt, error: errorMessage(err) });
+        },
       });
       st.committed = offset;
+      this.sink.stats.commitFailing = null;
     } catch (err) {
+      this.sink.stats.commitFailing = errorMessage(err);
       this.sink.logger.warn('offset commit abandoned; written objects will be adopted on restart', { topic: st.logTopic, partition: st.partition, error: errorMessage(err) });
     }
   }
@@ -245,10 +258,16 @@ export class BatchWriter {
     return topicFrontier(
       keys.map((k) => {
         const st = this.states.get(k);
-        if (st && !st.revoked) return partitionFrontier({ writtenMs: st.writtenMs, caughtUp: st.caughtUp(), pending: st.open !== null }, now);
+        const end = this.ends.get(k) ?? Number.POSITIVE_INFINITY;
+        // caught up = COMMITTED up to the log end (not merely read: a failed write, a failing
+        // commit or a stale log end must not make a partition count as complete)
+        if (st && !st.revoked) {
+          const done = !st.failed && (end === 0 || (st.committed >= end && st.committed >= st.highWatermark));
+          return partitionFrontier({ writtenMs: st.writtenMs, caughtUp: done, pending: st.open !== null }, now);
+        }
         const r = this.remote.get(k);
         if (!r) return Number.NEGATIVE_INFINITY;
-        return partitionFrontier({ writtenMs: r.t, caughtUp: r.committed >= (this.ends.get(k) ?? Number.POSITIVE_INFINITY), pending: false }, now);
+        return partitionFrontier({ writtenMs: r.t, caughtUp: end === 0 || r.committed >= end, pending: false }, now);
       }),
     );
   }
@@ -279,14 +298,18 @@ export class BatchWriter {
     }
   }
 
-  /** Every partition has been read up to `ends` (partitions of other members excepted). */
+  /**
+   * Every partition has been processed up to `ends`: the ones this member holds read up to them
+   * (the final flush writes and commits them), the others committed up to them by their holder
+   * (a partition held by a member that died counts only once it is reassigned and done).
+   */
   caughtUpTo(ends: Map<string, number>): boolean {
     for (const [k, end] of ends) {
       if (end <= 0) continue;
       const st = this.states.get(k);
-      if (st) {
+      if (st && !st.revoked) {
         if (st.readPosition() < end && !st.failed) return false;
-      } else if (!(this.assignedOnce || this.revoked.has(k)) && (this.remote.get(k)?.committed ?? -1) < end) {
+      } else if ((this.remote.get(k)?.committed ?? -1) < end) {
         return false;
       }
     }
