@@ -12,7 +12,8 @@ import type { LogProducer } from '../connectors/log/types.js';
 import { TOPICS, type RecordType } from '../core/records.js';
 import { errorMessage } from '../core/errors.js';
 import { HttpError, sendError, sendJson, sendText } from './reply.js';
-import { checkContentType, checkDeclaredLength, parseJson, readBody } from './body.js';
+import { checkContentType, checkDeclaredLength, parseJsonText, readBody } from './body.js';
+import { bulkRecordTexts, singleRecordText } from './spans.js';
 import { idempotencyKey, invalidBulk, invalidRecord, parseBulk, recordProblems, type Limits } from './validate.js';
 import { IdempotencyCache } from './idempotency.js';
 import { Ingestor, type Outcome } from './ingest.js';
@@ -52,13 +53,22 @@ interface Route {
 
 const RETRY_AFTER_S = '1';
 
+/**
+ * Coalesced sends in flight at once. The embedded log group-commits per partition, and a send
+ * completes when every partition it touched has synced: one send at a time makes each round carry
+ * every request that arrived meanwhile (about half the fdatasyncs per record of two in flight, and
+ * measured 15-25% more records/s and less CPU per record under the closed-loop benchmark). Kafka
+ * keeps two so that one batch is on the wire while the next one forms.
+ */
+const sendsInFlight = (config: Config): number => (config.log.kind === 'embedded' ? 1 : 2);
+
 export function buildApp(opts: AppOptions): App {
   const { config, logger } = opts;
   const api = config.api;
   const limits: Limits = { maxFields: api.maxFields, maxFieldChars: api.maxFieldChars, maxBulkRecords: api.maxBulkRecords };
   const cache = new IdempotencyCache(opts.idempotency?.maxKeys, opts.idempotency?.ttlMs, opts.now);
   const topics = Object.fromEntries(TOPICS.map((t) => [t, topicName(config, t)])) as Record<RecordType, string>;
-  const ingestor = new Ingestor(new CoalescingSender(opts.producer), cache, topics, opts.now);
+  const ingestor = new Ingestor(new CoalescingSender(opts.producer, sendsInFlight(config)), cache, topics, opts.now);
   const readiness = new Readiness(opts.probe);
   const authorized = apiKeyCheck(api.apiKey);
   const metrics = new ApiMetrics(() => ({
@@ -97,19 +107,19 @@ export function buildApp(opts: AppOptions): App {
     }
   };
 
-  const readJson = async (req: IncomingMessage): Promise<unknown> => {
+  const readJson = async (req: IncomingMessage): Promise<{ text: string; value: unknown }> => {
     checkContentType(req.headers['content-type']);
     checkDeclaredLength(req, api.maxBodyBytes);
-    return parseJson(await readBody(req, api.maxBodyBytes));
+    return parseJsonText(await readBody(req, api.maxBodyBytes));
   };
 
   const single = (type: RecordType): Handler => async (req, res) => {
     gate(req);
     const key = idempotencyKey(req.headers['idempotency-key']);
-    const input = await readJson(req);
+    const { text, value: input } = await readJson(req);
     const problems = recordProblems(type, input, limits);
     if (problems.length) throw invalidRecord(`${type} record`, problems);
-    const [out] = await append([{ type, record: input as Record<string, unknown>, key }]);
+    const [out] = await append([{ type, record: input as Record<string, unknown>, key, raw: singleRecordText(text) }]);
     if (out!.duplicate) {
       metrics.count('duplicates', type);
       sendJson(res, 200, JSON.stringify({ event_id: out!.event_id, ingested_at: out!.ingested_at, duplicate: true }));
@@ -121,11 +131,14 @@ export function buildApp(opts: AppOptions): App {
 
   const bulk: Handler = async (req, res) => {
     gate(req);
-    const parsed = parseBulk(await readJson(req), limits);
+    const { text, value } = await readJson(req);
+    const parsed = parseBulk(value, limits);
     if (parsed.problems.length) {
       for (const t of parsed.types) metrics.count('rejected', t);
       throw invalidBulk(parsed);
     }
+    const raws = bulkRecordTexts(text);
+    if (raws && raws.length === parsed.items.length) parsed.items.forEach((it, i) => (it.raw = raws[i]));
     const outs = await append(parsed.items);
     let fresh = 0;
     outs.forEach((o, i) => {

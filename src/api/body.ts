@@ -64,6 +64,11 @@ const utf8 = new TextDecoder('utf-8', { fatal: true });
 
 /** Strict UTF-8 then JSON.parse; either failing is 400 JSON_INVALID. */
 export function parseJson(body: Buffer): unknown {
+  return parseJsonText(body).value;
+}
+
+/** parseJson that also returns the decoded text. */
+export function parseJsonText(body: Buffer): { text: string; value: unknown } {
   let text: string;
   try {
     text = utf8.decode(body);
@@ -71,7 +76,7 @@ export function parseJson(body: Buffer): unknown {
     throw new HttpError(400, 'JSON_INVALID', 'request body is not valid UTF-8');
   }
   try {
-    return JSON.parse(text);
+    return { text, value: JSON.parse(text) };
   } catch (e) {
     throw new HttpError(400, 'JSON_INVALID', `request body is not valid JSON: ${(e as Error).message.slice(0, 200)}`);
   }

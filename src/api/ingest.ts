@@ -13,6 +13,8 @@ export interface Item {
   record: Record<string, unknown>;
   /** the client's idempotency key, which becomes the event_id */
   key?: string;
+  /** the record's JSON text as received, when usable as is (src/api/spans.ts) */
+  raw?: string | null;
 }
 
 export interface Outcome extends Stamp {
@@ -23,14 +25,28 @@ export interface Sender {
   send(messages: ProduceMessage[]): Promise<ProduceResult[]>;
 }
 
-/** The log value: the record's JSON exactly as accepted plus event_id and ingested_at. */
-export function stampedValue(record: Record<string, unknown>, eventId: string, ingestedAt: string): string {
+/**
+ * The log value: the record's JSON exactly as accepted plus event_id and ingested_at. `raw` is the
+ * record's text as received (an object without line breaks, which JSON.parse gave `record`): when
+ * given it is used as is instead of serializing `record` again.
+ */
+export function stampedValue(record: Record<string, unknown>, eventId: string, ingestedAt: string, raw?: string | null): string {
   if (Object.hasOwn(record, 'event_id') || Object.hasOwn(record, 'ingested_at')) {
     return JSON.stringify({ ...record, event_id: eventId, ingested_at: ingestedAt });
   }
-  const json = JSON.stringify(record);
-  const tail = `"event_id":${JSON.stringify(eventId)},"ingested_at":"${ingestedAt}"}`;
-  return json.length === 2 ? `{${tail}` : `${json.slice(0, -1)},${tail}`;
+  const json = raw ?? JSON.stringify(record);
+  const tail = `"event_id":${SAFE_ID.test(eventId) ? `"${eventId}"` : JSON.stringify(eventId)},"ingested_at":"${ingestedAt}"}`;
+  return emptyObject(json) ? `{${tail}` : `${json.slice(0, -1)},${tail}`;
+}
+
+/** event ids that need no escaping in JSON (generated UUIDs and valid idempotency keys) */
+const SAFE_ID = /^[A-Za-z0-9._:-]*$/;
+
+/** `{}` or `{ }`: the text ends with '}' */
+function emptyObject(json: string): boolean {
+  let j = json.length - 2;
+  while (j > 0 && (json.charCodeAt(j) === 32 || json.charCodeAt(j) === 9)) j--;
+  return j === 0;
 }
 
 export class Ingestor {
@@ -68,14 +84,14 @@ export class Ingestor {
     const stamps = new Map<string, Stamp>();
     for (let i = 0; i < items.length; i++) {
       if (outcomes[i]) continue;
-      const { type, record, key } = items[i]!;
+      const { type, record, key, raw } = items[i]!;
       const eventId = key ?? randomUUID();
       outcomes[i] = { event_id: eventId, ingested_at: ingestedAt, duplicate: false };
       if (key !== undefined) {
         keys.push(key);
         stamps.set(key, { event_id: eventId, ingested_at: ingestedAt });
       }
-      messages.push({ topic: this.topics[type], key: String(type === 'pin' ? record.index : record.ind), value: stampedValue(record, eventId, ingestedAt) });
+      messages.push({ topic: this.topics[type], key: String(type === 'pin' ? record.index : record.ind), value: stampedValue(record, eventId, ingestedAt, raw) });
     }
     if (messages.length === 0) return outcomes as Outcome[];
     const settle = keys.length ? this.cache.reserve(keys) : undefined;

@@ -4,6 +4,7 @@
  */
 import { validateRaw, TOPICS, type RecordType } from '../core/records.js';
 import { HttpError, type FieldError } from './reply.js';
+import { surelyValid } from './fast-valid.js';
 
 export interface Limits {
   maxFields: number;
@@ -48,6 +49,7 @@ export function recordProblems(type: RecordType, input: unknown, limits: Limits)
     }
     if (n > limits.maxFields) problems.unshift({ field: '(record)', message: `has ${n} fields; at most ${limits.maxFields} allowed` });
   }
+  if (surelyValid(type, input)) return problems;
   const v = validateRaw(type, input);
   if (!v.ok) {
     const named = new Set(problems.map((p) => p.field));
@@ -78,6 +80,8 @@ export interface BulkItem {
   type: RecordType;
   record: Record<string, unknown>;
   key?: string;
+  /** the record's text as received, when usable as is (set by the caller) */
+  raw?: string | null;
 }
 
 export interface BulkParse {

@@ -41,7 +41,8 @@ export function frameBytes(keyBytes: number, valueBytes: number): number {
 }
 
 /** Write one frame into buf at `at`; returns the position after it. buf must have room. */
-export function writeFrame(buf: Buffer, at: number, offset: number, timestamp: number, key: Buffer | null, value: Buffer): number {
+/** A string value is written as UTF-8 (no intermediate Buffer); buf must have room for its bytes. */
+export function writeFrame(buf: Buffer, at: number, offset: number, timestamp: number, key: Buffer | null, value: Buffer | string): number {
   const body = at + HEADER_BYTES;
   buf.writeUIntLE(offset, body, 6);
   buf.writeUInt16LE(0, body + 6);
@@ -50,7 +51,7 @@ export function writeFrame(buf: Buffer, at: number, offset: number, timestamp: n
   buf.writeInt32LE(key ? key.length : -1, body + 16);
   let p = body + FIXED_BODY_BYTES;
   if (key) p += key.copy(buf, p);
-  p += value.copy(buf, p);
+  p += typeof value === 'string' ? buf.write(value, p, 'utf8') : value.copy(buf, p);
   buf.writeUInt32LE(p - body, at);
   buf.writeUInt32LE(crc32(buf.subarray(body, p)), at + 4);
   return p;

@@ -60,7 +60,8 @@ interface Group {
   meta: TopicMeta;
   idx: number[];
   keys: (Buffer | null)[];
-  values: Buffer[];
+  values: string[];
+  valueBytes: number[];
 }
 
 export class EmbeddedProducer implements LogProducer {
@@ -105,22 +106,24 @@ export class EmbeddedProducer implements LogProducer {
       if (m.key !== undefined && m.key !== null && typeof m.key !== 'string') throw new PinpipeError('INTERNAL', `send: message ${i} has a key that is not a string`);
       const meta = metas.get(m.topic)!;
       const key = m.key === undefined || m.key === null ? null : Buffer.from(m.key, 'utf8');
-      const value = Buffer.from(m.value, 'utf8');
-      if (value.length + (key?.length ?? 0) > MAX_BODY_BYTES - 64) {
-        throw new PinpipeError('RECORD_INVALID', `send: message ${i} for topic ${m.topic} is ${value.length} bytes, over the embedded log's limit of ${MAX_BODY_BYTES - 64}`);
+      // the value goes into the frame as UTF-8 directly (no Buffer per record)
+      const valueBytes = Buffer.byteLength(m.value, 'utf8');
+      if (valueBytes + (key?.length ?? 0) > MAX_BODY_BYTES - 64) {
+        throw new PinpipeError('RECORD_INVALID', `send: message ${i} for topic ${m.topic} is ${valueBytes} bytes, over the embedded log's limit of ${MAX_BODY_BYTES - 64}`);
       }
       const partition = key ? partitionForKey(key, meta.partitions) : this.pool.nextRoundRobin(m.topic, meta.partitions);
       const gk = `${m.topic}:${partition}`;
       let g = groups.get(gk);
-      if (!g) groups.set(gk, (g = { topic: m.topic, partition, meta, idx: [], keys: [], values: [] }));
+      if (!g) groups.set(gk, (g = { topic: m.topic, partition, meta, idx: [], keys: [], values: [], valueBytes: [] }));
       g.idx.push(i);
       g.keys.push(key);
-      g.values.push(value);
+      g.values.push(m.value);
+      g.valueBytes.push(valueBytes);
     });
     const results: ProduceResult[] = new Array(messages.length);
     await Promise.all(
       [...groups.values()].map(async (g) => {
-        const first = await this.pool.writer(g.topic, g.meta, g.partition).append(g.keys, g.values);
+        const first = await this.pool.writer(g.topic, g.meta, g.partition).append(g.keys, g.values, g.valueBytes);
         g.idx.forEach((i, j) => (results[i] = { topic: g.topic, partition: g.partition, offset: first + j }));
       }),
     );

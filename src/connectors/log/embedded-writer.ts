@@ -18,7 +18,7 @@ import type { TopicMeta } from './embedded-topics.js';
 
 interface Entry {
   keys: (Buffer | null)[];
-  values: Buffer[];
+  values: (Buffer | string)[];
   bytes: number;
   resolve(firstOffset: number): void;
   reject(err: Error): void;
@@ -76,10 +76,13 @@ export class PartitionWriter {
     this.lockPath = path.join(dir, '.writer.lock');
   }
 
-  /** Queue records for the next write; resolves with the offset of the first once durable. */
-  append(keys: (Buffer | null)[], values: Buffer[]): Promise<number> {
+  /** Queue records for the next write (string values as UTF-8, valueBytes their byte lengths when known); resolves with the offset of the first once durable. */
+  append(keys: (Buffer | null)[], values: (Buffer | string)[], valueBytes?: number[]): Promise<number> {
     let bytes = 0;
-    for (let i = 0; i < values.length; i++) bytes += frameBytes(keys[i]?.length ?? 0, values[i]!.length);
+    for (let i = 0; i < values.length; i++) {
+      const v = values[i]!;
+      bytes += frameBytes(keys[i]?.length ?? 0, valueBytes?.[i] ?? (typeof v === 'string' ? Buffer.byteLength(v, 'utf8') : v.length));
+    }
     return new Promise<number>((resolve, reject) => {
       this.queue.push({ keys, values, bytes, resolve, reject });
       if (!this.flushing) this.flushing = this.flushLoop();
