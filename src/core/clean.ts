@@ -4,7 +4,7 @@
  * cannot be cleaned yields `{ ok: false, reason }` and goes to the dead letters.
  */
 import { toIsoInstant } from './time.js';
-import { type RecordType, rawSchemas } from './records.js';
+import { type RecordType, passesRawSchemaFast, plainDateTimeIso, rawSchemas } from './records.js';
 
 export type MediaType = 'image' | 'video' | 'story';
 export type AgeGroup = 'under-18' | '18-24' | '25-35' | '36-50' | '50+';
@@ -68,6 +68,7 @@ const PLACEHOLDERS = {
 const MEDIA: Record<string, MediaType> = { image: 'image', video: 'video', 'multi-video(story page format)': 'story' };
 const FOLLOWERS = /^\d+(\.\d+)?[kKmMbB]?$/;
 const MULTIPLIER: Record<string, number> = { k: 1e3, m: 1e6, b: 1e9 };
+const SAVE_PREFIX = 'Local save in ';
 
 /** Trim; empty or whitespace-only (or not a string) → null. */
 export function cleanText(v: unknown): string | null {
@@ -97,8 +98,20 @@ export function parseFollowerCount(v: unknown): number | null {
 export function splitTags(v: unknown): string[] | null {
   const t = dropPlaceholder(v, PLACEHOLDERS.tag_list);
   if (t === null) return null;
-  const tags = t.split(',').map((s) => s.trim()).filter((s) => s !== '');
+  const tags: string[] = [];
+  for (const part of t.split(',')) {
+    const tag = hasPlainEnds(part) ? part : part.trim();
+    if (tag !== '') tags.push(tag);
+  }
   return tags.length ? tags : null;
+}
+
+/** Non-empty and both ends printable ASCII other than space: trim() would leave it as it is. */
+function hasPlainEnds(s: string): boolean {
+  if (s.length === 0) return false;
+  const a = s.charCodeAt(0);
+  const z = s.charCodeAt(s.length - 1);
+  return a > 32 && a < 127 && z > 32 && z < 127;
 }
 
 export function toMediaType(v: unknown): MediaType | null {
@@ -109,6 +122,8 @@ export function toMediaType(v: unknown): MediaType | null {
 export function stripSaveLocation(v: unknown): string | null {
   const t = cleanText(v);
   if (t === null) return null;
+  // the prefix and the spaces after it: trimming the rest removes those spaces too
+  if (t.startsWith(SAVE_PREFIX)) return cleanText(t.slice(SAVE_PREFIX.length));
   return cleanText(t.replace(/^Local save in(\s+|$)/, ''));
 }
 
@@ -125,7 +140,7 @@ export function joinUserName(first: unknown, last: unknown): string | null {
 }
 
 function toIso(v: unknown): string | null {
-  return typeof v === 'string' ? toIsoInstant(v) : null;
+  return typeof v === 'string' ? (plainDateTimeIso(v) ?? toIsoInstant(v)) : null;
 }
 
 function stamps(raw: Record<string, unknown>): Stamps | null {
@@ -201,10 +216,13 @@ const CLEANERS = { pin: cleanPin, geo: cleanGeo, user: cleanUser } as const;
 export function cleanRecord(type: RecordType, raw: unknown): CleanResult<CleanRecord> {
   try {
     if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) return { ok: false, reason: 'record is not a JSON object' };
-    const parsed = rawSchemas[type].safeParse(raw);
-    if (!parsed.success) {
-      const i = parsed.error.issues[0]!;
-      return { ok: false, reason: `invalid ${type} record: ${i.path.join('.') || '(record)'} ${i.message}` };
+    // the schema is asked only when the fast check cannot vouch for the record (same verdicts)
+    if (!passesRawSchemaFast(type, raw as Record<string, unknown>)) {
+      const parsed = rawSchemas[type].safeParse(raw);
+      if (!parsed.success) {
+        const i = parsed.error.issues[0]!;
+        return { ok: false, reason: `invalid ${type} record: ${i.path.join('.') || '(record)'} ${i.message}` };
+      }
     }
     return CLEANERS[type](raw as Record<string, unknown>);
   } catch (e) {

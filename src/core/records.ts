@@ -53,6 +53,72 @@ export type RawRecord = RawPin | RawGeo | RawUser;
 
 export const rawSchemas = { pin: rawPinSchema, geo: rawGeoSchema, user: rawUserSchema } as const;
 
+// ---- fast path: the common valid shape without zod (hot in both layers' cleaning) ------------
+const isIndex = (v: unknown): boolean => Number.isSafeInteger(v) && (v as number) >= 0;
+const isIn = (v: unknown, min: number, max: number): boolean => typeof v === 'number' && v >= min && v <= max;
+const isDateTime = (v: unknown): boolean => typeof v === 'string' && (plainDateTimeIso(v) !== undefined || parseDateTime(v) !== null);
+const DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+
+/**
+ * `YYYY-MM-DD HH:MM:SS` (or with `T`), the data set's own form, naming a real date-time in year
+ * 100 or later → the ISO 8601 text that toIsoInstant (src/core/time.ts) gives for it; undefined for
+ * any other text (ask time.ts then). A fast path for cleaning, tested against time.ts.
+ */
+export function plainDateTimeIso(s: string): string | undefined {
+  if (s.length !== 19 || s.charCodeAt(4) !== 45 || s.charCodeAt(7) !== 45 || s.charCodeAt(13) !== 58 || s.charCodeAt(16) !== 58) return undefined;
+  const sep = s.charCodeAt(10);
+  if (sep !== 32 && sep !== 84) return undefined;
+  const y = digits(s, 0, 4), mo = digits(s, 5, 2), d = digits(s, 8, 2), h = digits(s, 11, 2), mi = digits(s, 14, 2), se = digits(s, 17, 2);
+  if (y < 100 || mo < 1 || mo > 12 || d < 1 || h < 0 || h > 23 || mi < 0 || mi > 59 || se < 0 || se > 59) return undefined;
+  const leap = y % 4 === 0 && (y % 100 !== 0 || y % 400 === 0);
+  if (d > (mo === 2 && leap ? 29 : DAYS_IN_MONTH[mo - 1]!)) return undefined;
+  return `${s.slice(0, 10)}T${s.slice(11)}.000Z`;
+}
+
+/** UUID.test(s), by hand (hex digits with dashes at 8, 13, 18, 23). */
+function isUuid(s: string): boolean {
+  if (s.length !== 36) return false;
+  for (let i = 0; i < 36; i++) {
+    const c = s.charCodeAt(i);
+    if (i === 8 || i === 13 || i === 18 || i === 23) {
+      if (c !== 45) return false;
+    } else if (!((c >= 48 && c <= 57) || (c >= 97 && c <= 102) || (c >= 65 && c <= 70))) return false;
+  }
+  return true;
+}
+
+/** The decimal number of s[i, i + len), or -1 if a character there is not a digit. */
+function digits(s: string, i: number, len: number): number {
+  let v = 0;
+  for (let k = i; k < i + len; k++) {
+    const c = s.charCodeAt(k) - 48;
+    if (c < 0 || c > 9) return -1;
+    v = v * 10 + c;
+  }
+  return v;
+}
+
+/**
+ * True only for a record that rawSchemas[type] accepts (every check here is one of the schema's,
+ * for the shape of a valid record). False means "ask the schema", which names the problems.
+ * Tested for equivalence with the schema in test/unit/records-fast.test.ts.
+ */
+export function passesRawSchemaFast(type: RecordType, r: Record<string, unknown>): boolean {
+  if (type === 'pin') {
+    return (
+      isIndex(r.index) && typeof r.unique_id === 'string' && isUuid(r.unique_id) && typeof r.title === 'string' &&
+      typeof r.description === 'string' && (r.poster_name === undefined || typeof r.poster_name === 'string') &&
+      typeof r.follower_count === 'string' && typeof r.tag_list === 'string' && typeof r.is_image_or_video === 'string' &&
+      typeof r.image_src === 'string' && (r.downloaded === 0 || r.downloaded === 1) && typeof r.save_location === 'string' &&
+      typeof r.category === 'string'
+    );
+  }
+  if (type === 'geo') {
+    return isIndex(r.ind) && isDateTime(r.timestamp) && isIn(r.latitude, -90, 90) && isIn(r.longitude, -180, 180) && typeof r.country === 'string';
+  }
+  return isIndex(r.ind) && typeof r.first_name === 'string' && typeof r.last_name === 'string' && Number.isSafeInteger(r.age) && isIn(r.age, 0, 130) && isDateTime(r.date_joined);
+}
+
 /** What travels in the log and lands in the raw zone: the record plus its stamps. */
 export type Envelope<R = Record<string, unknown>> = R & {
   event_id: string;

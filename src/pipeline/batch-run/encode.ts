@@ -22,18 +22,22 @@ export interface LogPosition {
   _offset: number | null;
 }
 
+// Lines are built with join (a flat string: cheaper to copy into the write buffer than a
+// concatenation's rope).
 function pinLine(v: CleanPin, p: LogPosition): string {
-  return `${v.ind},${csvText(v.unique_id)},${csvText(v.title)},${csvText(v.description)},${csvText(v.poster_name)},${num(v.follower_count)},` +
-    `${csvText(v.tag_list === null ? null : v.tag_list.join(','))},${csvText(v.media_type)},${csvText(v.image_src)},${v.downloaded},` +
-    `${csvText(v.save_location)},${csvText(v.category)},${csvText(v.event_id)},${v.ingested_at},${num(p._partition)},${num(p._offset)}`;
+  return [
+    v.ind, csvText(v.unique_id), csvText(v.title), csvText(v.description), csvText(v.poster_name), num(v.follower_count),
+    csvText(v.tag_list === null ? null : v.tag_list.join(',')), csvText(v.media_type), csvText(v.image_src), v.downloaded,
+    csvText(v.save_location), csvText(v.category), csvText(v.event_id), v.ingested_at, num(p._partition), num(p._offset),
+  ].join(',');
 }
 
 function geoLine(v: CleanGeo, p: LogPosition): string {
-  return `${v.ind},${v.timestamp},${v.latitude},${v.longitude},${csvText(v.country)},${csvText(v.event_id)},${v.ingested_at},${num(p._partition)},${num(p._offset)}`;
+  return [v.ind, v.timestamp, v.latitude, v.longitude, csvText(v.country), csvText(v.event_id), v.ingested_at, num(p._partition), num(p._offset)].join(',');
 }
 
 function userLine(v: CleanUser, p: LogPosition): string {
-  return `${v.ind},${csvText(v.user_name)},${v.age},${v.age_group},${v.date_joined},${csvText(v.event_id)},${v.ingested_at},${num(p._partition)},${num(p._offset)}`;
+  return [v.ind, csvText(v.user_name), v.age, v.age_group, v.date_joined, csvText(v.event_id), v.ingested_at, num(p._partition), num(p._offset)].join(',');
 }
 
 export function encodeStaged(topic: RecordType, v: CleanRecord, p: LogPosition): string {

@@ -3,12 +3,11 @@
  * with the stream) → CSV files (encode.ts) for DuckDB to load. Streams each file line by line; memory is
  * bounded by one read buffer and one write buffer per topic.
  */
-import { closeSync, createReadStream, openSync, writeSync } from 'node:fs';
+import { closeSync, createReadStream, fstatSync, openSync, readSync, writeSync } from 'node:fs';
 import path from 'node:path';
-import { readFile, stat } from 'node:fs/promises';
 import { createGunzip, gunzipSync } from 'node:zlib';
 import { cleanRecord } from '../../core/clean.js';
-import type { RecordType } from '../../core/records.js';
+import { TOPICS, type RecordType } from '../../core/records.js';
 import { encodeStaged } from './encode.js';
 
 export interface StageTask {
@@ -33,7 +32,7 @@ export interface StageCounts {
 }
 
 const MAX_REASONS = 50;
-const FLUSH_BYTES = 1 << 16;
+const WRITE_BUFFER = 1 << 20;
 
 export const emptyCounts = (): StageCounts => ({ records: 0, cleaned: 0, dead: 0, reasons: {}, issues: {} });
 
@@ -53,6 +52,8 @@ function bump(m: Record<string, number>, key: string, n = 1, cap = Infinity): vo
 
 /** Chunks up to this compressed size are inflated in one call (fast); larger ones are streamed. */
 const WHOLE_FILE_MAX = 8 << 20;
+/** Output buffer of a one-call inflate (large: fewer zlib calls and no re-copying of small pieces). */
+const INFLATE_CHUNK = 1 << 20;
 
 /** Calls fn for each non-empty line of buf before `end`; returns where the unfinished line starts. */
 function eachLine(buf: Buffer, fn: (line: string) => void, final: boolean): number {
@@ -70,9 +71,24 @@ function eachLine(buf: Buffer, fn: (line: string) => void, final: boolean): numb
 
 /** Calls fn for each line of a gzipped NDJSON file (split on bytes, so UTF-8 stays whole). */
 export async function forEachGzLine(file: string, fn: (line: string) => void): Promise<void> {
-  if ((await stat(file)).size <= WHOLE_FILE_MAX) {
-    eachLine(gunzipSync(await readFile(file)), fn, true);
-    return;
+  const fd = openSync(file, 'r');
+  let size: number;
+  try {
+    size = fstatSync(fd).size;
+    // raw chunks are small (consume-batch cuts them at batch.chunkRecords): one read, one inflate
+    if (size <= WHOLE_FILE_MAX) {
+      const gz = Buffer.allocUnsafe(size);
+      let got = 0;
+      while (got < size) {
+        const n = readSync(fd, gz, got, size - got, got);
+        if (n === 0) break;
+        got += n;
+      }
+      eachLine(gunzipSync(gz.subarray(0, got), { chunkSize: INFLATE_CHUNK }), fn, true);
+      return;
+    }
+  } finally {
+    closeSync(fd);
   }
   let rest: Buffer = Buffer.alloc(0);
   for await (const chunk of createReadStream(file, { highWaterMark: 1 << 18 }).pipe(createGunzip({ chunkSize: 1 << 18 }))) {
@@ -110,22 +126,28 @@ export function stageLine(topic: RecordType, line: string, counts: StageCounts):
 /** Writes staged CSV, one file per topic, under outDir (names carry the writer's id). */
 export class StageWriter {
   private readonly fds = new Map<RecordType, number>();
-  private readonly buffers = new Map<RecordType, { parts: string[]; bytes: number }>();
+  private readonly buffers = new Map<RecordType, { buf: Buffer; used: number }>();
   readonly files = new Map<RecordType, string>();
 
   constructor(private readonly outDir: string, private readonly id: string) {}
 
+  /** one line (without its line end) */
   write(topic: RecordType, text: string): void {
     let b = this.buffers.get(topic);
-    if (!b) this.buffers.set(topic, (b = { parts: [], bytes: 0 }));
-    b.parts.push(text);
-    b.bytes += text.length + 1;
-    if (b.bytes >= FLUSH_BYTES) this.flush(topic);
+    if (!b) this.buffers.set(topic, (b = { buf: Buffer.allocUnsafe(WRITE_BUFFER), used: 0 }));
+    // UTF-8 takes at most 3 bytes per UTF-16 unit
+    if (b.used + 3 * text.length + 1 > b.buf.length) {
+      this.flush(topic);
+      if (3 * text.length + 1 > b.buf.length) {
+        writeSync(this.fd(topic), text + '\n');
+        return;
+      }
+    }
+    b.used += b.buf.write(text, b.used, 'utf8');
+    b.buf[b.used++] = 10;
   }
 
-  private flush(topic: RecordType): void {
-    const b = this.buffers.get(topic);
-    if (!b || b.parts.length === 0) return;
+  private fd(topic: RecordType): number {
     let fd = this.fds.get(topic);
     if (fd === undefined) {
       const file = path.join(this.outDir, `${topic}-${this.id}.csv`);
@@ -133,16 +155,23 @@ export class StageWriter {
       this.fds.set(topic, fd);
       this.files.set(topic, file);
     }
-    writeSync(fd, b.parts.join('\n') + '\n');
-    b.parts = [];
-    b.bytes = 0;
+    return fd;
+  }
+
+  private flush(topic: RecordType): void {
+    const b = this.buffers.get(topic);
+    if (!b || b.used === 0) return;
+    const fd = this.fd(topic);
+    for (let off = 0; off < b.used; ) off += writeSync(fd, b.buf, off, b.used - off);
+    b.used = 0;
   }
 
   /** flush and close; returns the files written, by topic */
   close(): Partial<Record<RecordType, string>> {
-    for (const topic of this.buffers.keys()) this.flush(topic);
+    for (const topic of TOPICS) this.flush(topic);
     for (const fd of this.fds.values()) closeSync(fd);
     this.fds.clear();
+    this.buffers.clear();
     return Object.fromEntries(this.files) as Partial<Record<RecordType, string>>;
   }
 }
