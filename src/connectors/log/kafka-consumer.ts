@@ -42,6 +42,8 @@ export class KafkaConsumer implements LogConsumer {
   private inGroup = false;
   /** the error that told this member it left its group; cleared by the next join */
   private evicted: Error | null = null;
+  /** GROUP_JOIN events seen */
+  private joins = 0;
   private failed: Error | null = null;
   private closed = false;
   private readonly listeners: ((err: Error) => void)[] = [];
@@ -128,6 +130,7 @@ export class KafkaConsumer implements LogConsumer {
     this.assigned = now;
     this.inGroup = true;
     this.evicted = null;
+    this.joins++;
     if (revoked.length === 0 && added.length === 0) return;
     const h = this.handlers!;
     this.chain = this.chain.then(async () => {
@@ -169,7 +172,8 @@ export class KafkaConsumer implements LogConsumer {
       const piece = records.slice(i, i + size);
       const consumed: ConsumedBatch = { topic, partition, records: piece, highWatermark };
       // heartbeat while the handler runs (a lake or store write may be retried for longer than the session)
-      const beat = setInterval(() => void heartbeat().catch((e) => this.onHeartbeatError(e)), HEARTBEAT_MS);
+      const joins = this.joins;
+    const beat = setInterval(() => void heartbeat().catch((e) => joins === this.joins && this.onHeartbeatError(e)), HEARTBEAT_MS);
       try {
         await this.handlers!.eachBatch(consumed);
       } catch (e) {
@@ -196,10 +200,12 @@ export class KafkaConsumer implements LogConsumer {
     if (!this.consumer || !this.inGroup) {
       throw new PinpipeError('LOG_UNAVAILABLE', `cannot commit: the consumer of group ${this.opts.groupId} is not in its group now (not running, or rejoining)`, { retriable: true });
     }
+    const joins = this.joins;
     try {
       await this.consumer.commitOffsets(offsets.map((o) => ({ topic: o.topic, partition: o.partition, offset: String(o.offset), metadata: o.metadata ?? null })));
     } catch (e) {
-      if (lostMembership(e)) this.lose(e as Error, 'an offset commit');
+      // (an answer about a generation older than the latest join says nothing about the current one)
+      if (lostMembership(e) && joins === this.joins) this.lose(e as Error, 'an offset commit');
       throw toLogError(e, `committing offsets of group ${this.opts.groupId}`);
     }
   }

@@ -113,8 +113,17 @@ export class StreamProcessor {
     return dead;
   }
 
-  /** log end offsets (`topic:partition` → end): marks idle partitions caught up */
+  /**
+   * log end offsets (`topic:partition` → end) of EVERY partition of the topics: marks idle
+   * partitions caught up. A partition not assigned (yet) is registered from the checkpoint and
+   * holds the watermark back (and keeps `caughtUp` false) unless it is fully processed: its safe
+   * point is at the log end (nothing held, nothing unread).
+   */
   observeEnds(ends: Map<string, number>): void {
+    for (const key of ends.keys()) {
+      const i = key.lastIndexOf(':');
+      if (!this.parts.has(key) && this.typeOf.has(key.slice(0, i))) this.part(key.slice(0, i), Number(key.slice(i + 1)));
+    }
     const max = overallMax(this.partList);
     for (const [key, end] of ends) {
       const p = this.parts.get(key);
@@ -168,6 +177,12 @@ export class StreamProcessor {
       return;
     }
     this.state.apply(p, rec.offset, res.value as CleanPin & CleanGeo & CleanUser, t, true);
+  }
+
+  /** the partition is read up to the log end last observed and not replaying */
+  isDone(key: string): boolean {
+    const p = this.parts.get(key);
+    return p !== undefined && p.caughtUp && !p.replaying;
   }
 
   /** true while some partition is still re-reading records below its checkpointed read position */

@@ -11,7 +11,7 @@ import { errorMessage } from '../../core/errors.js';
 import type { Logger } from '../../core/logger.js';
 import { DEAD_LETTER_TOPIC, TOPICS, type RecordType } from '../../core/records.js';
 import { sleep } from '../../core/retry.js';
-import type { ConsumedBatch, Log, TopicPartition } from '../../connectors/log/types.js';
+import { tpKey, type ConsumedBatch, type Log, type TopicPartition } from '../../connectors/log/types.js';
 import type { RealtimeStore } from '../../connectors/realtime/types.js';
 import type { ServingStore } from '../../connectors/store/types.js';
 import { REALTIME, type RealtimeId } from '../../core/tables.js';
@@ -101,13 +101,18 @@ export async function runStream(cfg: Config, log: Log, realtime: RealtimeStore, 
       throw e;
     }
   };
+  /** partitions this member holds now */
+  const owned = new Set<string>();
+  let waitingFor = 0;
   const handlers = {
     onAssign: (tps: TopicPartition[]) =>
       serial.run(async () => {
         for (const a of proc.assign(tps)) consumer.seek({ topic: a.topic, partition: a.partition }, a.offset);
+        for (const tp of tps) owned.add(tpKey(tp.topic, tp.partition));
         logger.info('partitions assigned', { partitions: tps.length });
       }),
     onRevoke: async (tps: TopicPartition[]) => {
+      for (const tp of tps) owned.delete(tpKey(tp.topic, tp.partition));
       if (!stopping) logger.warn('partitions revoked; consume-stream expects to be the only member of its group', { partitions: tps.length });
     },
     eachBatch: guard((batch: ConsumedBatch) =>
@@ -130,6 +135,14 @@ export async function runStream(cfg: Config, log: Log, realtime: RealtimeStore, 
         return;
       }
       proc.observeEnds(ends);
+      // partitions held by another member (e.g. a dead one until its session times out) hold the
+      // watermark back until they are assigned here, unless they are fully processed
+      const missing = owned.size ? [...ends.keys()].filter((k) => !owned.has(k) && !proc.isDone(k)).length : 0;
+      if (missing !== waitingFor) {
+        if (missing) logger.warn('waiting for partitions held by another member of the group (a dead member leaves when its session times out); the watermark waits for them', { group, partitions: missing });
+        else if (waitingFor) logger.info('every partition is assigned or done; no longer waiting', { group });
+        waitingFor = missing;
+      }
       const pos = proc.positions();
       for (const [k, end] of ends) if (pos.has(k)) stats.lag.set(k, end - pos.get(k)!);
       await flush();
