@@ -7,8 +7,12 @@ import { createGzip, gzip, type Gzip } from 'node:zlib';
 import { promisify } from 'node:util';
 import type { Chunk } from './chunk.js';
 
-/** modest: the lake is written once and read by batch-run; speed matters more than ratio */
-export const GZIP_LEVEL = 3;
+/**
+ * The fastest level: compression is most of consume-batch's CPU. On the benchmark's records level 1
+ * compresses ~1.7x faster than level 3 (2.2 vs 3.7 µs per record) for 4% larger objects (ratio
+ * 4.36 vs 4.55); batch-run's gunzip is no slower.
+ */
+export const GZIP_LEVEL = 1;
 
 const gzipAsync = promisify(gzip);
 /** One-shot compression of a whole body (same format as the incremental path). */
@@ -28,8 +32,8 @@ class GzipAccumulator {
     this.done.catch(() => undefined);
   }
 
-  write(text: string): void {
-    this.gz.write(text);
+  write(data: Buffer): void {
+    this.gz.write(data);
   }
 
   finish(): Promise<Buffer> {
@@ -49,8 +53,21 @@ export function drain(chunk: Chunk): void {
   if (chunk.lines.length === 0) return;
   let gz = streams.get(chunk);
   if (!gz) streams.set(chunk, (gz = new GzipAccumulator()));
-  gz.write(chunk.lines.join('\n') + '\n');
+  gz.write(encodeLines(chunk.lines));
   chunk.lines = [];
+}
+
+/** The lines as UTF-8, each followed by '\n', written straight into one buffer (no joined string). */
+export function encodeLines(lines: string[]): Buffer {
+  let bytes = lines.length;
+  for (const l of lines) bytes += Buffer.byteLength(l, 'utf8');
+  const buf = Buffer.allocUnsafe(bytes);
+  let p = 0;
+  for (const l of lines) {
+    p += buf.write(l, p, 'utf8');
+    buf[p++] = 10;
+  }
+  return buf;
 }
 
 /** The whole object body, gzip-compressed. */

@@ -19,7 +19,6 @@ export type Stamped = { ok: true; stamp: Stamp; line: string } | { ok: false; re
 const HOUR_MS = 3_600_000;
 /** `"ingested_at": "<text>" }` as the very end of the value: then it is the top-level member */
 const TAIL = /"ingested_at"\s*:\s*"([^"\\]*)"\s*\}\s*$/y;
-const NEWLINE = /[\r\n]/;
 
 let cachedHourStart = Number.NaN;
 let cachedDay = '';
@@ -47,7 +46,8 @@ function suffix(partition: number, offset: number): string {
  * the same answer, which the exactly-once chunking relies on.
  */
 export function stampRecord(value: string, partition: number, offset: number): Stamped {
-  if (value.charCodeAt(0) === 123 /* { */ && !NEWLINE.test(value)) {
+  // (includes() is several times cheaper than a /[\r\n]/ test on values of a few hundred characters)
+  if (value.charCodeAt(0) === 123 /* { */ && !value.includes('\n') && !value.includes('\r')) {
     const i = value.lastIndexOf('"ingested_at"');
     if (i > 0) {
       TAIL.lastIndex = i;
