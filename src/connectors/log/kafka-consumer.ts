@@ -10,12 +10,13 @@
  * - A handler that throws, or a crash kafkajs does not recover from, is fatal: consumption stops and
  *   onError listeners learn of it. Crashes kafkajs restarts from (a broker restarting) are not.
  */
-import type { Consumer, EachBatchPayload, Kafka } from 'kafkajs';
+import { PartitionAssigners, type Consumer, type EachBatchPayload, type Kafka } from 'kafkajs';
 import { PinpipeError, errorMessage } from '../../core/errors.js';
 import type { Logger } from '../../core/logger.js';
 import { tpKey, type CommitOffset, type ConsumedBatch, type ConsumerHandlers, type ConsumerOptions, type LogConsumer, type LogRecord, type TopicPartition } from './types.js';
 import { toLogError, withTimeout } from './kafka-client.js';
 import { groupCommitted, topicEndOffsets, type LazyAdmin } from './kafka-admin.js';
+import { subscribedRoundRobin } from './kafka-assigner.js';
 
 const CLOSE_TIMEOUT_MS = 15_000;
 /** heartbeat period while a handler runs (kafkajs sends at most one per heartbeatInterval) */
@@ -81,6 +82,8 @@ export class KafkaConsumer implements LogConsumer {
       heartbeatInterval: 1_000,
       maxWaitTimeInMs: 250,
       allowAutoTopicCreation: false,
+      // subscription-aware first (a group shared with members of other topics); kafkajs's own for older members
+      partitionAssigners: [subscribedRoundRobin, PartitionAssigners.roundRobin],
       retry: { retries: 5, initialRetryTime: 300, maxRetryTime: 3_000, restartOnFailure: async () => !this.closed && !this.failed },
     });
     try {
@@ -173,7 +176,7 @@ export class KafkaConsumer implements LogConsumer {
       const consumed: ConsumedBatch = { topic, partition, records: piece, highWatermark };
       // heartbeat while the handler runs (a lake or store write may be retried for longer than the session)
       const joins = this.joins;
-    const beat = setInterval(() => void heartbeat().catch((e) => joins === this.joins && this.onHeartbeatError(e)), HEARTBEAT_MS);
+      const beat = setInterval(() => void heartbeat().catch((e) => joins === this.joins && this.onHeartbeatError(e)), HEARTBEAT_MS);
       try {
         await this.handlers!.eachBatch(consumed);
       } catch (e) {
