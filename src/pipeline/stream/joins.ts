@@ -7,26 +7,36 @@
  */
 import type { GeoState, Held, PinState, UserState } from './types.js';
 
+/**
+ * Held records by ind. Most inds have one record per type in state, so a lone record is stored
+ * as itself and only a second one makes an array (saves an array per record of state).
+ */
 export class IndIndex<T extends Held> {
-  private readonly map = new Map<number, T[]>();
+  private readonly map = new Map<number, T | T[]>();
 
-  get(ind: number): T[] | undefined {
-    return this.map.get(ind);
+  get(ind: number): readonly T[] | undefined {
+    const v = this.map.get(ind);
+    return v === undefined || Array.isArray(v) ? v : [v];
   }
 
   add(item: T): void {
-    const list = this.map.get(item.ind);
-    if (list) list.push(item);
-    else this.map.set(item.ind, [item]);
+    const v = this.map.get(item.ind);
+    if (v === undefined) this.map.set(item.ind, item);
+    else if (Array.isArray(v)) v.push(item);
+    else this.map.set(item.ind, [v, item]);
   }
 
   remove(item: T): void {
-    const list = this.map.get(item.ind);
-    if (!list) return;
-    const i = list.indexOf(item);
+    const v = this.map.get(item.ind);
+    if (v === undefined) return;
+    if (!Array.isArray(v)) {
+      if (v === item) this.map.delete(item.ind);
+      return;
+    }
+    const i = v.indexOf(item);
     if (i < 0) return;
-    if (list.length === 1) this.map.delete(item.ind);
-    else list.splice(i, 1);
+    v.splice(i, 1);
+    if (v.length === 1) this.map.set(item.ind, v[0]!);
   }
 
   get size(): number {

@@ -50,10 +50,19 @@ export class State {
     return start + MINUTE + this.jw <= this.watermark;
   }
 
+  /** the window last returned by window() while it is in `dirty` (most records hit the same minute) */
+  private lastWin: WindowAgg | null = null;
+  /** the prune bucket last used (pruneAt changes once a minute of ingested_at) */
+  private lastBucketAt = Number.NaN;
+  private lastBucket: Held[] | null = null;
+
   private window(start: number): WindowAgg {
+    const last = this.lastWin;
+    if (last !== null && last.start === start) return last;
     let w = this.windows.get(start);
     if (!w) this.windows.set(start, (w = new WindowAgg(start)));
     this.dirty.add(w);
+    this.lastWin = w;
     return w;
   }
 
@@ -88,13 +97,13 @@ export class State {
     if (type === 'pin') {
       const pin: PinState = {
         type, ind: v.ind, t, eventId: v.event_id, part: p.index, partition: p.partition, offset, pruneAt, dead: false,
-        win: open ? start : null, category: v.category ?? '', media: v.media_type, follower: v.follower_count,
+        win: open ? start : null, category: intern(v.category ?? ''), media: v.media_type, follower: v.follower_count,
         geo: null, geoDist: 0, geoAt: 0, geoDecided: false, user: null, userDist: 0, userAt: 0, userDecided: false,
       };
       if (open) this.addPin(pin);
       s = pin;
     } else if (type === 'geo') {
-      const geo: GeoState = { type, ind: v.ind, t, eventId: v.event_id, part: p.index, partition: p.partition, offset, pruneAt, dead: false, country: v.country ?? '' };
+      const geo: GeoState = { type, ind: v.ind, t, eventId: v.event_id, part: p.index, partition: p.partition, offset, pruneAt, dead: false, country: intern(v.country ?? '') };
       this.addGeo(geo);
       s = geo;
     } else {
@@ -107,11 +116,13 @@ export class State {
     }
     seen.set(v.event_id, s);
     p.hold(s);
-    let bucket = this.buckets.get(pruneAt);
+    let bucket = pruneAt === this.lastBucketAt ? this.lastBucket : this.buckets.get(pruneAt);
     if (!bucket) {
       this.buckets.set(pruneAt, (bucket = []));
       insertSorted(this.bucketKeys, pruneAt);
     }
+    this.lastBucketAt = pruneAt;
+    this.lastBucket = bucket;
     bucket.push(s);
   }
 
@@ -208,10 +219,12 @@ export class State {
         this.counters.unmatchedUser += win.pins - win.userMatched;
         this.windows.delete(win.start);
         this.dirty.delete(win);
+        if (this.lastWin === win) this.lastWin = null;
       }
     }
     while (this.bucketKeys.length && this.bucketKeys[0]! <= W) {
       const key = this.bucketKeys.shift()!;
+      if (key === this.lastBucketAt) this.lastBucket = null;
       for (const h of this.buckets.get(key)!) if (!h.dead) this.forget(h);
       this.buckets.delete(key);
     }
@@ -230,6 +243,7 @@ export class State {
     const rows: WindowRow[] = [];
     for (const win of this.dirty) win.rows(false, rows);
     this.dirty.clear();
+    this.lastWin = null;
     const finalRows = this.finalRows;
     this.finalRows = [];
     for (const r of finalRows) rows.push(r);
@@ -245,6 +259,19 @@ export class State {
   get windowCount(): number {
     return this.windows.size;
   }
+}
+
+/**
+ * One shared instance per category or country text: held records would otherwise each keep their
+ * own copy (from JSON.parse). Bounded: past MAX_INTERNED distinct texts, new ones are kept as is.
+ */
+const interned = new Map<string, string>();
+const MAX_INTERNED = 10_000;
+function intern(s: string): string {
+  const hit = interned.get(s);
+  if (hit !== undefined) return hit;
+  if (interned.size < MAX_INTERNED) interned.set(s, s);
+  return s;
 }
 
 function insertSorted(keys: number[], key: number): void {
