@@ -128,6 +128,6 @@ test('the real stack gives the embedded stack\'s results, and independent client
   }
   expect(postings).toBe(N);
   console.log(`e2e real stack: ${3 * N} records accepted by the API, ${kIds.length} pins read back by kcat, ` +
-    `${r.raw.pins + r.raw.geos + r.raw.users} records in the S3 raw zone, ${r.raw.curated_pins} curated pins, ` +
+    `${Number(r.raw.pins) + Number(r.raw.geos) + Number(r.raw.users)} records in the S3 raw zone, ${r.raw.curated_pins} curated pins, ` +
     `${viaClient.length} Q1 rows read by the mariadb client, ${postings} R1 postings over ${keys.length} Redis window keys`);
 }, 420_000);

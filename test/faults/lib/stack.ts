@@ -118,6 +118,9 @@ export async function realStack(name: string, extra: Json = {}, via: Via = {}): 
       lake: { kind: 's3', s3: { bucket, endpoint: swapHost(env.s3, via.s3), forcePathStyle: true, createBucket: true } },
       store: { kind: 'mysql', mysql: { url: mysqlUrl.toString(), poolSize: 3 } },
       realtime: { kind: 'redis', redis: { url: swapHost(env.redis, via.redis), keyPrefix: `pf:${id}:` } },
+      // consumer groups of their own: Kafka groups are broker-wide, and other test runs use the defaults
+      batch: { group: `pinpipe-batch-${id}` },
+      stream: { group: `pinpipe-stream-${id}` },
     },
     extra,
   );
