@@ -8,8 +8,9 @@ import path from 'node:path';
 import { TOPICS } from '../core/records.js';
 import type { Lake } from '../connectors/lake/types.js';
 import type { Engine } from './duckdb.js';
-import { sqlString } from './duckdb.js';
-import { CURATED_COLUMNS, CURATED_TABLES, RAW_COLUMNS, columnList, columnStruct, emptySelect, ident, type Columns } from './schema.js';
+import { sqlString, sqlStringList } from './duckdb.js';
+import { dayFilesOf, readCurrent, stateMatches, type CurrentManifest } from './current.js';
+import { CURATED_COLUMNS, CURATED_TABLES, RAW_COLUMNS, columnList, columnStruct, emptySelect, ident, type Columns, type CuratedTable } from './schema.js';
 
 export interface LakeDirs {
   /** local directory holding the lake's `raw/` prefix */
@@ -24,7 +25,6 @@ export async function lakeDirs(lake: Lake): Promise<LakeDirs> {
 
 // File name patterns exclude the lake's temporary files (`.tmp.` prefix).
 export const rawGlob = (rawDir: string, topic: string): string => path.join(rawDir, topic, 'dt=*', 'hr=*', `${topic}+*.ndjson.gz`);
-export const curatedGlob = (curatedDir: string, table: string): string => path.join(curatedDir, table, 'dt=*', 'part-*.parquet');
 
 export async function hasFiles(engine: Engine, glob: string): Promise<boolean> {
   const rows = await engine.all('SELECT count(*) AS n FROM glob($1)', [glob]);
@@ -39,30 +39,44 @@ export function readJsonSql(files: string, cols: Columns, opts: { ignoreErrors?:
 
 /**
  * The latest row per ind (largest ingested_at, then largest event_id) of a relation with the
- * given columns. arg_max over the whole row is much cheaper than a window over wide rows.
+ * given columns (among them ind, ingested_at, event_id). Only inds that occur more than once are
+ * ranked (a grouping on the integer ind finds them); every other row passes through untouched, so
+ * a query that reads a few columns reads only those (projection pushdown) and no wide row is
+ * ever hashed or sorted. `fromSql` is evaluated once per branch (a scan of files or a table).
  */
 export function latestPerInd(fromSql: string, cols: Columns): string {
-  return `SELECT ${columnList(cols)} FROM (SELECT unnest(arg_max(r, (r.ingested_at, r.event_id))) FROM (${fromSql}) r GROUP BY r.ind)`;
+  const list = columnList(cols);
+  const dups = `SELECT ind FROM (${fromSql}) GROUP BY ind HAVING count(*) > 1`;
+  return `SELECT ${list} FROM (${fromSql}) WHERE ind NOT IN (${dups}) UNION ALL ` +
+    `SELECT ${list} FROM (${fromSql}) WHERE ind IN (${dups}) ` +
+    'QUALIFY row_number() OVER (PARTITION BY ind ORDER BY ingested_at DESC, event_id DESC) = 1';
 }
 
-/**
- * Register the views. With `curatedTables`, pins, geo and users are instead materialized once as
- * temporary tables (batch-run runs eight metrics over them) and the raw views are skipped.
- */
-export async function registerLakeViews(engine: Engine, dirs: LakeDirs, opts: { curatedTables?: boolean } = {}): Promise<void> {
-  for (const topic of opts.curatedTables ? [] : TOPICS) {
+/** SELECT of a curated table's current rows (one per ind) over a local copy of the curated zone. */
+export function currentTableSql(curatedDir: string, table: CuratedTable, manifest: CurrentManifest | null): string {
+  const cols = CURATED_COLUMNS[table];
+  const files = dayFilesOf(curatedDir, table);
+  if (files.length === 0) return emptySelect(cols);
+  const state = manifest?.tables[table];
+  const list = sqlStringList(files.map((f) => path.join(curatedDir, table, f.name)));
+  if (state && stateMatches(state, files)) {
+    if (state.superseded === 0) return `SELECT ${columnList(cols)} FROM read_parquet(${list}, hive_partitioning = false)`;
+    const sup = sqlString(path.join(curatedDir, table, '_superseded.parquet'));
+    return `SELECT ${columnList(cols, 't.')} FROM read_parquet(${list}, hive_partitioning = true, hive_types = {'dt': VARCHAR}) t ` +
+      `ANTI JOIN read_parquet(${sup}, hive_partitioning = false) s ON s.dt = t.dt AND s.ind = t.ind`;
+  }
+  return latestPerInd(`SELECT ${columnList(cols)} FROM read_parquet(${list}, hive_partitioning = false)`, cols);
+}
+
+/** Register the views raw_pin, raw_geo, raw_user (unless `raw: false`) and pins, geo, users. */
+export async function registerLakeViews(engine: Engine, dirs: LakeDirs, opts: { raw?: boolean } = {}): Promise<void> {
+  for (const topic of opts.raw === false ? [] : TOPICS) {
     const cols = RAW_COLUMNS[topic];
     const glob = rawGlob(dirs.raw, topic);
     // a line that is not a stamped record (no event_id) is not shown; wrongly typed fields read as NULL
     const body = (await hasFiles(engine, glob)) ? `${readJsonSql(sqlString(glob), cols, { ignoreErrors: true })} WHERE event_id IS NOT NULL` : emptySelect(cols);
     await engine.run(`CREATE OR REPLACE VIEW ${ident(`raw_${topic}`)} AS ${body}`);
   }
-  for (const table of CURATED_TABLES) {
-    const cols = CURATED_COLUMNS[table];
-    const glob = curatedGlob(dirs.curated, table);
-    const body = (await hasFiles(engine, glob))
-      ? latestPerInd(`SELECT ${columnList(cols)} FROM read_parquet(${sqlString(glob)}, hive_partitioning = false)`, cols)
-      : emptySelect(cols);
-    await engine.run(`CREATE OR REPLACE ${opts.curatedTables ? 'TEMP TABLE' : 'VIEW'} ${ident(table)} AS ${body}`);
-  }
+  const manifest = readCurrent(dirs.curated);
+  for (const table of CURATED_TABLES) await engine.run(`CREATE OR REPLACE VIEW ${ident(table)} AS ${currentTableSql(dirs.curated, table, manifest)}`);
 }

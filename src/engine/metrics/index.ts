@@ -2,7 +2,7 @@
 import { PinpipeError } from '../../core/errors.js';
 import { HISTORICAL, METRIC_IDS, REALTIME, REALTIME_BATCH, type HistoricalId, type MetricId, type RealtimeId, type TableSpec } from '../../core/tables.js';
 
-export { HISTORICAL_SQL } from './historical.js';
+export { HISTORICAL_SQL, POSTINGS_SELECT, historicalSql } from './historical.js';
 export { pinMatchesSql, realtimeSql, unmatchedSql, type RealtimeInputs } from './realtime.js';
 
 export const HISTORICAL_IDS = Object.keys(HISTORICAL) as HistoricalId[];

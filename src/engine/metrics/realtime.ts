@@ -49,17 +49,22 @@ function windowMs(i: RealtimeInputs): number {
 }
 
 /**
- * Candidate partners of the pins `p`: same ind, |Δ ingested_at| <= W. Partners are bucketed by
- * ingested_at // W and listed in their bucket and both neighbours, so an equality join on
- * (ind, bucket) finds every partner within W (work: the partners of the same ind within 3 W).
- * The closest one wins, then the smaller event_id (arg_min over that pair; the value is wrapped
- * in a struct so that a null country or age group is still chosen).
+ * Partners of the pins `p` (same ind, |Δ ingested_at| <= W; the closest wins, then the smaller
+ * event_id). An ind with a single partner record (the common case) needs no choice: a pin is
+ * matched to it by an equality join on ind when it lies within W (s_*). Pins of inds with several
+ * partner records go the general way (m_*): partners are bucketed by ingested_at // W and listed
+ * in their bucket and both neighbours, so an equality join on (ind, bucket) finds every partner
+ * within W (work: the partners of the same ind within 3 W), and arg_min over (distance, event_id)
+ * chooses (the value is wrapped in a struct so that a null country or age group is still chosen).
  */
-function matchCte(i: RealtimeInputs, partner: 'geo' | 'user', column: string): string {
+function matchCtes(i: RealtimeInputs, partner: 'geo' | 'user', column: string): string {
   const w = windowMs(i);
-  return `q_${partner} AS (
+  const rel = partner === 'geo' ? i.geo : i.user;
+  return `n_${partner} AS MATERIALIZED (SELECT ind FROM ${rel} GROUP BY ind HAVING count(*) > 1),
+s_${partner} AS (SELECT ind, epoch_ms(ingested_at) AS ms, ${column} FROM ${rel} WHERE ind NOT IN (SELECT ind FROM n_${partner})),
+q_${partner} AS (
   SELECT event_id, ind, epoch_ms(ingested_at) AS ms, ${column}, epoch_ms(ingested_at) // ${w} + s.d AS bucket
-  FROM ${partner === 'geo' ? i.geo : i.user}, (VALUES (-1), (0), (1)) s(d)),
+  FROM (SELECT * FROM ${rel} WHERE ind IN (SELECT ind FROM n_${partner})), (VALUES (-1), (0), (1)) s(d)),
 m_${partner} AS (
   SELECT p.pid, arg_min({'v': q.${column}}, (abs(p.ms - q.ms), q.event_id)).v AS ${column}
   FROM p JOIN q_${partner} q ON q.ind = p.ind AND q.bucket = p.ms // ${w}
@@ -69,17 +74,28 @@ m_${partner} AS (
 
 /**
  * One row per pin in range with its partners (pins are numbered once, in a materialized CTE, so
- * the joins use integer keys): event_id, ingested_at, category, media_type,
+ * the general matching joins on integer keys): event_id, ingested_at, category, media_type,
  * follower_count, geo_matched, country, user_matched, age_group. batch-run materializes it once
  * for R1, R2, R3, R5 and the unmatched counts.
  */
 export function pinMatchesSql(i: RealtimeInputs): string {
+  const w = windowMs(i);
   return `WITH p AS MATERIALIZED (SELECT row_number() OVER () AS pid, event_id, ind, ingested_at, epoch_ms(ingested_at) AS ms, category, media_type, follower_count FROM ${i.pin} ${inRange(i)}),
-${matchCte(i, 'geo', 'country')},
-${matchCte(i, 'user', 'age_group')}
-SELECT p.event_id, p.ingested_at, p.category, p.media_type, p.follower_count,
-       g.pid IS NOT NULL AS geo_matched, g.country, u.pid IS NOT NULL AS user_matched, u.age_group
-FROM p LEFT JOIN m_geo g ON g.pid = p.pid LEFT JOIN m_user u ON u.pid = p.pid`;
+${matchCtes(i, 'geo', 'country')},
+${matchCtes(i, 'user', 'age_group')}
+SELECT event_id, ingested_at, category, media_type, follower_count,
+       g1 OR mg IS NOT NULL AS geo_matched, CASE WHEN g1 THEN sg_country ELSE mg_country END AS country,
+       u1 OR mu IS NOT NULL AS user_matched, CASE WHEN u1 THEN su_age_group ELSE mu_age_group END AS age_group
+FROM (
+  -- s_* hold one row per ind: these joins are plain equality joins (the window is checked after)
+  SELECT p.event_id, p.ingested_at, p.category, p.media_type, p.follower_count,
+         coalesce(abs(p.ms - sg.ms) <= ${w}, false) AS g1, sg.country AS sg_country, mg.pid AS mg, mg.country AS mg_country,
+         coalesce(abs(p.ms - su.ms) <= ${w}, false) AS u1, su.age_group AS su_age_group, mu.pid AS mu, mu.age_group AS mu_age_group
+  FROM p
+  LEFT JOIN s_geo sg ON sg.ind = p.ind
+  LEFT JOIN m_geo mg ON mg.pid = p.pid
+  LEFT JOIN s_user su ON su.ind = p.ind
+  LEFT JOIN m_user mu ON mu.pid = p.pid)`;
 }
 
 /**

@@ -9,8 +9,7 @@ import { REALTIME_BATCH, type RealtimeId, type Row } from '../../core/tables.js'
 import type { Lake } from '../../connectors/lake/types.js';
 import { sqlDayStart, sqlString, sqlStringList, type Engine } from '../../engine/duckdb.js';
 import { pinMatchesSql, realtimeSql, unmatchedSql } from '../../engine/metrics/index.js';
-import { CURATED_COLUMNS, STAGE_COLUMNS, TABLE_OF, columnDefs, columnStruct, curatedFromStage, type Columns } from '../../engine/schema.js';
-import { latestPerInd } from '../../engine/views.js';
+import { STAGE_COLUMNS, TABLE_OF, columnDefs, columnStruct, curatedFromStage, type Columns } from '../../engine/schema.js';
 
 /** Relation names of the de-duplicated cleaned records. */
 export const DEDUP = { pin: 'd_pin', geo: 'd_geo', user: 'd_user' } as const satisfies Record<RecordType, string>;
@@ -23,21 +22,24 @@ export function readStagedSql(files: string[], cols: Columns): string {
 
 /**
  * Load staged CSV into d_<topic>: one copy per event_id (the smallest ingested_at, then the
- * smallest (_partition, _offset)).
+ * smallest (_partition, _offset)). Repeated event_ids are rare (retries): they are found with one
+ * grouping of the event_id column and only their later copies are deleted; unique records are
+ * never moved or sorted.
  */
 export async function loadStaged(engine: Engine, files: Record<RecordType, string[]>): Promise<void> {
   for (const topic of TOPICS) {
+    const t = DEDUP[topic];
     const cols = STAGE_COLUMNS[topic];
-    await engine.run(`CREATE OR REPLACE TEMP TABLE s_${topic} (${columnDefs(cols)})`);
-    if (files[topic].length) await engine.run(`INSERT INTO s_${topic} ${readStagedSql(files[topic], cols)}`);
-    // only the (few) repeated event_ids need sorting: unique ones pass through
+    await engine.run(`CREATE OR REPLACE TEMP TABLE ${t} (${columnDefs(cols)})`);
+    if (files[topic].length === 0) continue;
+    await engine.run(`INSERT INTO ${t} ${readStagedSql(files[topic], cols)}`);
+    const repeated = `SELECT event_id FROM ${t} GROUP BY event_id HAVING count(*) > 1`;
+    const [n] = await engine.all(`SELECT count(*) AS n FROM (${repeated})`);
+    if (Number(n?.n ?? 0) === 0) continue;
     await engine.run(
-      `CREATE OR REPLACE TEMP TABLE ${DEDUP[topic]} AS WITH dup AS (SELECT event_id FROM s_${topic} GROUP BY event_id HAVING count(*) > 1) ` +
-        `SELECT * FROM s_${topic} ANTI JOIN dup USING (event_id) UNION ALL ` +
-        `SELECT * FROM (SELECT * FROM s_${topic} SEMI JOIN dup USING (event_id)) ` +
-        `QUALIFY row_number() OVER (PARTITION BY event_id ORDER BY ingested_at, _partition NULLS LAST, _offset NULLS LAST) = 1`,
+      `DELETE FROM ${t} WHERE rowid IN (SELECT rowid FROM ${t} WHERE event_id IN (${repeated}) ` +
+        'QUALIFY row_number() OVER (PARTITION BY event_id ORDER BY ingested_at, _partition NULLS LAST, _offset NULLS LAST) > 1)',
     );
-    await engine.run(`DROP TABLE s_${topic}`);
   }
 }
 
@@ -46,6 +48,16 @@ export async function dropStaged(engine: Engine): Promise<void> {
 }
 
 const dayFilter = (day: string) => `ingested_at >= ${sqlDayStart(day)} AND ingested_at < ${sqlDayStart(day)} + INTERVAL 1 DAY`;
+
+/**
+ * rowids of the day's rows that are not the latest of their ind (largest ingested_at, then
+ * largest event_id): only inds with more than one row in the day are ranked.
+ */
+function supersededInDay(t: string, day: string): string {
+  const inDay = `SELECT rowid AS r, ind, ingested_at, event_id FROM ${t} WHERE ${dayFilter(day)}`;
+  return `SELECT r FROM (${inDay}) WHERE ind IN (SELECT ind FROM (${inDay}) GROUP BY ind HAVING count(*) > 1) ` +
+    'QUALIFY row_number() OVER (PARTITION BY ind ORDER BY ingested_at DESC, event_id DESC) > 1';
+}
 
 export interface CuratedFile {
   key: string;
@@ -58,10 +70,12 @@ export async function writeCurated(engine: Engine, day: string, tmpDir: string):
   const out: CuratedFile[] = [];
   for (const topic of TOPICS) {
     const table = TABLE_OF[topic];
-    const cols = CURATED_COLUMNS[table];
     const file = path.join(tmpDir, `${table}.parquet`);
-    const select = latestPerInd(`SELECT ${curatedFromStage(table)} FROM ${DEDUP[topic]} WHERE ${dayFilter(day)}`, cols);
+    const t = DEDUP[topic];
+    await engine.run(`CREATE OR REPLACE TEMP TABLE x_${topic} AS ${supersededInDay(t, day)}`);
+    const select = `SELECT ${curatedFromStage(table)} FROM ${t} WHERE ${dayFilter(day)} AND rowid NOT IN (SELECT r FROM x_${topic})`;
     const res = await engine.all(`COPY (${select} ORDER BY ind) TO ${sqlString(file)} (FORMAT parquet, COMPRESSION zstd)`);
+    await engine.run(`DROP TABLE x_${topic}`);
     out.push({ key: `curated/${table}/dt=${day}/part-0.parquet`, file, rows: Number(res[0]?.Count ?? 0) });
   }
   return out;

@@ -8,6 +8,7 @@ import { addDays } from '../../core/time.js';
 import { QUALITY, REALTIME_BATCH, type RealtimeId, type Row } from '../../core/tables.js';
 import type { Lake } from '../../connectors/lake/types.js';
 import type { ServingStore } from '../../connectors/store/types.js';
+import { CURRENT_KEY } from '../../engine/current.js';
 import type { Engine } from '../../engine/duckdb.js';
 import { computeRealtime, dropStaged, loadStaged, publishCurated, writeCurated } from './curate.js';
 import { marginPrefixes } from './days.js';
@@ -78,6 +79,9 @@ export async function processDay(deps: DayDeps, day: string): Promise<DayResult>
 
     // commit: lake first, then the store rows of the day (each replace is atomic)
     deps.onProgress?.(`${day}: writing curated zone and store`);
+    // the curated zone's current state no longer holds once a day file changes (historical.ts
+    // publishes it again); readers rank every ind themselves meanwhile
+    await lake.delete([CURRENT_KEY]);
     await publishCurated(lake, curated);
     const range = { column: 'minute', from: `${day}T00:00:00.000Z`, to: `${addDays(day, 1)}T00:00:00.000Z` };
     for (const id of Object.keys(REALTIME_BATCH) as RealtimeId[]) await store.replace(REALTIME_BATCH[id], rt.rows[id], undefined, range);

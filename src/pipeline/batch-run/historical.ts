@@ -1,19 +1,84 @@
-/** Q1–Q8 over every curated day (the lake's curated views) → the serving store, whole tables. */
+/**
+ * Q1–Q8 over every curated day → the serving store, whole tables. On the way, the curated zone's
+ * current state (src/engine/current.ts) is recomputed and published, so that queries read the
+ * current tables without ranking every ind again.
+ */
+import { readFile, rm } from 'node:fs/promises';
+import path from 'node:path';
 import { HISTORICAL, type HistoricalId, type Row } from '../../core/tables.js';
 import type { Lake } from '../../connectors/lake/types.js';
 import type { ServingStore } from '../../connectors/store/types.js';
-import type { Engine } from '../../engine/duckdb.js';
-import { HISTORICAL_SQL } from '../../engine/metrics/index.js';
-import { lakeDirs, registerLakeViews } from '../../engine/views.js';
+import { CURRENT_KEY, dayFilesOf, supersededKey, type CurrentManifest, type DayFile, type TableState } from '../../engine/current.js';
+import { sqlString, sqlStringList, type Engine } from '../../engine/duckdb.js';
+import { POSTINGS_SELECT, historicalSql } from '../../engine/metrics/index.js';
+import { CURATED_COLUMNS, CURATED_TABLES, columnList, ident, type CuratedTable } from '../../engine/schema.js';
 
-export async function computeHistorical(engine: Engine, lake: Lake): Promise<Record<HistoricalId, Row[]>> {
-  await registerLakeViews(engine, await lakeDirs(lake), { curatedTables: true });
+const POSTINGS = 't_postings';
+const sup = (table: CuratedTable) => `sup_${table}`;
+
+/** Day files as read_parquet with the dt of each row (from its directory name). */
+const readDays = (curatedDir: string, table: CuratedTable, files: DayFile[]) =>
+  `read_parquet(${sqlStringList(files.map((f) => path.join(curatedDir, table, f.name)))}, hive_partitioning = true, hive_types = {'dt': VARCHAR})`;
+
+/**
+ * Rank the inds found in more than one day file (a day file holds one row per ind) into
+ * sup_<table> (dt, ind) of the superseded rows; returns their number.
+ */
+async function rankAcrossDays(engine: Engine, curatedDir: string, table: CuratedTable, files: DayFile[]): Promise<number> {
+  await engine.run(`CREATE OR REPLACE TEMP TABLE ${sup(table)} (dt VARCHAR, ind BIGINT)`);
+  if (files.length < 2) return 0;
+  const rows = `SELECT dt, ind, ingested_at, event_id FROM ${readDays(curatedDir, table, files)}`;
+  await engine.run(
+    `INSERT INTO ${sup(table)} SELECT dt, ind FROM (${rows}) WHERE ind IN (SELECT ind FROM (${rows}) GROUP BY ind HAVING count(*) > 1) ` +
+      'QUALIFY row_number() OVER (PARTITION BY ind ORDER BY ingested_at DESC, event_id DESC) > 1',
+  );
+  const [n] = await engine.all(`SELECT count(*) AS n FROM ${sup(table)}`);
+  return Number(n?.n ?? 0);
+}
+
+/**
+ * Recompute the current state of the curated zone, publish it (superseded rows first, the
+ * manifest last) and define the temp views pins, geo, users of the current rows.
+ */
+export async function refreshCurrent(engine: Engine, lake: Lake, tmpDir: string): Promise<CurrentManifest> {
+  const curatedDir = await lake.localDir('curated/');
+  const manifest: CurrentManifest = { version: 1, tables: {} as Record<CuratedTable, TableState> };
+  for (const table of CURATED_TABLES) {
+    const files = dayFilesOf(curatedDir, table);
+    const superseded = await rankAcrossDays(engine, curatedDir, table, files);
+    if (superseded > 0) {
+      const file = path.join(tmpDir, `${table}-superseded.parquet`);
+      await engine.run(`COPY (SELECT dt, ind FROM ${sup(table)} ORDER BY dt, ind) TO ${sqlString(file)} (FORMAT parquet, COMPRESSION zstd)`);
+      await lake.put(supersededKey(table), await readFile(file));
+      await rm(file, { force: true });
+    } else {
+      await lake.delete([supersededKey(table)]);
+    }
+    manifest.tables[table] = { files, superseded };
+    const cols = CURATED_COLUMNS[table];
+    const body = files.length === 0
+      ? `SELECT ${cols.map(([n, t]) => `CAST(NULL AS ${t}) AS ${ident(n)}`).join(', ')} WHERE false`
+      : `SELECT ${columnList(cols, 't.')} FROM ${readDays(curatedDir, table, files)} t ANTI JOIN ${sup(table)} s ON s.dt = t.dt AND s.ind = t.ind`;
+    await engine.run(`CREATE OR REPLACE TEMP VIEW ${ident(table)} AS ${body}`);
+  }
+  await lake.put(CURRENT_KEY, JSON.stringify(manifest));
+  return manifest;
+}
+
+/** Q1–Q8 over the current curated tables (the postings are joined once, for all eight). */
+export async function computeHistorical(engine: Engine, lake: Lake, tmpDir: string): Promise<Record<HistoricalId, Row[]>> {
+  await refreshCurrent(engine, lake, tmpDir);
   try {
+    await engine.run(`CREATE OR REPLACE TEMP TABLE ${POSTINGS} AS ${POSTINGS_SELECT}`);
     const out = {} as Record<HistoricalId, Row[]>;
-    for (const id of Object.keys(HISTORICAL) as HistoricalId[]) out[id] = (await engine.all(HISTORICAL_SQL[id])) as Row[];
+    for (const id of Object.keys(HISTORICAL) as HistoricalId[]) out[id] = (await engine.all(historicalSql(id, POSTINGS))) as Row[];
     return out;
   } finally {
-    for (const t of ['pins', 'geo', 'users']) await engine.run(`DROP TABLE IF EXISTS ${t}`);
+    await engine.run(`DROP TABLE IF EXISTS ${POSTINGS}`);
+    for (const t of CURATED_TABLES) {
+      await engine.run(`DROP VIEW IF EXISTS ${ident(t)}`);
+      await engine.run(`DROP TABLE IF EXISTS ${sup(t)}`);
+    }
   }
 }
 

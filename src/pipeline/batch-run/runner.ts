@@ -95,7 +95,7 @@ export async function runBatch(deps: BatchDeps, opts: BatchOptions = {}): Promis
       if (ok.length) {
         opts.onProgress?.('Q1–Q8 over every curated day');
         try {
-          const hist = await computeHistorical(engine, lake);
+          const hist = await computeHistorical(engine, lake, tmpDir);
           await storeHistorical(store, hist);
           for (const [id, rows] of Object.entries(hist)) summary.historical[id as HistoricalId] = rows.length;
         } catch (e) {

@@ -1,0 +1,87 @@
+/**
+ * The curated zone's current state (src/engine/current.ts): batch-run publishes the manifest and
+ * the superseded rows; the views use them only while the day files are exactly the listed ones,
+ * and otherwise rank every ind themselves. Either way the views hold the same rows: the latest
+ * row per ind across days (ind 1's pin is p1c of day 2, see test/integration/batch-run.test.ts).
+ */
+import { afterEach, beforeEach, describe, expect, test } from '@jest/globals';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { LocalLake } from '../../src/connectors/lake/local.js';
+import { EmbeddedStore } from '../../src/connectors/store/embedded.js';
+import { loadConfig, type Config } from '../../src/core/config.js';
+import { silentLogger } from '../../src/core/logger.js';
+import { readCurrent } from '../../src/engine/current.js';
+import { openLakeEngine, runReadOnly } from '../../src/engine/query.js';
+import { currentTableSql } from '../../src/engine/views.js';
+import { runBatch } from '../../src/pipeline/batch-run/runner.js';
+import { DAY1, DAY2, writeFixtureLake } from '../fixtures/batch-lake.js';
+
+let cfg: Config;
+let lake: LocalLake;
+let store: EmbeddedStore;
+let curated: string;
+
+beforeEach(() => {
+  cfg = loadConfig({ env: {}, flags: { dataDir: mkdtempSync(path.join(os.tmpdir(), 'pinpipe-current-')) } });
+  writeFixtureLake(path.join(cfg.dataDir, 'lake'));
+  lake = new LocalLake(cfg);
+  store = new EmbeddedStore(cfg);
+  curated = path.join(cfg.dataDir, 'lake', 'curated');
+});
+
+afterEach(async () => {
+  await store.close();
+  rmSync(cfg.dataDir, { recursive: true, force: true });
+});
+
+const batch = (opts = {}) => runBatch({ cfg, lake, store, logger: silentLogger }, { workers: 0, ...opts });
+
+/** every row of the three views, in ind order */
+async function views(): Promise<Record<string, unknown[]>> {
+  const engine = await openLakeEngine(cfg, lake);
+  try {
+    const out: Record<string, unknown[]> = {};
+    for (const t of ['pins', 'geo', 'users']) out[t] = (await runReadOnly(engine, `SELECT * FROM ${t} ORDER BY ind`)).rows;
+    return out;
+  } finally {
+    engine.close();
+  }
+}
+
+describe('curated current state', () => {
+  test('batch-run publishes the manifest and the superseded rows; the views read them', async () => {
+    await batch({ from: DAY1, to: DAY2 });
+    const m = readCurrent(curated)!;
+    expect(m.tables.pins.files.map((f) => f.name)).toEqual([`dt=${DAY1}/part-0.parquet`, `dt=${DAY2}/part-0.parquet`]);
+    // ind 1 (p1 of day 1 → p1c of day 2) is superseded in pins; geo and users have no ind in both days
+    expect([m.tables.pins.superseded, m.tables.geo.superseded, m.tables.users.superseded]).toEqual([1, 0, 0]);
+    expect(currentTableSql(curated, 'pins', m)).toMatch(/ANTI JOIN read_parquet\('[^']*_superseded\.parquet'/);
+    expect(currentTableSql(curated, 'geo', m)).not.toMatch(/QUALIFY|_superseded/);
+    const v = await views();
+    expect(v.pins!.map((r) => [(r as { ind: number }).ind, (r as { event_id: string }).event_id])).toEqual([
+      [1, 'p1c'], [2, 'p2b'], [3, 'p3'], [4, 'p4'], [5, 'p5'], [6, 'p6'], [7, 'p7'], [10, 'p10'],
+    ]);
+
+    // without the manifest, or with a day file it does not list as it is, every ind is ranked: same rows
+    rmSync(path.join(curated, '_current.json'));
+    expect(currentTableSql(curated, 'pins', readCurrent(curated))).toMatch(/QUALIFY row_number/);
+    expect(await views()).toEqual(v);
+    writeFileSync(path.join(curated, '_current.json'), JSON.stringify({ ...m, tables: { ...m.tables, pins: { ...m.tables.pins, files: [{ ...m.tables.pins.files[0]!, size: 1 }, m.tables.pins.files[1]] } } }));
+    expect(currentTableSql(curated, 'pins', readCurrent(curated))).toMatch(/QUALIFY row_number/);
+    expect(currentTableSql(curated, 'geo', readCurrent(curated))).not.toMatch(/QUALIFY/);
+    expect(await views()).toEqual(v);
+  });
+
+  test('re-running one day publishes the state again; a day alone has nothing superseded', async () => {
+    await batch({ date: DAY1 });
+    const one = readCurrent(curated)!;
+    expect(one.tables.pins).toEqual({ files: [{ name: `dt=${DAY1}/part-0.parquet`, size: expect.any(Number) }], superseded: 0 });
+    await batch({ date: DAY2 });
+    expect(readCurrent(curated)!.tables.pins.superseded).toBe(1);
+    const text = readFileSync(path.join(curated, '_current.json'), 'utf8');
+    await batch({ date: DAY2 });
+    expect(readFileSync(path.join(curated, '_current.json'), 'utf8')).toBe(text);
+  });
+});
