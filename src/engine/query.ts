@@ -15,13 +15,18 @@ import { lakeDirs, registerLakeViews } from './views.js';
 const SELECT = 1; // StatementType.SELECT
 const EXPLAIN = 4; // StatementType.EXPLAIN
 
-/** An engine with the lake views, that can read the lake's files and nothing else. */
-export async function openLakeEngine(cfg: Config, lake: Lake): Promise<Engine> {
+/**
+ * An engine with the lake views, that can read the lake's files and nothing else. `raw: false`
+ * leaves out the raw views (a metric over the curated zone needs none, and on S3 the raw zone
+ * would otherwise be mirrored first).
+ */
+export async function openLakeEngine(cfg: Config, lake: Lake, opts: { raw?: boolean } = {}): Promise<Engine> {
   const engine = await openEngine(cfg);
   try {
-    const dirs = await lakeDirs(lake);
-    await registerLakeViews(engine, dirs);
-    await engine.run(`SET allowed_directories = ${sqlStringList([dirs.raw + '/', dirs.curated + '/'])}`);
+    const raw = opts.raw !== false;
+    const dirs = raw ? await lakeDirs(lake) : { raw: '', curated: await lake.localDir('curated/') };
+    await registerLakeViews(engine, dirs, { raw });
+    await engine.run(`SET allowed_directories = ${sqlStringList((raw ? [dirs.raw, dirs.curated] : [dirs.curated]).map((d) => d + '/'))}`);
     await engine.run('SET enable_external_access = false');
     await engine.run('SET lock_configuration = true');
     return engine;

@@ -19,7 +19,7 @@ import type { StageTask } from './stage.js';
 
 export async function metricFromLake(cfg: Config, lake: Lake, id: MetricId, opts: { workers?: number } = {}): Promise<Result> {
   if (isHistorical(id)) {
-    const engine = await openLakeEngine(cfg, lake);
+    const engine = await openLakeEngine(cfg, lake, { raw: false });
     try {
       return { columns: HISTORICAL[id].columns.map(([c]) => c), rows: await engine.all(HISTORICAL_SQL[id]) };
     } finally {
