@@ -16,6 +16,8 @@ export interface EngineOptions {
   threads?: number;
   /** e.g. '4GB' (default: a quarter of the machine's memory, at most DEFAULT_MEMORY_CAP_MB) */
   memoryLimit?: string;
+  /** keep the order of rows through scans, inserts and COPY (default false: faster, any order) */
+  insertionOrder?: boolean;
 }
 
 export interface Engine {
@@ -46,7 +48,7 @@ export async function openEngine(cfg: Config, opts: EngineOptions = {}): Promise
       threads: String(threads),
       memory_limit: memoryLimit,
       temp_directory: tempDir,
-      preserve_insertion_order: 'false',
+      preserve_insertion_order: opts.insertionOrder ? 'true' : 'false',
       autoinstall_known_extensions: 'false',
       autoload_known_extensions: 'false',
     });

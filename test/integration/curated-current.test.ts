@@ -3,11 +3,14 @@
  * the superseded rows; the views use them only while the day files are exactly the listed ones,
  * and otherwise rank every ind themselves. Either way the views hold the same rows: the latest
  * row per ind across days (ind 1's pin is p1c of day 2, see test/integration/batch-run.test.ts).
+ * The last test runs the built CLI (staging in worker threads; needs `npx tsc -p tsconfig.json`).
  */
 import { afterEach, beforeEach, describe, expect, test } from '@jest/globals';
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { LocalLake } from '../../src/connectors/lake/local.js';
 import { EmbeddedStore } from '../../src/connectors/store/embedded.js';
 import { loadConfig, type Config } from '../../src/core/config.js';
@@ -84,4 +87,22 @@ describe('curated current state', () => {
     await batch({ date: DAY2 });
     expect(readFileSync(path.join(curated, '_current.json'), 'utf8')).toBe(text);
   });
+});
+
+describe('curated files from worker threads', () => {
+  test('the built CLI writes byte-identical curated files on every run (staging order is kept, no sort)', () => {
+    const BIN = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../bin/pinpipe');
+    const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('PINPIPE_')));
+    const files = () => ['pins', 'geo', 'users'].flatMap((t) => [DAY1, DAY2].map((d) => readFileSync(path.join(curated, t, `dt=${d}`, 'part-0.parquet')).toString('base64')));
+    const run = () => {
+      const r = spawnSync(process.execPath, [BIN, 'batch-run', '--from', DAY1, '--to', DAY2, '--json', '--data-dir', cfg.dataDir], { cwd: cfg.dataDir, env, encoding: 'utf8', timeout: 50_000 });
+      expect([r.status, JSON.parse(r.stdout).failed]).toEqual([0, 0]);
+    };
+    run();
+    const first = files();
+    for (let i = 0; i < 2; i++) {
+      run();
+      expect(files()).toEqual(first);
+    }
+  }, 60_000);
 });

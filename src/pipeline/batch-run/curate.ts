@@ -30,9 +30,10 @@ export async function loadStaged(engine: Engine, files: Record<RecordType, strin
   for (const topic of TOPICS) {
     const t = DEDUP[topic];
     const cols = STAGE_COLUMNS[topic];
-    await engine.run(`CREATE OR REPLACE TEMP TABLE ${t} (${columnDefs(cols)})`);
+    // _latest: false for a row of the day that a later row of its ind supersedes (writeCurated)
+    await engine.run(`CREATE OR REPLACE TEMP TABLE ${t} (${columnDefs(cols)}, _latest BOOLEAN)`);
     if (files[topic].length === 0) continue;
-    await engine.run(`INSERT INTO ${t} ${readStagedSql(files[topic], cols)}`);
+    await engine.run(`INSERT INTO ${t} SELECT *, true FROM (${readStagedSql(files[topic], cols)})`);
     const repeated = `SELECT event_id FROM ${t} GROUP BY event_id HAVING count(*) > 1`;
     const [n] = await engine.all(`SELECT count(*) AS n FROM (${repeated})`);
     if (Number(n?.n ?? 0) === 0) continue;
@@ -72,10 +73,11 @@ export async function writeCurated(engine: Engine, day: string, tmpDir: string):
     const table = TABLE_OF[topic];
     const file = path.join(tmpDir, `${table}.parquet`);
     const t = DEDUP[topic];
-    await engine.run(`CREATE OR REPLACE TEMP TABLE x_${topic} AS ${supersededInDay(t, day)}`);
-    const select = `SELECT ${curatedFromStage(table)} FROM ${t} WHERE ${dayFilter(day)} AND rowid NOT IN (SELECT r FROM x_${topic})`;
-    const res = await engine.all(`COPY (${select} ORDER BY ind) TO ${sqlString(file)} (FORMAT parquet, COMPRESSION zstd)`);
-    await engine.run(`DROP TABLE x_${topic}`);
+    // flag the superseded rows in place (few), so the copy is a plain scan that keeps the order
+    await engine.run(`UPDATE ${t} SET _latest = false WHERE rowid IN (${supersededInDay(t, day)})`);
+    const select = `SELECT ${curatedFromStage(table)} FROM ${t} WHERE ${dayFilter(day)} AND _latest`;
+    // in staging order (deterministic: the engine keeps insertion order), so no sort
+    const res = await engine.all(`COPY (${select}) TO ${sqlString(file)} (FORMAT parquet, COMPRESSION zstd)`);
     out.push({ key: `curated/${table}/dt=${day}/part-0.parquet`, file, rows: Number(res[0]?.Count ?? 0) });
   }
   return out;

@@ -24,6 +24,8 @@ export interface PoolOptions {
 }
 
 const WORKER_URL = new URL('./stage-worker.js', import.meta.url);
+/** blocks per worker: enough to keep both busy to the end, few enough files for the engine */
+const BLOCKS_PER_WORKER = 8;
 
 function workerAvailable(): boolean {
   try {
@@ -58,34 +60,41 @@ export async function stageAll(tasks: StageTask[], outDir: string, opts: PoolOpt
     return result;
   }
 
+  // Blocks: contiguous runs of tasks, each staged into files of its own, so the staged rows come
+  // in task order whichever worker stages which block (the curated files keep that order).
+  const blockCount = Math.min(tasks.length, wanted * BLOCKS_PER_WORKER);
+  const blocks = Array.from({ length: blockCount }, (_, b) => tasks.slice(Math.floor((b * tasks.length) / blockCount), Math.floor(((b + 1) * tasks.length) / blockCount)));
+  const blockFiles: Partial<Record<RecordType, string>>[] = [];
   let next = 0;
   const workers: Worker[] = [];
-  const runWorker = (id: number) =>
+  const runWorker = () =>
     new Promise<void>((resolve, reject) => {
-      const w = new Worker(WORKER_URL, { workerData: { outDir, id: `w${id}` } });
+      const w = new Worker(WORKER_URL, { workerData: { outDir } });
       workers.push(w);
-      let current: StageTask | undefined;
+      let block = -1;
+      let inBlock = 0;
       const fail = (why: string) => {
-        next = tasks.length; // stop feeding every worker
+        next = blocks.length; // stop feeding every worker
         for (const x of workers) void x.terminate();
-        reject(new PinpipeError('INTERNAL', `staging ${current?.file ?? ''} failed: ${why}`));
+        reject(new PinpipeError('INTERNAL', `staging ${blocks[block]?.[inBlock]?.file ?? ''} failed: ${why}`));
       };
       const feed = () => {
-        current = tasks[next++];
-        w.postMessage(current ? { type: 'task', task: current } : { type: 'close' });
+        block = next++;
+        inBlock = 0;
+        w.postMessage(block < blocks.length ? { type: 'block', id: `b${String(block).padStart(4, '0')}`, tasks: blocks[block] } : { type: 'close' });
       };
       w.on('message', (m: { type: string; counts?: StageCounts; files?: Partial<Record<RecordType, string>>; message?: string }) => {
-        if (m.type === 'done') {
-          finish(current!, m.counts!);
+        if (m.type === 'done') finish(blocks[block]![inBlock++]!, m.counts!);
+        else if (m.type === 'block') {
+          blockFiles[block] = m.files!;
           feed();
-        } else if (m.type === 'closed') {
-          collect(m.files!);
-          void w.terminate().then(() => resolve());
-        } else fail(m.message ?? 'unknown worker error');
+        } else if (m.type === 'closed') void w.terminate().then(() => resolve());
+        else fail(m.message ?? 'unknown worker error');
       });
       w.on('error', (e) => fail(e.message));
       feed();
     });
-  await Promise.all(Array.from({ length: wanted }, (_, i) => runWorker(i)));
+  await Promise.all(Array.from({ length: wanted }, () => runWorker()));
+  for (const files of blockFiles) collect(files);
   return result;
 }

@@ -71,7 +71,8 @@ export async function runBatch(deps: BatchDeps, opts: BatchOptions = {}): Promis
     const days = selectDays(sel, await listRawDays(lake), done);
     if (days.length === 0) return summary;
 
-    const engine = await openEngine(cfg);
+    // rows keep the staging order (deterministic, see pool.ts) into the curated files: no sort needed
+    const engine = await openEngine(cfg, { insertionOrder: true });
     mkdirSync(path.join(cfg.dataDir, 'tmp'), { recursive: true });
     const tmpDir = await mkdtemp(path.join(cfg.dataDir, 'tmp', 'batch-'));
     const ok: { result: DayResult; started: string; t: number }[] = [];
