@@ -29,6 +29,11 @@ export interface RealtimeInputs {
   user: string;
   /** stream.joinWindow in ms */
   joinWindowMs: number;
+  /**
+   * relations (column ind) holding exactly the inds with more than one geo / user record, when the
+   * caller has them already (else they are found here)
+   */
+  repeated?: { geo: string; user: string };
   /** only windows whose minute lies in [from, to) (epoch ms, whole minutes); all when absent */
   from?: number;
   to?: number;
@@ -60,7 +65,8 @@ function windowMs(i: RealtimeInputs): number {
 function matchCtes(i: RealtimeInputs, partner: 'geo' | 'user', column: string): string {
   const w = windowMs(i);
   const rel = partner === 'geo' ? i.geo : i.user;
-  return `n_${partner} AS MATERIALIZED (SELECT ind FROM ${rel} GROUP BY ind HAVING count(*) > 1),
+  const repeated = i.repeated ? `SELECT ind FROM ${i.repeated[partner]}` : `SELECT ind FROM ${rel} GROUP BY ind HAVING count(*) > 1`;
+  return `n_${partner} AS MATERIALIZED (${repeated}),
 s_${partner} AS (SELECT ind, epoch_ms(ingested_at) AS ms, ${column} FROM ${rel} WHERE ind NOT IN (SELECT ind FROM n_${partner})),
 q_${partner} AS (
   SELECT event_id, ind, epoch_ms(ingested_at) AS ms, ${column}, epoch_ms(ingested_at) // ${w} + s.d AS bucket

@@ -36,27 +36,37 @@ export async function loadStaged(engine: Engine, files: Record<RecordType, strin
     await engine.run(`INSERT INTO ${t} SELECT *, true FROM (${readStagedSql(files[topic], cols)})`);
     const repeated = `SELECT event_id FROM ${t} GROUP BY event_id HAVING count(*) > 1`;
     const [n] = await engine.all(`SELECT count(*) AS n FROM (${repeated})`);
-    if (Number(n?.n ?? 0) === 0) continue;
-    await engine.run(
-      `DELETE FROM ${t} WHERE rowid IN (SELECT rowid FROM ${t} WHERE event_id IN (${repeated}) ` +
-        'QUALIFY row_number() OVER (PARTITION BY event_id ORDER BY ingested_at, _partition NULLS LAST, _offset NULLS LAST) > 1)',
-    );
+    if (Number(n?.n ?? 0) > 0) {
+      await engine.run(
+        `DELETE FROM ${t} WHERE rowid IN (SELECT rowid FROM ${t} WHERE event_id IN (${repeated}) ` +
+          'QUALIFY row_number() OVER (PARTITION BY event_id ORDER BY ingested_at, _partition NULLS LAST, _offset NULLS LAST) > 1)',
+      );
+    }
+  }
+  // inds with more than one record: the curated day and the R2/R3 partner search rank only these
+  for (const topic of TOPICS) {
+    await engine.run(`CREATE OR REPLACE TEMP TABLE ${REPEATED[topic]} AS SELECT ind FROM ${DEDUP[topic]} GROUP BY ind HAVING count(*) > 1`);
   }
 }
 
 export async function dropStaged(engine: Engine): Promise<void> {
-  for (const topic of TOPICS) await engine.run(`DROP TABLE IF EXISTS ${DEDUP[topic]}`);
+  for (const topic of TOPICS) {
+    await engine.run(`DROP TABLE IF EXISTS ${DEDUP[topic]}`);
+    await engine.run(`DROP TABLE IF EXISTS ${REPEATED[topic]}`);
+  }
 }
 
 const dayFilter = (day: string) => `ingested_at >= ${sqlDayStart(day)} AND ingested_at < ${sqlDayStart(day)} + INTERVAL 1 DAY`;
 
+/** Relation of the inds with more than one record of a topic (day and margins): r_<topic>. */
+export const REPEATED = { pin: 'r_pin', geo: 'r_geo', user: 'r_user' } as const satisfies Record<RecordType, string>;
+
 /**
  * rowids of the day's rows that are not the latest of their ind (largest ingested_at, then
- * largest event_id): only inds with more than one row in the day are ranked.
+ * largest event_id): only inds with more than one record are ranked.
  */
-function supersededInDay(t: string, day: string): string {
-  const inDay = `SELECT rowid AS r, ind, ingested_at, event_id FROM ${t} WHERE ${dayFilter(day)}`;
-  return `SELECT r FROM (${inDay}) WHERE ind IN (SELECT ind FROM (${inDay}) GROUP BY ind HAVING count(*) > 1) ` +
+function supersededInDay(t: string, repeated: string, day: string): string {
+  return `SELECT rowid FROM ${t} WHERE ${dayFilter(day)} AND ind IN (SELECT ind FROM ${repeated}) ` +
     'QUALIFY row_number() OVER (PARTITION BY ind ORDER BY ingested_at DESC, event_id DESC) > 1';
 }
 
@@ -74,7 +84,7 @@ export async function writeCurated(engine: Engine, day: string, tmpDir: string):
     const file = path.join(tmpDir, `${table}.parquet`);
     const t = DEDUP[topic];
     // flag the superseded rows in place (few), so the copy is a plain scan that keeps the order
-    await engine.run(`UPDATE ${t} SET _latest = false WHERE rowid IN (${supersededInDay(t, day)})`);
+    await engine.run(`UPDATE ${t} SET _latest = false WHERE rowid IN (${supersededInDay(t, REPEATED[topic], day)})`);
     const select = `SELECT ${curatedFromStage(table)} FROM ${t} WHERE ${dayFilter(day)} AND _latest`;
     // in staging order (deterministic: the engine keeps insertion order), so no sort
     const res = await engine.all(`COPY (${select}) TO ${sqlString(file)} (FORMAT parquet, COMPRESSION zstd)`);
@@ -100,7 +110,7 @@ export interface DayRealtime {
 /** R1–R5 of the day's minutes, from the de-duplicated records (neighbour margins included). */
 export async function computeRealtime(engine: Engine, day: string, joinWindowMs: number): Promise<DayRealtime> {
   const from = Date.parse(`${day}T00:00:00Z`);
-  const inputs = { ...DEDUP, joinWindowMs, from, to: from + 86_400_000 };
+  const inputs = { ...DEDUP, joinWindowMs, from, to: from + 86_400_000, repeated: REPEATED };
   await engine.run(`CREATE OR REPLACE TEMP TABLE pin_matches AS ${pinMatchesSql(inputs)}`);
   try {
     const rows = {} as Record<RealtimeId, Row[]>;

@@ -61,6 +61,13 @@ export async function dayTasks(lake: Lake, day: string, joinWindowMs: number): P
 
 export async function processDay(deps: DayDeps, day: string): Promise<DayResult> {
   const { cfg, lake, store, engine } = deps;
+  let t = performance.now();
+  // phase timings (PINPIPE_LOG_LEVEL=debug): where a day's time goes
+  const phase = (name: string) => {
+    const now = performance.now();
+    deps.logger.debug(`${day}: ${name}`, { seconds: Math.round(now - t) / 1000 });
+    t = now;
+  };
   const dir = path.join(deps.tmpDir, day);
   await mkdir(dir, { recursive: true });
   try {
@@ -69,13 +76,17 @@ export async function processDay(deps: DayDeps, day: string): Promise<DayResult>
       workers: deps.workers,
       onFile: (done, total) => deps.onProgress?.(`${day}: cleaning raw chunks ${done}/${total}`),
     });
+    phase('staged');
     deps.onProgress?.(`${day}: de-duplicating and curating`);
     await loadStaged(engine, staged.files);
+    phase('loaded');
     for (const t of TOPICS) for (const f of staged.files[t]) await rm(f, { force: true });
     const curated = await writeCurated(engine, day, dir);
+    phase('curated');
     deps.onProgress?.(`${day}: R1–R5`);
     const rt = await computeRealtime(engine, day, cfg.stream.joinWindow);
     await dropStaged(engine);
+    phase('R1–R5');
 
     // commit: lake first, then the store rows of the day (each replace is atomic)
     deps.onProgress?.(`${day}: writing curated zone and store`);
@@ -88,6 +99,7 @@ export async function processDay(deps: DayDeps, day: string): Promise<DayResult>
     const counts = TOPICS.reduce<StageCounts>((acc, t) => addCounts(acc, staged.counts[t]), emptyCounts());
     const quality: Row[] = Object.entries(counts.issues).map(([field, issues]) => ({ day, field, issues }));
     await store.replace(QUALITY, quality, { day });
+    phase('published');
     return {
       day,
       raw_records: counts.records,

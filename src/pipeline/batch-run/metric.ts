@@ -13,7 +13,7 @@ import { openEngine } from '../../engine/duckdb.js';
 import type { Result } from '../../engine/format.js';
 import { HISTORICAL_SQL, isHistorical, realtimeSql } from '../../engine/metrics/index.js';
 import { openLakeEngine } from '../../engine/query.js';
-import { DEDUP, dropStaged, loadStaged } from './curate.js';
+import { DEDUP, REPEATED, dropStaged, loadStaged } from './curate.js';
 import { stageAll } from './pool.js';
 import type { StageTask } from './stage.js';
 
@@ -40,7 +40,7 @@ export async function metricFromLake(cfg: Config, lake: Lake, id: MetricId, opts
   try {
     const staged = await stageAll(tasks, tmp, { workers: opts.workers });
     await loadStaged(engine, staged.files);
-    const rows = await engine.all(realtimeSql(id, { ...DEDUP, joinWindowMs: cfg.stream.joinWindow }));
+    const rows = await engine.all(realtimeSql(id, { ...DEDUP, joinWindowMs: cfg.stream.joinWindow, repeated: REPEATED }));
     await dropStaged(engine);
     return { columns: REALTIME_BATCH[id].columns.map(([c]) => c), rows };
   } finally {

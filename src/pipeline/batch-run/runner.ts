@@ -96,8 +96,10 @@ export async function runBatch(deps: BatchDeps, opts: BatchOptions = {}): Promis
       if (ok.length) {
         opts.onProgress?.('Q1–Q8 over every curated day');
         try {
+          const th = performance.now();
           const hist = await computeHistorical(engine, lake, tmpDir);
           await storeHistorical(store, hist);
+          logger.debug('Q1–Q8 computed and stored', { seconds: Math.round(performance.now() - th) / 1000 });
           for (const [id, rows] of Object.entries(hist)) summary.historical[id as HistoricalId] = rows.length;
         } catch (e) {
           const message = `historical metrics failed: ${errorMessage(e)}`;
