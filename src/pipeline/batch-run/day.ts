@@ -1,4 +1,4 @@
-/** One day of batch-run: stage → de-duplicate → curated Parquet + R1–R5 → lake and store. */
+/** One day of batch-run: stage → de-duplicate → curated Parquet + R1–R5 → lake (and rows for the store). */
 import { mkdir, rm } from 'node:fs/promises';
 import path from 'node:path';
 import type { Config } from '../../core/config.js';
@@ -18,7 +18,6 @@ import { addCounts, emptyCounts, type StageCounts, type StageTask } from './stag
 export interface DayDeps {
   cfg: Config;
   lake: Lake;
-  store: ServingStore;
   engine: Engine;
   logger: Logger;
   /** scratch directory of this run */
@@ -59,8 +58,25 @@ export async function dayTasks(lake: Lake, day: string, joinWindowMs: number): P
   return tasks.map(({ topic, file, count }) => ({ topic, file, count }));
 }
 
-export async function processDay(deps: DayDeps, day: string): Promise<DayResult> {
-  const { cfg, lake, store, engine } = deps;
+/** A day's rows for the serving store: R1–R5 of its minutes and its quality counts. */
+export interface DayRows {
+  realtime: Record<RealtimeId, Row[]>;
+  quality: Row[];
+}
+
+/** Replace the day's rows in the store (each replace is atomic). */
+export async function storeDay(store: ServingStore, day: string, rows: DayRows): Promise<void> {
+  const range = { column: 'minute', from: `${day}T00:00:00.000Z`, to: `${addDays(day, 1)}T00:00:00.000Z` };
+  for (const id of Object.keys(REALTIME_BATCH) as RealtimeId[]) await store.replace(REALTIME_BATCH[id], rows.realtime[id], undefined, range);
+  await store.replace(QUALITY, rows.quality, { day });
+}
+
+/**
+ * Stage, curate and publish one day's curated files (the lake is committed first); returns the
+ * day's figures and its store rows, which the caller writes with storeDay.
+ */
+export async function processDay(deps: DayDeps, day: string): Promise<{ result: DayResult; rows: DayRows }> {
+  const { cfg, lake, engine } = deps;
   let t = performance.now();
   // phase timings (PINPIPE_LOG_LEVEL=debug): where a day's time goes
   const phase = (name: string) => {
@@ -88,19 +104,16 @@ export async function processDay(deps: DayDeps, day: string): Promise<DayResult>
     await dropStaged(engine);
     phase('R1–R5');
 
-    // commit: lake first, then the store rows of the day (each replace is atomic)
-    deps.onProgress?.(`${day}: writing curated zone and store`);
+    // commit: lake first (then the caller writes the store rows of the day)
+    deps.onProgress?.(`${day}: writing the curated zone`);
     // the curated zone's current state no longer holds once a day file changes (historical.ts
     // publishes it again); readers rank every ind themselves meanwhile
     await lake.delete([CURRENT_KEY]);
     await publishCurated(lake, curated);
-    const range = { column: 'minute', from: `${day}T00:00:00.000Z`, to: `${addDays(day, 1)}T00:00:00.000Z` };
-    for (const id of Object.keys(REALTIME_BATCH) as RealtimeId[]) await store.replace(REALTIME_BATCH[id], rt.rows[id], undefined, range);
     const counts = TOPICS.reduce<StageCounts>((acc, t) => addCounts(acc, staged.counts[t]), emptyCounts());
     const quality: Row[] = Object.entries(counts.issues).map(([field, issues]) => ({ day, field, issues }));
-    await store.replace(QUALITY, quality, { day });
     phase('published');
-    return {
+    const result: DayResult = {
       day,
       raw_records: counts.records,
       curated_rows: curated.reduce((n, f) => n + f.rows, 0),
@@ -110,6 +123,7 @@ export async function processDay(deps: DayDeps, day: string): Promise<DayResult>
       unmatched_geo: rt.unmatchedGeo,
       unmatched_user: rt.unmatchedUser,
     };
+    return { result, rows: { realtime: rt.rows, quality } };
   } finally {
     await dropStaged(engine).catch(() => {});
     await rm(dir, { recursive: true, force: true });

@@ -15,7 +15,7 @@ import type { Lake } from '../../connectors/lake/types.js';
 import type { ServingStore } from '../../connectors/store/types.js';
 import { openEngine } from '../../engine/duckdb.js';
 import { checkSelection, listRawDays, selectDays, type DaySelection } from './days.js';
-import { processDay, type DayResult } from './day.js';
+import { processDay, storeDay, type DayResult } from './day.js';
 import { computeHistorical, storeHistorical } from './historical.js';
 
 export interface BatchDeps {
@@ -75,22 +75,35 @@ export async function runBatch(deps: BatchDeps, opts: BatchOptions = {}): Promis
     const engine = await openEngine(cfg, { insertionOrder: true });
     mkdirSync(path.join(cfg.dataDir, 'tmp'), { recursive: true });
     const tmpDir = await mkdtemp(path.join(cfg.dataDir, 'tmp', 'batch-'));
-    const ok: { result: DayResult; started: string; t: number }[] = [];
+    const ok: { result: DayResult; started: string; t: number; stored: Promise<void> }[] = [];
+    // Store operations run one at a time and in order, while the engine goes on with the next day
+    // or Q1–Q8 (a day's store rows are written while the engine computes).
+    let chain: Promise<unknown> = Promise.resolve();
+    const inStore = <T>(fn: () => Promise<T>): Promise<T> => {
+      const p = chain.then(fn);
+      chain = p.catch(() => undefined);
+      return p;
+    };
+    const fail = async (result: DayResult | { day: string }, t: number, message: string) => {
+      await inStore(() => store.upsert(LEDGER, [{ day: result.day, status: 'failed', finished_at: iso(), message }]));
+      summary.days.push({ ...result, status: 'failed', seconds: secs(t), message });
+    };
     try {
       for (const day of days) {
         if (opts.signal?.aborted) break;
         const started = iso();
         const t = performance.now();
-        await store.upsert(LEDGER, [{ day, status: 'running', started_at: started, finished_at: null, raw_records: null, curated_rows: null, message: null }]);
+        await inStore(() => store.upsert(LEDGER, [{ day, status: 'running', started_at: started, finished_at: null, raw_records: null, curated_rows: null, message: null }]));
         try {
-          const result = await processDay({ cfg, lake, store, engine, logger, tmpDir, workers: opts.workers, onProgress: opts.onProgress }, day);
-          ok.push({ result, started, t: performance.now() - t });
+          const { result, rows } = await processDay({ cfg, lake, engine, logger, tmpDir, workers: opts.workers, onProgress: opts.onProgress }, day);
+          const stored = inStore(() => storeDay(store, day, rows));
+          stored.catch(() => undefined); // awaited below
+          ok.push({ result, started, t: performance.now() - t, stored });
           logger.info(`curated ${day}`, { raw_records: result.raw_records, curated_rows: result.curated_rows, dead: result.dead });
         } catch (e) {
           const message = errorMessage(e);
           logger.error(`batch-run of ${day} failed`, { error: message });
-          await store.upsert(LEDGER, [{ day, status: 'failed', finished_at: iso(), message }]);
-          summary.days.push({ day, status: 'failed', seconds: secs(performance.now() - t), message });
+          await fail({ day }, performance.now() - t, message);
         }
       }
       if (ok.length) {
@@ -98,24 +111,33 @@ export async function runBatch(deps: BatchDeps, opts: BatchOptions = {}): Promis
         try {
           const th = performance.now();
           const hist = await computeHistorical(engine, lake, tmpDir);
-          await storeHistorical(store, hist);
+          await inStore(() => storeHistorical(store, hist));
           logger.debug('Q1–Q8 computed and stored', { seconds: Math.round(performance.now() - th) / 1000 });
           for (const [id, rows] of Object.entries(hist)) summary.historical[id as HistoricalId] = rows.length;
         } catch (e) {
           const message = `historical metrics failed: ${errorMessage(e)}`;
           logger.error(message);
-          for (const { result, t } of ok.splice(0)) {
-            await store.upsert(LEDGER, [{ day: result.day, status: 'failed', finished_at: iso(), message }]);
-            summary.days.push({ ...result, status: 'failed', seconds: secs(t), message });
+          for (const { result, t, stored } of ok.splice(0)) {
+            await stored.catch(() => undefined);
+            await fail(result, t, message);
           }
         }
       }
-      for (const { result, started, t } of ok) {
+      for (const { result, started, t, stored } of ok) {
+        try {
+          await stored;
+        } catch (e) {
+          const message = `storing the day's rows failed: ${errorMessage(e)}`;
+          logger.error(message, { day: result.day });
+          await fail(result, t, message);
+          continue;
+        }
         const message = doneMessage(result);
-        await store.upsert(LEDGER, [{ day: result.day, status: 'done', started_at: started, finished_at: iso(), raw_records: result.raw_records, curated_rows: result.curated_rows, message }]);
+        await inStore(() => store.upsert(LEDGER, [{ day: result.day, status: 'done', started_at: started, finished_at: iso(), raw_records: result.raw_records, curated_rows: result.curated_rows, message }]));
         summary.days.push({ ...result, status: 'done', seconds: secs(t), message });
       }
     } finally {
+      await chain;
       engine.close();
       await rm(tmpDir, { recursive: true, force: true });
     }
