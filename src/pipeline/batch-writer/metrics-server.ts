@@ -1,8 +1,7 @@
 /**
  * GET /health and GET /metrics (Prometheus text) of the batch writer, when `metricsPort` is set.
  */
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { startHealthServer, type MetricsServer } from '../../core/health-server.js';
 import type { WriterStats } from './stats.js';
 
 export function renderMetrics(stats: WriterStats): string {
@@ -23,30 +22,18 @@ export function renderMetrics(stats: WriterStats): string {
   return out.join('\n') + '\n';
 }
 
-export interface MetricsServer {
-  port: number;
-  close(): Promise<void>;
-}
+export type { MetricsServer } from '../../core/health-server.js';
 
-export async function startMetricsServer(stats: WriterStats, port: number, host = '127.0.0.1'): Promise<MetricsServer> {
-  const server: Server = createServer((req, res) => {
-    const url = (req.url ?? '/').split('?')[0];
-    if (req.method === 'GET' && url === '/metrics') {
-      res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4' }).end(renderMetrics(stats));
-    } else if (req.method === 'GET' && url === '/health') {
-      const ok = stats.lakeFailing === null && stats.commitFailing === null;
-      const body = { status: ok ? 'ok' : 'degraded', lake: stats.lakeFailing ?? 'ok', commit: stats.commitFailing ?? 'ok', lag: stats.outstanding() };
-      res.writeHead(ok ? 200 : 503, { 'content-type': 'application/json' }).end(JSON.stringify(body));
-    } else {
-      res.writeHead(404, { 'content-type': 'application/json' }).end(JSON.stringify({ statusCode: 404, error: 'Not Found', code: 'NOT_FOUND', message: 'GET /health or /metrics' }));
-    }
-  });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, host, () => resolve());
-  });
-  return {
-    port: (server.address() as AddressInfo).port,
-    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
-  };
+export function startMetricsServer(stats: WriterStats, port: number, host = '127.0.0.1'): Promise<MetricsServer> {
+  return startHealthServer(
+    {
+      metrics: () => renderMetrics(stats),
+      health: () => {
+        const ok = stats.lakeFailing === null && stats.commitFailing === null;
+        return { ok, body: { status: ok ? 'ok' : 'degraded', lake: stats.lakeFailing ?? 'ok', commit: stats.commitFailing ?? 'ok', lag: stats.outstanding() } };
+      },
+    },
+    port,
+    host,
+  );
 }

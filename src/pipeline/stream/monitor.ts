@@ -3,8 +3,7 @@
  * `metricsPort` is set, a live line on a terminal (ora on stderr: records/s, watermark lag,
  * latest R1 window), periodic structured log lines otherwise, and the final summary line.
  */
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { startHealthServer, type MetricsServer } from '../../core/health-server.js';
 import ora, { type Ora } from 'ora';
 import type { Logger } from '../../core/logger.js';
 import { FRESHNESS_BUCKETS, type StreamStats } from './stats.js';
@@ -45,32 +44,20 @@ export function renderMetrics(s: StreamStats): string {
   return out.join('\n') + '\n';
 }
 
-export interface MetricsServer {
-  port: number;
-  close(): Promise<void>;
-}
+export type { MetricsServer } from '../../core/health-server.js';
 
-export async function startMetricsServer(stats: StreamStats, port: number, host = '127.0.0.1'): Promise<MetricsServer> {
-  const server: Server = createServer((req, res) => {
-    const url = (req.url ?? '/').split('?')[0];
-    if (req.method === 'GET' && url === '/metrics') {
-      res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4' }).end(renderMetrics(stats));
-    } else if (req.method === 'GET' && url === '/health') {
-      const ok = stats.failing === null;
-      const body = { status: ok ? 'ok' : 'unhealthy', commit: ok ? 'ok' : stats.failing, lag: stats.totalLag(), watermark: stats.summary().watermark };
-      res.writeHead(ok ? 200 : 503, { 'content-type': 'application/json' }).end(JSON.stringify(body));
-    } else {
-      res.writeHead(404, { 'content-type': 'application/json' }).end(JSON.stringify({ statusCode: 404, error: 'Not Found', code: 'NOT_FOUND', message: 'GET /health or /metrics' }));
-    }
-  });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, host, () => resolve());
-  });
-  return {
-    port: (server.address() as AddressInfo).port,
-    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
-  };
+export function startMetricsServer(stats: StreamStats, port: number, host = '127.0.0.1'): Promise<MetricsServer> {
+  return startHealthServer(
+    {
+      metrics: () => renderMetrics(stats),
+      health: () => {
+        const ok = stats.failing === null;
+        return { ok, body: { status: ok ? 'ok' : 'unhealthy', commit: ok ? 'ok' : stats.failing, lag: stats.totalLag(), watermark: stats.summary().watermark } };
+      },
+    },
+    port,
+    host,
+  );
 }
 
 export interface Progress {
