@@ -24,10 +24,18 @@ export interface LogPosition {
 
 // Lines are built with join (a flat string: cheaper to copy into the write buffer than a
 // concatenation's rope).
+/** Cleaned tags joined with ',' (a cleaned tag holds none): two or more always need quotes. */
+function tagsText(tags: string[] | null): string {
+  if (tags === null) return '';
+  if (tags.length === 1) return csvText(tags[0]!);
+  return `"${tags.join(',').replaceAll('"', '""')}"`;
+}
+
+// unique_id (a UUID), media_type (image, video, story) and ingested_at (ISO) never need quotes
 function pinLine(v: CleanPin, p: LogPosition): string {
   return [
-    v.ind, csvText(v.unique_id), csvText(v.title), csvText(v.description), csvText(v.poster_name), num(v.follower_count),
-    csvText(v.tag_list === null ? null : v.tag_list.join(',')), csvText(v.media_type), csvText(v.image_src), v.downloaded,
+    v.ind, v.unique_id ?? '', csvText(v.title), csvText(v.description), csvText(v.poster_name), num(v.follower_count),
+    tagsText(v.tag_list), v.media_type ?? '', csvText(v.image_src), v.downloaded,
     csvText(v.save_location), csvText(v.category), csvText(v.event_id), v.ingested_at, num(p._partition), num(p._offset),
   ].join(',');
 }
