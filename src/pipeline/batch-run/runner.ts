@@ -68,7 +68,9 @@ export async function runBatch(deps: BatchDeps, opts: BatchOptions = {}): Promis
   try {
     await store.connect();
     const done = new Set((await store.select(LEDGER, { status: 'done' })).map((r) => String(r.day)));
-    const days = selectDays(sel, await listRawDays(lake), done);
+    // --date names its day: no need to list the whole raw zone
+    const raw = sel.date ? { days: [], complete: { pin: new Set<string>(), geo: new Set<string>(), user: new Set<string>() } } : await listRawDays(lake);
+    const days = selectDays(sel, raw, done);
     if (days.length === 0) return summary;
 
     // rows keep the staging order (deterministic, see pool.ts) into the curated files: no sort needed
