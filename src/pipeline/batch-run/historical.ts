@@ -8,7 +8,7 @@ import path from 'node:path';
 import { HISTORICAL, type HistoricalId, type Row } from '../../core/tables.js';
 import type { Lake } from '../../connectors/lake/types.js';
 import type { ServingStore } from '../../connectors/store/types.js';
-import { CURRENT_KEY, dayFilesOf, supersededKey, type CurrentManifest, type DayFile, type TableState } from '../../engine/current.js';
+import { CURRENT_KEY, POSTINGS_KEY, dayFilesOf, supersededKey, type CurrentManifest, type DayFile, type TableState } from '../../engine/current.js';
 import { sqlString, sqlStringList, type Engine } from '../../engine/duckdb.js';
 import { POSTINGS_SELECT, historicalSql } from '../../engine/metrics/index.js';
 import { CURATED_COLUMNS, CURATED_TABLES, columnList, ident, type CuratedTable } from '../../engine/schema.js';
@@ -37,12 +37,13 @@ async function rankAcrossDays(engine: Engine, curatedDir: string, table: Curated
 }
 
 /**
- * Recompute the current state of the curated zone, publish it (superseded rows first, the
- * manifest last) and define the temp views pins, geo, users of the current rows.
+ * Recompute the current state of the curated zone: publish the superseded rows, define the temp
+ * views pins, geo, users of the current rows and materialize their postings (t_postings), publish
+ * those, and last the manifest.
  */
 export async function refreshCurrent(engine: Engine, lake: Lake, tmpDir: string): Promise<CurrentManifest> {
   const curatedDir = await lake.localDir('curated/');
-  const manifest: CurrentManifest = { version: 1, tables: {} as Record<CuratedTable, TableState> };
+  const manifest: CurrentManifest = { version: 2, tables: {} as Record<CuratedTable, TableState>, postings: 0 };
   for (const table of CURATED_TABLES) {
     const files = dayFilesOf(curatedDir, table);
     const superseded = await rankAcrossDays(engine, curatedDir, table, files);
@@ -61,15 +62,21 @@ export async function refreshCurrent(engine: Engine, lake: Lake, tmpDir: string)
       : `SELECT ${columnList(cols, 't.')} FROM ${readDays(curatedDir, table, files)} t ANTI JOIN ${sup(table)} s ON s.dt = t.dt AND s.ind = t.ind`;
     await engine.run(`CREATE OR REPLACE TEMP VIEW ${ident(table)} AS ${body}`);
   }
+  await engine.run(`CREATE OR REPLACE TEMP TABLE ${POSTINGS} AS ${POSTINGS_SELECT}`);
+  const file = path.join(tmpDir, 'postings.parquet');
+  // (ind is not needed by any metric)
+  const [res] = await engine.all(`COPY (SELECT * EXCLUDE (ind) FROM ${POSTINGS}) TO ${sqlString(file)} (FORMAT parquet, COMPRESSION zstd)`);
+  manifest.postings = Number(res?.Count ?? 0);
+  await lake.put(POSTINGS_KEY, await readFile(file));
+  await rm(file, { force: true });
   await lake.put(CURRENT_KEY, JSON.stringify(manifest));
   return manifest;
 }
 
 /** Q1–Q8 over the current curated tables (the postings are joined once, for all eight). */
 export async function computeHistorical(engine: Engine, lake: Lake, tmpDir: string): Promise<Record<HistoricalId, Row[]>> {
-  await refreshCurrent(engine, lake, tmpDir);
   try {
-    await engine.run(`CREATE OR REPLACE TEMP TABLE ${POSTINGS} AS ${POSTINGS_SELECT}`);
+    await refreshCurrent(engine, lake, tmpDir);
     const out = {} as Record<HistoricalId, Row[]>;
     for (const id of Object.keys(HISTORICAL) as HistoricalId[]) out[id] = (await engine.all(historicalSql(id, POSTINGS))) as Row[];
     return out;

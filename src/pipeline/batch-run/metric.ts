@@ -1,7 +1,9 @@
 /**
  * `pinpipe query --metric ID --source lake`: a metric computed now from the lake with the same
- * SQL as batch-run. Q1–Q8 read the curated views; R1–R5 clean the whole raw zone with the same
- * staging as batch-run (all days at once, so windows and joins span day boundaries freely).
+ * SQL as batch-run. Q1–Q8 read the current postings that batch-run published while they still
+ * match the curated day files (src/engine/current.ts), else the curated views; R1–R5 clean the
+ * whole raw zone with the same staging as batch-run (all days at once, so windows and joins span
+ * day boundaries freely).
  */
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import path from 'node:path';
@@ -9,9 +11,10 @@ import type { Config } from '../../core/config.js';
 import { TOPICS } from '../../core/records.js';
 import { HISTORICAL, REALTIME_BATCH, type MetricId } from '../../core/tables.js';
 import type { Lake } from '../../connectors/lake/types.js';
-import { openEngine } from '../../engine/duckdb.js';
+import { openEngine, sqlString } from '../../engine/duckdb.js';
 import type { Result } from '../../engine/format.js';
-import { HISTORICAL_SQL, isHistorical, realtimeSql } from '../../engine/metrics/index.js';
+import { currentPostingsFile, readCurrent } from '../../engine/current.js';
+import { HISTORICAL_SQL, historicalSql, isHistorical, realtimeSql } from '../../engine/metrics/index.js';
 import { openLakeEngine } from '../../engine/query.js';
 import { DEDUP, REPEATED, dropStaged, loadStaged } from './curate.js';
 import { stageAll } from './pool.js';
@@ -21,7 +24,11 @@ export async function metricFromLake(cfg: Config, lake: Lake, id: MetricId, opts
   if (isHistorical(id)) {
     const engine = await openLakeEngine(cfg, lake, { raw: false });
     try {
-      return { columns: HISTORICAL[id].columns.map(([c]) => c), rows: await engine.all(HISTORICAL_SQL[id]) };
+      // the current postings that batch-run published, while they still match the day files
+      const curatedDir = await lake.localDir('curated/');
+      const postings = currentPostingsFile(curatedDir, readCurrent(curatedDir));
+      const sql = postings ? historicalSql(id, `read_parquet(${sqlString(postings)}, hive_partitioning = false)`) : HISTORICAL_SQL[id];
+      return { columns: HISTORICAL[id].columns.map(([c]) => c), rows: await engine.all(sql) };
     } finally {
       engine.close();
     }
