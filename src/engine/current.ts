@@ -14,7 +14,7 @@
  * day files it finds are exactly the listed ones with the listed sizes; otherwise it ranks every
  * ind itself (src/engine/views.ts latestPerInd), which is always right, only slower.
  */
-import { readFileSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { CURATED_TABLES, type CuratedTable } from './schema.js';
 
@@ -91,5 +91,6 @@ export function stateMatches(state: TableState, files: DayFile[]): boolean {
 export function currentPostingsFile(curatedDir: string, manifest: CurrentManifest | null): string | null {
   if (!manifest) return null;
   for (const t of CURATED_TABLES) if (!stateMatches(manifest.tables[t], dayFilesOf(curatedDir, t))) return null;
-  return path.join(curatedDir, '_postings.parquet');
+  const file = path.join(curatedDir, '_postings.parquet');
+  return existsSync(file) ? file : null;
 }

@@ -4,6 +4,7 @@
  * wins, ties by the larger event_id; the same view the historical metrics read). Every view
  * exists with the right columns even when its zone is empty.
  */
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { TOPICS } from '../core/records.js';
 import type { Lake } from '../connectors/lake/types.js';
@@ -59,9 +60,10 @@ export function currentTableSql(curatedDir: string, table: CuratedTable, manifes
   if (files.length === 0) return emptySelect(cols);
   const state = manifest?.tables[table];
   const list = sqlStringList(files.map((f) => path.join(curatedDir, table, f.name)));
-  if (state && stateMatches(state, files)) {
+  const supFile = path.join(curatedDir, table, '_superseded.parquet');
+  if (state && stateMatches(state, files) && (state.superseded === 0 || existsSync(supFile))) {
     if (state.superseded === 0) return `SELECT ${columnList(cols)} FROM read_parquet(${list}, hive_partitioning = false)`;
-    const sup = sqlString(path.join(curatedDir, table, '_superseded.parquet'));
+    const sup = sqlString(supFile);
     return `SELECT ${columnList(cols, 't.')} FROM read_parquet(${list}, hive_partitioning = true, hive_types = {'dt': VARCHAR}) t ` +
       `ANTI JOIN read_parquet(${sup}, hive_partitioning = false) s ON s.dt = t.dt AND s.ind = t.ind`;
   }

@@ -69,7 +69,13 @@ describe('curated current state', () => {
       [1, 'p1c'], [2, 'p2b'], [3, 'p3'], [4, 'p4'], [5, 'p5'], [6, 'p6'], [7, 'p7'], [10, 'p10'],
     ]);
 
-    // without the manifest, or with a day file it does not list as it is, every ind is ranked: same rows
+    // without its superseded rows, without the manifest, or with a day file the manifest does not
+    // list as it is, every ind is ranked: same rows
+    const sup = readFileSync(path.join(curated, 'pins', '_superseded.parquet'));
+    rmSync(path.join(curated, 'pins', '_superseded.parquet'));
+    expect(currentTableSql(curated, 'pins', m)).toMatch(/QUALIFY row_number/);
+    expect(await views()).toEqual(v);
+    writeFileSync(path.join(curated, 'pins', '_superseded.parquet'), sup);
     rmSync(path.join(curated, '_current.json'));
     expect(currentTableSql(curated, 'pins', readCurrent(curated))).toMatch(/QUALIFY row_number/);
     expect(await views()).toEqual(v);
@@ -87,6 +93,9 @@ describe('curated current state', () => {
     const ids = Object.keys(HISTORICAL) as HistoricalId[];
     const stored = Object.fromEntries(await Promise.all(ids.map(async (id) => [id, await store.select(HISTORICAL[id])])));
     const fromLake = async () => Object.fromEntries(await Promise.all(ids.map(async (id) => [id, (await metricFromLake(cfg, lake, id)).rows])));
+    expect(await fromLake()).toEqual(stored);
+    rmSync(path.join(curated, '_postings.parquet'));
+    expect(currentPostingsFile(curated, m)).toBeNull();
     expect(await fromLake()).toEqual(stored);
     rmSync(path.join(curated, '_current.json'));
     expect(currentPostingsFile(curated, readCurrent(curated))).toBeNull();
