@@ -2,16 +2,12 @@
  * Progress of a run: a live line on a terminal (ora on stderr), periodic structured log lines
  * otherwise, and the final summary line.
  */
-import ora, { type Ora } from 'ora';
+import { startProgress as startCoreProgress, type Progress } from '../../core/progress.js';
 import type { Logger } from '../../core/logger.js';
 import type { WriterStats } from './stats.js';
 
-export interface Progress {
-  tick(): void;
-  stop(): void;
-}
+export type { Progress } from '../../core/progress.js';
 
-const LOG_EVERY_MS = 10_000;
 
 function line(stats: WriterStats): string {
   const s = stats.summary();
@@ -20,26 +16,7 @@ function line(stats: WriterStats): string {
 }
 
 export function startProgress(stats: WriterStats, logger: Logger, tty: boolean): Progress {
-  // ora needs the terminal width to redraw; a pseudo-terminal that reports none gets log lines
-  if (tty && (process.stderr.columns ?? 0) > 0) {
-    const spinner: Ora = ora({ text: line(stats), stream: process.stderr, discardStdin: false }).start();
-    return {
-      tick: () => {
-        spinner.text = line(stats);
-      },
-      stop: () => spinner.stop(),
-    };
-  }
-  let last = Date.now();
-  return {
-    tick: () => {
-      const now = Date.now();
-      if (now - last < LOG_EVERY_MS) return;
-      last = now;
-      logger.info('progress', { ...stats.summary(now), lag: stats.totalLag(), lakeFailing: stats.lakeFailing });
-    },
-    stop: () => undefined,
-  };
+  return startCoreProgress(() => line(stats), (now) => ({ ...stats.summary(now), lag: stats.totalLag(), lakeFailing: stats.lakeFailing }), logger, tty);
 }
 
 export function summaryLine(stats: WriterStats): string {

@@ -4,7 +4,7 @@
  * latest R1 window), periodic structured log lines otherwise, and the final summary line.
  */
 import { startHealthServer, type MetricsServer } from '../../core/health-server.js';
-import ora, { type Ora } from 'ora';
+import { startProgress as startCoreProgress, type Progress } from '../../core/progress.js';
 import type { Logger } from '../../core/logger.js';
 import { FRESHNESS_BUCKETS, type StreamStats } from './stats.js';
 
@@ -60,12 +60,8 @@ export function startMetricsServer(stats: StreamStats, port: number, host = '127
   );
 }
 
-export interface Progress {
-  tick(): void;
-  stop(): void;
-}
+export type { Progress } from '../../core/progress.js';
 
-const LOG_EVERY_MS = 10_000;
 
 export function progressLine(s: StreamStats): string {
   const wm = s.watermarkLag();
@@ -76,26 +72,7 @@ export function progressLine(s: StreamStats): string {
 }
 
 export function startProgress(stats: StreamStats, logger: Logger, tty: boolean): Progress {
-  // ora needs the terminal width to redraw; a pseudo-terminal that reports none gets log lines
-  if (tty && (process.stderr.columns ?? 0) > 0) {
-    const spinner: Ora = ora({ text: progressLine(stats), stream: process.stderr, discardStdin: false }).start();
-    return {
-      tick: () => {
-        spinner.text = progressLine(stats);
-      },
-      stop: () => spinner.stop(),
-    };
-  }
-  let last = Date.now();
-  return {
-    tick: () => {
-      const now = Date.now();
-      if (now - last < LOG_EVERY_MS) return;
-      last = now;
-      logger.info('progress', { ...stats.summary(now), watermarkLag: stats.watermarkLag(now), failing: stats.failing });
-    },
-    stop: () => undefined,
-  };
+  return startCoreProgress(() => progressLine(stats), (now) => ({ ...stats.summary(now), watermarkLag: stats.watermarkLag(now), failing: stats.failing }), logger, tty);
 }
 
 export function summaryLine(s: StreamStats): string {

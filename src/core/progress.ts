@@ -1,0 +1,36 @@
+/**
+ * Progress of a long-running role: a live ora line on a terminal (stderr), a structured log line
+ * every 10 s otherwise. ora needs the terminal width to redraw; a pseudo-terminal that reports none
+ * gets log lines.
+ */
+import ora from 'ora';
+import type { Logger } from './logger.js';
+
+export interface Progress {
+  tick(): void;
+  stop(): void;
+}
+
+const LOG_EVERY_MS = 10_000;
+
+export function startProgress(text: () => string, fields: (now: number) => Record<string, unknown>, logger: Logger, tty: boolean): Progress {
+  if (tty && (process.stderr.columns ?? 0) > 0) {
+    const spinner = ora({ text: text(), stream: process.stderr, discardStdin: false }).start();
+    return {
+      tick: () => {
+        spinner.text = text();
+      },
+      stop: () => spinner.stop(),
+    };
+  }
+  let last = Date.now();
+  return {
+    tick: () => {
+      const now = Date.now();
+      if (now - last < LOG_EVERY_MS) return;
+      last = now;
+      logger.info('progress', fields(now));
+    },
+    stop: () => undefined,
+  };
+}
