@@ -70,10 +70,15 @@ async function finish(stack: Stack, deadlineMs: number, failures: string[], labe
 
 const notes: string[] = [];
 
-/** counters with the stack's topic prefix taken out of the per-partition entries */
+/**
+ * counters with the stack's topic prefix taken out of the per-partition entries, in key order (the
+ * order of the per-partition entries follows the order partitions were assigned, which a rebalance
+ * changes; only the keys and values are the state)
+ */
 function normalize(c: Record<string, number> | null | undefined, prefix: string): Record<string, number> | null {
   if (!c) return null;
-  return Object.fromEntries(Object.entries(c).map(([k, v]) => [prefix ? k.split(prefix).join('') : k, v]));
+  const entries = Object.entries(c).map(([k, v]): [string, number] => [prefix ? k.split(prefix).join('') : k, v]);
+  return Object.fromEntries(entries.sort(([x], [y]) => (x < y ? -1 : x > y ? 1 : 0)));
 }
 
 export async function runCrashScenario(a: Stack, b: Stack, o: CrashOptions): Promise<CrashReport> {
@@ -158,6 +163,7 @@ export async function runCrashScenario(a: Stack, b: Stack, o: CrashOptions): Pro
   const counters = { a: normalize(va.checkpoint?.counters, a.cfg.log.topicPrefix), b: normalize(vb.checkpoint?.counters, b.cfg.log.topicPrefix) };
   if (secondPass) failures.push(`after a second --until-idle pass: raw zone misses ${lake.missing}, repeats ${lake.duplicates}; views equal: ${same(va.realtime, vb.realtime)}`);
   if (!same(va.realtime, vb.realtime)) failures.push(`realtime views differ: ${firstDifferences(va.realtime, vb.realtime).join('; ')}`);
+  if (!same(counters.a, counters.b)) failures.push(`stream checkpoint counters differ: ${counterDifferences(counters.a, counters.b).join('; ')}`);
   if (!same(va.serving, vb.serving)) failures.push(`serving store rt_* rows differ: ${firstDifferences(va.serving, vb.serving).join('; ')}`);
   return {
     stack: a.kind,
@@ -181,6 +187,16 @@ export async function runCrashScenario(a: Stack, b: Stack, o: CrashOptions): Pro
     failures,
     notes: notes.splice(0),
   };
+}
+
+/** The keys whose values differ between two counter sets, for a failure message. */
+export function counterDifferences(x: Record<string, number> | null, y: Record<string, number> | null, n = 12): string[] {
+  const out: string[] = [];
+  for (const k of new Set([...Object.keys(x ?? {}), ...Object.keys(y ?? {})])) {
+    if (x?.[k] !== y?.[k]) out.push(`${k}: interrupted ${x?.[k] ?? '(none)'} vs uninterrupted ${y?.[k] ?? '(none)'}`);
+    if (out.length >= n) break;
+  }
+  return out;
 }
 
 /** The first differing rows of two views, for a failure message. */
