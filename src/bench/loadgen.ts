@@ -19,7 +19,13 @@ export interface OpenLoopOptions {
   /** requests per second */
   rate: number;
   durationMs: number;
-  /** the i-th request */
+  /**
+   * a first stretch at the same rate over the same sockets whose answers are not measured (like
+   * wrk2's calibration period): the pool's sockets are opened and the code on both sides is warm
+   * before the measured requests are due
+   */
+  warmupMs?: number;
+  /** the i-th request (numbered from the first measured one; warm-up requests get negative i) */
   request: (i: number) => OpenLoopRequest;
   maxInFlight?: number;
   sockets?: number;
@@ -46,17 +52,18 @@ export function openLoop(opts: OpenLoopOptions): Promise<OpenLoopResult> {
   const base = new URL(opts.url);
   const maxInFlight = opts.maxInFlight ?? 5000;
   const total = Math.floor((opts.rate * opts.durationMs) / 1000);
+  const warm = Math.floor((opts.rate * (opts.warmupMs ?? 0)) / 1000);
   const lat = new Float64Array(total);
   const res: Omit<OpenLoopResult, 'latenciesMs' | 'elapsedMs'> = { due: total, sent: 0, ok: 0, errors: 0, dropped: 0, statuses: {} };
   let nOk = 0;
   let inFlight = 0;
   let finished = 0;
-  const start = performance.now() + 20;
+  const start = performance.now() + 20 + (warm * 1000) / opts.rate;
   const dueAt = (i: number) => start + (i * 1000) / opts.rate;
   const wantBody = Boolean(opts.onResponse);
 
   return new Promise<OpenLoopResult>((resolve) => {
-    let next = 0;
+    let next = -warm;
     let lastDone = start;
     const done = () => {
       if (++finished < total) return;
@@ -66,7 +73,7 @@ export function openLoop(opts: OpenLoopOptions): Promise<OpenLoopResult> {
     };
     const fire = (i: number) => {
       const r = opts.request(i);
-      res.sent++;
+      if (i >= 0) res.sent++;
       inFlight++;
       const req = http.request(
         { host: base.hostname, port: base.port, path: r.path, method: 'POST', agent, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(r.body), ...r.headers } },
@@ -77,8 +84,9 @@ export function openLoop(opts: OpenLoopOptions): Promise<OpenLoopResult> {
           });
           response.on('end', () => {
             const t = performance.now();
-            lastDone = Math.max(lastDone, t);
             inFlight--;
+            if (i < 0) return; // a warm-up request: not measured
+            lastDone = Math.max(lastDone, t);
             const status = response.statusCode ?? 0;
             res.statuses[status] = (res.statuses[status] ?? 0) + 1;
             if (status >= 200 && status < 300) {
@@ -92,6 +100,7 @@ export function openLoop(opts: OpenLoopOptions): Promise<OpenLoopResult> {
       );
       req.on('error', () => {
         inFlight--;
+        if (i < 0) return;
         res.errors++;
         res.statuses.error = (res.statuses.error ?? 0) + 1;
         done();
@@ -103,6 +112,7 @@ export function openLoop(opts: OpenLoopOptions): Promise<OpenLoopResult> {
       while (next < total && dueAt(next) <= now) {
         const i = next++;
         if (inFlight >= maxInFlight) {
+          if (i < 0) continue;
           res.dropped++;
           done();
         } else fire(i);
