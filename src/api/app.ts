@@ -13,8 +13,10 @@ import { TOPICS, type RecordType } from '../core/records.js';
 import { errorMessage } from '../core/errors.js';
 import { HttpError, sendError, sendJson, sendText } from './reply.js';
 import { checkContentType, checkDeclaredLength, parseJsonText, readBody } from './body.js';
-import { bulkRecordTexts, singleRecordText } from './spans.js';
-import { idempotencyKey, invalidBulk, invalidRecord, parseBulk, recordProblems, type Limits } from './validate.js';
+import { singleRecordText } from './spans.js';
+import { idempotencyKey, invalidRecord, recordProblems, type Limits } from './validate.js';
+import { BulkParser, defaultBulkWorkers } from './bulk-workers.js';
+import { bulkItems, toHttpError } from './bulk-parse.js';
 import { IdempotencyCache } from './idempotency.js';
 import { Ingestor, type Outcome } from './ingest.js';
 import { CoalescingSender } from './sender.js';
@@ -41,6 +43,8 @@ export interface App {
   startDrain(): void;
   /** resolves once no request is in flight */
   idle(): Promise<void>;
+  /** stop the parse workers (after the server closed) */
+  close(): Promise<void>;
 }
 
 type Handler = (req: IncomingMessage, res: ServerResponse) => Promise<void>;
@@ -70,6 +74,9 @@ export function buildApp(opts: AppOptions): App {
   const topics = Object.fromEntries(TOPICS.map((t) => [t, topicName(config, t)])) as Record<RecordType, string>;
   const ingestor = new Ingestor(new CoalescingSender(opts.producer, sendsInFlight(config)), cache, topics, opts.now);
   const readiness = new Readiness(opts.probe);
+  const bulkParser = new BulkParser(limits, api.bulkWorkers ?? defaultBulkWorkers(), (reason) =>
+    logger.warn('a bulk parse worker stopped; parsing bulk bodies on the main thread', { reason }),
+  );
   const authorized = apiKeyCheck(api.apiKey);
   const metrics = new ApiMetrics(() => ({
     pinpipe_api_idempotency_keys: cache.size,
@@ -131,19 +138,19 @@ export function buildApp(opts: AppOptions): App {
 
   const bulk: Handler = async (req, res) => {
     gate(req);
-    const { text, value } = await readJson(req);
-    const parsed = parseBulk(value, limits);
-    if (parsed.problems.length) {
+    checkContentType(req.headers['content-type']);
+    checkDeclaredLength(req, api.maxBodyBytes);
+    const parsed = await bulkParser.parse(await readBody(req, api.maxBodyBytes));
+    if (!parsed.ok) {
       for (const t of parsed.types) metrics.count('rejected', t);
-      throw invalidBulk(parsed);
+      throw toHttpError(parsed.error);
     }
-    const raws = bulkRecordTexts(text);
-    if (raws && raws.length === parsed.items.length) parsed.items.forEach((it, i) => (it.raw = raws[i]));
-    const outs = await append(parsed.items);
+    const items = bulkItems(parsed.bulk);
+    const outs = await append(items);
     let fresh = 0;
     outs.forEach((o, i) => {
       if (!o.duplicate) fresh++;
-      metrics.count(o.duplicate ? 'duplicates' : 'accepted', parsed.items[i]!.type);
+      metrics.count(o.duplicate ? 'duplicates' : 'accepted', items[i]!.type);
     });
     const body = { accepted: fresh, duplicates: outs.length - fresh, event_ids: outs.map((o) => o.event_id) };
     sendJson(res, fresh === 0 ? 200 : 201, JSON.stringify(body));
@@ -213,5 +220,6 @@ export function buildApp(opts: AppOptions): App {
       draining = true;
     },
     idle: () => (metrics.inFlight === 0 ? Promise.resolve() : new Promise<void>((resolve) => idleWaiters.push(resolve))),
+    close: () => bulkParser.close(),
   };
 }

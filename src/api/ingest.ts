@@ -10,9 +10,14 @@ import type { IdempotencyCache, Stamp } from './idempotency.js';
 
 export interface Item {
   type: RecordType;
-  record: Record<string, unknown>;
+  /** the parsed record; may be left out when partitionKey and raw are given and it has no event_id/ingested_at of its own */
+  record?: Record<string, unknown>;
+  /** the log key (the pin's index, the geo's or user's ind), else taken from record */
+  partitionKey?: string;
   /** the client's idempotency key, which becomes the event_id */
   key?: string;
+  /** already stamped (a parsed /bulk body): the log value and its event_id and ingested_at */
+  stamped?: { value: string; eventId: string; ingestedAt: string };
   /** the record's JSON text as received, when usable as is (src/api/spans.ts) */
   raw?: string | null;
 }
@@ -34,7 +39,11 @@ export function stampedValue(record: Record<string, unknown>, eventId: string, i
   if (Object.hasOwn(record, 'event_id') || Object.hasOwn(record, 'ingested_at')) {
     return JSON.stringify({ ...record, event_id: eventId, ingested_at: ingestedAt });
   }
-  const json = raw ?? JSON.stringify(record);
+  return stampedText(raw ?? JSON.stringify(record), eventId, ingestedAt);
+}
+
+/** A record's JSON text (an object without event_id and ingested_at) with both appended. */
+export function stampedText(json: string, eventId: string, ingestedAt: string): string {
   const tail = `"event_id":${SAFE_ID.test(eventId) ? `"${eventId}"` : JSON.stringify(eventId)},"ingested_at":"${ingestedAt}"}`;
   return emptyObject(json) ? `{${tail}` : `${json.slice(0, -1)},${tail}`;
 }
@@ -84,14 +93,17 @@ export class Ingestor {
     const stamps = new Map<string, Stamp>();
     for (let i = 0; i < items.length; i++) {
       if (outcomes[i]) continue;
-      const { type, record, key, raw } = items[i]!;
-      const eventId = key ?? randomUUID();
-      outcomes[i] = { event_id: eventId, ingested_at: ingestedAt, duplicate: false };
+      const { type, record, key, raw, partitionKey, stamped } = items[i]!;
+      const eventId = stamped?.eventId ?? key ?? randomUUID();
+      const at = stamped?.ingestedAt ?? ingestedAt;
+      outcomes[i] = { event_id: eventId, ingested_at: at, duplicate: false };
       if (key !== undefined) {
         keys.push(key);
-        stamps.set(key, { event_id: eventId, ingested_at: ingestedAt });
+        stamps.set(key, { event_id: eventId, ingested_at: at });
       }
-      messages.push({ topic: this.topics[type], key: String(type === 'pin' ? record.index : record.ind), value: stampedValue(record, eventId, ingestedAt, raw) });
+      const logKey = partitionKey ?? String(type === 'pin' ? record!.index : record!.ind);
+      const value = stamped?.value ?? (record ? stampedValue(record, eventId, ingestedAt, raw) : stampedText(raw!, eventId, ingestedAt));
+      messages.push({ topic: this.topics[type], key: logKey, value });
     }
     if (messages.length === 0) return outcomes as Outcome[];
     const settle = keys.length ? this.cache.reserve(keys) : undefined;

@@ -37,6 +37,7 @@ export async function run(_opts: ApiOptions, ctx: CommandContext): Promise<numbe
     if (!ctx.signal.aborted) await new Promise<void>((resolve) => ctx.signal.addEventListener('abort', () => resolve(), { once: true }));
     logger.info('stopping: no new connections, finishing requests in flight');
     await server.close();
+    await app.close();
     const m = app.metrics;
     logger.info('api stopped', { accepted: m.accepted, duplicates: m.duplicates, rejected: m.rejected, log_unavailable: m.logUnavailable });
   } finally {

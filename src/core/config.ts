@@ -76,6 +76,8 @@ export const configSchema = z.strictObject({
     maxBulkRecords: positiveInt.default(10_000),
     maxFieldChars: positiveInt.default(10_000),
     maxFields: positiveInt.default(100),
+    /** threads that parse /bulk bodies off the main thread (0: none); default 1 with two or more cores */
+    bulkWorkers: z.coerce.number().int().min(0).max(64).optional(),
     apiKey: z.string().min(16, 'must be at least 16 characters').optional(),
   }).prefault({}),
   batch: z.strictObject({
@@ -127,6 +129,7 @@ export const ENV_SETTINGS: Record<string, { path: string; parse?: (v: string) =>
   PINPIPE_API_HOST: { path: 'api.host' },
   PINPIPE_API_PORT: { path: 'api.port' },
   PINPIPE_API_KEY: { path: 'api.apiKey' },
+  PINPIPE_API_BULK_WORKERS: { path: 'api.bulkWorkers' },
   PINPIPE_METRICS_PORT: { path: 'metricsPort' },
   PINPIPE_BATCH_CHUNK_SPAN: { path: 'batch.chunkSpan' },
   PINPIPE_BATCH_IDLE_FLUSH: { path: 'batch.idleFlush' },
