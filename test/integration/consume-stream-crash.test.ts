@@ -15,7 +15,7 @@ beforeAll(() => requireBuild());
 afterAll(() => cleanups.forEach((c) => c()));
 
 test('SIGKILL mid-run and restart, several times: the views equal an uninterrupted run', async () => {
-  const recs = recordsOf(generate({ seed: 7, postings: 5000, span: 1200, partitions: 1, disorder: 3 }));
+  const recs = recordsOf(generate({ seed: 7, postings: 10000, span: 1200, partitions: 1, disorder: 3 }));
   const a = tmpDir();
   const b = tmpDir();
   cleanups.push(a.cleanup, b.cleanup);
@@ -26,10 +26,13 @@ test('SIGKILL mid-run and restart, several times: the views equal an uninterrupt
   const whole = await runCli(a.dir, ['consume-stream', '--until-idle']);
   expect(whole.code).toBe(0);
 
-  // kill each run shortly after it committed progress, at varying delays
+  // kill each run shortly after it committed progress, at varying delays, until five kills hit a
+  // running process (a run that finishes the backlog before its kill ends the loop early)
   const progress = async () => publicCounters(await readCheckpoint(b.dir)).recordsIn;
   const kills: { killed: boolean; recordsIn: number }[] = [];
-  for (const extra of [0, 20, 0, 60, 30]) {
+  const delays = [0, 20, 0, 60, 30];
+  for (let i = 0; i < 10 && kills.filter((k) => k.killed).length < delays.length; i++) {
+    const extra = delays[i % delays.length]!;
     const before = await progress();
     const { child, done } = spawnCli(b.dir, ['consume-stream', '--until-idle']);
     let exited = false;
