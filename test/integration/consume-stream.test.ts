@@ -144,7 +144,8 @@ describe('consume-stream as a service', () => {
       await sleep(50);
       if (!url) continue;
       metrics = await (await fetch(`${url}/metrics`)).text();
-      if (metrics.includes(`pinpipe_stream_records_total{outcome="in"} ${recs.length}`)) break;
+      // every record read and at least one commit (the first flush may come after the last read)
+      if (metrics.includes(`pinpipe_stream_records_total{outcome="in"} ${recs.length}`) && /^pinpipe_stream_commits_total [1-9]\d*$/m.test(metrics)) break;
     }
     expect(url).not.toBeNull();
     expect(metrics).toContain(`pinpipe_stream_records_total{outcome="in"} ${recs.length}`);

@@ -13,15 +13,23 @@ import type { Logger } from '../../core/logger.js';
 export const CONNECTION_TIMEOUT_MS = 1_000;
 export const REQUEST_TIMEOUT_MS = 5_000;
 export const CLIENT_RETRY = { retries: 3, initialRetryTime: 100, maxRetryTime: 1_000 };
+/**
+ * Consumers wait longer: the broker holds a SyncGroup answer until the group's leader sends the
+ * assignment, and a leader that died holds it until its session (10 s) expires. With 5 s the
+ * request timed out, kafkajs restarted the consumer, whose new JoinGroup started another
+ * rebalance, and so on (measured: a restarted consume-batch still not caught up after 90 s).
+ * kafkajs already gives JoinGroup a timeout above the session timeout; fetches have their own.
+ */
+export const CONSUMER_REQUEST_TIMEOUT_MS = 15_000;
 
-export function createKafkaClient(cfg: Config, logger: Logger): Kafka {
+export function createKafkaClient(cfg: Config, logger: Logger, opts: { requestTimeoutMs?: number } = {}): Kafka {
   const k = cfg.log.kafka;
   const config: KafkaConfig = {
     clientId: k.clientId,
     brokers: k.brokers,
     connectionTimeout: CONNECTION_TIMEOUT_MS,
     authenticationTimeout: 5_000,
-    requestTimeout: REQUEST_TIMEOUT_MS,
+    requestTimeout: opts.requestTimeoutMs ?? REQUEST_TIMEOUT_MS,
     enforceRequestTimeout: true,
     retry: CLIENT_RETRY,
     logLevel: logLevel.WARN,

@@ -10,7 +10,7 @@ import type { Kafka } from 'kafkajs';
 import type { Config } from '../../core/config.js';
 import { createLogger, type Logger } from '../../core/logger.js';
 import type { ConsumerOptions, Log } from './types.js';
-import { createKafkaClient } from './kafka-client.js';
+import { CONSUMER_REQUEST_TIMEOUT_MS, createKafkaClient } from './kafka-client.js';
 import { KafkaAdmin, LazyAdmin } from './kafka-admin.js';
 import { KafkaProducer, type KafkaProducerOptions } from './kafka-producer.js';
 import { KafkaConsumer } from './kafka-consumer.js';
@@ -23,6 +23,8 @@ export interface KafkaLogOptions {
 export class KafkaLog implements Log {
   readonly kind = 'kafka' as const;
   private readonly kafka: Kafka;
+  /** the consumers' client: a longer request time-out (kafka-client.ts) */
+  private consumerKafka: Kafka | null = null;
   private readonly logger: Logger;
 
   constructor(
@@ -38,7 +40,8 @@ export class KafkaLog implements Log {
   }
 
   consumer(opts: ConsumerOptions): KafkaConsumer {
-    return new KafkaConsumer(this.kafka, new LazyAdmin(this.kafka), opts, this.logger);
+    this.consumerKafka ??= createKafkaClient(this.cfg, this.logger, { requestTimeoutMs: CONSUMER_REQUEST_TIMEOUT_MS });
+    return new KafkaConsumer(this.consumerKafka, new LazyAdmin(this.kafka), opts, this.logger);
   }
 
   admin(): KafkaAdmin {
