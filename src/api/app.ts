@@ -114,16 +114,17 @@ export function buildApp(opts: AppOptions): App {
     }
   };
 
-  const readJson = async (req: IncomingMessage): Promise<{ text: string; value: unknown }> => {
+  /** the body, after the Content-Type and declared-length checks, read within the limit */
+  const readChecked = async (req: IncomingMessage): Promise<Buffer> => {
     checkContentType(req.headers['content-type']);
     checkDeclaredLength(req, api.maxBodyBytes);
-    return parseJsonText(await readBody(req, api.maxBodyBytes));
+    return readBody(req, api.maxBodyBytes);
   };
 
   const single = (type: RecordType): Handler => async (req, res) => {
     gate(req);
     const key = idempotencyKey(req.headers['idempotency-key']);
-    const { text, value: input } = await readJson(req);
+    const { text, value: input } = parseJsonText(await readChecked(req));
     const problems = recordProblems(type, input, limits);
     if (problems.length) throw invalidRecord(`${type} record`, problems);
     const [out] = await append([{ type, record: input as Record<string, unknown>, key, raw: singleRecordText(text) }]);
@@ -138,9 +139,7 @@ export function buildApp(opts: AppOptions): App {
 
   const bulk: Handler = async (req, res) => {
     gate(req);
-    checkContentType(req.headers['content-type']);
-    checkDeclaredLength(req, api.maxBodyBytes);
-    const parsed = await bulkParser.parse(await readBody(req, api.maxBodyBytes));
+    const parsed = await bulkParser.parse(await readChecked(req));
     if (!parsed.ok) {
       for (const t of parsed.types) metrics.count('rejected', t);
       throw toHttpError(parsed.error);

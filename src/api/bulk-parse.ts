@@ -10,7 +10,7 @@ import { bulkRecordTexts } from './spans.js';
 import { invalidBulk, parseBulk, type Limits } from './validate.js';
 import { randomUUID } from 'node:crypto';
 import { TOPICS } from '../core/records.js';
-import { stampedValue, type Item } from './ingest.js';
+import { logKeyOf, stampedValue, type StampedItem } from './ingest.js';
 import type { FieldError } from './reply.js';
 import type { ErrorCode } from '../core/errors.js';
 
@@ -67,7 +67,7 @@ export function parseBulkBody(body: Buffer, limits: Limits, now: number = Date.n
       const it = parsed.items[i]!;
       const r = it.record;
       types[i] = TOPICS.indexOf(it.type);
-      pks[i] = String(it.type === 'pin' ? r.index : r.ind);
+      pks[i] = logKeyOf(it.type, r);
       const id = it.key ?? randomUUID();
       if (it.key !== undefined) keyed[i] = 1;
       ids[i] = id;
@@ -84,14 +84,14 @@ export function parseBulkBody(body: Buffer, limits: Limits, now: number = Date.n
 }
 
 /** The stamped records of a parsed body, as the Ingestor takes them. */
-export function bulkItems(b: StampedBulk): Item[] {
+export function bulkItems(b: StampedBulk): StampedItem[] {
   const pks = b.partitionKeys.split('\n');
   const ids = b.eventIds.split('\n');
-  const items: Item[] = new Array(b.n);
+  const items: StampedItem[] = new Array(b.n);
   let start = 0;
   for (let i = 0; i < b.n; i++) {
     const end = b.ends[i]!;
-    items[i] = { type: TOPICS[b.types[i]!]!, key: b.keyed[i] ? ids[i] : undefined, partitionKey: pks[i], stamped: { value: b.values.slice(start, end), eventId: ids[i]!, ingestedAt: b.ingestedAt } };
+    items[i] = { type: TOPICS[b.types[i]!]!, key: b.keyed[i] ? ids[i] : undefined, stamped: { value: b.values.slice(start, end), logKey: pks[i]!, eventId: ids[i]!, ingestedAt: b.ingestedAt } };
     start = end;
   }
   return items;

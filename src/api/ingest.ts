@@ -8,19 +8,26 @@ import type { ProduceMessage, ProduceResult } from '../connectors/log/types.js';
 import type { RecordType } from '../core/records.js';
 import type { IdempotencyCache, Stamp } from './idempotency.js';
 
-export interface Item {
+interface ItemBase {
   type: RecordType;
-  /** the parsed record; may be left out when partitionKey and raw are given and it has no event_id/ingested_at of its own */
-  record?: Record<string, unknown>;
-  /** the log key (the pin's index, the geo's or user's ind), else taken from record */
-  partitionKey?: string;
   /** the client's idempotency key, which becomes the event_id */
   key?: string;
-  /** already stamped (a parsed /bulk body): the log value and its event_id and ingested_at */
-  stamped?: { value: string; eventId: string; ingestedAt: string };
+}
+
+/** A parsed record, stamped here. */
+export interface RecordItem extends ItemBase {
+  record: Record<string, unknown>;
   /** the record's JSON text as received, when usable as is (src/api/spans.ts) */
   raw?: string | null;
+  stamped?: undefined;
 }
+
+/** A record stamped already (a parsed /bulk body, src/api/bulk-parse.ts): its log value, key and stamps. */
+export interface StampedItem extends ItemBase {
+  stamped: { value: string; logKey: string; eventId: string; ingestedAt: string };
+}
+
+export type Item = RecordItem | StampedItem;
 
 export interface Outcome extends Stamp {
   duplicate: boolean;
@@ -39,13 +46,14 @@ export function stampedValue(record: Record<string, unknown>, eventId: string, i
   if (Object.hasOwn(record, 'event_id') || Object.hasOwn(record, 'ingested_at')) {
     return JSON.stringify({ ...record, event_id: eventId, ingested_at: ingestedAt });
   }
-  return stampedText(raw ?? JSON.stringify(record), eventId, ingestedAt);
-}
-
-/** A record's JSON text (an object without event_id and ingested_at) with both appended. */
-export function stampedText(json: string, eventId: string, ingestedAt: string): string {
+  const json = raw ?? JSON.stringify(record);
   const tail = `"event_id":${SAFE_ID.test(eventId) ? `"${eventId}"` : JSON.stringify(eventId)},"ingested_at":"${ingestedAt}"}`;
   return emptyObject(json) ? `{${tail}` : `${json.slice(0, -1)},${tail}`;
+}
+
+/** The log key of a record: the pin's index, the geo's or user's ind. */
+export function logKeyOf(type: RecordType, record: Record<string, unknown>): string {
+  return String(type === 'pin' ? record.index : record.ind);
 }
 
 /** event ids that need no escaping in JSON (generated UUIDs and valid idempotency keys) */
@@ -93,17 +101,20 @@ export class Ingestor {
     const stamps = new Map<string, Stamp>();
     for (let i = 0; i < items.length; i++) {
       if (outcomes[i]) continue;
-      const { type, record, key, raw, partitionKey, stamped } = items[i]!;
-      const eventId = stamped?.eventId ?? key ?? randomUUID();
-      const at = stamped?.ingestedAt ?? ingestedAt;
-      outcomes[i] = { event_id: eventId, ingested_at: at, duplicate: false };
+      const it = items[i]!;
+      const key = it.key;
+      let s: StampedItem['stamped'];
+      if (it.stamped) s = it.stamped;
+      else {
+        const eventId = key ?? randomUUID();
+        s = { value: stampedValue(it.record, eventId, ingestedAt, it.raw), logKey: logKeyOf(it.type, it.record), eventId, ingestedAt };
+      }
+      outcomes[i] = { event_id: s.eventId, ingested_at: s.ingestedAt, duplicate: false };
       if (key !== undefined) {
         keys.push(key);
-        stamps.set(key, { event_id: eventId, ingested_at: at });
+        stamps.set(key, { event_id: s.eventId, ingested_at: s.ingestedAt });
       }
-      const logKey = partitionKey ?? String(type === 'pin' ? record!.index : record!.ind);
-      const value = stamped?.value ?? (record ? stampedValue(record, eventId, ingestedAt, raw) : stampedText(raw!, eventId, ingestedAt));
-      messages.push({ topic: this.topics[type], key: logKey, value });
+      messages.push({ topic: this.topics[it.type], key: s.logKey, value: s.value });
     }
     if (messages.length === 0) return outcomes as Outcome[];
     const settle = keys.length ? this.cache.reserve(keys) : undefined;

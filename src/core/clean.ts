@@ -3,8 +3,8 @@
  * both call, so that for the same input they agree exactly. None of them throws: a record that
  * cannot be cleaned yields `{ ok: false, reason }` and goes to the dead letters.
  */
-import { toIsoInstant } from './time.js';
-import { type RecordType, passesRawSchemaFast, plainDateTimeIso, rawSchemas } from './records.js';
+import { plainDateTimeIso, toIsoInstant } from './time.js';
+import { type RecordType, passesRawSchemaFast, rawSchemas } from './records.js';
 
 export type MediaType = 'image' | 'video' | 'story';
 export type AgeGroup = 'under-18' | '18-24' | '25-35' | '36-50' | '50+';

@@ -3,7 +3,7 @@
  * (passthrough) and ignored by cleaning. The dirty placeholders are valid input.
  */
 import { z } from 'zod';
-import { parseDateTime } from './time.js';
+import { parseDateTime, plainDateTimeIso } from './time.js';
 
 export const TOPICS = ['pin', 'geo', 'user'] as const;
 export type RecordType = (typeof TOPICS)[number];
@@ -57,23 +57,6 @@ export const rawSchemas = { pin: rawPinSchema, geo: rawGeoSchema, user: rawUserS
 const isIndex = (v: unknown): boolean => Number.isSafeInteger(v) && (v as number) >= 0;
 const isIn = (v: unknown, min: number, max: number): boolean => typeof v === 'number' && v >= min && v <= max;
 const isDateTime = (v: unknown): boolean => typeof v === 'string' && (plainDateTimeIso(v) !== undefined || parseDateTime(v) !== null);
-const DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
-
-/**
- * `YYYY-MM-DD HH:MM:SS` (or with `T`), the data set's own form, naming a real date-time in year
- * 100 or later → the ISO 8601 text that toIsoInstant (src/core/time.ts) gives for it; undefined for
- * any other text (ask time.ts then). A fast path for cleaning, tested against time.ts.
- */
-export function plainDateTimeIso(s: string): string | undefined {
-  if (s.length !== 19 || s.charCodeAt(4) !== 45 || s.charCodeAt(7) !== 45 || s.charCodeAt(13) !== 58 || s.charCodeAt(16) !== 58) return undefined;
-  const sep = s.charCodeAt(10);
-  if (sep !== 32 && sep !== 84) return undefined;
-  const y = digits(s, 0, 4), mo = digits(s, 5, 2), d = digits(s, 8, 2), h = digits(s, 11, 2), mi = digits(s, 14, 2), se = digits(s, 17, 2);
-  if (y < 100 || mo < 1 || mo > 12 || d < 1 || h < 0 || h > 23 || mi < 0 || mi > 59 || se < 0 || se > 59) return undefined;
-  const leap = y % 4 === 0 && (y % 100 !== 0 || y % 400 === 0);
-  if (d > (mo === 2 && leap ? 29 : DAYS_IN_MONTH[mo - 1]!)) return undefined;
-  return `${s.slice(0, 10)}T${s.slice(11)}.000Z`;
-}
 
 /** UUID.test(s), by hand (hex digits with dashes at 8, 13, 18, 23). */
 function isUuid(s: string): boolean {
@@ -85,17 +68,6 @@ function isUuid(s: string): boolean {
     } else if (!((c >= 48 && c <= 57) || (c >= 97 && c <= 102) || (c >= 65 && c <= 70))) return false;
   }
   return true;
-}
-
-/** The decimal number of s[i, i + len), or -1 if a character there is not a digit. */
-function digits(s: string, i: number, len: number): number {
-  let v = 0;
-  for (let k = i; k < i + len; k++) {
-    const c = s.charCodeAt(k) - 48;
-    if (c < 0 || c > 9) return -1;
-    v = v * 10 + c;
-  }
-  return v;
 }
 
 /**

@@ -33,20 +33,42 @@ const DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
  */
 function parseCanonicalIso(s: string): number | null | undefined {
   if (s.length !== 24 || s.charCodeAt(4) !== 45 || s.charCodeAt(7) !== 45 || s.charCodeAt(10) !== 84 || s.charCodeAt(13) !== 58 || s.charCodeAt(16) !== 58 || s.charCodeAt(19) !== 46 || s.charCodeAt(23) !== 90) return undefined;
-  const n = (i: number, len: number): number => {
-    let v = 0;
-    for (let k = i; k < i + len; k++) {
-      const c = s.charCodeAt(k) - 48;
-      if (c < 0 || c > 9) return -1;
-      v = v * 10 + c;
-    }
-    return v;
-  };
-  const y = n(0, 4), mo = n(5, 2), d = n(8, 2), h = n(11, 2), mi = n(14, 2), se = n(17, 2), ms = n(20, 3);
+  const y = digits(s, 0, 4), mo = digits(s, 5, 2), d = digits(s, 8, 2), h = digits(s, 11, 2), mi = digits(s, 14, 2), se = digits(s, 17, 2), ms = digits(s, 20, 3);
   if (y < 100 || mo < 0 || d < 0 || h < 0 || mi < 0 || se < 0 || ms < 0) return undefined;
-  const leap = y % 4 === 0 && (y % 100 !== 0 || y % 400 === 0);
-  if (mo < 1 || mo > 12 || d < 1 || d > (mo === 2 && leap ? 29 : DAYS_IN_MONTH[mo - 1]!) || h > 23 || mi > 59 || se > 59) return null;
+  if (!realDateTime(y, mo, d, h, mi, se)) return null;
   return Date.UTC(y, mo - 1, d, h, mi, se, ms);
+}
+
+/**
+ * `YYYY-MM-DD HH:MM:SS` (or with `T`), the data set's own form, naming a real date-time in year
+ * 100 or later → the ISO 8601 text that toIsoInstant gives for it; undefined for any other text
+ * (ask toIsoInstant then). The fast path of cleaning, tested against toIsoInstant.
+ */
+export function plainDateTimeIso(s: string): string | undefined {
+  if (s.length !== 19 || s.charCodeAt(4) !== 45 || s.charCodeAt(7) !== 45 || s.charCodeAt(13) !== 58 || s.charCodeAt(16) !== 58) return undefined;
+  const sep = s.charCodeAt(10);
+  if (sep !== 32 && sep !== 84) return undefined;
+  const y = digits(s, 0, 4);
+  if (y < 100 || !realDateTime(y, digits(s, 5, 2), digits(s, 8, 2), digits(s, 11, 2), digits(s, 14, 2), digits(s, 17, 2))) return undefined;
+  return `${s.slice(0, 10)}T${s.slice(11)}.000Z`;
+}
+
+/** The decimal number of s[i, i + len), or -1 if a character there is not a digit. */
+function digits(s: string, i: number, len: number): number {
+  let v = 0;
+  for (let k = i; k < i + len; k++) {
+    const c = s.charCodeAt(k) - 48;
+    if (c < 0 || c > 9) return -1;
+    v = v * 10 + c;
+  }
+  return v;
+}
+
+/** y-mo-d h:mi:se names a real date and time of day (a field of -1, i.e. not digits, fails) */
+function realDateTime(y: number, mo: number, d: number, h: number, mi: number, se: number): boolean {
+  if (mo < 1 || mo > 12 || d < 1 || h < 0 || h > 23 || mi < 0 || mi > 59 || se < 0 || se > 59) return false;
+  const leap = y % 4 === 0 && (y % 100 !== 0 || y % 400 === 0);
+  return d <= (mo === 2 && leap ? 29 : DAYS_IN_MONTH[mo - 1]!);
 }
 
 /**

@@ -2,7 +2,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { openLoop } from '../../src/bench/loadgen.js';
 
-/** a server that answers 201, counts requests by path and holds answers while `hold` is set */
+/** a server that answers 201, records each request path, and delays answers by `delayMs.value` */
 async function server(): Promise<{ url: string; seen: string[]; close: () => Promise<void>; delayMs: { value: number } }> {
   const seen: string[] = [];
   const delayMs = { value: 0 };
@@ -18,9 +18,18 @@ async function server(): Promise<{ url: string; seen: string[]; close: () => Pro
   return { url: `http://127.0.0.1:${port}`, seen, delayMs, close: () => new Promise((r) => { s.closeAllConnections(); s.close(() => r()); }) };
 }
 
-test('open loop: exactly rate × duration measured requests, warm-up requests sent but not counted', async () => {
+/** run fn against a fresh server, closed afterwards */
+async function withServer(fn: (srv: Awaited<ReturnType<typeof server>>) => Promise<void>): Promise<void> {
   const srv = await server();
   try {
+    await fn(srv);
+  } finally {
+    await srv.close();
+  }
+}
+
+test('open loop: exactly rate × duration measured requests, warm-up requests sent but not counted', async () => {
+  await withServer(async (srv) => {
     const r = await openLoop({ url: srv.url, rate: 400, durationMs: 500, warmupMs: 250, request: (i) => ({ path: i < 0 ? `/warm${-i}` : `/m${i}`, body: '{}' }) });
     expect(r.due).toBe(200);
     expect(r.sent).toBe(200);
@@ -34,34 +43,26 @@ test('open loop: exactly rate × duration measured requests, warm-up requests se
     expect(warm.length).toBe(100);
     expect(measured.size).toBe(200);
     expect(measured.has('/m0') && measured.has('/m199')).toBe(true);
-  } finally {
-    await srv.close();
-  }
+  });
 });
 
 test('open loop: latency counts from the due time, so a slow server shows in the percentiles', async () => {
-  const srv = await server();
-  try {
+  await withServer(async (srv) => {
     srv.delayMs.value = 60;
     const r = await openLoop({ url: srv.url, rate: 200, durationMs: 300, request: () => ({ path: '/x', body: '{}' }) });
     expect(r.ok).toBe(60);
     const min = Math.min(...r.latenciesMs);
     expect(min).toBeGreaterThanOrEqual(59);
-  } finally {
-    await srv.close();
-  }
+  });
 });
 
 test('open loop: requests beyond maxInFlight are dropped, not delayed', async () => {
-  const srv = await server();
-  try {
+  await withServer(async (srv) => {
     srv.delayMs.value = 400;
     const r = await openLoop({ url: srv.url, rate: 1000, durationMs: 100, maxInFlight: 10, request: () => ({ path: '/x', body: '{}' }) });
     expect(r.due).toBe(100);
     expect(r.sent).toBe(10);
     expect(r.dropped).toBe(90);
     expect(r.ok).toBe(10);
-  } finally {
-    await srv.close();
-  }
+  });
 });

@@ -1,5 +1,5 @@
 /**
- * The fast paths of cleaning (src/core/records.ts passesRawSchemaFast and plainDateTimeIso,
+ * The fast paths of cleaning (src/core/records.ts passesRawSchemaFast, src/core/time.ts plainDateTimeIso,
  * src/core/clean.ts splitTags and stripSaveLocation shortcuts) give exactly the results of the
  * plain implementation they stand in for: zod's raw schema, time.ts's general date-time parser,
  * split/trim/filter and the prefix regex. The reference cleaning below is the transform written
@@ -18,9 +18,9 @@ import {
   toAgeGroup,
   toMediaType,
 } from '../../src/core/clean.js';
-import { TOPICS, passesRawSchemaFast, plainDateTimeIso, rawSchemas, type RecordType } from '../../src/core/records.js';
-import { parseDateTime, toIsoInstant } from '../../src/core/time.js';
-import { generatePosting } from '../../src/connectors/source/generator.js';
+import { TOPICS, passesRawSchemaFast, rawSchemas, type RecordType } from '../../src/core/records.js';
+import { parseDateTime, plainDateTimeIso, toIsoInstant } from '../../src/core/time.js';
+import { anyType, validStamped } from './clean-arbitraries.js';
 
 const RUNS = 2000;
 
@@ -91,7 +91,6 @@ function refClean(type: RecordType, raw: unknown): unknown {
 }
 
 // ---- arbitraries ------------------------------------------------------------------------------
-const anyType = fc.constantFrom(...TOPICS);
 const digits = (n: number) => fc.array(fc.constantFrom(...'0123456789'), { minLength: n, maxLength: n }).map((a) => a.join(''));
 /** `YYYY-MM-DD HH:MM:SS`-shaped text with arbitrary digits (many impossible dates) */
 const plainShaped = fc
@@ -117,10 +116,6 @@ const edgeValue = fc.oneof(
   saveText,
   fc.constant(undefined),
 );
-const validStamped = fc.tuple(anyType, fc.integer({ min: 1, max: 1000 }), fc.integer({ min: 0, max: 20_000 }), fc.date({ min: new Date('2000-01-01T00:00:00Z'), max: new Date('2099-12-31T23:59:59Z'), noInvalidDate: true })).map(([type, seed, i, at]) => {
-  const rec = { ...(generatePosting(seed, i)[type] as unknown as Record<string, unknown>), event_id: `e-${seed}-${i}-${type}`, ingested_at: at.toISOString() };
-  return { type, rec };
-});
 const variation = fc
   .tuple(validStamped, fc.array(fc.tuple(fc.constantFrom('replace', 'delete', 'pad', 'keep'), fc.nat(), edgeValue), { maxLength: 4 }))
   .map(([{ type, rec }, edits]) => {

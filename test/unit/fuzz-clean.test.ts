@@ -13,7 +13,7 @@ import { z } from 'zod';
 import { cleanRecord, toAgeGroup } from '../../src/core/clean.js';
 import { rawSchemas, TOPICS, type RecordType } from '../../src/core/records.js';
 import { parseDateTime } from '../../src/core/time.js';
-import { generatePosting } from '../../src/connectors/source/generator.js';
+import { anyType, validStamped } from './clean-arbitraries.js';
 
 const RUNS = 1500;
 // ISO 8601 UTC with milliseconds as toISOString writes it (an offset can carry 9999-12-31 past
@@ -104,7 +104,6 @@ function mustBeClean(type: RecordType, input: unknown): boolean {
 }
 
 // ---- arbitraries ------------------------------------------------------------------------------
-const anyType = fc.constantFrom(...TOPICS);
 const PLACEHOLDERS = [
   'No Title Data Available', 'No description available Story format', 'No description available', 'User Info Error',
   'N,o, ,T,a,g,s, ,A,v,a,i,l,a,b,l,e', 'Image src error.', 'multi-video(story page format)', 'image', 'video', 'Local save in /data/art',
@@ -133,11 +132,6 @@ const edgeValue = fc.oneof(
   fc.constant(undefined),
 );
 
-/** a valid stamped record of a generated posting */
-const validStamped = fc.tuple(anyType, fc.integer({ min: 1, max: 1000 }), fc.integer({ min: 0, max: 20_000 }), fc.date({ min: new Date('2000-01-01T00:00:00Z'), max: new Date('2099-12-31T23:59:59Z'), noInvalidDate: true })).map(([type, seed, i, at]) => {
-  const rec = { ...(generatePosting(seed, i)[type] as unknown as Record<string, unknown>), event_id: `e-${seed}-${i}-${type}`, ingested_at: at.toISOString() };
-  return { type, rec };
-});
 
 /** a valid record with arbitrary edits: fields replaced, removed, padded, added */
 const variation = fc
