@@ -1,7 +1,10 @@
 /**
- * Producer of the Kafka log. Concurrent send() calls are coalesced: messages queue for a few ms (or
- * until a batch is full), then go out in one idempotent sendBatch across topics with acks=-1; while
- * one batch is in flight the next one collects (group commit). Each caller resolves once all of its
+ * Producer of the Kafka log. Concurrent send() calls are coalesced: messages queue until the next
+ * turn of the event loop (or lingerMs, or until a batch is full), then go out in one idempotent
+ * sendBatch across topics with acks=-1; while one batch is in flight the next one collects (group
+ * commit). An idle producer sends at once: kafkajs allows an idempotent producer one request in
+ * flight, so batches form during each round trip, and a fixed linger only added its wait to every
+ * round (2 ms cost a third of the API's single-record throughput; BENCHMARKS.md). Each caller resolves once all of its
  * messages are acknowledged by all in-sync replicas, or rejects with a retriable LOG_UNAVAILABLE
  * within sendTimeoutMs.
  *
@@ -17,6 +20,7 @@ import { toLogError, withTimeout } from './kafka-client.js';
 import { topicPartitionCount, type LazyAdmin } from './kafka-admin.js';
 
 export interface KafkaProducerOptions {
+  /** wait this long for more messages when idle; 0 (default): until the next turn of the event loop */
   lingerMs?: number;
   maxBatchMessages?: number;
   /** approximate bytes (characters of keys and values) per batch */
@@ -57,7 +61,7 @@ export class KafkaProducer implements LogProducer {
   private head = 0;
   private queuedBytes = 0;
   private flushing: Promise<void> | null = null;
-  private linger: NodeJS.Timeout | null = null;
+  private linger: NodeJS.Timeout | NodeJS.Immediate | null = null;
   private readonly partitions = new Map<string, Promise<number>>();
   /** partition the partitioner chose for each message object of the batch in flight */
   private readonly chosen = new WeakMap<Message, number>();
@@ -69,7 +73,7 @@ export class KafkaProducer implements LogProducer {
     private readonly logger: Logger,
     opts: KafkaProducerOptions = {},
   ) {
-    this.lingerMs = opts.lingerMs ?? 2;
+    this.lingerMs = opts.lingerMs ?? 0;
     this.maxBatchMessages = opts.maxBatchMessages ?? 10_000;
     this.maxBatchBytes = opts.maxBatchBytes ?? 512 * 1024;
     this.sendTimeoutMs = opts.sendTimeoutMs ?? 5_000;
@@ -110,8 +114,7 @@ export class KafkaProducer implements LogProducer {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    if (this.linger) clearTimeout(this.linger);
-    this.linger = null;
+    this.cancelLinger();
     // deliver what is queued (each caller is bounded by its own time-out)
     while (this.queue.length > this.head || this.flushing) {
       if (!this.flushing) this.flushing = this.flushLoop();
@@ -136,15 +139,21 @@ export class KafkaProducer implements LogProducer {
   private schedule(): void {
     if (this.flushing) return; // the loop picks the queue up when the batch in flight is acknowledged
     if (this.queuedBytes >= this.maxBatchBytes || this.queue.length - this.head >= this.maxBatchMessages) {
-      if (this.linger) clearTimeout(this.linger);
-      this.linger = null;
+      this.cancelLinger();
       this.flushing = this.flushLoop();
     } else if (!this.linger) {
-      this.linger = setTimeout(() => {
+      const go = (): void => {
         this.linger = null;
         if (!this.flushing) this.flushing = this.flushLoop();
-      }, this.lingerMs);
+      };
+      this.linger = this.lingerMs > 0 ? setTimeout(go, this.lingerMs) : setImmediate(go);
     }
+  }
+
+  private cancelLinger(): void {
+    if (this.linger && this.lingerMs > 0) clearTimeout(this.linger as NodeJS.Timeout);
+    else if (this.linger) clearImmediate(this.linger as NodeJS.Immediate);
+    this.linger = null;
   }
 
   private async flushLoop(): Promise<void> {
