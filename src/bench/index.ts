@@ -6,6 +6,7 @@
  *   npm run bench -- --quick           smaller sizes (about two minutes)
  *   npm run bench -- --stage api       one stage (repeatable)
  *   npm run bench -- --real            real Kafka, S3, MySQL, Redis (npm run services:up first)
+ *   npm run bench -- --real --lake local   the same with the lake in a local directory
  *   npm run bench -- --json            machine output on stdout
  *   npm run bench -- --profile         CPU-profile the roles and summarize the top functions
  */
@@ -30,7 +31,7 @@ export const SIZES: Record<'quick' | 'full', Sizes> = {
   full: { consumeRecords: 1_000_000, batchRecords: [1_000_000, 10_000_000], apiSeconds: 15, freshnessSeconds: 20 },
 };
 
-const HELP = `usage: npm run bench -- [--quick] [--stage NAME]... [--real] [--json] [--profile]
+const HELP = `usage: npm run bench -- [--quick] [--stage NAME]... [--real [--lake s3|local]] [--json] [--profile]
 stages: ${STAGES.map((s) => `\n  ${s.name.padEnd(15)} ${s.summary}`).join('')}
 `;
 
@@ -42,6 +43,7 @@ async function main(argv: string[]): Promise<number> {
       options: {
         quick: { type: 'boolean', default: false },
         real: { type: 'boolean', default: false },
+        lake: { type: 'string', default: 's3' },
         json: { type: 'boolean', default: false },
         profile: { type: 'boolean', default: false },
         stage: { type: 'string', multiple: true },
@@ -56,6 +58,14 @@ async function main(argv: string[]): Promise<number> {
     process.stdout.write(HELP);
     return 0;
   }
+  if (args.lake !== 's3' && args.lake !== 'local') {
+    process.stderr.write(`bench: --lake must be s3 or local, got ${JSON.stringify(args.lake)}\n${HELP}`);
+    return 2;
+  }
+  if (args.lake === 'local' && !args.real) {
+    process.stderr.write(`bench: --lake local only applies with --real (the embedded stack's lake is always local)\n${HELP}`);
+    return 2;
+  }
   const unknown = (args.stage ?? []).filter((n) => !STAGES.some((s) => s.name === n));
   if (unknown.length) {
     process.stderr.write(`bench: unknown stage ${unknown.join(', ')}\n${HELP}`);
@@ -66,6 +76,7 @@ async function main(argv: string[]): Promise<number> {
   const elapsed = () => `${Math.round((performance.now() - t0) / 1000)}s`.padStart(5);
   const ctx: BenchContext = {
     real: args.real,
+    lake: args.real ? args.lake : 'local',
     quick: args.quick,
     profile: args.profile,
     profileDir: args.profile ? mkdtempSync(path.join(os.tmpdir(), 'pinpipe-bench-profiles-')) : '',
@@ -76,7 +87,7 @@ async function main(argv: string[]): Promise<number> {
   };
   const report: Report = {
     machine: machine(),
-    mode: { stack: args.real ? 'real' : 'embedded', quick: args.quick, profile: args.profile, stages: chosen.map((s) => s.name) },
+    mode: { stack: args.real ? 'real' : 'embedded', lake: args.real ? args.lake : 'local', quick: args.quick, profile: args.profile, stages: chosen.map((s) => s.name) },
     rows: [],
     seconds: 0,
   };

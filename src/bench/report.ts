@@ -7,7 +7,7 @@ const MET: Record<Status, string> = { met: 'yes', missed: 'NO', info: '', 'not-l
 
 export interface Report {
   machine: Machine;
-  mode: { stack: 'embedded' | 'real'; quick: boolean; profile: boolean; stages: string[] };
+  mode: { stack: 'embedded' | 'real'; lake: 'local' | 's3'; quick: boolean; profile: boolean; stages: string[] };
   rows: Row[];
   seconds: number;
   profiles?: Record<string, string[]>;
@@ -32,7 +32,7 @@ export function formatTable(r: Report): string {
   lines.splice(1, 0, '-'.repeat(lines[0]!.length + 10));
   const notes = r.rows.filter((x) => x.note).map((x) => `  ${x.stage}: ${x.note}`);
   const out = [
-    `pinpipe benchmark — ${r.mode.stack} stack${r.mode.quick ? ', quick' : ''}${r.mode.profile ? ', with CPU profiles' : ''}`,
+    `pinpipe benchmark — ${r.mode.stack} stack${r.mode.stack === 'real' ? ` (lake: ${r.mode.lake === 's3' ? 'S3' : 'local directory'})` : ''}${r.mode.quick ? ', quick' : ''}${r.mode.profile ? ', with CPU profiles' : ''}`,
     formatMachine(r.machine),
     '',
     ...lines,

@@ -17,6 +17,8 @@ type Json = Record<string, unknown>;
 
 export interface Stack {
   real: boolean;
+  /** the lake is S3 (real stack without --lake local) */
+  s3: boolean;
   dataDir: string;
   configFile: string;
   config: Config;
@@ -67,7 +69,8 @@ async function mysqlAdmin(baseUrl: string, sql: string): Promise<void> {
 }
 
 /** A fresh stack for one stage; `extra` settings are merged over the defaults (e.g. metricsPort). */
-export async function makeStack(opts: { real: boolean; label: string; extra?: Json }): Promise<Stack> {
+export async function makeStack(opts: { real: boolean; lake?: 'local' | 's3'; label: string; extra?: Json }): Promise<Stack> {
+  const s3 = opts.real && opts.lake !== 'local';
   const dataDir = mkdtempSync(path.join(os.tmpdir(), `pinpipe-bench-${opts.label}-`));
   const id = randomBytes(4).toString('hex');
   let settings: Json = {};
@@ -79,6 +82,7 @@ export async function makeStack(opts: { real: boolean; label: string; extra?: Js
     // this process talks to S3 too (uploads, clean-up)
     for (const [k, v] of Object.entries(env)) process.env[k] ??= v;
     ({ settings, db } = realSettings(id, e));
+    if (!s3) settings.lake = { kind: 'local' };
     await mysqlAdmin(e.PINPIPE_MYSQL_URL!, `CREATE DATABASE \`${db}\``);
   }
   for (const [k, v] of Object.entries(opts.extra ?? {})) settings[k] = typeof v === 'object' && v && typeof settings[k] === 'object' ? { ...(settings[k] as Json), ...(v as Json) } : v;
@@ -87,6 +91,7 @@ export async function makeStack(opts: { real: boolean; label: string; extra?: Js
   const config = loadConfig({ configFile, env: {}, flags: { dataDir } });
   return {
     real: opts.real,
+    s3,
     dataDir,
     configFile,
     config,
@@ -103,7 +108,7 @@ export async function makeStack(opts: { real: boolean; label: string; extra?: Js
 
 /** Remove what a real-stack stage left: the lake's objects and bucket, the Redis keys, the Kafka topics (each step on its own). */
 async function dropRealData(cfg: Config): Promise<void> {
-  await dropLake(cfg).catch(() => undefined);
+  if (cfg.lake.kind === 's3') await dropLake(cfg).catch(() => undefined);
   await dropRedis(cfg).catch(() => undefined);
   await dropTopics(cfg).catch(() => undefined);
 }

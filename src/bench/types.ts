@@ -35,6 +35,8 @@ export interface Sizes {
 
 export interface BenchContext {
   real: boolean;
+  /** the lake of the real stack: S3 (default) or the local directory (real Kafka, MySQL, Redis) */
+  lake: 'local' | 's3';
   quick: boolean;
   /** write CPU profiles of roles that miss their target (and summarize them) */
   profile: boolean;

@@ -98,7 +98,7 @@ export const apiStage: Stage = {
   name: 'api',
   summary: 'HTTP ingestion: single records (max, p99 at 5,000/s) and bulk',
   async run(ctx: BenchContext): Promise<Row[]> {
-    const stack = await makeStack({ real: ctx.real, label: 'api' });
+    const stack = await makeStack({ real: ctx.real, lake: ctx.lake, label: 'api' });
     const rows: Row[] = [];
     try {
       let started;

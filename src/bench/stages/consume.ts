@@ -49,7 +49,7 @@ function countRawLines(dir: string): number {
 }
 
 async function oneRun(ctx: BenchContext, role: Role, records: number, ratePerSecond: number, profile: boolean): Promise<Run> {
-  const stack = await makeStack({ real: ctx.real, label: role });
+  const stack = await makeStack({ real: ctx.real, lake: ctx.lake, label: role });
   try {
     ctx.log(`${role}: pre-filling the log with ${formatNumber(records)} records stamped at ${formatNumber(ratePerSecond)}/s`);
     const fill = await prefillLog(stack.config, records, { ratePerSecond });
@@ -62,7 +62,7 @@ async function oneRun(ctx: BenchContext, role: Role, records: number, ratePerSec
       cpuProfDir: profile ? path.join(ctx.profileDir, `${role}-${records}`) : undefined,
     });
     const m = /:\s*(\d+) records/.exec(result.stdout);
-    const inLake = role === 'consume-batch' && !stack.real && result.code === 0 ? countRawLines(path.join(stack.dataDir, 'lake', 'raw')) : null;
+    const inLake = role === 'consume-batch' && !stack.s3 && result.code === 0 ? countRawLines(path.join(stack.dataDir, 'lake', 'raw')) : null;
     return { records, result, reported: m ? Number(m[1]) : null, inLake, prefillSeconds: fill.seconds };
   } finally {
     await stack.cleanup();

@@ -44,7 +44,7 @@ export const freshnessStage: Stage = {
   name: 'freshness',
   summary: 'api + consume-stream: ingest-to-view delay at 2,000 records/s',
   async run(ctx: BenchContext): Promise<Row[]> {
-    const stack = await makeStack({ real: ctx.real, label: 'freshness' });
+    const stack = await makeStack({ real: ctx.real, lake: ctx.lake, label: 'freshness' });
     const running: Started[] = [];
     try {
       const streamConfig = path.join(stack.dataDir, 'stream-config.json');
