@@ -59,7 +59,7 @@ interface Run {
   unassignedBatches: string[];
 }
 
-async function consume(log: Log, opts: ConsumerOptions, onBatch?: (b: ConsumedBatch) => Promise<void>): Promise<Run> {
+async function consume(log: Log, opts: ConsumerOptions, onBatch?: (b: ConsumedBatch, consumer: LogConsumer) => Promise<void>): Promise<Run> {
   const consumer = log.consumer(opts);
   const run: Run = { consumer, batches: [], records: [], assigned: [], revoked: [], errors: [], unassignedBatches: [] };
   consumer.onError((e) => run.errors.push(e));
@@ -69,7 +69,7 @@ async function consume(log: Log, opts: ConsumerOptions, onBatch?: (b: ConsumedBa
       if (!run.assigned.some((tp) => tp.topic === b.topic && tp.partition === b.partition)) run.unassignedBatches.push(tpKey(b.topic, b.partition));
       run.batches.push(b);
       run.records.push(...b.records);
-      if (onBatch) await onBatch(b);
+      if (onBatch) await onBatch(b, consumer);
     },
     onAssign: async (tps) => void run.assigned.push(...tps),
     onRevoke: async (tps) => void run.revoked.push(...tps),
@@ -228,6 +228,36 @@ export function logConformance(name: string, setup: () => Promise<LogFixture>): 
       await sleep(300);
       expect(run.records.slice(10).map((r) => r.offset)).toEqual(range(3, 10));
       expect(run.records.slice(10).map((r) => JSON.parse(r.value).i)).toEqual(range(3, 10));
+    });
+
+    test('pause stops a partition after the batch in flight, others keep flowing; resume goes on from where it stood', async () => {
+      const { topic } = await newTopic('pause');
+      const results = await produce(log, range(0, 90).map((i) => ({ topic, key: `k${i}`, value: JSON.stringify({ i }) })));
+      const perPartition = new Map<number, number>();
+      for (const r of results) perPartition.set(r.partition, (perPartition.get(r.partition) ?? 0) + 1);
+      let paused: number | null = null;
+      const run = await track(
+        consume(log, { groupId: group(), topics: [topic], fromBeginning: true, maxBatchRecords: 3 }, async (b, consumer) => {
+          if (paused === null) {
+            paused = b.partition;
+            consumer.pause([{ topic, partition: b.partition }]);
+          }
+        }),
+      );
+      const others = () => run.records.filter((r) => r.partition !== paused).length;
+      const expectedOthers = () => results.filter((r) => r.partition !== paused).length;
+      await waitFor(() => paused !== null && others() >= expectedOthers(), 'every record of the partitions not paused');
+      await sleep(800);
+      const p = paused as unknown as number;
+      expect(run.records.filter((r) => r.partition === p).map((r) => r.offset)).toEqual([0, 1, 2]);
+      expect(others()).toBe(expectedOthers());
+      run.consumer.resume([{ topic, partition: p }]);
+      run.consumer.resume([{ topic, partition: p }]); // not paused any more: a no-op
+      await waitFor(() => run.records.length >= 90, 'all 90 records after the resume');
+      await sleep(300);
+      expect(run.records).toHaveLength(90);
+      expect(offsetsByPartition(run.records).get(p)).toEqual(range(0, perPartition.get(p)!));
+      expect(run.errors).toEqual([]);
     });
 
     test('endOffsets (admin and consumer) and each batch\'s highWatermark', async () => {

@@ -9,6 +9,7 @@ import path from 'node:path';
 import { loadConfig, type Config } from '../../src/core/config.js';
 import { REALTIME, type RealtimeId } from '../../src/core/tables.js';
 import { EmbeddedLog } from '../../src/connectors/log/embedded.js';
+import type { Log } from '../../src/connectors/log/types.js';
 import { EmbeddedRealtime } from '../../src/connectors/realtime/embedded.js';
 import { fromTableRow } from '../../src/connectors/realtime/rows.js';
 import type { Checkpoint, WindowRow } from '../../src/connectors/realtime/types.js';
@@ -47,19 +48,20 @@ const indOf = (value: string): string => {
 };
 
 /**
- * Append records to the embedded log (key = ind, like the API) and mirror where each landed
+ * Append records to the log (embedded by default; key = ind, like the API) and mirror where each landed
  * into `into` (a TestLog with the log's partitions), for the reference computation.
  */
-export async function produce(dir: string, recs: Rec[], into: TestLog): Promise<void> {
-  const log = new EmbeddedLog(configFor(dir));
+export async function produce(dir: string, recs: Rec[], into: TestLog, on: { log?: Log; topicPrefix?: string } = {}): Promise<void> {
+  const log = on.log ?? new EmbeddedLog(configFor(dir));
+  const prefix = on.topicPrefix ?? '';
   const producer = log.producer();
   await producer.connect();
   try {
     for (let i = 0; i < recs.length; i += 1000) {
       const chunk = recs.slice(i, i + 1000);
-      const res = await producer.send(chunk.map((r) => ({ topic: r.type, key: indOf(r.value), value: r.value })));
+      const res = await producer.send(chunk.map((r) => ({ topic: prefix + r.type, key: indOf(r.value), value: r.value })));
       res.forEach((x, j) => {
-        into.parts.get(`${x.topic}:${x.partition}`)!.values[x.offset] = chunk[j]!.value;
+        into.parts.get(`${chunk[j]!.type}:${x.partition}`)!.values[x.offset] = chunk[j]!.value;
       });
     }
   } finally {

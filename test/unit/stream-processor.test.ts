@@ -238,6 +238,67 @@ describe('the watermark', () => {
   });
 });
 
+describe('event-time alignment (flow control on a backlog)', () => {
+  const tps = ['pin', 'geo', 'user'].map((topic) => ({ topic, partition: 0 }));
+  const keys = (list: { topic: string; partition: number }[]) => list.map((tp) => `${tp.topic}:${tp.partition}`).sort();
+
+  test('a partition more than aheadMs past the slowest one still reading is to be paused, until the slowest catches up', () => {
+    // pins a minute apart over 10 minutes; geo and user records every 10 s over the same span
+    const log = new TestLog(1)
+      .append(Array.from({ length: 10 }, (_, i) => pin(i, i * 60)))
+      .append(Array.from({ length: 60 }, (_, i) => geo(i, i * 10)))
+      .append(Array.from({ length: 60 }, (_, i) => user(i, i * 10)));
+    const proc = new StreamProcessor(OPTS);
+    proc.assign(tps);
+    proc.observeEnds(log.ends());
+    expect(proc.overrunning(60_000)).toEqual([]); // nothing seen yet
+    proc.ingest(log.batch('pin:0', 0, 1)); // pin at 0 s
+    proc.ingest(log.batch('geo:0', 0, 13)); // geo up to 120 s: 120 s ahead of pin
+    proc.ingest(log.batch('user:0', 0, 7)); // user up to 60 s: exactly 60 s ahead, allowed
+    expect(keys(proc.overrunning(60_000))).toEqual(['geo:0']);
+    expect(keys(proc.overrunning(119_000))).toEqual(['geo:0']);
+    expect(proc.overrunning(120_000)).toEqual([]);
+    proc.ingest(log.batch('pin:0', 1, 1)); // pin at 60 s: user is now the slowest (60 s), geo 60 s past it
+    expect(proc.overrunning(60_000)).toEqual([]);
+    proc.ingest(log.batch('user:0', 7, 53)); // user read to its end (590 s), caught up: no longer counted
+    proc.ingest(log.batch('geo:0', 13, 10)); // geo at 220 s, pin at 60 s
+    expect(keys(proc.overrunning(60_000))).toEqual(['geo:0']);
+    proc.ingest(log.batch('pin:0', 2, 8)); // pin read to its end: only geo still reads
+    expect(proc.overrunning(60_000)).toEqual([]);
+  });
+
+  test('a partition that has seen nothing and is not known to be caught up holds the others back', () => {
+    const log = new TestLog(1).append([pin(1, 0), pin(2, 30)]).append([geo(1, 0), geo(2, 600)]).append([user(1, 0)]);
+    const proc = new StreamProcessor(OPTS);
+    proc.assign(tps);
+    proc.ingest(log.batch('geo:0', 0, 2)); // geo read to its end before anything else: caught up
+    proc.ingest(log.batch('user:0', 0, 0)); // an empty batch says nothing
+    expect(proc.overrunning(60_000)).toEqual([]); // geo caught up; nothing else seen
+    const log2 = new TestLog(1).append([pin(1, 0)]).append([geo(1, 0), geo(2, 10), geo(3, 600)]).append([user(1, 0)]);
+    const proc2 = new StreamProcessor(OPTS);
+    proc2.assign(tps);
+    proc2.ingest(log2.batch('geo:0', 0, 1)); // geo at 0 s, more to read; pin and user unseen
+    expect(keys(proc2.overrunning(60_000))).toEqual(['geo:0']);
+    proc2.ingest(log2.batch('pin:0', 0, 1)); // pin caught up at 0 s; user still unseen
+    expect(keys(proc2.overrunning(60_000))).toEqual(['geo:0']);
+    proc2.observeEnds(new Map([['pin:0', 1], ['geo:0', 3], ['user:0', 0]])); // user empty: caught up
+    expect(proc2.overrunning(60_000)).toEqual([]);
+  });
+
+  test('the slowest partition is never paused, so reading always goes on', () => {
+    const log = new TestLog(1).append([pin(1, 0), pin(2, 1000)]).append([geo(1, 500), geo(2, 900)]).append([user(1, 2000), user(2, 3000)]);
+    const proc = new StreamProcessor(OPTS);
+    proc.assign(tps);
+    proc.observeEnds(log.ends());
+    proc.ingest(log.batch('pin:0', 0, 1));
+    proc.ingest(log.batch('geo:0', 0, 1));
+    proc.ingest(log.batch('user:0', 0, 1));
+    expect(keys(proc.overrunning(60_000))).toEqual(['geo:0', 'user:0']);
+    proc.ingest(log.batch('pin:0', 1, 1)); // pin caught up at 1000 s: geo (500 s) is the slowest now
+    expect(keys(proc.overrunning(60_000))).toEqual(['user:0']);
+  });
+});
+
 describe('finality', () => {
   test('a window is final once watermark ≥ its end + joinWindow; open rows are written before', () => {
     const f = new LiveFeed().send([pin(1, 10), geo(1, 10.5)]);

@@ -30,6 +30,7 @@ export class EmbeddedConsumer implements LogConsumer {
   private readonly sb = new ScanBuffer(1024 * 1024);
   private readonly readers = new Map<string, PartitionReader>();
   private readonly pendingSeeks = new Map<string, number>();
+  private readonly paused = new Set<string>();
   private readonly listeners: ((err: Error) => void)[] = [];
   private parts: Part[] | null = null;
   private handlers: ConsumerHandlers | null = null;
@@ -103,6 +104,7 @@ export class EmbeddedConsumer implements LogConsumer {
         let delivered = false;
         for (let i = 0; i < parts.length && !this.stopping; i++) {
           const part = parts[(rr + i) % parts.length]!;
+          if (this.paused.has(tpKey(part.tp.topic, part.tp.partition))) continue;
           const seeks = part.seeks;
           const { records, highWatermark } = await part.reader.read(part.next, this.maxBatch, MAX_BATCH_BYTES);
           if (records.length === 0 || this.stopping || part.seeks !== seeks) continue;
@@ -160,6 +162,16 @@ export class EmbeddedConsumer implements LogConsumer {
     if (!part) throw new PinpipeError('INTERNAL', `seek: ${tp.topic} has no partition ${tp.partition}`);
     part.next = offset;
     part.seeks++;
+  }
+
+  pause(tps: TopicPartition[]): void {
+    for (const tp of tps) this.paused.add(tpKey(tp.topic, tp.partition));
+  }
+
+  resume(tps: TopicPartition[]): void {
+    let any = false;
+    for (const tp of tps) any = this.paused.delete(tpKey(tp.topic, tp.partition)) || any;
+    if (any) this.wake?.();
   }
 
   async endOffsets(): Promise<Map<string, number>> {

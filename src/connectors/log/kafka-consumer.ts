@@ -7,6 +7,9 @@
  *   restarts every partition from its committed offset after each join; partitions this member
  *   keeps are sought back to where delivery stood, so a rebalance never re-delivers to the same
  *   member what it was already given (and a partition it gets anew starts from the committed offset).
+ * - pause()/resume() are kept here and applied to kafkajs (again after every join: a restarted
+ *   kafkajs consumer forgets them); a piece of a paused partition is not delivered, and kafkajs
+ *   fetches it again from the last resolved offset once resumed.
  * - A handler that throws, or a crash kafkajs does not recover from, is fatal: consumption stops and
  *   onError listeners learn of it. Crashes kafkajs restarts from (a broker restarting) are not.
  */
@@ -38,6 +41,7 @@ export class KafkaConsumer implements LogConsumer {
   /** next offset to deliver per partition (after delivery or seek) */
   private readonly positions = new Map<string, number>();
   private readonly seeks = new Map<string, number>();
+  private readonly paused = new Map<string, TopicPartition>();
   /** assignment callbacks, run in order before any later batch */
   private chain: Promise<void> = Promise.resolve();
   private inGroup = false;
@@ -131,6 +135,7 @@ export class KafkaConsumer implements LogConsumer {
     }
     for (const tp of revoked) this.positions.delete(tpKey(tp.topic, tp.partition));
     this.assigned = now;
+    this.applyPause('pause', [...this.paused.values()]);
     this.inGroup = true;
     this.evicted = null;
     this.joins++;
@@ -170,7 +175,7 @@ export class KafkaConsumer implements LogConsumer {
     const highWatermark = Number(batch.highWatermark);
     const size = Math.max(1, this.opts.maxBatchRecords ?? records.length);
     for (let i = 0; i < records.length; i += size) {
-      if (!isRunning() || isStale() || this.failed || this.closed || !this.assigned.has(k)) return;
+      if (!isRunning() || isStale() || this.failed || this.closed || !this.assigned.has(k) || this.paused.has(k)) return;
       const seekEpoch = this.seeks.get(k) ?? 0;
       const piece = records.slice(i, i + size);
       const consumed: ConsumedBatch = { topic, partition, records: piece, highWatermark };
@@ -227,6 +232,28 @@ export class KafkaConsumer implements LogConsumer {
     this.seeks.set(k, (this.seeks.get(k) ?? 0) + 1);
     this.positions.set(k, offset);
     this.consumer.seek({ topic: tp.topic, partition: tp.partition, offset: String(offset) });
+  }
+
+  pause(tps: TopicPartition[]): void {
+    for (const tp of tps) this.paused.set(tpKey(tp.topic, tp.partition), { topic: tp.topic, partition: tp.partition });
+    this.applyPause('pause', tps);
+  }
+
+  resume(tps: TopicPartition[]): void {
+    const was = tps.filter((tp) => this.paused.delete(tpKey(tp.topic, tp.partition)));
+    this.applyPause('resume', was);
+  }
+
+  /** tell kafkajs (before run() it has no group to tell: the next join applies the pauses) */
+  private applyPause(how: 'pause' | 'resume', tps: TopicPartition[]): void {
+    if (!this.consumer || !this.handlers || tps.length === 0) return;
+    const byTopic = new Map<string, number[]>();
+    for (const tp of tps) byTopic.set(tp.topic, [...(byTopic.get(tp.topic) ?? []), tp.partition]);
+    try {
+      this.consumer[how]([...byTopic].map(([topic, partitions]) => ({ topic, partitions })));
+    } catch (e) {
+      this.logger.debug(`Kafka consumer ${how} deferred to the next join`, { error: errorMessage(e) });
+    }
   }
 
   async endOffsets(): Promise<Map<string, number>> {

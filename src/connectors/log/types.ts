@@ -86,6 +86,14 @@ export interface LogConsumer {
   committed(partitions: TopicPartition[]): Promise<CommitOffset[]>;
   /** move the read position of an assigned partition (e.g. to a checkpoint kept elsewhere) */
   seek(tp: TopicPartition, offset: number): void;
+  /**
+   * Deliver no more batches of these partitions (from the next piece on; the batch being handled
+   * finishes) until resume(); their read positions stay where delivery stood. Flow control, e.g.
+   * to keep partitions aligned in event time. Unknown or unassigned partitions are remembered.
+   */
+  pause(tps: TopicPartition[]): void;
+  /** deliver paused partitions again, from where delivery stood; a partition not paused is left alone */
+  resume(tps: TopicPartition[]): void;
   /** log end offsets of every partition of the subscribed topics */
   endOffsets(): Promise<Map<string, number>>;
   /** stop fetching, wait for the batch in flight, leave the group */

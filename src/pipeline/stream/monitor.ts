@@ -31,6 +31,8 @@ export function renderMetrics(s: StreamStats): string {
   metric('pinpipe_stream_watermark_lag_seconds', 'gauge', 'Wall clock minus the stream watermark.', wm === null ? [] : [`pinpipe_stream_watermark_lag_seconds ${wm}`]);
   metric('pinpipe_stream_open_windows', 'gauge', 'Minute windows held open.', [`pinpipe_stream_open_windows ${s.status.windows}`]);
   metric('pinpipe_stream_held_records', 'gauge', 'Records held in state (open windows, joins, de-duplication).', [`pinpipe_stream_held_records ${s.status.held}`]);
+  metric('pinpipe_stream_paused_partitions', 'gauge', 'Partitions paused for reading more than a minute of ingested_at ahead of the slowest one.', [`pinpipe_stream_paused_partitions ${s.pausedPartitions}`]);
+  metric('pinpipe_stream_partition_pauses_total', 'counter', 'Times a partition was paused for reading over a minute ahead of the slowest one.', [`pinpipe_stream_partition_pauses_total ${s.pauses}`]);
   metric('pinpipe_stream_consumer_lag', 'gauge', 'Records in the log not yet read, per partition.', [...s.lag].sort().map(([k, v]) => {
     const i = k.lastIndexOf(':');
     return `pinpipe_stream_consumer_lag{topic=${JSON.stringify(k.slice(0, i))},partition="${k.slice(i + 1)}"} ${v}`;
@@ -78,5 +80,5 @@ export function startProgress(stats: StreamStats, logger: Logger, tty: boolean):
 export function summaryLine(s: StreamStats): string {
   const x = s.summary();
   const c = s.counters;
-  return `consume-stream: ${c.recordsIn} records in, ${c.accepted} accepted, ${c.duplicates} duplicates, ${c.late} late, ${c.deadLettered} dead-lettered, unmatched geo ${c.unmatchedGeo} / user ${c.unmatchedUser}; watermark ${x.watermark ?? '–'}; ${x.seconds} s\n`;
+  return `consume-stream: ${c.recordsIn} records in, ${c.accepted} accepted, ${c.duplicates} duplicates, ${c.late} late, ${c.deadLettered} dead-lettered, unmatched geo ${c.unmatchedGeo} / user ${c.unmatchedUser}; watermark ${x.watermark ?? '–'}${s.pauses ? `; ${s.pauses} partition pauses (read over a minute ahead of the slowest)` : ''}; ${x.seconds} s\n`;
 }

@@ -86,6 +86,27 @@ export function overallMax(parts: Iterable<PartitionState>): number {
 }
 
 /**
+ * Event-time alignment: the partitions still reading (not caught up) whose max ingested_at is more
+ * than `aheadMs` past the slowest of them, to be paused. A record stays in state until the
+ * watermark, which the slowest partition holds, passes it; so a partition that reads far ahead
+ * makes the state grow with the backlog instead of the input rate. (Kafka fetches by bytes and a
+ * pin is about three times the size of a geo or user record: on a 40-minute backlog, geo and user
+ * ran up to 13 minutes ahead of pin.) The slowest partition is never in the set, so reading goes on.
+ * A partition that has seen nothing yet and is not known to be caught up counts as the slowest
+ * (its records may be the oldest; kafkajs may fetch one partition's whole backlog before another's
+ * first batch): every partition that has seen something waits for its first batch, or for the log
+ * end offsets to show it empty.
+ */
+export function overrunning(parts: Iterable<PartitionState>, aheadMs: number): PartitionState[] {
+  let slowest = Infinity;
+  for (const p of parts) if (!p.caughtUp && p.maxSeen < slowest) slowest = p.maxSeen;
+  const out: PartitionState[] = [];
+  if (slowest === Infinity) return out;
+  for (const p of parts) if (!p.caughtUp && p.maxSeen !== NO_WATERMARK && p.maxSeen > slowest + aheadMs) out.push(p);
+  return out;
+}
+
+/**
  * The stream watermark before lateness: the minimum over partitions of their max ingested_at
  * seen, where a caught-up partition counts with the overall max seen when it was last confirmed
  * caught up (by its own batch or a check of the log end offsets): an idle partition does not

@@ -12,7 +12,7 @@ import { PinpipeError } from '../../core/errors.js';
 import { minuteOf } from '../../core/time.js';
 import { TOPICS, type RecordType } from '../../core/records.js';
 import { decodeCheckpoint, encodeCheckpoint, type Resume } from './checkpoint.js';
-import { PartitionState, overallMax, watermarkBase } from './partitions.js';
+import { PartitionState, overallMax, overrunning, watermarkBase } from './partitions.js';
 import { State as StateStore } from './state.js';
 import { NO_WATERMARK, type Counters, type DeadLetter, type StreamOptions } from './types.js';
 import type { WindowAgg } from './window.js';
@@ -224,6 +224,11 @@ export class StreamProcessor {
       safePoints: parts.filter((p) => p.partition >= 0).map((p) => ({ topic: p.topic, partition: p.partition, offset: p.safe })),
       readPositions: parts.filter((p) => p.partition >= 0).map((p) => ({ topic: p.topic, partition: p.partition, offset: p.read })),
     };
+  }
+
+  /** partitions reading more than aheadMs of ingested_at past the slowest one (partitions.ts overrunning) */
+  overrunning(aheadMs: number): TopicPartition[] {
+    return overrunning(this.partList, aheadMs).map((p) => ({ topic: p.topic, partition: p.partition }));
   }
 
   /** next offset to read per partition (`topic:partition` → offset), for the consumer lag */

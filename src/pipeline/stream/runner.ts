@@ -41,6 +41,11 @@ export interface StreamRunResult {
  */
 const MAX_BATCH_RECORDS = 1_000;
 const ENDS_EVERY_MS = 1_000;
+/**
+ * How far (ingested_at) a partition may read past the slowest one before it is paused: bounds the
+ * state on a backlog (partitions.ts overrunning); live input is seconds apart, so it never pauses.
+ */
+export const ALIGN_AHEAD_MS = 60_000;
 const FINAL_FLUSH_MS = 15_000;
 
 /** runs async sections one at a time, in call order (batches, flushes, end-offset checks) */
@@ -107,6 +112,19 @@ export async function runStream(cfg: Config, log: Log, realtime: RealtimeStore, 
       throw e;
     }
   };
+  /** partitions paused for reading too far ahead in event time */
+  const aligned = new Map<string, TopicPartition>();
+  const align = () => {
+    const over = new Map(proc.overrunning(ALIGN_AHEAD_MS).map((tp) => [tpKey(tp.topic, tp.partition), tp]));
+    const pause = [...over].filter(([k]) => !aligned.has(k));
+    const resume = [...aligned].filter(([k]) => !over.has(k));
+    for (const [k, tp] of pause) aligned.set(k, tp);
+    for (const [k] of resume) aligned.delete(k);
+    if (pause.length) consumer.pause(pause.map(([, tp]) => tp));
+    if (resume.length) consumer.resume(resume.map(([, tp]) => tp));
+    stats.pausedPartitions = aligned.size;
+    stats.pauses += pause.length;
+  };
   /** partitions this member holds now */
   const owned = new Set<string>();
   let waitingFor = 0;
@@ -126,6 +144,7 @@ export async function runStream(cfg: Config, log: Log, realtime: RealtimeStore, 
         if (stopping) return; // not processed: read again after a restart from the safe points
         stats.recordsRead += batch.records.length;
         const dead = proc.ingest(batch);
+        align();
         if (dead.length) await writer.deadLetters(dead);
         if (Date.now() - lastFlush >= cfg.stream.flushInterval) await flush();
       }),
@@ -141,6 +160,7 @@ export async function runStream(cfg: Config, log: Log, realtime: RealtimeStore, 
         return;
       }
       proc.observeEnds(ends);
+      align();
       // partitions held by another member (e.g. a dead one until its session times out) hold the
       // watermark back until they are assigned here, unless they are fully processed
       const missing = owned.size ? [...ends.keys()].filter((k) => !owned.has(k) && !proc.isDone(k)).length : 0;

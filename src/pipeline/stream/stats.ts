@@ -23,6 +23,10 @@ export class StreamStats {
   failing: string | null = null;
   /** log end − read position per partition, from the latest end offsets */
   lag = new Map<string, number>();
+  /** partitions paused for reading too far ahead of the slowest one in event time */
+  pausedPartitions = 0;
+  /** times a partition was paused that way */
+  pauses = 0;
   /** newest applied record's ingested_at → its view committed, seconds (latest commit) */
   freshness: number | null = null;
   readonly freshnessCounts = FRESHNESS_BUCKETS.map(() => 0);
@@ -73,6 +77,7 @@ export class StreamStats {
       finalRows: this.finalRowsWritten,
       watermark: this.status.watermark === NO_WATERMARK ? null : new Date(this.status.watermark).toISOString(),
       lag: this.totalLag(),
+      alignmentPauses: this.pauses,
       seconds: Math.round(seconds * 10) / 10,
       recordsPerSecond: Math.round(this.recordsRead / seconds),
     };
