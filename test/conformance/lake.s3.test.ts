@@ -1,6 +1,6 @@
 import { expect, test } from '@jest/globals';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { DeleteBucketCommand, DeleteObjectsCommand, HeadObjectCommand, ListMultipartUploadsCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
@@ -93,6 +93,33 @@ test('s3 lake: localDir downloads only missing or changed objects', async () => 
     rmSync(path.join(dir, 'a')); // a cached file lost locally is fetched again
     await lake.localDir('curated/geo/');
     expect(statSync(path.join(dir, 'a')).size).toBe(3);
+  } finally {
+    await lake.close();
+    await cleanup(cfg);
+  }
+});
+
+test('s3 lake: mirrors of nested prefixes share what was downloaded (a query after batch-run fetches nothing again)', async () => {
+  const cfg = s3Cfg();
+  const lake = new S3Lake(cfg);
+  try {
+    await lake.put('raw/pin/dt=2026-11-26/hr=07/a.ndjson.gz', 'aaa');
+    await lake.put('raw/pin/dt=2026-11-26/hr=08/b.ndjson.gz', 'bbb');
+    await lake.put('raw/geo/dt=2026-11-26/hr=07/c.ndjson.gz', 'ccc');
+    const day = await lake.localDir('raw/pin/dt=2026-11-26/');
+    const a = statSync(path.join(day, 'hr=07', 'a.ndjson.gz'));
+    const all = await lake.localDir('raw/');
+    expect(path.join(all, 'pin', 'dt=2026-11-26')).toBe(day);
+    const again = statSync(path.join(all, 'pin', 'dt=2026-11-26', 'hr=07', 'a.ndjson.gz'));
+    expect([again.ino, again.mtimeMs]).toEqual([a.ino, a.mtimeMs]); // not downloaded twice
+    expect(readFileSync(path.join(all, 'geo', 'dt=2026-11-26', 'hr=07', 'c.ndjson.gz'), 'utf8')).toBe('ccc');
+    // a change seen through the wider prefix is seen through the narrower one too
+    await lake.put('raw/pin/dt=2026-11-26/hr=08/b.ndjson.gz', 'BBB');
+    await lake.localDir('raw/');
+    const b = statSync(path.join(day, 'hr=08', 'b.ndjson.gz'));
+    await lake.localDir('raw/pin/dt=2026-11-26/');
+    expect(statSync(path.join(day, 'hr=08', 'b.ndjson.gz')).ino).toBe(b.ino);
+    expect(readFileSync(path.join(day, 'hr=08', 'b.ndjson.gz'), 'utf8')).toBe('BBB');
   } finally {
     await lake.close();
     await cleanup(cfg);

@@ -1,11 +1,16 @@
 /**
  * The S3 lake's localDir(): mirror the objects under a prefix into a local directory for the
  * engine (DuckDB reads local files; httpfs is not available). Only missing or changed objects are
- * downloaded (size and ETag compared with a manifest kept outside the mirrored tree, plus the
+ * downloaded (size and ETag compared with manifests kept outside the mirrored tree, plus the
  * local file's size), files of objects no longer present are deleted, and empty directories are
  * pruned, so the directory holds exactly the objects under the prefix. Downloads stream to a
  * temporary file renamed into place (bounded memory, never a partial file under a real name).
  * Callers serialize mirrors of one bucket with a lock (several processes may share the cache).
+ *
+ * There is one manifest per directory of keys (e.g. raw/pin/dt=D/hr=07/), so mirrors of nested
+ * prefixes share them: batch-run mirrors raw/<topic>/dt=D/, an ad hoc query raw/, and the query
+ * finds the day already downloaded (one manifest per mirrored prefix made it fetch all 12,960
+ * objects of a day again).
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { createWriteStream, promises as fsp } from 'node:fs';
@@ -25,36 +30,49 @@ export interface RemoteObject {
   etag: string;
 }
 
+/** file name → what was downloaded, for one directory of keys */
 type Manifest = Record<string, { size: number; etag: string }>;
 /** real S3 answers a GET in tens of ms: a day is ~13,000 objects (one per minute, partition and topic) */
 const PARALLEL_DOWNLOADS = 16;
 
-export async function mirror(client: S3Client, bucket: string, objects: RemoteObject[], dir: string, manifestFile: string): Promise<void> {
+const leafOf = (key: string): string => key.slice(0, key.lastIndexOf('/') + 1);
+const nameOf = (key: string): string => key.slice(key.lastIndexOf('/') + 1);
+
+/** Mirror `objects` into `dir`; manifests live in `metaRoot` (one per directory of keys). */
+export async function mirror(client: S3Client, bucket: string, objects: RemoteObject[], dir: string, metaRoot: string): Promise<void> {
   await fsp.mkdir(dir, { recursive: true });
-  const old = await readManifest(manifestFile);
-  const next: Manifest = {};
+  const leaves = new Map<string, { old: Manifest; next: Manifest }>();
   const todo: RemoteObject[] = [];
   for (const o of objects) {
-    const have = old[o.rel];
+    const leaf = leafOf(o.key);
+    let m = leaves.get(leaf);
+    if (!m) leaves.set(leaf, (m = { old: await readManifest(manifestPath(metaRoot, leaf)), next: {} }));
+    const have = m.old[nameOf(o.key)];
     const size = await fileSize(path.join(dir, ...o.rel.split('/')));
-    if (have && have.etag === o.etag && have.size === o.size && size === o.size) next[o.rel] = have;
+    if (have && have.etag === o.etag && have.size === o.size && size === o.size) m.next[nameOf(o.key)] = have;
     else todo.push(o);
   }
   let i = 0;
   const worker = async () => {
     while (i < todo.length) {
       const o = todo[i++]!;
-      next[o.rel] = await download(client, bucket, o, path.join(dir, ...o.rel.split('/')));
+      leaves.get(leafOf(o.key))!.next[nameOf(o.key)] = await download(client, bucket, o, path.join(dir, ...o.rel.split('/')));
     }
   };
+  let done = false;
   try {
     await Promise.all(Array.from({ length: Math.min(PARALLEL_DOWNLOADS, todo.length) }, worker));
+    done = true;
   } finally {
-    await writeManifest(manifestFile, { ...old, ...next });
+    // rewrite the manifests that changed: after a failure keeping what was known too, after
+    // success exactly what is there
+    for (const [leaf, m] of leaves) {
+      const changed = Object.keys(m.next).some((n) => m.next[n] !== m.old[n]) || Object.keys(m.old).some((n) => !(n in m.next));
+      if (changed) await writeManifest(manifestPath(metaRoot, leaf), done ? m.next : { ...m.old, ...m.next });
+    }
   }
   const keep = new Set(objects.map((o) => o.rel));
   await prune(dir, '', keep);
-  await writeManifest(manifestFile, next);
 }
 
 async function download(client: S3Client, bucket: string, o: RemoteObject, file: string): Promise<{ size: number; etag: string }> {
@@ -116,5 +134,5 @@ async function writeManifest(file: string, m: Manifest): Promise<void> {
   await fsp.rename(tmp, file);
 }
 
-/** The manifest file of one mirrored directory: `<metaRoot>/<sha1 of the full prefix>.json`. */
+/** The manifest of one directory of keys: `<metaRoot>/<sha1 of the directory's full prefix>.json`. */
 export const manifestPath = (metaRoot: string, fullPrefix: string): string => path.join(metaRoot, `${createHash('sha1').update(fullPrefix).digest('hex')}.json`);

@@ -24,7 +24,7 @@ import {
 import type { Config } from '../../core/config.js';
 import { withLock } from '../../core/lockfile.js';
 import { checkKey, checkPrefix } from './keys.js';
-import { manifestPath, mirror, type RemoteObject } from './s3-cache.js';
+import { mirror, type RemoteObject } from './s3-cache.js';
 import { isNotFound, lakeError, withRetry } from './s3-errors.js';
 import { PART_SIZE, multipartUpload } from './s3-upload.js';
 import type { Lake, LakeObject } from './types.js';
@@ -175,7 +175,7 @@ export class S3Lake implements Lake {
           }
           objects.push({ rel, key: o.key, size: o.size, etag: o.etag });
         }
-        await mirror(this.client, this.bucket, objects, dir, manifestPath(path.join(this.cacheRoot, 's3-manifests', this.bucket), dirPrefix));
+        await mirror(this.client, this.bucket, objects, dir, path.join(this.cacheRoot, 's3-manifests', this.bucket));
       }, 600_000);
       return dir;
     });
