@@ -45,7 +45,7 @@ const ENDS_EVERY_MS = 1_000;
  * How far (ingested_at) a partition may read past the slowest one before it is paused: bounds the
  * state on a backlog (partitions.ts overrunning); live input is seconds apart, so it never pauses.
  */
-export const ALIGN_AHEAD_MS = 60_000;
+const ALIGN_AHEAD_MS = 60_000;
 const FINAL_FLUSH_MS = 15_000;
 
 /** runs async sections one at a time, in call order (batches, flushes, end-offset checks) */
