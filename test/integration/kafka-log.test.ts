@@ -5,7 +5,7 @@ import { KafkaLog } from '../../src/connectors/log/kafka.js';
 import type { ConsumedBatch, LogConsumer, LogRecord, TopicPartition } from '../../src/connectors/log/types.js';
 import { loadConfig } from '../../src/core/config.js';
 import { PinpipeError } from '../../src/core/errors.js';
-import { silentLogger } from '../../src/core/logger.js';
+import { createLogger, silentLogger } from '../../src/core/logger.js';
 import { kafkaFixture, type KafkaFixture } from './kafka-fixture.js';
 
 let fx: KafkaFixture | undefined;
@@ -166,4 +166,18 @@ test('a handler that throws stops the consumer and reaches onError', async () =>
   expect(errors.map((e) => e.message)).toEqual(['lake is full']);
   expect(calls).toBe(1);
   await expect(c.commit([{ topic, partition: 0, offset: 1 }])).rejects.toMatchObject({ code: 'LOG_UNAVAILABLE' });
+});
+
+test('a producer starts without kafkajs noise: its warning about limited retries is expected and dropped', async () => {
+  fx = kafkaFixture();
+  const topic = await topicOf(fx, 'quiet');
+  const lines: string[] = [];
+  const log = new KafkaLog(fx.cfg, { logger: createLogger({ level: 'debug', json: true, write: (l) => lines.push(l) }) });
+  const producer = log.producer();
+  await producer.connect();
+  const [r] = await producer.send([{ topic, key: 'k', value: '{"i":1}' }]);
+  await producer.close();
+  expect(r).toMatchObject({ topic, offset: 0 });
+  expect(lines.filter((l) => l.includes('Limiting retries'))).toEqual([]);
+  expect(lines.some((l) => l.includes('Kafka producer connected'))).toBe(true); // the logger did receive the producer's lines
 });

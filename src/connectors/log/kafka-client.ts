@@ -55,6 +55,9 @@ export function createKafkaClient(cfg: Config, logger: Logger, opts: { requestTi
   return new Kafka(config);
 }
 
+/** kafkajs warns on every idempotent producer with limited retries (pinpipe's, on purpose) */
+const LIMITED_RETRIES_WARNING = 'Limiting retries for the idempotent producer may invalidate EoS guarantees';
+
 /** kafkajs log entries → pinpipe logger: the message and a few known-safe fields only. */
 function kafkaLogCreator(logger: Logger) {
   const log = logger.child('kafkajs');
@@ -66,9 +69,13 @@ function kafkaLogCreator(logger: Logger) {
         const v = e[key];
         if (typeof v === 'string' || typeof v === 'number') fields[key] = v;
       }
+      const message = String(e.message ?? '');
+      // a deliberate choice, not news for the operator (kafka-producer.ts: a failed batch replaces
+      // the producer, so its sequence numbers are never reused)
+      if (message === LIMITED_RETRIES_WARNING) return;
       // kafkajs reports transient trouble (coordinator loading, a broker restarting) at ERROR and
       // retries it itself; pinpipe's own errors say when it gives up, so these stay warnings
-      if (level <= logLevel.WARN) log.warn(String(e.message ?? ''), fields);
+      if (level <= logLevel.WARN) log.warn(message, fields);
     };
 }
 
