@@ -72,11 +72,12 @@ async function main(argv: string[]): Promise<number> {
     return 2;
   }
   const chosen = args.stage?.length ? STAGES.filter((s) => args.stage!.includes(s.name)) : STAGES;
+  const lake = args.real ? args.lake : 'local';
   const t0 = performance.now();
   const elapsed = () => `${Math.round((performance.now() - t0) / 1000)}s`.padStart(5);
   const ctx: BenchContext = {
     real: args.real,
-    lake: args.real ? args.lake : 'local',
+    lake,
     quick: args.quick,
     profile: args.profile,
     profileDir: args.profile ? mkdtempSync(path.join(os.tmpdir(), 'pinpipe-bench-profiles-')) : '',
@@ -87,7 +88,7 @@ async function main(argv: string[]): Promise<number> {
   };
   const report: Report = {
     machine: machine(),
-    mode: { stack: args.real ? 'real' : 'embedded', lake: args.real ? args.lake : 'local', quick: args.quick, profile: args.profile, stages: chosen.map((s) => s.name) },
+    mode: { stack: args.real ? 'real' : 'embedded', lake, quick: args.quick, profile: args.profile, stages: chosen.map((s) => s.name) },
     rows: [],
     seconds: 0,
   };

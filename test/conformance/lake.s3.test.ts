@@ -47,6 +47,18 @@ async function cleanup(cfg: Config): Promise<void> {
   }
 }
 
+/** run fn with an S3 lake on a fresh bucket, removed afterwards */
+async function withS3Lake(fn: (lake: S3Lake, cfg: Config) => Promise<void>, extra: Record<string, unknown> = {}): Promise<void> {
+  const cfg = s3Cfg(extra);
+  const lake = new S3Lake(cfg);
+  try {
+    await fn(lake, cfg);
+  } finally {
+    await lake.close();
+    await cleanup(cfg);
+  }
+}
+
 lakeConformance('s3', async () => {
   const cfg = s3Cfg();
   return { lake: new S3Lake(cfg), cleanup: () => cleanup(cfg) };
@@ -76,9 +88,7 @@ test('s3 lake: multipart for a big body (no upload left behind), key prefix, cac
 });
 
 test('s3 lake: localDir downloads only missing or changed objects', async () => {
-  const cfg = s3Cfg();
-  const lake = new S3Lake(cfg);
-  try {
+  await withS3Lake(async (lake) => {
     await lake.put('curated/geo/a', 'aaa');
     await lake.put('curated/geo/b', 'bbb');
     const dir = await lake.localDir('curated/geo/');
@@ -93,16 +103,11 @@ test('s3 lake: localDir downloads only missing or changed objects', async () => 
     rmSync(path.join(dir, 'a')); // a cached file lost locally is fetched again
     await lake.localDir('curated/geo/');
     expect(statSync(path.join(dir, 'a')).size).toBe(3);
-  } finally {
-    await lake.close();
-    await cleanup(cfg);
-  }
+  });
 });
 
 test('s3 lake: mirrors of nested prefixes share what was downloaded (a query after batch-run fetches nothing again)', async () => {
-  const cfg = s3Cfg();
-  const lake = new S3Lake(cfg);
-  try {
+  await withS3Lake(async (lake) => {
     await lake.put('raw/pin/dt=2026-11-26/hr=07/a.ndjson.gz', 'aaa');
     await lake.put('raw/pin/dt=2026-11-26/hr=08/b.ndjson.gz', 'bbb');
     await lake.put('raw/geo/dt=2026-11-26/hr=07/c.ndjson.gz', 'ccc');
@@ -120,10 +125,7 @@ test('s3 lake: mirrors of nested prefixes share what was downloaded (a query aft
     await lake.localDir('raw/pin/dt=2026-11-26/');
     expect(statSync(path.join(day, 'hr=08', 'b.ndjson.gz')).ino).toBe(b.ino);
     expect(readFileSync(path.join(day, 'hr=08', 'b.ndjson.gz'), 'utf8')).toBe('BBB');
-  } finally {
-    await lake.close();
-    await cleanup(cfg);
-  }
+  });
 });
 
 test('s3 lake: failures are LAKE_UNAVAILABLE, retriable, naming bucket and key but no credentials', async () => {

@@ -7,7 +7,6 @@
  * (nothing lost or counted twice across pauses and resumes).
  */
 import { afterAll, beforeAll, expect, test } from '@jest/globals';
-import { randomBytes } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { KafkaLog } from '../../src/connectors/log/kafka.js';
@@ -15,32 +14,25 @@ import { loadConfig } from '../../src/core/config.js';
 import { createLogger } from '../../src/core/logger.js';
 import { TestLog } from '../unit/stream-harness.js';
 import { generate, reference } from '../unit/stream-reference.js';
-import { finalRowsByKey, produce, readViews, recordsOf, requireBuild, runCli, tmpDir } from './consume-stream.helpers.js';
-import { kafkaBrokers } from './kafka-fixture.js';
+import { finalRowsByKey, produce, readViews, recordsOf, requireBuild, runCli } from './consume-stream.helpers.js';
+import { kafkaFixture } from './kafka-fixture.js';
 
 const JOIN_WINDOW = 30_000;
-const cleanups: (() => Promise<void> | void)[] = [];
+const cleanups: (() => Promise<void>)[] = [];
 beforeAll(() => requireBuild());
 afterAll(async () => {
   for (const c of cleanups.reverse()) await c();
 });
 
 test('a backlog of big pins and small geo/user records: partitions are paused to stay aligned, views equal the reference', async () => {
-  const t = tmpDir();
-  cleanups.push(t.cleanup);
-  const settings = { log: { kind: 'kafka', topicPrefix: `pt-${randomBytes(4).toString('hex')}-`, partitions: 1, kafka: { brokers: kafkaBrokers() } } };
-  const configFile = path.join(t.dir, 'pinpipe.json');
+  // the fixture's data dir and topic prefix (its clean-up deletes every topic with the prefix)
+  const fx = kafkaFixture();
+  cleanups.push(fx.cleanup);
+  const dir = fx.cfg.dataDir;
+  const settings = { log: { kind: 'kafka', topicPrefix: fx.topic(''), partitions: 1, kafka: { brokers: fx.cfg.log.kafka.brokers } } };
+  const configFile = path.join(dir, 'pinpipe.json');
   writeFileSync(configFile, JSON.stringify(settings));
-  const cfg = loadConfig({ configFile, env: {}, flags: { dataDir: t.dir } });
-  const log = new KafkaLog(cfg, { logger: createLogger({ level: 'error' }) });
-  cleanups.push(async () => {
-    const admin = log.admin();
-    try {
-      await admin.deleteTopics((await admin.listTopics()).filter((n) => n.startsWith(settings.log.topicPrefix)));
-    } finally {
-      await admin.close();
-    }
-  });
+  const log = new KafkaLog(loadConfig({ configFile, env: {}, flags: { dataDir: dir } }), { logger: createLogger({ level: 'error' }) });
 
   // 40 minutes of postings; each pin carries a 1.5 KB description (as real pins do), so a 1 MB fetch
   // holds ~3 minutes of pins and ~30 minutes of geo or user records
@@ -61,16 +53,16 @@ test('a backlog of big pins and small geo/user records: partitions are paused to
     await admin.close();
   }
   const mirror = new TestLog(1);
-  await produce(t.dir, recs, mirror, { log, topicPrefix: settings.log.topicPrefix });
+  await produce(dir, recs, mirror, { log, topicPrefix: settings.log.topicPrefix });
 
-  const run = await runCli(t.dir, ['consume-stream', '--until-idle', '--config', configFile], 120_000);
+  const run = await runCli(dir, ['consume-stream', '--until-idle', '--config', configFile], 120_000);
   expect({ code: run.code, stderr: run.code === 0 ? '' : run.stderr.slice(-1500) }).toEqual({ code: 0, stderr: '' });
   expect(run.stdout).toContain(`consume-stream: ${recs.length} records in`);
   expect(run.stdout).toMatch(/ 0 late,/);
   const pauses = Number(/; (\d+) partition pauses/.exec(run.stdout)?.[1] ?? 0);
   expect(pauses).toBeGreaterThan(0);
 
-  const views = await readViews(t.dir);
+  const views = await readViews(dir);
   const finalMinutes = new Set(views.rows.filter((r) => r.final).map((r) => r.minute));
   expect(finalMinutes.size).toBeGreaterThanOrEqual(35);
   const want = new Map([...reference(mirror, JOIN_WINDOW)].filter(([k]) => finalMinutes.has(k.split('|')[1]!)));

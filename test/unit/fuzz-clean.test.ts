@@ -132,7 +132,6 @@ const edgeValue = fc.oneof(
   fc.constant(undefined),
 );
 
-
 /** a valid record with arbitrary edits: fields replaced, removed, padded, added */
 const variation = fc
   .tuple(

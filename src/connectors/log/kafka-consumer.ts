@@ -248,7 +248,11 @@ export class KafkaConsumer implements LogConsumer {
   private applyPause(how: 'pause' | 'resume', tps: TopicPartition[]): void {
     if (!this.consumer || !this.handlers || tps.length === 0) return;
     const byTopic = new Map<string, number[]>();
-    for (const tp of tps) byTopic.set(tp.topic, [...(byTopic.get(tp.topic) ?? []), tp.partition]);
+    for (const tp of tps) {
+      const list = byTopic.get(tp.topic);
+      if (list) list.push(tp.partition);
+      else byTopic.set(tp.topic, [tp.partition]);
+    }
     try {
       this.consumer[how]([...byTopic].map(([topic, partitions]) => ({ topic, partitions })));
     } catch (e) {
