@@ -183,6 +183,10 @@ export async function runStream(cfg: Config, log: Log, realtime: RealtimeStore, 
   let failure: unknown = null;
   try {
     await consumer.connect();
+    // every partition of the topics holds the watermark back from the first batch on: learn them
+    // all before consuming (a batch of the partitions assigned first, ingested before the first
+    // end-offset check, moved the watermark past records of partitions not yet assigned: late)
+    proc.observeEnds(await consumer.endOffsets());
     await consumer.run(handlers);
     logger.info('consuming', { group, topics: Object.values(topics), untilIdle: opts.untilIdle });
     let endsAt = 0;
