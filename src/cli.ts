@@ -70,27 +70,33 @@ const SPECS: Spec[] = [
   },
   {
     name: 'consume-stream',
-    summary: 'log → clean → join by ind → R1–R5 per minute → real-time views',
-    example: 'pinpipe consume-stream',
+    summary: 'log → clean → join by ind → the realtime metrics per minute → real-time views',
+    example: 'pinpipe consume-stream\n  pinpipe consume-stream --metrics-dir ./metrics --until-idle',
     options: (c) =>
       c
+        .option('--metrics-dir <dir>', 'directory of metric files <id>.sql (env PINPIPE_METRICS_DIR; default ./metrics when it exists)')
         .option('--until-idle', 'exit once caught up with the log (for cron and tests)')
         .option('--group <id>', 'consumer group')
         .option('--lateness <duration>', 'allowed lateness (default 10s)')
         .option('--join-window <duration>', 'join window (default 30s)'),
-    flagsToConfig: { group: 'stream.group', lateness: 'stream.lateness', joinWindow: 'stream.joinWindow' },
+    flagsToConfig: { group: 'stream.group', lateness: 'stream.lateness', joinWindow: 'stream.joinWindow', metricsDir: 'metrics.dir' },
     load: () => import('./commands/consume-stream.js'),
   },
   {
     name: 'batch-run',
-    summary: 'clean, de-duplicate and curate complete days; compute Q1–Q8 into the serving store',
-    example: 'pinpipe batch-run            # cron: every complete day not yet done\n  pinpipe batch-run --date 2026-11-27\n  pinpipe batch-run --from 2026-11-01 --to 2026-11-26',
+    summary: 'clean, de-duplicate and curate the days that need it; compute every metric into the serving store',
+    example:
+      'pinpipe batch-run            # cron: new, completed and late-data days; new or changed metrics\n  pinpipe batch-run --dry-run  # what would run, and why\n  pinpipe batch-run --date 2026-11-27\n  pinpipe batch-run --from 2026-11-01 --to 2026-11-26\n  pinpipe batch-run --metric media_per_minute --from 2026-11-01',
     options: (c) =>
       c
         .option('--date <day>', 'process this day (YYYY-MM-DD) even if incomplete')
         .option('--from <day>', 'first day of a backfill (YYYY-MM-DD)')
         .option('--to <day>', 'last day of a backfill (YYYY-MM-DD)')
-        .option('--json', 'print the run summary as JSON'),
+        .option('--metric <id>', 'compute only this metric (historical: over the curated zone; realtime: its windows for the days of the raw zone, or --date / --from / --to)')
+        .option('--dry-run', 'list what would be processed and why, and what is skipped and why; change nothing')
+        .option('--json', 'print the run summary as JSON')
+        .option('--metrics-dir <dir>', 'directory of metric files <id>.sql (env PINPIPE_METRICS_DIR; default ./metrics when it exists)'),
+    flagsToConfig: { metricsDir: 'metrics.dir' },
     load: () => import('./commands/batch-run.js'),
   },
   {
@@ -101,11 +107,13 @@ const SPECS: Spec[] = [
       c
         .argument('[sql]', 'a read-only SQL statement')
         .option('--store', 'run the SQL against the serving store instead of the lake')
-        .option('--metric <id>', 'print a metric of the data contract (Q1–Q8, Q3a, Q3b, R1–R5)')
+        .option('--metric <id>', 'print a metric: Q1–Q8, Q3a, Q3b, R1–R5 or one of your metric files (pinpipe metrics list)')
         .option('--source <where>', 'with --metric: "store" (default: the stored views) or "lake" (compute now)')
         .option('--json', 'print an array of row objects')
         .option('--csv', 'print CSV')
-        .option('--limit <n>', 'print at most n rows', int('--limit')),
+        .option('--limit <n>', 'print at most n rows', int('--limit'))
+        .option('--metrics-dir <dir>', 'directory of metric files <id>.sql (env PINPIPE_METRICS_DIR; default ./metrics when it exists)'),
+    flagsToConfig: { metricsDir: 'metrics.dir' },
     load: () => import('./commands/query.js'),
   },
   {
@@ -118,8 +126,38 @@ const SPECS: Spec[] = [
         .option('--duration <seconds>', 'stop after this many seconds (default: until Ctrl-C)', num('--duration'))
         .option('--rate <r>', 'emulated postings per second', num('--rate'), 20)
         .option('--batch-every <seconds>', 'run batch-run (for today) every n seconds', num('--batch-every'), 15)
-        .option('--seed <s>', 'emulator seed', int('--seed'), 1),
+        .option('--seed <s>', 'emulator seed', int('--seed'), 1)
+        .option('--metrics-dir <dir>', 'directory of metric files <id>.sql (env PINPIPE_METRICS_DIR; default ./metrics when it exists)'),
+    flagsToConfig: { metricsDir: 'metrics.dir' },
     load: () => import('./commands/up.js'),
+  },
+  {
+    name: 'metrics',
+    summary: 'the metric definitions: list, show ID, check (built-in and your metric files)',
+    example: 'pinpipe metrics list\n  pinpipe metrics show Q1\n  pinpipe metrics check --metrics-dir ./metrics   # for CI: exit 2 naming the file, line and reason',
+    options: (c) =>
+      c
+        .argument('<action>', 'list | show | check')
+        .argument('[id]', 'the metric (show)')
+        .option('--json', 'print JSON')
+        .option('--metrics-dir <dir>', 'directory of metric files <id>.sql (env PINPIPE_METRICS_DIR; default ./metrics when it exists)'),
+    flagsToConfig: { metricsDir: 'metrics.dir' },
+    load: () => import('./commands/metrics.js'),
+  },
+  {
+    name: 'verify',
+    summary: "compare the stream's final windows of every realtime metric with the batch layer's; exit 1 on a difference",
+    example: 'pinpipe verify\n  pinpipe verify --from 2026-11-01 --to 2026-11-26 --metric R2 --json',
+    options: (c) =>
+      c
+        .option('--from <day>', 'first day (YYYY-MM-DD)')
+        .option('--to <day>', 'last day (YYYY-MM-DD)')
+        .option('--metric <id>', 'one realtime metric')
+        .option('--show <n>', 'differences printed per metric (default 20; --json lists all)', int('--show'))
+        .option('--json', 'print the result as JSON')
+        .option('--metrics-dir <dir>', 'directory of metric files <id>.sql (env PINPIPE_METRICS_DIR; default ./metrics when it exists)'),
+    flagsToConfig: { metricsDir: 'metrics.dir' },
+    load: () => import('./commands/verify.js'),
   },
 ];
 

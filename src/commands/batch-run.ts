@@ -1,12 +1,14 @@
 /**
- * pinpipe batch-run: clean, de-duplicate and curate complete days of the raw zone, recompute
- * R1–R5 for those days and Q1–Q8 over every curated day, into the serving store.
- * The logic lives in src/pipeline/batch-run; this wires config, connectors, progress and output.
+ * pinpipe batch-run: clean, de-duplicate and curate the days that need it (new, completed, late
+ * data), backfill new or changed metrics, and compute the historical metrics over every curated
+ * day, into the serving store. The logic lives in src/pipeline/batch-run; this wires config,
+ * connectors, progress and output.
  */
 import ora, { type Ora } from 'ora';
 import type { CommandContext } from './context.js';
 import { createLake, createStore } from '../connectors/registry.js';
 import { createLogger } from '../core/logger.js';
+import { loadMetrics } from '../metrics/registry.js';
 import { checkSelection } from '../pipeline/batch-run/days.js';
 import { runBatch, type BatchSummary } from '../pipeline/batch-run/runner.js';
 
@@ -14,33 +16,54 @@ export interface BatchRunOptions {
   date?: string;
   from?: string;
   to?: string;
+  metric?: string;
+  dryRun?: boolean;
   json?: boolean;
 }
 
+const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
+
 export function summaryText(s: BatchSummary): string {
-  if (s.days.length === 0) return 'nothing to do: every complete day is already done (use --date or --from/--to to re-run days)\n';
-  const lines = s.days.map((d) =>
-    d.status === 'done'
-      ? `${d.day} done: ${d.raw_records} raw records, ${d.curated_rows} curated rows, ${d.dead} dead, unmatched geo ${d.unmatched_geo} / user ${d.unmatched_user} (${d.seconds} s)`
-      : `${d.day} FAILED: ${d.message} (${d.seconds} s)`,
-  );
-  const q = Object.keys(s.historical).length ? `; Q1–Q8 recomputed over every curated day` : '';
-  lines.push(`${s.days.length} day(s): ${s.raw_records} raw records, ${s.curated_rows} curated rows, ${s.dead} dead, ${s.failed} failed${q} in ${s.seconds} s`);
+  const lines: string[] = [];
+  const skipped = s.skipped.length ? [`skipped: ${s.skipped.map((d) => `${d.day} (${d.reason})`).join(', ')}`] : [];
+  if (s.dry_run) {
+    lines.push(s.days.length ? `would process: ${s.days.map((d) => `${d.day} (${d.reason})`).join(', ')}` : 'would process no day');
+    for (const m of s.metrics) lines.push(`would compute ${m.id} (${m.kind}, ${m.reason})${m.days ? ` for ${plural(m.days.length, 'day')}: ${m.days.join(', ')}` : ''}`);
+    lines.push(...skipped);
+    return lines.join('\n') + '\n';
+  }
+  if (s.days.length === 0 && s.metrics.length === 0 && Object.keys(s.historical).length === 0) {
+    return ['nothing to do: every complete day is done and every metric is up to date (use --date or --from/--to to re-run days, --metric ID to recompute a metric)', ...skipped].join('\n') + '\n';
+  }
+  for (const d of s.days) {
+    lines.push(
+      d.status === 'done'
+        ? `${d.day} done (${d.reason}): ${d.raw_records} raw records, ${d.curated_rows} curated rows, ${d.dead} dead, unmatched geo ${d.unmatched_geo} / user ${d.unmatched_user} (${d.seconds} s)`
+        : `${d.day} FAILED (${d.reason}): ${d.message} (${d.seconds} s)`,
+    );
+  }
+  for (const m of s.metrics) lines.push(`${m.id} (${m.kind}, ${m.reason}): ${m.rows ?? 0} rows${m.days ? ` over ${plural(m.days.length, 'day')}` : ''}`);
+  lines.push(...skipped);
+  const h = Object.keys(s.historical).length;
+  const q = h ? `; ${plural(h, 'historical metric')} recomputed over every curated day` : '';
+  lines.push(`${plural(s.days.length, 'day')}: ${s.raw_records} raw records, ${s.curated_rows} curated rows, ${s.dead} dead, ${s.failed} failed${q} in ${s.seconds} s`);
   return lines.join('\n') + '\n';
 }
 
 export async function run(opts: BatchRunOptions, ctx: CommandContext): Promise<number> {
   const sel = checkSelection({ date: opts.date, from: opts.from, to: opts.to });
+  const metrics = await loadMetrics(ctx.config);
+  if (opts.metric) metrics.get(opts.metric);
   const lake = await createLake(ctx.config);
   const store = await createStore(ctx.config);
   let spinner: Ora | undefined;
   // (a terminal that reports no width, e.g. a bare pty, makes ora redraw endlessly: no spinner there)
-  if (ctx.tty && process.stderr.isTTY && (process.stderr.columns ?? 0) > 0) spinner = ora({ text: 'batch-run: choosing days', stream: process.stderr, discardStdin: false }).start();
+  if (ctx.tty && process.stderr.isTTY && (process.stderr.columns ?? 0) > 0 && !opts.dryRun) spinner = ora({ text: 'batch-run: choosing days', stream: process.stderr, discardStdin: false }).start();
   try {
     const summary = await runBatch(
       // with a spinner on the terminal, only warnings and errors are logged (the summary says the rest)
-      { cfg: ctx.config, lake, store, logger: spinner ? createLogger({ component: 'batch-run', level: 'warn' }) : ctx.logger },
-      { ...sel, signal: ctx.signal, onProgress: spinner ? (t) => (spinner!.text = t) : undefined },
+      { cfg: ctx.config, lake, store, metrics, logger: spinner ? createLogger({ component: 'batch-run', level: 'warn' }) : ctx.logger },
+      { ...sel, metric: opts.metric, dryRun: opts.dryRun, signal: ctx.signal, onProgress: spinner ? (t) => (spinner!.text = t) : undefined },
     );
     if (spinner) summary.failed ? spinner.fail('batch-run finished with failures') : spinner.succeed('batch-run finished');
     ctx.out(opts.json ? JSON.stringify(summary) + '\n' : summaryText(summary));

@@ -1,16 +1,15 @@
 /**
  * pinpipe query: read-only SQL over the lake (DuckDB views raw_pin, raw_geo, raw_user, pins, geo,
- * users), over the serving store (--store), or one metric of the data contract (--metric ID,
- * from the stored views or, with --source lake, computed now). A table on a terminal, otherwise
- * (or with --json) a JSON array of row objects; --csv for RFC 4180 CSV.
+ * users, postings), over the serving store (--store), or one metric (--metric ID, built-in or a
+ * user's metric file; from the stored results or, with --source lake, computed now). A table on a
+ * terminal, otherwise (or with --json) a JSON array of row objects; --csv for RFC 4180 CSV.
  */
 import chalk from 'chalk';
 import type { CommandContext } from './context.js';
 import { PinpipeError } from '../core/errors.js';
-import { HISTORICAL, REALTIME, type MetricId } from '../core/tables.js';
 import { createLake, createRealtime, createStore } from '../connectors/registry.js';
 import { columnsOf, toCsv, toJson, toTable, type Result } from '../engine/format.js';
-import { isHistorical, parseMetricId } from '../engine/metrics/index.js';
+import { loadMetrics, type Metric, type MetricSet } from '../metrics/registry.js';
 import { openLakeEngine, runReadOnly } from '../engine/query.js';
 import { toPlain, type PlainRow } from '../engine/values.js';
 import { metricFromLake } from '../pipeline/batch-run/metric.js';
@@ -27,7 +26,7 @@ export interface QueryOptions {
 
 const usage = (msg: string) => new PinpipeError('USAGE', msg);
 
-export function checkQueryOptions(opts: QueryOptions): { sql?: string; metric?: MetricId; source: 'store' | 'lake' } {
+export function checkQueryOptions(opts: QueryOptions): { sql?: string; metric?: string; source: 'store' | 'lake' } {
   const sql = opts.args?.[0];
   if (opts.args && opts.args.length > 1) throw usage('give the SQL as one argument (quote it)');
   if (opts.json && opts.csv) throw usage('--json and --csv cannot be combined: choose one output format');
@@ -37,34 +36,35 @@ export function checkQueryOptions(opts: QueryOptions): { sql?: string; metric?: 
   if (opts.metric !== undefined) {
     if (sql !== undefined) throw usage('give either SQL or --metric, not both');
     if (opts.store) throw usage('--store runs SQL against the store; with --metric use --source store|lake');
-    return { metric: parseMetricId(opts.metric), source: (opts.source as 'store' | 'lake' | undefined) ?? 'store' };
+    if (opts.metric.trim() === '') throw usage('--metric needs an id (pinpipe metrics list shows them)');
+    return { metric: opts.metric, source: (opts.source as 'store' | 'lake' | undefined) ?? 'store' };
   }
   if (sql === undefined || sql.trim() === '') throw usage('give a read-only SQL statement, or --metric ID (e.g. pinpipe query --metric Q1)');
   return { sql, source: opts.store ? 'store' : 'lake' };
 }
 
-async function storedMetric(ctx: CommandContext, id: MetricId): Promise<Result> {
-  if (isHistorical(id)) {
+async function storedMetric(ctx: CommandContext, metric: Metric, metrics: MetricSet): Promise<Result> {
+  const columns = metric.columns.map(([c]) => c);
+  if (metric.kind === 'historical') {
     const store = await createStore(ctx.config);
     try {
-      return { columns: HISTORICAL[id].columns.map(([c]) => c), rows: (await store.select(HISTORICAL[id])) as PlainRow[] };
+      return { columns, rows: (await store.select(metric.spec)) as PlainRow[] };
     } finally {
       await store.close();
     }
   }
-  const spec = REALTIME[id];
-  const keyColumn = spec.key!.length > 1 ? spec.key![1]! : null;
   const realtime = await createRealtime(ctx.config);
   try {
-    await realtime.connect();
-    const rows = (await realtime.read(id)).map((w) => {
+    await realtime.connect(metrics.realtime);
+    const rows = (await realtime.read(metric.id)).map((w) => {
       const row: PlainRow = { minute: w.minute };
-      if (keyColumn) row[keyColumn] = w.key;
-      for (const [c] of spec.columns.slice(keyColumn ? 2 : 1, -1)) row[c] = toPlain(w.values[c] ?? null);
+      const keys = metric.keyColumns.length > 1 ? (JSON.parse(w.key) as string[]) : [w.key];
+      metric.keyColumns.forEach((c, i) => (row[c] = keys[i] ?? ''));
+      for (const c of metric.valueColumns) row[c] = toPlain(w.values[c] ?? null);
       row.final = w.final;
       return row;
     });
-    return { columns: spec.columns.map(([c]) => c), rows };
+    return { columns, rows };
   } finally {
     await realtime.close();
   }
@@ -72,10 +72,12 @@ async function storedMetric(ctx: CommandContext, id: MetricId): Promise<Result> 
 
 async function execute(ctx: CommandContext, q: ReturnType<typeof checkQueryOptions>, limit?: number): Promise<Result> {
   if (q.metric) {
-    if (q.source === 'store') return storedMetric(ctx, q.metric);
+    const metrics = await loadMetrics(ctx.config);
+    const metric = metrics.get(q.metric);
+    if (q.source === 'store') return storedMetric(ctx, metric, metrics);
     const lake = await createLake(ctx.config);
     try {
-      return await metricFromLake(ctx.config, lake, q.metric);
+      return await metricFromLake(ctx.config, lake, metric);
     } finally {
       await lake.close();
     }

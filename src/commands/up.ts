@@ -5,6 +5,7 @@
  * last batch run). The roles are the real subcommands, run as child processes.
  */
 import type { CommandContext } from './context.js';
+import { loadMetrics } from '../metrics/registry.js';
 import { PinpipeError } from '../core/errors.js';
 import { dayOf } from '../core/time.js';
 import { sleep } from '../core/retry.js';
@@ -47,7 +48,7 @@ export async function run(opts: UpOptions, ctx: CommandContext): Promise<number>
 
   const realtime = await createRealtime(config);
   const store = await createStore(config);
-  await realtime.connect();
+  await realtime.connect((await loadMetrics(config)).realtime);
   await store.connect();
   const reader = new SummaryReader(config, log, realtime, store);
   const until = opts.duration ? started + opts.duration * 1000 : Infinity;

@@ -94,6 +94,10 @@ export const configSchema = z.strictObject({
     flushInterval: duration.default(200),
   }).prefault({}),
   metricsPort: port.optional(),
+  metrics: z.strictObject({
+    /** the user's metric files (<id>.sql); default ./metrics when it exists */
+    dir: z.string().min(1).optional(),
+  }).prefault({}),
 });
 
 export type Config = z.output<typeof configSchema>;
@@ -133,6 +137,7 @@ export const ENV_SETTINGS: Record<string, { path: string; parse?: (v: string) =>
   PINPIPE_METRICS_PORT: { path: 'metricsPort' },
   PINPIPE_BATCH_CHUNK_SPAN: { path: 'batch.chunkSpan' },
   PINPIPE_BATCH_IDLE_FLUSH: { path: 'batch.idleFlush' },
+  PINPIPE_METRICS_DIR: { path: 'metrics.dir' },
 };
 
 function bool(v: string): unknown {

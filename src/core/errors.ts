@@ -20,11 +20,12 @@ export type ErrorCode =
   | 'REALTIME_UNAVAILABLE'
   | 'SOURCE_UNAVAILABLE'
   | 'LOCKED' // another process holds a resource that is exclusive on the embedded stack
-  | 'QUERY_INVALID' // SQL rejected (not read-only, unknown metric, syntax)
+  | 'QUERY_INVALID' // SQL rejected (not read-only, syntax)
+  | 'METRIC_INVALID' // a metric file is refused: file, line and reason (exit 2)
   | 'NOT_READY'
   | 'INTERNAL';
 
-const EXIT_CODES: Partial<Record<ErrorCode, number>> = { CONFIG_INVALID: 2, USAGE: 2 };
+const EXIT_CODES: Partial<Record<ErrorCode, number>> = { CONFIG_INVALID: 2, USAGE: 2, METRIC_INVALID: 2 };
 
 export class PinpipeError extends Error {
   readonly code: ErrorCode;

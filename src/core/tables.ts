@@ -1,6 +1,6 @@
 /**
- * The serving store's tables, defined once: both store implementations create them from these
- * specs, and the metric code writes rows with exactly these columns.
+ * The serving store's own tables, defined once: both store implementations create them from these
+ * specs. The tables of the metrics come from the metric files (src/metrics/registry.ts).
  */
 export type ColumnType = 'int' | 'bigint' | 'double' | 'text' | 'timestamp' | 'bool';
 
@@ -9,48 +9,40 @@ export interface TableSpec {
   columns: [name: string, type: ColumnType][];
   /** key for upserts (R tables, ledger); tables without a key are replaced whole */
   key?: string[];
+  /**
+   * a metric's table: when the stored columns differ from the spec (a changed definition), the
+   * table is dropped and created again instead of gaining columns (its rows are recomputed)
+   */
+  rebuild?: boolean;
 }
 
-const q = (name: string, columns: TableSpec['columns']): TableSpec => ({ name, columns });
-const r = (name: string, keyCol: [string, ColumnType] | null, values: TableSpec['columns']): TableSpec => ({
-  name,
-  columns: [['minute', 'timestamp'], ...(keyCol ? [keyCol] : []), ...values, ['final', 'bool']],
-  key: keyCol ? ['minute', keyCol[0]] : ['minute'],
-});
-
-/** Historical metrics Q1–Q8 (data contract §4), column names exactly as the contract gives them. */
-export const HISTORICAL = {
-  Q1: q('q1_category_by_country', [['country', 'text'], ['category', 'text'], ['category_count', 'bigint']]),
-  Q2: q('q2_category_by_year', [['post_year', 'int'], ['category', 'text'], ['category_count', 'bigint']]),
-  Q3a: q('q3a_top_poster_by_country', [['country', 'text'], ['poster_name', 'text'], ['follower_count', 'bigint']]),
-  Q3b: q('q3b_top_country_by_poster', [['country', 'text'], ['follower_count', 'bigint']]),
-  Q4: q('q4_category_by_age_group', [['age_group', 'text'], ['category', 'text'], ['category_count', 'bigint']]),
-  Q5: q('q5_median_followers_by_age_group', [['age_group', 'text'], ['median_follower_count', 'bigint']]),
-  Q6: q('q6_users_joined_by_year', [['join_year', 'int'], ['number_users_joined', 'bigint']]),
-  Q7: q('q7_median_followers_by_join_year', [['join_year', 'int'], ['median_follower_count', 'bigint']]),
-  Q8: q('q8_median_followers_by_join_year_age_group', [['age_group', 'text'], ['join_year', 'int'], ['median_follower_count', 'bigint']]),
-} as const;
-
-/** Real-time metrics R1–R5 (data contract §5). A null key is stored as ''. */
-function realtimeTables(prefix: string) {
-  return {
-    R1: r(`${prefix}r1_postings_by_category`, ['category', 'text'], [['postings', 'bigint']]),
-    R2: r(`${prefix}r2_postings_by_country`, ['country', 'text'], [['postings', 'bigint']]),
-    R3: r(`${prefix}r3_postings_by_age_group`, ['age_group', 'text'], [['postings', 'bigint']]),
-    R4: r(`${prefix}r4_distinct_posters`, null, [['distinct_posters', 'bigint']]),
-    R5: r(`${prefix}r5_media_mix`, null, [['images', 'bigint'], ['videos', 'bigint'], ['stories', 'bigint'], ['mean_follower_count', 'double']]),
-  } as const;
-}
-
-/** Written by consume-stream (the live views). */
-export const REALTIME = realtimeTables('rt_');
-/** Written by batch-run (R1–R5 recomputed from the raw zone, for verification). */
-export const REALTIME_BATCH = realtimeTables('batch_');
-
+/**
+ * The ledger of batch-run: one row per day, its last run (status, why it ran, whether the day was
+ * complete then and which raw chunks it read, as a fingerprint: late data changes it).
+ */
 export const LEDGER: TableSpec = {
   name: 'batch_runs',
-  columns: [['day', 'text'], ['status', 'text'], ['started_at', 'timestamp'], ['finished_at', 'timestamp'], ['raw_records', 'bigint'], ['curated_rows', 'bigint'], ['message', 'text']],
+  columns: [
+    ['day', 'text'],
+    ['status', 'text'],
+    ['started_at', 'timestamp'],
+    ['finished_at', 'timestamp'],
+    ['raw_records', 'bigint'],
+    ['curated_rows', 'bigint'],
+    ['message', 'text'],
+    ['reason', 'text'],
+    ['complete', 'bool'],
+    ['raw_objects', 'bigint'],
+    ['raw_fingerprint', 'text'],
+  ],
   key: ['day'],
+};
+
+/** Every run of a day (the ledger keeps the last one): when, why, how it ended. */
+export const BATCH_HISTORY: TableSpec = {
+  name: 'batch_history',
+  columns: [['started_at', 'timestamp'], ['day', 'text'], ['reason', 'text'], ['status', 'text'], ['finished_at', 'timestamp'], ['seconds', 'double'], ['raw_records', 'bigint'], ['message', 'text']],
+  key: ['started_at', 'day'],
 };
 
 export const QUALITY: TableSpec = {
@@ -59,17 +51,28 @@ export const QUALITY: TableSpec = {
   key: ['day', 'field'],
 };
 
-export type HistoricalId = keyof typeof HISTORICAL;
-export type RealtimeId = keyof typeof REALTIME;
-export type MetricId = HistoricalId | RealtimeId;
-export const METRIC_IDS = [...Object.keys(HISTORICAL), ...Object.keys(REALTIME)] as MetricId[];
+/**
+ * The metric definitions the stores hold results of: the definition hash, and for realtime metrics
+ * the hash the stream computes and the first window it computed with it (`stream_from`; null:
+ * from the start of the log).
+ */
+export const METRIC_CATALOG: TableSpec = {
+  name: 'metric_catalog',
+  columns: [['metric', 'text'], ['kind', 'text'], ['title', 'text'], ['hash', 'text'], ['table_name', 'text'], ['file', 'text'], ['stream_hash', 'text'], ['stream_from', 'timestamp'], ['updated_at', 'timestamp']],
+  key: ['metric'],
+};
 
-export const ALL_TABLES: TableSpec[] = [
-  ...Object.values(HISTORICAL),
-  ...Object.values(REALTIME),
-  ...Object.values(REALTIME_BATCH),
-  LEDGER,
-  QUALITY,
-];
+/** What batch-run computed of each metric: per day for realtime metrics, day '' for historical ones. */
+export const METRIC_RUNS: TableSpec = {
+  name: 'metric_runs',
+  columns: [['metric', 'text'], ['day', 'text'], ['hash', 'text'], ['rows', 'bigint'], ['computed_at', 'timestamp'], ['seconds', 'double']],
+  key: ['metric', 'day'],
+};
+
+/** Tables every store holds from its first connect (metric tables come from the metric files). */
+export const ALL_TABLES: TableSpec[] = [LEDGER, BATCH_HISTORY, QUALITY, METRIC_CATALOG, METRIC_RUNS];
+
+/** Table names a metric file may not take. */
+export const RESERVED_TABLES = new Set([...ALL_TABLES.map((t) => t.name), 'stream_checkpoints']);
 
 export type Row = Record<string, string | number | boolean | null>;

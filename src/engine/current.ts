@@ -6,8 +6,8 @@
  * per ind (batch-run writes it so), so a row is superseded only by a later row of the same ind in
  * another day file (latest ingested_at wins, then the larger event_id): the current table is the
  * day files without the superseded rows. `curated/_postings.parquet` holds the current postings
- * (the three current tables joined on ind, the columns Q1–Q8 read, without ind), so a metric
- * needs no join.
+ * (the three current tables joined on ind, the columns the historical metrics read, listed in the
+ * manifest), so a metric needs no join.
  *
  * Validity: batch-run deletes the manifest before it publishes any day file and writes it again
  * (after the superseded files) once it has recomputed the state. A reader uses it only when the
@@ -20,7 +20,7 @@ import { CURATED_TABLES, type CuratedTable } from './schema.js';
 
 export const CURRENT_KEY = 'curated/_current.json';
 export const supersededKey = (table: CuratedTable): string => `curated/${table}/_superseded.parquet`;
-/** The current postings (POSTINGS_SELECT of src/engine/metrics/historical.ts over the current tables, without ind). */
+/** The current postings (postingsSelect of schema.ts over the current tables: the columns the historical metrics read). */
 export const POSTINGS_KEY = 'curated/_postings.parquet';
 
 export interface DayFile {
@@ -36,10 +36,12 @@ export interface TableState {
 }
 
 export interface CurrentManifest {
-  version: 2;
+  version: 3;
   tables: Record<CuratedTable, TableState>;
   /** rows of _postings.parquet */
   postings: number;
+  /** its columns */
+  postingsColumns: string[];
 }
 
 const DAY_DIR = /^dt=\d{4}-\d{2}-\d{2}$/;
@@ -71,7 +73,7 @@ export function dayFilesOf(curatedDir: string, table: CuratedTable): DayFile[] {
 export function readCurrent(curatedDir: string): CurrentManifest | null {
   try {
     const m = JSON.parse(readFileSync(path.join(curatedDir, '_current.json'), 'utf8')) as CurrentManifest;
-    if (m?.version !== 2 || typeof m.tables !== 'object' || m.tables === null || !Number.isInteger(m.postings)) return null;
+    if (m?.version !== 3 || typeof m.tables !== 'object' || m.tables === null || !Number.isInteger(m.postings) || !Array.isArray(m.postingsColumns)) return null;
     for (const t of CURATED_TABLES) {
       const s = m.tables[t];
       if (!s || !Array.isArray(s.files) || !Number.isInteger(s.superseded)) return null;
@@ -87,9 +89,13 @@ export function stateMatches(state: TableState, files: DayFile[]): boolean {
   return state.files.length === files.length && state.files.every((f, i) => f.name === files[i]!.name && f.size === files[i]!.size);
 }
 
-/** The current postings file in a local copy of the curated zone, when the manifest holds for every table. */
-export function currentPostingsFile(curatedDir: string, manifest: CurrentManifest | null): string | null {
+/**
+ * The current postings file in a local copy of the curated zone, when the manifest holds for every
+ * table and the file has the columns `reads`.
+ */
+export function currentPostingsFile(curatedDir: string, manifest: CurrentManifest | null, reads: readonly string[] = []): string | null {
   if (!manifest) return null;
+  if (!reads.every((c) => manifest.postingsColumns.includes(c))) return null;
   for (const t of CURATED_TABLES) if (!stateMatches(manifest.tables[t], dayFilesOf(curatedDir, t))) return null;
   const file = path.join(curatedDir, '_postings.parquet');
   return existsSync(file) ? file : null;

@@ -123,3 +123,25 @@ export const columnList = (cols: Columns, prefix = ''): string => cols.map(([n])
 
 /** A typed SELECT with no rows (a view over an empty zone). */
 export const emptySelect = (cols: Columns): string => `SELECT ${cols.map(([n, t]) => `CAST(NULL AS ${t}) AS ${ident(n)}`).join(', ')} WHERE false`;
+
+/** Columns of geo and users that the postings leave out (the pin's are kept). */
+const PARTNER_STAMPS = ['ind', 'event_id', 'ingested_at'];
+
+/**
+ * Every column of the postings: pins, geo and users inner-joined on ind, with every curated column
+ * (the pin's ind, event_id and ingested_at; geo's and users' own stamps are left out).
+ */
+export const POSTINGS_COLUMNS: string[] = [
+  ...CURATED_COLUMNS.pins.map(([n]) => n),
+  ...CURATED_COLUMNS.geo.map(([n]) => n).filter((n) => !PARTNER_STAMPS.includes(n)),
+  ...CURATED_COLUMNS.users.map(([n]) => n).filter((n) => !PARTNER_STAMPS.includes(n)),
+];
+
+/** SELECT of the postings over the relations pins, geo, users (only `columns` when given). */
+export function postingsSelect(columns?: readonly string[]): string {
+  const want = columns ? new Set(columns) : null;
+  const pick = (alias: string, table: CuratedTable, skip: string[]) =>
+    CURATED_COLUMNS[table].filter(([n]) => !skip.includes(n) && (!want || want.has(n))).map(([n]) => `${alias}.${ident(n)}`);
+  const cols = [...pick('p', 'pins', []), ...pick('g', 'geo', PARTNER_STAMPS), ...pick('u', 'users', PARTNER_STAMPS)];
+  return `SELECT ${cols.length ? cols.join(', ') : 'p.ind'} FROM pins p JOIN geo g ON g.ind = p.ind JOIN users u ON u.ind = p.ind`;
+}

@@ -1,8 +1,8 @@
 /**
  * The lake as SQL views: raw_pin, raw_geo, raw_user over raw/<topic>/**.ndjson.gz and pins, geo,
  * users over curated/<table>/**.parquet (one row per ind across all days: the latest ingested_at
- * wins, ties by the larger event_id; the same view the historical metrics read). Every view
- * exists with the right columns even when its zone is empty.
+ * wins, ties by the larger event_id; the same views the historical metrics read), and postings
+ * (the three joined on ind). Every view exists with the right columns even when its zone is empty.
  */
 import { existsSync } from 'node:fs';
 import path from 'node:path';
@@ -11,7 +11,7 @@ import type { Lake } from '../connectors/lake/types.js';
 import type { Engine } from './duckdb.js';
 import { sqlString, sqlStringList } from './duckdb.js';
 import { dayFilesOf, readCurrent, stateMatches, type CurrentManifest } from './current.js';
-import { CURATED_COLUMNS, CURATED_TABLES, RAW_COLUMNS, columnList, columnStruct, emptySelect, ident, type Columns, type CuratedTable } from './schema.js';
+import { CURATED_COLUMNS, CURATED_TABLES, RAW_COLUMNS, columnList, columnStruct, emptySelect, ident, postingsSelect, type Columns, type CuratedTable } from './schema.js';
 
 export interface LakeDirs {
   /** local directory holding the lake's `raw/` prefix */
@@ -81,4 +81,5 @@ export async function registerLakeViews(engine: Engine, dirs: LakeDirs, opts: { 
   }
   const manifest = readCurrent(dirs.curated);
   for (const table of CURATED_TABLES) await engine.run(`CREATE OR REPLACE VIEW ${ident(table)} AS ${currentTableSql(dirs.curated, table, manifest)}`);
+  await engine.run(`CREATE OR REPLACE VIEW postings AS ${postingsSelect()}`);
 }

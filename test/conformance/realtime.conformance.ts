@@ -3,7 +3,8 @@
  * empty store from setup(); reopen() gives a second, independent instance on the same data.
  */
 import { afterEach, beforeEach, describe, expect, test } from '@jest/globals';
-import type { Checkpoint, RealtimeStore, WindowRow } from '../../src/connectors/realtime/types.js';
+import type { Checkpoint, RealtimeShape, RealtimeStore, WindowRow } from '../../src/connectors/realtime/types.js';
+import { BUILTIN } from '../support/metrics.js';
 
 export interface RealtimeFixture {
   realtime: RealtimeStore;
@@ -13,6 +14,14 @@ export interface RealtimeFixture {
 
 const M = (hhmm: string) => `2026-11-27T${hhmm}:00.000Z`;
 const r1 = (minute: string, key: string, postings: number, final = false): WindowRow => ({ metric: 'R1', minute, key, values: { postings }, final });
+/** a metric with two key columns (a user's realtime metric file would give such a shape) */
+const TWO_KEYS: RealtimeShape = {
+  id: 'by_country_media',
+  spec: { name: 'rt_by_country_media', columns: [['minute', 'timestamp'], ['country', 'text'], ['media_type', 'text'], ['n', 'bigint'], ['mean', 'double'], ['final', 'bool']], key: ['minute', 'country', 'media_type'], rebuild: true },
+  keyColumns: ['country', 'media_type'],
+  valueColumns: ['n', 'mean'],
+};
+export const METRICS: RealtimeShape[] = [...BUILTIN.realtime, TWO_KEYS];
 const cp = (n: number): Checkpoint => ({ offsets: { 'pin:0': n, 'pin:1': n + 1, 'geo:2': 0 }, watermark: Date.parse(M('10:00')) + n, counters: { accepted: n * 10, late: 1, unmatched: 0 } });
 
 export function realtimeConformance(name: string, setup: () => Promise<RealtimeFixture>): void {
@@ -28,7 +37,7 @@ export function realtimeConformance(name: string, setup: () => Promise<RealtimeF
     beforeEach(async () => {
       fx = await setup();
       rt = fx.realtime;
-      await rt.connect();
+      await rt.connect(METRICS);
     });
     afterEach(async () => {
       for (const s of opened.splice(0)) await s.close();
@@ -102,7 +111,7 @@ export function realtimeConformance(name: string, setup: () => Promise<RealtimeF
       await rt.commit('g', cp(3), [r1(M('10:00'), 'art', 2, true)]);
       await rt.close();
       const again = reopen();
-      await again.connect();
+      await again.connect(METRICS);
       expect(await again.read('R1')).toEqual([r1(M('10:00'), 'art', 2, true)]);
       expect(await again.loadCheckpoint('g')).toEqual(cp(3));
     });
@@ -113,6 +122,27 @@ export function realtimeConformance(name: string, setup: () => Promise<RealtimeF
       await expect(rt.commit('g', cp(1), [{ metric: 'R9' as 'R1', minute: M('10:00'), key: '', values: {}, final: false }])).rejects.toThrow(/R9/);
       expect(await rt.read('R1')).toEqual([]);
       expect(await rt.loadCheckpoint('g')).toBeNull();
+    });
+
+    test('several key columns: the key is a JSON array of texts, one column each', async () => {
+      const rows: WindowRow[] = [
+        { metric: TWO_KEYS.id, minute: M('10:00'), key: JSON.stringify(['Chile', 'image']), values: { n: 2, mean: 10.5 }, final: false },
+        { metric: TWO_KEYS.id, minute: M('10:00'), key: JSON.stringify(['', 'video']), values: { n: 1, mean: null }, final: true },
+      ];
+      await rt.commit('g', cp(1), rows);
+      expect(await rt.read(TWO_KEYS.id)).toEqual([rows[1], rows[0]]);
+      await expect(rt.commit('g', cp(2), [{ ...rows[0]!, key: 'Chile' }])).rejects.toThrow(/JSON array of 2 texts/);
+      expect(await rt.loadCheckpoint('g')).toEqual(cp(1));
+    });
+
+    test('reset deletes every window of one metric and nothing else', async () => {
+      await rt.commit('g', cp(1), [r1(M('10:00'), 'art', 2), r1(M('10:01'), 'diy', 1, true), { metric: 'R4', minute: M('10:00'), key: '', values: { distinct_posters: 3 }, final: false }]);
+      await rt.reset('R1');
+      expect(await rt.read('R1')).toEqual([]);
+      expect(await rt.read('R4')).toEqual([{ metric: 'R4', minute: M('10:00'), key: '', values: { distinct_posters: 3 }, final: false }]);
+      expect(await rt.loadCheckpoint('g')).toEqual(cp(1));
+      await rt.commit('g', cp(2), [r1(M('10:02'), 'art', 5)]);
+      expect(await rt.read('R1')).toEqual([r1(M('10:02'), 'art', 5)]);
     });
 
     test('many windows in one commit', async () => {

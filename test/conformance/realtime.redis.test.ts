@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { RedisRealtime } from '../../src/connectors/realtime/redis.js';
 import { loadConfig } from '../../src/core/config.js';
-import { realtimeConformance } from './realtime.conformance.js';
+import { METRICS, realtimeConformance } from './realtime.conformance.js';
 
 const url = process.env.TEST_REDIS_URL;
 const need = () => {
@@ -37,7 +37,7 @@ test('redis realtime: documented key layout, TTLs, and trimming of old minutes',
   const rt = new RedisRealtime(cfgFor(prefix, '10m'));
   const raw = new Redis(need());
   try {
-    await rt.connect();
+    await rt.connect(METRICS);
     await rt.commit('grp', { offsets: { 'pin:0': 1 }, watermark: 5, counters: {} }, [
       { metric: 'R1', minute: '2026-11-27T10:00:00Z', key: 'art', values: { postings: 3 }, final: false },
       { metric: 'R1', minute: '2026-11-27T10:00:00Z', key: '', values: { postings: 1 }, final: true },

@@ -11,7 +11,7 @@ import { EmbeddedStore } from '../../src/connectors/store/embedded.js';
 import { OPEN_PRAGMAS } from '../../src/connectors/store/sqlite.js';
 import { tryLock } from '../../src/core/lockfile.js';
 import { loadConfig } from '../../src/core/config.js';
-import { REALTIME_BATCH } from '../../src/core/tables.js';
+import { realtimeMetric } from '../support/metrics.js';
 
 const [mode, dataDir, tag, n] = process.argv.slice(2);
 const base = Date.parse('2026-11-27T00:00:00Z');
@@ -20,7 +20,7 @@ if (mode === 'upsert') {
   const store = new EmbeddedStore(loadConfig({ env: {}, flags: { dataDir: dataDir! } }));
   await store.connect();
   for (let i = 0; i < Number(n); i++) {
-    await store.upsert(REALTIME_BATCH.R1, [
+    await store.upsert(realtimeMetric('R1').batchSpec, [
       { minute: new Date(base + i * 60_000).toISOString(), category: tag!, postings: i, final: false },
       { minute: new Date(base).toISOString(), category: 'shared', postings: i, final: tag === 'a' },
     ]);

@@ -4,7 +4,8 @@
  */
 import { afterEach, beforeEach, describe, expect, test } from '@jest/globals';
 import type { ServingStore } from '../../src/connectors/store/types.js';
-import { ALL_TABLES, HISTORICAL, LEDGER, QUALITY, REALTIME_BATCH, type Row, type TableSpec } from '../../src/core/tables.js';
+import { ALL_TABLES, LEDGER, QUALITY, type Row, type TableSpec } from '../../src/core/tables.js';
+import { historical, realtimeMetric } from '../support/metrics.js';
 
 export interface StoreFixture {
   store: ServingStore;
@@ -12,8 +13,9 @@ export interface StoreFixture {
   cleanup(): Promise<void>;
 }
 
-const R1 = REALTIME_BATCH.R1;
-const R5 = REALTIME_BATCH.R5;
+const R1 = realtimeMetric('R1').batchSpec;
+const R5 = realtimeMetric('R5').batchSpec;
+const HISTORICAL = { Q1: historical('Q1').spec, Q3a: historical('Q3a').spec, Q6: historical('Q6').spec };
 const r1 = (minute: string, category: string, postings: number, final = true): Row => ({ minute, category, postings, final });
 
 export function storeConformance(name: string, setup: () => Promise<StoreFixture>): void {
@@ -97,8 +99,8 @@ export function storeConformance(name: string, setup: () => Promise<StoreFixture
         { day: '2026-11-26', status: 'failed', message: 'boom' },
       ]);
       expect(await store.select(LEDGER)).toEqual([
-        { day: '2026-11-26', status: 'failed', started_at: null, finished_at: null, raw_records: null, curated_rows: null, message: 'boom' },
-        { day: '2026-11-27', status: 'done', started_at: '2026-11-28T01:00:00.000Z', finished_at: '2026-11-28T01:00:42.500Z', raw_records: 1000, curated_rows: 990, message: null },
+        { day: '2026-11-26', status: 'failed', started_at: null, finished_at: null, raw_records: null, curated_rows: null, message: 'boom', reason: null, complete: null, raw_objects: null, raw_fingerprint: null },
+        { day: '2026-11-27', status: 'done', started_at: '2026-11-28T01:00:00.000Z', finished_at: '2026-11-28T01:00:42.500Z', raw_records: 1000, curated_rows: 990, message: null, reason: null, complete: null, raw_objects: null, raw_fingerprint: null },
       ]);
     });
 
@@ -197,7 +199,9 @@ export function storeConformance(name: string, setup: () => Promise<StoreFixture
       await store.close();
       const again = reopen();
       await again.connect();
-      expect(await again.select(LEDGER)).toEqual([{ day: '2026-11-27', status: 'done', started_at: null, finished_at: null, raw_records: 12, curated_rows: null, message: null }]);
+      expect(await again.select(LEDGER)).toEqual([
+        { day: '2026-11-27', status: 'done', started_at: null, finished_at: null, raw_records: 12, curated_rows: null, message: null, reason: null, complete: null, raw_objects: null, raw_fingerprint: null },
+      ]);
       const v1: TableSpec = { name: 'conformance_migrate', columns: [['id', 'text'], ['n', 'int']], key: ['id'] };
       const v2: TableSpec = { ...v1, columns: [...v1.columns, ['x', 'double'], ['at', 'timestamp'], ['ok', 'bool']] };
       await again.upsert(v1, [{ id: 'a', n: 1 }]);
@@ -209,6 +213,27 @@ export function storeConformance(name: string, setup: () => Promise<StoreFixture
         { id: 'a', n: 1, x: 2.5, at: '2026-11-27T00:00:01.001Z', ok: true },
         { id: 'b', n: 2, x: null, at: null, ok: false },
       ]);
+    });
+
+    test('a metric table (rebuild) whose definition changed is created again, empty; an unchanged one keeps its rows', async () => {
+      const v1: TableSpec = { name: 'conformance_metric', columns: [['minute', 'timestamp'], ['k', 'text'], ['n', 'bigint'], ['final', 'bool']], key: ['minute', 'k'], rebuild: true };
+      await store.upsert(v1, [{ minute: '2026-11-27T10:00:00.000Z', k: 'a', n: 1, final: true }]);
+      const same = reopen();
+      await same.connect();
+      expect(await same.select({ ...v1 })).toEqual([{ minute: '2026-11-27T10:00:00.000Z', k: 'a', n: 1, final: true }]);
+      // a value column's type changed (bigint → double) and one was added: the old rows cannot be right
+      const v2: TableSpec = { ...v1, columns: [['minute', 'timestamp'], ['k', 'text'], ['n', 'double'], ['m', 'double'], ['final', 'bool']] };
+      const other = reopen();
+      await other.connect();
+      expect(await other.select(v2)).toEqual([]);
+      await other.upsert(v2, [{ minute: '2026-11-27T10:00:00.000Z', k: 'a', n: 0.5, m: 2, final: false }]);
+      // the key changed: created again too
+      const v3: TableSpec = { ...v2, key: ['minute'], columns: [['minute', 'timestamp'], ['n', 'double'], ['m', 'double'], ['final', 'bool']] };
+      const third = reopen();
+      await third.connect();
+      await third.upsert(v3, [{ minute: '2026-11-27T10:00:00.000Z', n: 1, m: 1, final: true }]);
+      expect(await third.select(v3)).toEqual([{ minute: '2026-11-27T10:00:00.000Z', n: 1, m: 1, final: true }]);
+      expect(await third.query('SELECT COUNT(*) AS n FROM conformance_metric')).toEqual([{ n: 1 }]);
     });
   });
 }

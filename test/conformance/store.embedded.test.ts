@@ -6,7 +6,8 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { EmbeddedStore } from '../../src/connectors/store/embedded.js';
 import { loadConfig, type Config } from '../../src/core/config.js';
-import { LEDGER, REALTIME_BATCH } from '../../src/core/tables.js';
+import { LEDGER } from '../../src/core/tables.js';
+import { realtimeMetric } from '../support/metrics.js';
 import { storeConformance } from './store.conformance.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -37,7 +38,7 @@ describe('embedded store across processes', () => {
       expect([a.code, a.err]).toEqual([0, '']);
       expect([b.code, b.err]).toEqual([0, '']);
       const store = new EmbeddedStore(cfg);
-      const rows = await store.select(REALTIME_BATCH.R1);
+      const rows = await store.select(realtimeMetric('R1').batchSpec);
       for (const tag of ['a', 'b']) {
         const mine = rows.filter((r) => r.category === tag);
         expect(mine.map((r) => r.postings)).toEqual(Array.from({ length: n }, (_, i) => i));
@@ -55,16 +56,16 @@ describe('embedded store across processes', () => {
     try {
       const store = new EmbeddedStore(cfg);
       const before = [{ minute: '2026-11-27T10:00:00.000Z', category: 'art', postings: 1, final: true }];
-      await store.replace(REALTIME_BATCH.R1, before);
+      await store.replace(realtimeMetric('R1').batchSpec, before);
       const crashed = await child(['crash', cfg.dataDir]);
       expect(crashed.signal).toBe('SIGKILL');
       // the crash left uncommitted frames in the WAL, the VFS's lock directory and our lock (dead pid)
       expect(crashed.out).toBe('written store.db store.db-wal store.db.lock store.lock\n');
-      expect(await new EmbeddedStore(cfg).select(REALTIME_BATCH.R1)).toEqual(before);
+      expect(await new EmbeddedStore(cfg).select(realtimeMetric('R1').batchSpec)).toEqual(before);
       expect(readdirSync(cfg.dataDir).sort()).toEqual(['store.db']);
       expect(await store.file.run('check', 'read', (db) => db.all('PRAGMA integrity_check'))).toEqual([{ integrity_check: 'ok' }]);
-      await store.upsert(REALTIME_BATCH.R1, [{ ...before[0]!, postings: 2 }]);
-      expect((await store.select(REALTIME_BATCH.R1))[0]!.postings).toBe(2);
+      await store.upsert(realtimeMetric('R1').batchSpec, [{ ...before[0]!, postings: 2 }]);
+      expect((await store.select(realtimeMetric('R1').batchSpec))[0]!.postings).toBe(2);
     } finally {
       rmSync(cfg.dataDir, { recursive: true, force: true });
     }
@@ -74,11 +75,11 @@ describe('embedded store across processes', () => {
     const cfg = tmpCfg();
     try {
       const store = new EmbeddedStore(cfg);
-      await store.replace(REALTIME_BATCH.R1, [{ minute: '2026-11-27T10:00:00.000Z', category: 'art', postings: 1, final: true }]);
+      await store.replace(realtimeMetric('R1').batchSpec, [{ minute: '2026-11-27T10:00:00.000Z', category: 'art', postings: 1, final: true }]);
       const crashed = await child(['commit-crash', cfg.dataDir]);
       expect(crashed.signal).toBe('SIGKILL');
       expect(crashed.out).toBe('committed store.db store.db-wal store.db.lock store.lock\n');
-      expect(await store.select(REALTIME_BATCH.R1)).toEqual([{ minute: '2026-11-27T10:00:00.000Z', category: 'art', postings: 42, final: true }]);
+      expect(await store.select(realtimeMetric('R1').batchSpec)).toEqual([{ minute: '2026-11-27T10:00:00.000Z', category: 'art', postings: 42, final: true }]);
       expect(readdirSync(cfg.dataDir).sort()).toEqual(['store.db']);
     } finally {
       rmSync(cfg.dataDir, { recursive: true, force: true });

@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { createConnection, type Connection } from 'mysql2/promise';
 import { MysqlStore } from '../../src/connectors/store/mysql.js';
 import { loadConfig } from '../../src/core/config.js';
-import { REALTIME_BATCH } from '../../src/core/tables.js';
+import { realtimeMetric } from '../support/metrics.js';
 import { storeConformance } from './store.conformance.js';
 
 const need = () => {
@@ -40,7 +40,7 @@ test('mysql store: schema as designed, checked with an independent connection', 
   const store = new MysqlStore(cfgFor(db.url));
   try {
     await store.connect();
-    await store.upsert(REALTIME_BATCH.R1, [{ minute: '2026-11-27T10:00:00.123Z', category: 'Art', postings: 3, final: true }, { minute: '2026-11-27T10:00:00.123Z', category: 'art', postings: 4, final: false }]);
+    await store.upsert(realtimeMetric('R1').batchSpec, [{ minute: '2026-11-27T10:00:00.123Z', category: 'Art', postings: 3, final: true }, { minute: '2026-11-27T10:00:00.123Z', category: 'art', postings: 4, final: false }]);
     const name = new URL(db.url).pathname.slice(1);
     const [cols] = await admin.query('SELECT COLUMN_NAME AS c, COLUMN_TYPE AS t, IS_NULLABLE AS n, COLUMN_KEY AS k, COLLATION_NAME AS coll FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ? ORDER BY ORDINAL_POSITION', [name, 'batch_r1_postings_by_category']);
     expect(cols).toEqual([

@@ -12,7 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { EmbeddedRealtime } from '../../src/connectors/realtime/embedded.js';
 import { EmbeddedStore } from '../../src/connectors/store/embedded.js';
 import { loadConfig, type Config } from '../../src/core/config.js';
-import { HISTORICAL, REALTIME_BATCH } from '../../src/core/tables.js';
+import { BUILTIN, HISTORICAL_IDS, historical, realtimeMetric } from '../support/metrics.js';
 import { DAY1, DAY2, writeFixtureLake } from '../fixtures/batch-lake.js';
 
 const BIN = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../bin/pinpipe');
@@ -60,11 +60,11 @@ describe('pinpipe batch-run and query (CLI)', () => {
     const s = JSON.parse(r.out);
     expect(s).toMatchObject({ raw_records: 32, curated_rows: 22, dead: 2, failed: 0, seconds: expect.any(Number) });
     expect(s.days.map((d: { day: string; status: string }) => [d.day, d.status])).toEqual([[DAY1, 'done'], [DAY2, 'done']]);
-    expect(Object.keys(s.historical)).toEqual(Object.keys(HISTORICAL));
+    expect(Object.keys(s.historical)).toEqual(HISTORICAL_IDS);
     const store = new EmbeddedStore(cfg);
     try {
-      expect(await store.select(HISTORICAL.Q1)).toEqual(Q1);
-      expect(await store.select(REALTIME_BATCH.R2)).toEqual([
+      expect(await store.select(historical('Q1').spec)).toEqual(Q1);
+      expect(await store.select(realtimeMetric('R2').batchSpec)).toEqual([
         { minute: `${DAY1}T10:00:00.000Z`, country: 'Chile', postings: 3, final: true },
         { minute: `${DAY1}T10:00:00.000Z`, country: 'Peru', postings: 1, final: true },
         { minute: `${DAY1}T10:01:00.000Z`, country: 'Chile', postings: 1, final: true },
@@ -99,6 +99,7 @@ describe('pinpipe batch-run and query (CLI)', () => {
 
   test('query --metric R2 prints the stored view of the stream (the realtime store)', async () => {
     const rt = new EmbeddedRealtime(cfg);
+    await rt.connect(BUILTIN.realtime);
     await rt.commit('g', { offsets: {}, watermark: 0, counters: {} }, [
       { metric: 'R2', minute: `${DAY1}T10:00:00.000Z`, key: 'Chile', values: { postings: 3 }, final: true },
       { metric: 'R2', minute: `${DAY1}T10:01:00.000Z`, key: '', values: { postings: 1 }, final: false },
@@ -121,8 +122,8 @@ describe('pinpipe batch-run and query (CLI)', () => {
       expect(r.err).toMatch(/^pinpipe: QUERY_INVALID: .*only one read-only statement is allowed/);
     }
     const unknown = await pinpipe('query', '--metric', 'R9');
-    expect(unknown.code).toBe(1);
-    expect(unknown.err).toContain('valid ids are Q1, Q2, Q3a, Q3b, Q4, Q5, Q6, Q7, Q8, R1, R2, R3, R4, R5');
+    expect(unknown.code).toBe(2);
+    expect(unknown.err).toContain('pinpipe: USAGE: unknown metric "R9": defined are Q1, Q2, Q3a, Q3b, Q4, Q5, Q6, Q7, Q8, R1, R2, R3, R4, R5');
   });
 
   test('a failing day exits 1 and the ledger says failed', async () => {

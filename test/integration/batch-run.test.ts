@@ -20,7 +20,8 @@ import { LocalLake } from '../../src/connectors/lake/local.js';
 import { EmbeddedStore } from '../../src/connectors/store/embedded.js';
 import { loadConfig, type Config } from '../../src/core/config.js';
 import { silentLogger } from '../../src/core/logger.js';
-import { HISTORICAL, LEDGER, QUALITY, REALTIME_BATCH, type Row } from '../../src/core/tables.js';
+import { LEDGER, QUALITY, type Row } from '../../src/core/tables.js';
+import { BUILTIN, HISTORICAL_IDS, historical } from '../support/metrics.js';
 import { runBatch, type BatchOptions } from '../../src/pipeline/batch-run/runner.js';
 import { DAY1, DAY2, markDay, writeFixtureLake } from '../fixtures/batch-lake.js';
 
@@ -40,7 +41,7 @@ afterEach(async () => {
   rmSync(cfg.dataDir, { recursive: true, force: true });
 });
 
-const batch = (opts: BatchOptions = {}) => runBatch({ cfg, lake, store, logger: silentLogger }, { workers: 0, ...opts });
+const batch = (opts: BatchOptions = {}) => runBatch({ cfg, lake, store, logger: silentLogger, metrics: BUILTIN }, { workers: 0, ...opts });
 const t1 = (hm: string) => `${DAY1}T${hm}:00.000Z`;
 const t2 = (hm: string) => `${DAY2}T${hm}:00.000Z`;
 
@@ -103,7 +104,7 @@ const DAY2_R = {
   ],
 };
 
-const Q_BOTH_DAYS: Record<keyof typeof HISTORICAL, Row[]> = {
+const Q_BOTH_DAYS: Record<string, Row[]> = {
   Q1: [
     { country: 'Chile', category: 'diy', category_count: 1 },
     { country: 'Chile', category: 'travel', category_count: 1 },
@@ -157,13 +158,13 @@ const Q_BOTH_DAYS: Record<keyof typeof HISTORICAL, Row[]> = {
 async function rOf(day: string): Promise<Record<string, Row[]>> {
   const range = { column: 'minute', from: `${day}T00:00:00.000Z`, to: `${day}T23:59:59.999Z` };
   const out: Record<string, Row[]> = {};
-  for (const [id, spec] of Object.entries(REALTIME_BATCH)) out[id] = await store.select(spec, undefined, range);
+  for (const m of BUILTIN.realtime) out[m.id] = await store.select(m.batchSpec, undefined, range);
   return out;
 }
 
 async function allHistorical(): Promise<Record<string, Row[]>> {
   const out: Record<string, Row[]> = {};
-  for (const [id, spec] of Object.entries(HISTORICAL)) out[id] = await store.select(spec);
+  for (const m of BUILTIN.historical) out[m.id] = await store.select(m.spec);
   return out;
 }
 
@@ -178,9 +179,11 @@ describe('batch-run', () => {
       { day: DAY1, field: 'is_image_or_video', issues: 1 },
     ]);
     const ledger = await store.select(LEDGER);
-    expect(ledger).toEqual([{ day: DAY1, status: 'done', started_at: expect.any(String), finished_at: expect.any(String), raw_records: 26, curated_rows: 18, message: 'dead 0; unmatched geo 2, user 1' }]);
+    expect(ledger).toEqual([
+      { day: DAY1, status: 'done', started_at: expect.any(String), finished_at: expect.any(String), raw_records: 26, curated_rows: 18, message: 'dead 0; unmatched geo 2, user 1', reason: 'new', complete: true, raw_objects: 5, raw_fingerprint: expect.stringMatching(/^[0-9a-f]{16}$/) },
+    ]);
     // day 1 alone: ind 1 is still the art pin p1, so Chile ties art/diy
-    expect(await store.select(HISTORICAL.Q1)).toEqual([
+    expect(await store.select(historical('Q1').spec)).toEqual([
       { country: 'Chile', category: 'art', category_count: 1 },
       { country: 'Chile', category: 'diy', category_count: 1 },
       { country: 'Peru', category: 'travel', category_count: 2 },
@@ -272,9 +275,9 @@ describe('batch-run', () => {
     writeFileSync(path.join(cfg.dataDir, 'lake', 'raw', 'pin', `dt=${DAY2}`, 'hr=09', 'pin+0+0000000009.ndjson.gz'), 'not gzip at all');
     const s = await batch({ date: DAY2 });
     expect(s.failed).toBe(1);
-    expect(s.days).toEqual([{ day: DAY2, status: 'failed', seconds: expect.any(Number), message: expect.stringMatching(/header|gzip|check/i) }]);
+    expect(s.days).toEqual([{ day: DAY2, status: 'failed', reason: 'forced', seconds: expect.any(Number), message: expect.stringMatching(/header|gzip|check/i) }]);
     const ledger = await store.select(LEDGER, { day: DAY2 });
-    expect(ledger).toEqual([{ day: DAY2, status: 'failed', started_at: expect.any(String), finished_at: expect.any(String), raw_records: null, curated_rows: null, message: s.days[0]!.message }]);
+    expect(ledger).toEqual([{ day: DAY2, status: 'failed', started_at: expect.any(String), finished_at: expect.any(String), raw_records: null, curated_rows: null, message: s.days[0]!.message, reason: 'forced', complete: false, raw_objects: expect.any(Number), raw_fingerprint: expect.any(String) }]);
     expect(readFileSync(curated).equals(before)).toBe(true);
     expect(await rOf(DAY2)).toEqual(DAY2_R);
     expect(await allHistorical()).toEqual(Q_BOTH_DAYS);
@@ -290,6 +293,6 @@ describe('batch-run', () => {
     expect(await store.select(LEDGER)).toEqual([]);
     const forced = await batch({ date: DAY1 });
     expect(forced.days.map((d) => [d.day, d.status, d.raw_records, d.curated_rows])).toEqual([[DAY1, 'done', 0, 0]]);
-    expect(await allHistorical()).toEqual(Object.fromEntries(Object.keys(HISTORICAL).map((k) => [k, []])));
+    expect(await allHistorical()).toEqual(Object.fromEntries(HISTORICAL_IDS.map((k) => [k, []])));
   });
 });

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, expect, test } from '@jest/globals';
 import { fromTableRow } from '../../src/connectors/realtime/rows.js';
 import type { WindowRow } from '../../src/connectors/realtime/types.js';
 import { EmbeddedStore } from '../../src/connectors/store/embedded.js';
-import { REALTIME_BATCH, type RealtimeId } from '../../src/core/tables.js';
+import { realtimeMetric } from '../support/metrics.js';
 import { TestLog } from '../unit/stream-harness.js';
 import { generate } from '../unit/stream-reference.js';
 import { METRICS, configFor, finalRowsByKey, produce, readViews, recordsOf, requireBuild, runCli, tmpDir } from './consume-stream.helpers.js';
@@ -35,7 +35,7 @@ test('stream final windows == batch-run R1–R5 of the same log', async () => {
   await store.connect();
   const batchRows: WindowRow[] = [];
   try {
-    for (const m of METRICS as RealtimeId[]) batchRows.push(...(await store.select(REALTIME_BATCH[m])).map((r) => fromTableRow(m, r)));
+    for (const m of METRICS) batchRows.push(...(await store.select(realtimeMetric(m).batchSpec)).map((r) => fromTableRow(realtimeMetric(m), r)));
   } finally {
     await store.close();
   }

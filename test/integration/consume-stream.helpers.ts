@@ -7,7 +7,6 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { loadConfig, type Config } from '../../src/core/config.js';
-import { REALTIME, type RealtimeId } from '../../src/core/tables.js';
 import { EmbeddedLog } from '../../src/connectors/log/embedded.js';
 import type { Log } from '../../src/connectors/log/types.js';
 import { EmbeddedRealtime } from '../../src/connectors/realtime/embedded.js';
@@ -15,10 +14,11 @@ import { fromTableRow } from '../../src/connectors/realtime/rows.js';
 import type { Checkpoint, WindowRow } from '../../src/connectors/realtime/types.js';
 import { EmbeddedStore } from '../../src/connectors/store/embedded.js';
 import { TestLog, type Rec } from '../unit/stream-harness.js';
+import { BUILTIN, REALTIME_IDS, realtimeMetric } from '../support/metrics.js';
 
 export const ROOT = path.resolve(path.dirname(new URL(import.meta.url).pathname), '../..');
 export const BIN = path.join(ROOT, 'bin/pinpipe');
-export const METRICS = Object.keys(REALTIME) as RealtimeId[];
+export const METRICS = REALTIME_IDS;
 
 export function requireBuild(): void {
   if (!existsSync(path.join(ROOT, 'dist/commands/consume-stream.js'))) throw new Error('dist/ is missing: build first with `npx tsc -p tsconfig.json` (npm test does)');
@@ -97,7 +97,7 @@ export async function runCli(dir: string, args: string[], timeoutMs = 50_000): P
 /** every realtime row of every metric, in a stable order */
 export async function readViews(dir: string): Promise<{ rows: WindowRow[]; checkpoint: Checkpoint | null }> {
   const rt = new EmbeddedRealtime(configFor(dir));
-  await rt.connect();
+  await rt.connect(BUILTIN.realtime);
   try {
     const rows: WindowRow[] = [];
     for (const m of METRICS) rows.push(...(await rt.read(m)));
@@ -109,7 +109,7 @@ export async function readViews(dir: string): Promise<{ rows: WindowRow[]; check
 
 export async function readCheckpoint(dir: string): Promise<Checkpoint | null> {
   const rt = new EmbeddedRealtime(configFor(dir));
-  await rt.connect();
+  await rt.connect(BUILTIN.realtime);
   try {
     return await rt.loadCheckpoint('pinpipe-stream');
   } finally {
@@ -123,7 +123,7 @@ export async function readServing(dir: string): Promise<WindowRow[]> {
   await store.connect();
   try {
     const rows: WindowRow[] = [];
-    for (const m of METRICS) rows.push(...(await store.select(REALTIME[m], { final: true })).map((r) => fromTableRow(m, r)));
+    for (const m of METRICS) rows.push(...(await store.select(realtimeMetric(m).spec, { final: true })).map((r) => fromTableRow(realtimeMetric(m), r)));
     return rows.sort((a, b) => `${a.metric}|${a.minute}|${a.key}`.localeCompare(`${b.metric}|${b.minute}|${b.key}`));
   } finally {
     await store.close();

@@ -15,7 +15,7 @@ import { LocalLake } from '../../src/connectors/lake/local.js';
 import { EmbeddedStore } from '../../src/connectors/store/embedded.js';
 import { loadConfig, type Config } from '../../src/core/config.js';
 import { silentLogger } from '../../src/core/logger.js';
-import { HISTORICAL, type HistoricalId } from '../../src/core/tables.js';
+import { BUILTIN } from '../support/metrics.js';
 import { currentPostingsFile, readCurrent } from '../../src/engine/current.js';
 import { openLakeEngine, runReadOnly } from '../../src/engine/query.js';
 import { currentTableSql } from '../../src/engine/views.js';
@@ -41,7 +41,7 @@ afterEach(async () => {
   rmSync(cfg.dataDir, { recursive: true, force: true });
 });
 
-const batch = (opts = {}) => runBatch({ cfg, lake, store, logger: silentLogger }, { workers: 0, ...opts });
+const batch = (opts = {}) => runBatch({ cfg, lake, store, logger: silentLogger, metrics: BUILTIN }, { workers: 0, ...opts });
 
 /** every row of the three views, in ind order */
 async function views(): Promise<Record<string, unknown[]>> {
@@ -90,9 +90,8 @@ describe('curated current state', () => {
     const m = readCurrent(curated)!;
     expect(m.postings).toBe(6); // inds 1, 2, 3, 4, 5, 7 have a pin, a geo and a user
     expect(currentPostingsFile(curated, m)).toBe(path.join(curated, '_postings.parquet'));
-    const ids = Object.keys(HISTORICAL) as HistoricalId[];
-    const stored = Object.fromEntries(await Promise.all(ids.map(async (id) => [id, await store.select(HISTORICAL[id])])));
-    const fromLake = async () => Object.fromEntries(await Promise.all(ids.map(async (id) => [id, (await metricFromLake(cfg, lake, id)).rows])));
+    const stored = Object.fromEntries(await Promise.all(BUILTIN.historical.map(async (m) => [m.id, await store.select(m.spec)])));
+    const fromLake = async () => Object.fromEntries(await Promise.all(BUILTIN.historical.map(async (m) => [m.id, (await metricFromLake(cfg, lake, m)).rows])));
     expect(await fromLake()).toEqual(stored);
     rmSync(path.join(curated, '_postings.parquet'));
     expect(currentPostingsFile(curated, m)).toBeNull();

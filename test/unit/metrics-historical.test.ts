@@ -1,5 +1,5 @@
 /**
- * Q1–Q8 SQL (src/engine/metrics/historical.ts) over small tables named like the curated views,
+ * Q1–Q8 (the metric files src/metrics/builtin/Q*.sql) over small tables named like the curated views,
  * with the expected rows worked out by hand: lower medians (odd and even counts), nulls left out,
  * ties kept, year filters at their boundaries (UTC), inner join.
  */
@@ -10,7 +10,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { loadConfig, type Config } from '../../src/core/config.js';
 import { openEngine, type Engine } from '../../src/engine/duckdb.js';
-import { HISTORICAL_SQL } from '../../src/engine/metrics/index.js';
+import { postingsSelect } from '../../src/engine/schema.js';
+import { historical } from '../support/metrics.js';
 
 type Posting = [ind: number, category: string | null, poster: string | null, followers: number | null, country: string | null, posted: string, ageGroup: string, joined: string];
 
@@ -41,9 +42,11 @@ async function load(postings: Posting[]): Promise<void> {
   await engine.run("INSERT INTO pins VALUES (9001, 'orphan', 'Nobody', 999999999)");
   await engine.run("INSERT INTO geo VALUES (9002, 'Nowhere', TIMESTAMP '2020-01-01')");
   await engine.run("INSERT INTO users VALUES (9003, '18-24', TIMESTAMP '2016-01-01')");
+  // the postings view the metric files read, over the columns these tables have
+  await engine.run(`CREATE OR REPLACE VIEW postings AS ${postingsSelect(['ind', 'category', 'poster_name', 'follower_count', 'country', 'timestamp', 'age_group', 'date_joined'])}`);
 }
 
-const q = (id: keyof typeof HISTORICAL_SQL) => engine.all(HISTORICAL_SQL[id]);
+const q = (id: string) => engine.all(historical(id).sql);
 
 describe('lower medians (Q5, Q7, Q8)', () => {
   const J = '2016-06-01 00:00:00';

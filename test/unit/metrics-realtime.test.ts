@@ -8,9 +8,10 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { loadConfig, type Config } from '../../src/core/config.js';
-import type { RealtimeId } from '../../src/core/tables.js';
 import { openEngine, type Engine } from '../../src/engine/duckdb.js';
-import { pinMatchesSql, realtimeSql, unmatchedSql, type RealtimeInputs } from '../../src/engine/metrics/index.js';
+import { unmatchedSql, type RealtimeInputs } from '../../src/engine/metrics/index.js';
+import { computeRealtimeRange } from '../../src/pipeline/batch-run/curate.js';
+import { BUILTIN, realtimeMetric } from '../support/metrics.js';
 
 let cfg: Config;
 let engine: Engine;
@@ -59,7 +60,8 @@ afterAll(() => {
 });
 
 const inputs: RealtimeInputs = { pin: 'd_pin', geo: 'd_geo', user: 'd_user', joinWindowMs: 30_000, from: Date.parse('2026-11-20T09:00:00Z'), to: Date.parse('2026-11-20T10:02:00Z') };
-const r = (id: RealtimeId, i: RealtimeInputs = inputs) => engine.all(realtimeSql(id, i));
+/** a built-in metric's file, computed the batch way (its plan in SQL over the pin matches) */
+const r = async (id: string, i: RealtimeInputs = inputs) => (await computeRealtimeRange(engine, i, [realtimeMetric(id)])).results[0]!.rows;
 
 describe('R1–R5 with the stream semantics', () => {
   test('R1: postings per minute and category; null category as ""; range half-open', async () => {
@@ -107,9 +109,10 @@ describe('R1–R5 with the stream semantics', () => {
     ]);
   });
 
-  test('a materialized pin_matches gives the same rows; another join window changes R2', async () => {
-    await engine.run(`CREATE OR REPLACE TEMP TABLE pm AS ${pinMatchesSql(inputs)}`);
-    for (const id of ['R1', 'R2', 'R3', 'R4', 'R5'] as RealtimeId[]) expect(await engine.all(realtimeSql(id, inputs, 'pm'))).toEqual(await r(id));
+  test('one pin_matches for all five gives the same rows; another join window changes R2', async () => {
+    const all = await computeRealtimeRange(engine, inputs, BUILTIN.realtime);
+    for (const res of all.results) expect(res.rows).toEqual(await r(res.metric.id));
+    expect([all.unmatchedGeo, all.unmatchedUser]).toEqual([1, 1]);
     // with a 40 s window pin b finds g2 (+30.001 s) and pin a still g1
     expect(await r('R2', { ...inputs, joinWindowMs: 40_000 })).toEqual([
       { minute: M('10:00'), country: '', postings: 1, final: true },

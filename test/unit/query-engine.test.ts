@@ -10,7 +10,7 @@ import { LocalLake } from '../../src/connectors/lake/local.js';
 import { EmbeddedStore } from '../../src/connectors/store/embedded.js';
 import { loadConfig, type Config } from '../../src/core/config.js';
 import { silentLogger } from '../../src/core/logger.js';
-import { HISTORICAL, REALTIME_BATCH } from '../../src/core/tables.js';
+import { BUILTIN, historical, realtimeMetric } from '../support/metrics.js';
 import type { Engine } from '../../src/engine/duckdb.js';
 import { openLakeEngine, runReadOnly } from '../../src/engine/query.js';
 import { metricFromLake } from '../../src/pipeline/batch-run/metric.js';
@@ -26,6 +26,8 @@ const VIEW_COLUMNS = {
   pins: 'ind unique_id title description poster_name follower_count tag_list media_type image_src downloaded save_location category event_id ingested_at',
   geo: 'ind timestamp latitude longitude coordinates country event_id ingested_at',
   users: 'ind user_name age age_group date_joined event_id ingested_at',
+  postings:
+    'ind unique_id title description poster_name follower_count tag_list media_type image_src downloaded save_location category event_id ingested_at timestamp latitude longitude coordinates country user_name age age_group date_joined',
 };
 
 async function columnsOf(engine: Engine, view: string): Promise<string> {
@@ -63,7 +65,7 @@ describe('query over the fixture lake after batch-run', () => {
     writeFixtureLake(path.join(cfg.dataDir, 'lake'));
     lake = new LocalLake(cfg);
     store = new EmbeddedStore(cfg);
-    await runBatch({ cfg, lake, store, logger: silentLogger }, { from: DAY1, to: DAY2, workers: 0 });
+    await runBatch({ cfg, lake, store, logger: silentLogger, metrics: BUILTIN }, { from: DAY1, to: DAY2, workers: 0 });
     engine = await openLakeEngine(cfg, lake);
   });
   afterAll(async () => {
@@ -107,7 +109,7 @@ describe('query over the fixture lake after batch-run', () => {
   test('read-only: allowed statement kinds run', async () => {
     expect((await runReadOnly(engine, 'WITH a AS (SELECT 41 AS x) SELECT x + 1 AS y FROM a;')).rows).toEqual([{ y: 42 }]);
     expect((await runReadOnly(engine, '-- a comment\n/* another */ SELECT 1 AS one')).rows).toEqual([{ one: 1 }]);
-    expect((await runReadOnly(engine, 'SHOW TABLES')).rows.map((r) => r.name)).toEqual(['geo', 'pins', 'raw_geo', 'raw_pin', 'raw_user', 'users']);
+    expect((await runReadOnly(engine, 'SHOW TABLES')).rows.map((r) => r.name)).toEqual(['geo', 'pins', 'postings', 'raw_geo', 'raw_pin', 'raw_user', 'users']);
     expect((await runReadOnly(engine, 'SUMMARIZE users')).rows.map((r) => r.column_name)).toEqual(VIEW_COLUMNS.users.split(' '));
     expect((await runReadOnly(engine, 'EXPLAIN SELECT * FROM pins')).columns).toEqual(['explain_key', 'explain_value']);
     expect((await runReadOnly(engine, 'EXPLAIN ANALYZE SELECT count(*) FROM pins')).rows.length).toBe(1);
@@ -141,15 +143,15 @@ describe('query over the fixture lake after batch-run', () => {
   });
 
   test('--metric ... --source lake computes what batch-run stored', async () => {
-    for (const id of ['Q1', 'Q3a', 'Q5', 'Q8'] as const) {
-      const r = await metricFromLake(cfg, lake, id, { workers: 0 });
-      expect(r.columns).toEqual(HISTORICAL[id].columns.map(([c]) => c));
-      expect(r.rows).toEqual(await store.select(HISTORICAL[id]));
+    for (const id of ['Q1', 'Q3a', 'Q5', 'Q8']) {
+      const r = await metricFromLake(cfg, lake, historical(id), { workers: 0 });
+      expect(r.columns).toEqual(historical(id).spec.columns.map(([c]) => c));
+      expect(r.rows).toEqual(await store.select(historical(id).spec));
     }
-    for (const id of ['R1', 'R2', 'R3', 'R4', 'R5'] as const) {
-      const r = await metricFromLake(cfg, lake, id, { workers: 0 });
-      expect(r.columns).toEqual(REALTIME_BATCH[id].columns.map(([c]) => c));
-      expect(r.rows).toEqual(await store.select(REALTIME_BATCH[id]));
+    for (const id of ['R1', 'R2', 'R3', 'R4', 'R5']) {
+      const r = await metricFromLake(cfg, lake, realtimeMetric(id), { workers: 0 });
+      expect(r.columns).toEqual(realtimeMetric(id).batchSpec.columns.map(([c]) => c));
+      expect(r.rows).toEqual(await store.select(realtimeMetric(id).batchSpec));
     }
   });
 });

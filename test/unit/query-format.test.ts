@@ -3,6 +3,7 @@ import { describe, expect, test } from '@jest/globals';
 import { checkQueryOptions } from '../../src/commands/query.js';
 import { toCsv, toJson, toTable } from '../../src/engine/format.js';
 import { toPlain } from '../../src/engine/values.js';
+import { BUILTIN } from '../support/metrics.js';
 
 const result = {
   columns: ['name', 'n', 'tags', 'at', 'ok'],
@@ -46,14 +47,14 @@ describe('output formats', () => {
 
 describe('query flags', () => {
   test('a metric id is case-insensitive', () => {
-    expect(checkQueryOptions({ metric: 'q3A' })).toEqual({ metric: 'Q3a', source: 'store' });
-    expect(checkQueryOptions({ metric: 'r5', source: 'lake' })).toEqual({ metric: 'R5', source: 'lake' });
+    expect(checkQueryOptions({ metric: 'q3A' })).toEqual({ metric: 'q3A', source: 'store' });
+    expect([BUILTIN.get('q3A').id, BUILTIN.get(' r5 ').id]).toEqual(['Q3a', 'R5']);
+    expect(checkQueryOptions({ metric: 'r5', source: 'lake' })).toEqual({ metric: 'r5', source: 'lake' });
     expect(checkQueryOptions({ args: ['SELECT 1'] })).toEqual({ sql: 'SELECT 1', source: 'lake' });
     expect(checkQueryOptions({ args: ['SELECT 1'], store: true })).toEqual({ sql: 'SELECT 1', source: 'store' });
   });
 
   test.each([
-    [{ metric: 'Q9' }, 'QUERY_INVALID', /unknown metric "Q9": valid ids are Q1, Q2, Q3a, Q3b, Q4, Q5, Q6, Q7, Q8, R1, R2, R3, R4, R5/],
     [{}, 'USAGE', /give a read-only SQL statement, or --metric ID/],
     [{ args: ['SELECT 1'], metric: 'Q1' }, 'USAGE', /either SQL or --metric/],
     [{ metric: 'Q1', store: true }, 'USAGE', /--source store\|lake/],
@@ -63,5 +64,9 @@ describe('query flags', () => {
     [{ args: ['SELECT 1'], limit: -1 }, 'USAGE', /--limit must be a non-negative integer/],
   ])('%j is refused', (opts, code, message) => {
     expect(() => checkQueryOptions(opts)).toThrow(expect.objectContaining({ code, message: expect.stringMatching(message) }));
+  });
+
+  test('an unknown metric id is a usage error naming the defined ones', () => {
+    expect(() => BUILTIN.get('Q9')).toThrow(expect.objectContaining({ code: 'USAGE', message: expect.stringMatching(/unknown metric "Q9": defined are Q1, Q2, Q3a, Q3b, Q4, Q5, Q6, Q7, Q8, R1, R2, R3, R4, R5/) }));
   });
 });

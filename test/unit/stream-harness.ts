@@ -8,8 +8,9 @@ import type { Checkpoint, WindowRow } from '../../src/connectors/realtime/types.
 import type { RecordType } from '../../src/core/records.js';
 import { StreamProcessor } from '../../src/pipeline/stream/processor.js';
 import type { DeadLetter, StreamOptions } from '../../src/pipeline/stream/types.js';
+import { BUILTIN_STREAM } from '../support/metrics.js';
 
-export const OPTS: StreamOptions = { topics: { pin: 'pin', geo: 'geo', user: 'user' }, lateness: 10_000, joinWindow: 30_000 };
+export const OPTS: StreamOptions = { topics: { pin: 'pin', geo: 'geo', user: 'user' }, lateness: 10_000, joinWindow: 30_000, metrics: BUILTIN_STREAM };
 export const T0 = Date.parse('2026-11-27T10:00:00.000Z');
 /** ISO instant `sec` seconds after T0 */
 export const at = (sec: number): string => new Date(T0 + Math.round(sec * 1000)).toISOString();

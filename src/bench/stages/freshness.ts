@@ -11,6 +11,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { createRealtime } from '../../connectors/registry.js';
+import { loadMetrics } from '../../metrics/registry.js';
 import { sleep } from '../../core/retry.js';
 import { singleBodies } from '../bodies.js';
 import { openLoop } from '../loadgen.js';
@@ -60,7 +61,7 @@ export const freshnessStage: Stage = {
         return failed(e);
       }
       const realtime = await createRealtime(stack.config);
-      await realtime.connect();
+      await realtime.connect((await loadMetrics(stack.config, { dir: null })).realtime);
       const bodies = singleBodies(5, 1000);
       const pins: number[] = [];
       const obs: { t: number; count: number }[] = [];

@@ -1,17 +1,17 @@
 /**
  * The embedded realtime store: the same SQLite file and lock as the embedded serving store.
- * Window rows go to the REALTIME tables of tables.ts (rt_r1_... : minute, key column, values,
- * final; a null key is ''); checkpoints to `stream_checkpoints` (group_name primary key,
- * checkpoint JSON). commit() writes both in one transaction: atomic, and idempotent on replay
- * because rows are absolute values upserted by (minute, key).
+ * Window rows go to the metrics' rt_* tables (minute, key columns, values, final; a null key is
+ * ''); checkpoints to `stream_checkpoints` (group_name primary key, checkpoint JSON). commit()
+ * writes both in one transaction: atomic, and idempotent on replay because rows are absolute
+ * values upserted by (minute, key).
  */
 import type { Config } from '../../core/config.js';
-import { REALTIME, type RealtimeId, type Row, type TableSpec } from '../../core/tables.js';
+import type { Row, TableSpec } from '../../core/tables.js';
 import { SqliteFile } from '../store/sqlite.js';
-import { ensureTable, selectRows, upsertRows } from '../store/sqlite-sql.js';
+import { deleteRows, ensureTable, selectRows, upsertRows } from '../store/sqlite-sql.js';
 import { normalizeRow } from '../store/values.js';
-import { checkCheckpoint, checkGroup, checkWindowRow, fromTableRow, metricShape, rangeBound, toTableRow } from './rows.js';
-import type { Checkpoint, RealtimeStore, WindowRow } from './types.js';
+import { Shapes, checkCheckpoint, checkGroup, checkWindowRow, fromTableRow, rangeBound, toTableRow } from './rows.js';
+import type { Checkpoint, RealtimeShape, RealtimeStore, WindowRow } from './types.js';
 
 export const CHECKPOINTS: TableSpec = {
   name: 'stream_checkpoints',
@@ -22,16 +22,23 @@ export const CHECKPOINTS: TableSpec = {
 export class EmbeddedRealtime implements RealtimeStore {
   readonly kind = 'embedded' as const;
   readonly file: SqliteFile;
+  private readonly shapes = new Shapes();
   private connecting?: Promise<void>;
+  private connected: RealtimeShape[] | null = null;
 
   constructor(cfg: Config) {
     this.file = new SqliteFile(cfg.dataDir, 'REALTIME_UNAVAILABLE');
   }
 
-  async connect(): Promise<void> {
+  async connect(metrics: RealtimeShape[] = this.connected ?? []): Promise<void> {
+    if (this.connected !== metrics) this.connecting = undefined;
+    this.shapes.set(metrics);
     this.connecting ??= this.file
       .run('create tables', 'write', (db) => {
-        for (const t of [...Object.values(REALTIME), CHECKPOINTS]) ensureTable(db, t);
+        for (const t of [...metrics.map((m) => m.spec), CHECKPOINTS]) ensureTable(db, t);
+      })
+      .then(() => {
+        this.connected = metrics;
       })
       .catch((e) => {
         this.connecting = undefined;
@@ -45,11 +52,11 @@ export class EmbeddedRealtime implements RealtimeStore {
     const cp = normalizeRow(CHECKPOINTS, { group_name: group, checkpoint: JSON.stringify(checkCheckpoint(checkpoint)), updated_at: Date.now() }, true);
     const byTable = new Map<TableSpec, Row[]>();
     for (const r of rows) {
-      const row = checkWindowRow(r);
-      const table = metricShape(row.metric).table;
-      const list = byTable.get(table) ?? [];
-      list.push(normalizeRow(table, toTableRow(row), true));
-      byTable.set(table, list);
+      const shape = this.shapes.get(r.metric);
+      const row = checkWindowRow(shape, r);
+      const list = byTable.get(shape.spec) ?? [];
+      list.push(normalizeRow(shape.spec, toTableRow(shape, row), true));
+      byTable.set(shape.spec, list);
     }
     await this.connect();
     await this.file.run('commit', 'write', (db) => {
@@ -65,13 +72,19 @@ export class EmbeddedRealtime implements RealtimeStore {
     return rows.length ? (JSON.parse(String(rows[0]!.checkpoint)) as Checkpoint) : null;
   }
 
-  async read(metric: RealtimeId, range: { from?: string; to?: string } = {}): Promise<WindowRow[]> {
-    const table = metricShape(metric).table;
+  async read(metric: string, range: { from?: string; to?: string } = {}): Promise<WindowRow[]> {
+    const shape = this.shapes.get(metric);
     const from = range.from === undefined ? undefined : rangeBound(range.from).iso;
     const to = range.to === undefined ? undefined : rangeBound(range.to).iso;
     await this.connect();
-    const rows = await this.file.run(`read ${metric}`, 'read', (db) => selectRows(db, table, { where: [], range: { column: 'minute', from, to } }));
-    return rows.map((r) => fromTableRow(metric, r));
+    const rows = await this.file.run(`read ${metric}`, 'read', (db) => selectRows(db, shape.spec, { where: [], range: { column: 'minute', from, to } }));
+    return rows.map((r) => fromTableRow(shape, r));
+  }
+
+  async reset(metric: string): Promise<void> {
+    const shape = this.shapes.get(metric);
+    await this.connect();
+    await this.file.run(`reset ${metric}`, 'write', (db) => deleteRows(db, shape.spec, { where: [] }));
   }
 
   async close(): Promise<void> {

@@ -2,7 +2,8 @@
  * The realtime store on Redis (ioredis). Key layout (P = realtime.redis.keyPrefix, default
  * `pinpipe:`):
  *
- *   P rt:<metric>:<minute ISO>   hash: field = key ('' for R4/R5 and for a null key),
+ *   P rt:<metric>:<minute ISO>   hash: field = key ('' without key columns and for a null key;
+ *                                a JSON array of texts with several key columns),
  *                                value = JSON {"v": {<value column>: number|null}, "f": final}
  *                                e.g. `pinpipe:rt:R1:2026-11-27T10:05:00.000Z` field `art` →
  *                                `{"v":{"postings":3},"f":false}`
@@ -20,9 +21,8 @@ import { readFileSync } from 'node:fs';
 import { Redis, type RedisOptions } from 'ioredis';
 import type { Config } from '../../core/config.js';
 import { PinpipeError, isPinpipeError } from '../../core/errors.js';
-import type { RealtimeId } from '../../core/tables.js';
-import { checkCheckpoint, checkGroup, checkWindowRow, metricShape, rangeBound, byMinuteKey, canonicalMinute } from './rows.js';
-import type { Checkpoint, RealtimeStore, WindowRow } from './types.js';
+import { Shapes, byMinuteKey, canonicalMinute, checkCheckpoint, checkGroup, checkWindowRow, rangeBound } from './rows.js';
+import type { Checkpoint, RealtimeShape, RealtimeStore, WindowRow } from './types.js';
 
 const READ_CHUNK = 500;
 
@@ -34,6 +34,7 @@ export class RedisRealtime implements RealtimeStore {
   private readonly where: string;
   private lastError?: string;
   private wasReady = false;
+  private readonly shapes = new Shapes();
 
   constructor(cfg: Config) {
     const rc = cfg.realtime.redis;
@@ -76,7 +77,8 @@ export class RedisRealtime implements RealtimeStore {
     }
   }
 
-  async connect(): Promise<void> {
+  async connect(metrics?: RealtimeShape[]): Promise<void> {
+    if (metrics) this.shapes.set(metrics);
     await this.op('connect', async () => {
       if (this.redis.status === 'wait' || this.redis.status === 'end') await this.redis.connect();
       await this.redis.ping();
@@ -89,7 +91,7 @@ export class RedisRealtime implements RealtimeStore {
     // metric → minute → field → value
     const byMetric = new Map<string, Map<string, Map<string, string>>>();
     for (const r of rows) {
-      const row = checkWindowRow(r);
+      const row = checkWindowRow(this.shapes.get(r.metric), r);
       let minutes = byMetric.get(row.metric);
       if (!minutes) byMetric.set(row.metric, (minutes = new Map()));
       let fields = minutes.get(row.minute);
@@ -125,8 +127,8 @@ export class RedisRealtime implements RealtimeStore {
     return text === null ? null : (JSON.parse(text) as Checkpoint);
   }
 
-  async read(metric: RealtimeId, range: { from?: string; to?: string } = {}): Promise<WindowRow[]> {
-    metricShape(metric);
+  async read(metric: string, range: { from?: string; to?: string } = {}): Promise<WindowRow[]> {
+    this.shapes.get(metric);
     const min = range.from === undefined ? '-inf' : String(rangeBound(range.from).ms);
     const max = range.to === undefined ? '+inf' : `(${rangeBound(range.to).ms}`;
     return this.op(`read ${metric}`, async () => {
@@ -149,6 +151,16 @@ export class RedisRealtime implements RealtimeStore {
         });
       }
       return out;
+    });
+  }
+
+  async reset(metric: string): Promise<void> {
+    this.shapes.get(metric);
+    const index = this.indexKey(metric);
+    await this.op(`reset ${metric}`, async () => {
+      const minutes = await this.redis.zrange(index, 0, -1);
+      for (let i = 0; i < minutes.length; i += READ_CHUNK) await this.redis.del(...minutes.slice(i, i + READ_CHUNK).map((m) => this.hashKey(metric, m)));
+      await this.redis.del(index);
     });
   }
 

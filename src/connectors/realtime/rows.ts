@@ -1,33 +1,32 @@
 /**
- * WindowRow ↔ the REALTIME table rows of tables.ts (pure functions shared by both realtime
+ * WindowRow ↔ the rows of a realtime metric's table (pure functions shared by both realtime
  * stores): checks a row's metric, minute and value columns, and canonicalizes the minute.
  */
 import { PinpipeError } from '../../core/errors.js';
-import { REALTIME, type RealtimeId, type Row, type TableSpec } from '../../core/tables.js';
+import type { Row } from '../../core/tables.js';
 import { toIsoTimestamp } from '../store/values.js';
-import type { Checkpoint, WindowRow } from './types.js';
-
-export interface MetricShape {
-  table: TableSpec;
-  /** the key column (category, country, age_group), or null for R4/R5 */
-  keyColumn: string | null;
-  valueColumns: string[];
-}
-
-const SHAPES = new Map<string, MetricShape>(
-  Object.entries(REALTIME).map(([id, table]) => {
-    const keyColumn = table.key!.length > 1 ? table.key![1]! : null;
-    const valueColumns = table.columns.map(([c]) => c).filter((c) => c !== 'minute' && c !== 'final' && c !== keyColumn);
-    return [id, { table, keyColumn, valueColumns }];
-  }),
-);
+import type { Checkpoint, RealtimeShape, WindowRow } from './types.js';
 
 const bad = (msg: string) => new PinpipeError('INTERNAL', `realtime window row: ${msg}`);
 
-export function metricShape(metric: string): MetricShape {
-  const s = SHAPES.get(metric);
-  if (!s) throw bad(`unknown metric ${JSON.stringify(metric)} (allowed: ${[...SHAPES.keys()].join(', ')})`);
-  return s;
+/** The metrics a realtime store knows (given to connect()). */
+export class Shapes {
+  private readonly byId = new Map<string, RealtimeShape>();
+
+  set(metrics: RealtimeShape[]): void {
+    this.byId.clear();
+    for (const m of metrics) this.byId.set(m.id, m);
+  }
+
+  get all(): RealtimeShape[] {
+    return [...this.byId.values()];
+  }
+
+  get(metric: string): RealtimeShape {
+    const s = this.byId.get(metric);
+    if (!s) throw bad(`unknown metric ${JSON.stringify(metric)} (known: ${[...this.byId.keys()].join(', ') || 'none; call connect(metrics) first'})`);
+    return s;
+  }
 }
 
 /** Canonical ISO minute (`2026-11-27T10:05:00.000Z`); refuses a time not aligned to the minute. */
@@ -45,9 +44,26 @@ export function rangeBound(t: string): { iso: string; ms: number } {
   return { iso, ms: Date.parse(iso) };
 }
 
+/** the key texts of a stored key (see WindowRow.key) */
+export function keyTexts(shape: RealtimeShape, key: string): string[] {
+  const n = shape.keyColumns.length;
+  if (n === 0) {
+    if (key !== '') throw bad(`${shape.id} has no key column, so key must be ''`);
+    return [];
+  }
+  if (n === 1) return [key];
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(key);
+  } catch {
+    parsed = null;
+  }
+  if (!Array.isArray(parsed) || parsed.length !== n || parsed.some((x) => typeof x !== 'string')) throw bad(`${shape.id} has ${n} key columns: key must be a JSON array of ${n} texts, got ${JSON.stringify(key)}`);
+  return parsed as string[];
+}
+
 /** A checked, canonical copy of a window row (values restricted to the metric's columns, absent → null). */
-export function checkWindowRow(row: WindowRow): WindowRow {
-  const shape = metricShape(row.metric);
+export function checkWindowRow(shape: RealtimeShape, row: WindowRow): WindowRow {
   for (const k of Object.keys(row.values ?? {})) {
     if (!shape.valueColumns.includes(k)) throw bad(`${row.metric} has no value column ${JSON.stringify(k)} (columns: ${shape.valueColumns.join(', ')})`);
   }
@@ -60,24 +76,25 @@ export function checkWindowRow(row: WindowRow): WindowRow {
   if (typeof row.final !== 'boolean') throw bad(`final must be a boolean`);
   const key = row.key ?? '';
   if (typeof key !== 'string') throw bad(`key must be a string`);
-  if (!shape.keyColumn && key !== '') throw bad(`${row.metric} has no key column, so key must be ''`);
+  keyTexts(shape, key);
   return { metric: row.metric, minute: canonicalMinute(row.minute).iso, key, values, final: row.final };
 }
 
-export function toTableRow(row: WindowRow): Row {
-  const shape = metricShape(row.metric);
+export function toTableRow(shape: RealtimeShape, row: WindowRow): Row {
   const out: Row = { minute: row.minute };
-  if (shape.keyColumn) out[shape.keyColumn] = row.key;
+  const keys = keyTexts(shape, row.key);
+  shape.keyColumns.forEach((c, i) => (out[c] = keys[i]!));
   for (const c of shape.valueColumns) out[c] = row.values[c] ?? null;
   out.final = row.final;
   return out;
 }
 
-export function fromTableRow(metric: RealtimeId, row: Row): WindowRow {
-  const shape = metricShape(metric);
+export function fromTableRow(shape: RealtimeShape, row: Row): WindowRow {
   const values: Record<string, number | null> = {};
   for (const c of shape.valueColumns) values[c] = (row[c] as number | null) ?? null;
-  return { metric, minute: String(row.minute), key: shape.keyColumn ? String(row[shape.keyColumn] ?? '') : '', values, final: row.final === true };
+  const texts = shape.keyColumns.map((c) => String(row[c] ?? ''));
+  const key = texts.length === 0 ? '' : texts.length === 1 ? texts[0]! : JSON.stringify(texts);
+  return { metric: shape.id, minute: String(row.minute), key, values, final: row.final === true };
 }
 
 export function checkCheckpoint(cp: Checkpoint): Checkpoint {

@@ -1,18 +1,34 @@
 /**
- * The realtime store: live R1–R5 windows plus the stream's checkpoint, written atomically
- * together so that a restarted consume-stream resumes exactly where its views stand.
+ * The realtime store: live windows of the realtime metrics plus the stream's checkpoint, written
+ * atomically together so that a restarted consume-stream resumes exactly where its views stand.
  * Implemented by the embedded SQLite file (embedded.ts) and by Redis via ioredis (redis.ts);
  * both pass test/conformance/realtime.conformance.ts.
  */
-import type { RealtimeId } from '../../core/tables.js';
+import type { TableSpec } from '../../core/tables.js';
+
+/**
+ * What the store needs to know of a realtime metric (src/metrics/registry.ts RealtimeMetric has
+ * these fields): its id, its table (minute, key columns as text, value columns, final) and which
+ * columns are keys and values.
+ */
+export interface RealtimeShape {
+  id: string;
+  spec: TableSpec;
+  keyColumns: string[];
+  valueColumns: string[];
+}
 
 export interface WindowRow {
-  metric: RealtimeId;
+  /** a realtime metric's id (R1, or a user metric's) */
+  metric: string;
   /** window start, ISO 8601 UTC, aligned to the minute */
   minute: string;
-  /** the key value (category, country, age_group); '' for R4 and R5 */
+  /**
+   * the key: '' without key columns; the key text with one (a null key is ''); a JSON array of
+   * the key texts with several (src/metrics/realtime/evaluate.ts encodeKey)
+   */
   key: string;
-  /** the metric's value columns, as in tables.ts (e.g. { postings: 3 }) */
+  /** the metric's value columns (e.g. { postings: 3 }) */
   values: Record<string, number | null>;
   final: boolean;
 }
@@ -28,11 +44,14 @@ export interface Checkpoint {
 
 export interface RealtimeStore {
   readonly kind: 'embedded' | 'redis';
-  connect(): Promise<void>;
+  /** connect, and learn (and on the embedded store create or migrate the tables of) the metrics */
+  connect(metrics: RealtimeShape[]): Promise<void>;
   /** atomically upsert window rows and store the group's checkpoint (idempotent on replay) */
   commit(group: string, checkpoint: Checkpoint, rows: WindowRow[]): Promise<void>;
   loadCheckpoint(group: string): Promise<Checkpoint | null>;
   /** windows of a metric whose minute lies in [from, to) (ISO strings), ordered by minute, key */
-  read(metric: RealtimeId, range?: { from?: string; to?: string }): Promise<WindowRow[]>;
+  read(metric: string, range?: { from?: string; to?: string }): Promise<WindowRow[]>;
+  /** delete every window of a metric (its definition changed) */
+  reset(metric: string): Promise<void>;
   close(): Promise<void>;
 }

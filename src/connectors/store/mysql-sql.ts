@@ -22,6 +22,17 @@ export function createTableSql(table: TableSpec): string {
   return `CREATE TABLE IF NOT EXISTS ${qb(table.name)} (${cols.join(', ')}) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin`;
 }
 
+/** do the columns read from information_schema (name, COLUMN_TYPE, COLUMN_KEY) match the spec's? */
+export function sameColumns(table: TableSpec, have: { c: string; t: string; k: string }[]): boolean {
+  if (have.length !== table.columns.length) return false;
+  return table.columns.every(([name, type], i) => {
+    const h = have[i]!;
+    const want = mysqlType(table, [name, type]).replace(/ (NOT )?NULL$/, '').toLowerCase();
+    const key = table.key?.includes(name) ?? false;
+    return h.c === name && h.t.toLowerCase().replace(/^int\(\d+\)$/, 'int').replace(/^bigint\(\d+\)$/, 'bigint') === want && (h.k === 'PRI') === key;
+  });
+}
+
 export function addColumnSql(table: TableSpec, col: [string, ColumnType]): string {
   return `ALTER TABLE ${qb(table.name)} ADD COLUMN ${qb(col[0])} ${mysqlType(table, col)}`;
 }

@@ -11,7 +11,7 @@ import type { Config } from '../../core/config.js';
 import { PinpipeError, isPinpipeError } from '../../core/errors.js';
 import { retry } from '../../core/retry.js';
 import { ALL_TABLES, type Row, type TableSpec } from '../../core/tables.js';
-import { addColumnSql, createTableSql, deleteSql, insertSqls, selectSql, type MysqlFilter, type Statement } from './mysql-sql.js';
+import { addColumnSql, createTableSql, deleteSql, insertSqls, qb, sameColumns, selectSql, type MysqlFilter, type Statement } from './mysql-sql.js';
 import { assertReadOnlySql } from './readonly-sql.js';
 import type { RowRange, ServingStore } from './types.js';
 import { decodeRow, groupByColumns, normalizeRange, normalizeRow, normalizeWhere, plainValue } from './values.js';
@@ -103,10 +103,22 @@ export class MysqlStore implements ServingStore {
     return this.connecting;
   }
 
+  /** create, or add missing columns; a `rebuild` table whose columns, types or key differ is dropped and created again */
   private async ensureTable(conn: PoolConnection, table: TableSpec): Promise<void> {
     await conn.query(createTableSql(table));
-    const [rows] = await conn.execute('SELECT COLUMN_NAME AS c FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = ?', [table.name]);
-    const have = new Set((rows as { c: string }[]).map((r) => r.c));
+    const [rows] = await conn.execute(
+      'SELECT COLUMN_NAME AS c, COLUMN_TYPE AS t, COLUMN_KEY AS k FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = ? ORDER BY ORDINAL_POSITION',
+      [table.name],
+    );
+    const cols = rows as { c: string; t: string; k: string }[];
+    if (table.rebuild) {
+      if (!sameColumns(table, cols)) {
+        await conn.query(`DROP TABLE IF EXISTS ${qb(table.name)}`);
+        await conn.query(createTableSql(table));
+      }
+      return;
+    }
+    const have = new Set(cols.map((r) => r.c));
     for (const col of table.columns) {
       if (have.has(col[0])) continue;
       try {

@@ -18,12 +18,26 @@ function columnDef(table: TableSpec, [name, type]: [string, ColumnType]): string
   return `${qi(name)} ${SQL_TYPES[type]}${table.key?.includes(name) ? ' NOT NULL' : ''}`;
 }
 
-/** Create the table if missing, add columns the spec has and the table lacks. */
+/**
+ * Create the table if missing, add columns the spec has and the table lacks. A `rebuild` table (a
+ * metric's) whose columns, types or key differ from the spec is dropped and created again.
+ */
 export function ensureTable(db: SqliteDb, table: TableSpec): void {
   const cols = table.columns.map((c) => columnDef(table, c));
   if (table.key?.length) cols.push(`PRIMARY KEY (${table.key.map(qi).join(', ')})`);
-  db.exec(`CREATE TABLE IF NOT EXISTS ${qi(table.name)} (${cols.join(', ')})`);
-  const have = new Set(db.all(`PRAGMA table_info(${qi(table.name)})`).map((r) => String(r.name)));
+  const create = `CREATE TABLE IF NOT EXISTS ${qi(table.name)} (${cols.join(', ')})`;
+  db.exec(create);
+  const info = db.all(`PRAGMA table_info(${qi(table.name)})`).map((r) => ({ name: String(r.name), type: String(r.type), pk: Number(r.pk) }));
+  if (table.rebuild) {
+    const want = table.columns.map(([n, t]) => `${n}:${SQL_TYPES[t]}:${table.key?.includes(n) ? table.key.indexOf(n) + 1 : 0}`).join(',');
+    const have = info.map((c) => `${c.name}:${c.type}:${c.pk}`).join(',');
+    if (want !== have) {
+      db.exec(`DROP TABLE ${qi(table.name)}`);
+      db.exec(create);
+    }
+    return;
+  }
+  const have = new Set(info.map((c) => c.name));
   for (const c of table.columns) {
     if (!have.has(c[0])) db.exec(`ALTER TABLE ${qi(table.name)} ADD COLUMN ${qi(c[0])} ${SQL_TYPES[c[1]]}`);
   }

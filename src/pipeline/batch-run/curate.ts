@@ -1,14 +1,19 @@
 /**
  * One day in the engine: load the staged cleaned records, de-duplicate by event_id, write the
- * curated Parquet files (one row per ind within the day) and compute R1–R5 for the day.
+ * curated Parquet files (one row per ind within the day) and compute the realtime metrics' windows
+ * of the day.
  */
 import { readFile, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { TOPICS, type RecordType } from '../../core/records.js';
-import { REALTIME_BATCH, type RealtimeId, type Row } from '../../core/tables.js';
+import type { Row } from '../../core/tables.js';
 import type { Lake } from '../../connectors/lake/types.js';
 import { sqlDayStart, sqlString, sqlStringList, type Engine } from '../../engine/duckdb.js';
-import { pinMatchesSql, realtimeSql, unmatchedSql } from '../../engine/metrics/index.js';
+import { pinMatchesSql, unmatchedSql, type RealtimeInputs } from '../../engine/metrics/index.js';
+import type { PlainRow } from '../../engine/values.js';
+import { compareText, keyText } from '../../metrics/realtime/evaluate.js';
+import { planSql } from '../../metrics/realtime/sql.js';
+import type { RealtimeMetric } from '../../metrics/registry.js';
 import { STAGE_COLUMNS, TABLE_OF, columnDefs, columnStruct, curatedFromStage, type Columns } from '../../engine/schema.js';
 
 /** Relation names of the de-duplicated cleaned records. */
@@ -101,23 +106,61 @@ export async function publishCurated(lake: Lake, files: CuratedFile[]): Promise<
   }
 }
 
+export interface RealtimeResult {
+  metric: RealtimeMetric;
+  rows: Row[];
+  seconds: number;
+}
+
 export interface DayRealtime {
-  rows: Record<RealtimeId, Row[]>;
+  results: RealtimeResult[];
   unmatchedGeo: number;
   unmatchedUser: number;
 }
 
-/** R1–R5 of the day's minutes, from the de-duplicated records (neighbour margins included). */
-export async function computeRealtime(engine: Engine, day: string, joinWindowMs: number): Promise<DayRealtime> {
-  const from = Date.parse(`${day}T00:00:00Z`);
-  const inputs = { ...DEDUP, joinWindowMs, from, to: from + 86_400_000, repeated: REPEATED };
-  await engine.run(`CREATE OR REPLACE TEMP TABLE pin_matches AS ${pinMatchesSql(inputs)}`);
+/** A row of a realtime metric as computed in SQL → as stored (key columns as text, final) */
+export function realtimeRow(metric: RealtimeMetric, r: PlainRow): Row {
+  const out: Row = { minute: r.minute as string };
+  for (const k of metric.keyColumns) out[k] = keyText(r[k] as string | number | boolean | null);
+  for (const v of metric.valueColumns) out[v] = r[v] === null || r[v] === undefined ? null : Number(r[v]);
+  out.final = true;
+  return out;
+}
+
+/** order of stored rows: minute, then the key texts (a null key, '', first) */
+const byWindowKey = (metric: RealtimeMetric) => (a: Row, b: Row): number => {
+  if (a.minute !== b.minute) return String(a.minute) < String(b.minute) ? -1 : 1;
+  for (const k of metric.keyColumns) {
+    const c = compareText(String(a[k]), String(b[k]));
+    if (c !== 0) return c;
+  }
+  return 0;
+};
+
+/**
+ * The windows of the realtime metrics over [from, to) from de-duplicated records (the day and its
+ * neighbour margins), with the stream's join (src/engine/metrics/realtime.ts).
+ */
+export async function computeRealtimeRange(engine: Engine, inputs: RealtimeInputs, metrics: RealtimeMetric[]): Promise<DayRealtime> {
+  const joined = metrics.filter((m) => m.plan.trigger.startsWith('pin+'));
+  const cols = { pin: [...new Set(joined.flatMap((m) => m.plan.columns.pin))], geo: [...new Set(joined.flatMap((m) => m.plan.columns.geo))], user: [...new Set(joined.flatMap((m) => m.plan.columns.user))] };
+  await engine.run(`CREATE OR REPLACE TEMP TABLE pin_matches AS ${pinMatchesSql(inputs, cols)}`);
   try {
-    const rows = {} as Record<RealtimeId, Row[]>;
-    for (const id of Object.keys(REALTIME_BATCH) as RealtimeId[]) rows[id] = (await engine.all(realtimeSql(id, inputs, 'pin_matches'))) as Row[];
+    const results: RealtimeResult[] = [];
+    for (const metric of metrics) {
+      const t = performance.now();
+      const rows = (await engine.all(planSql(metric.plan, inputs, 'pin_matches'))).map((r) => realtimeRow(metric, r)).sort(byWindowKey(metric));
+      results.push({ metric, rows, seconds: Math.round(performance.now() - t) / 1000 });
+    }
     const [u] = await engine.all(unmatchedSql(inputs, 'pin_matches'));
-    return { rows, unmatchedGeo: Number(u?.unmatched_geo ?? 0), unmatchedUser: Number(u?.unmatched_user ?? 0) };
+    return { results, unmatchedGeo: Number(u?.unmatched_geo ?? 0), unmatchedUser: Number(u?.unmatched_user ?? 0) };
   } finally {
     await engine.run('DROP TABLE IF EXISTS pin_matches');
   }
+}
+
+/** The realtime metrics' windows of one day, from the de-duplicated records (neighbour margins included). */
+export async function computeRealtime(engine: Engine, day: string, joinWindowMs: number, metrics: RealtimeMetric[]): Promise<DayRealtime> {
+  const from = Date.parse(`${day}T00:00:00Z`);
+  return computeRealtimeRange(engine, { ...DEDUP, joinWindowMs, from, to: from + 86_400_000, repeated: REPEATED }, metrics);
 }

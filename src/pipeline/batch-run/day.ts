@@ -1,16 +1,17 @@
-/** One day of batch-run: stage → de-duplicate → curated Parquet + R1–R5 → lake (and rows for the store). */
+/** One day of batch-run: stage → de-duplicate → curated Parquet + realtime metric windows → lake (and rows for the store). */
 import { mkdir, rm } from 'node:fs/promises';
 import path from 'node:path';
 import type { Config } from '../../core/config.js';
 import type { Logger } from '../../core/logger.js';
 import { TOPICS } from '../../core/records.js';
 import { addDays } from '../../core/time.js';
-import { QUALITY, REALTIME_BATCH, type RealtimeId, type Row } from '../../core/tables.js';
+import { QUALITY, type Row } from '../../core/tables.js';
 import type { Lake } from '../../connectors/lake/types.js';
 import type { ServingStore } from '../../connectors/store/types.js';
 import { CURRENT_KEY } from '../../engine/current.js';
 import type { Engine } from '../../engine/duckdb.js';
-import { computeRealtime, dropStaged, loadStaged, publishCurated, writeCurated } from './curate.js';
+import type { RealtimeMetric } from '../../metrics/registry.js';
+import { computeRealtime, dropStaged, loadStaged, publishCurated, writeCurated, type RealtimeResult } from './curate.js';
 import { marginPrefixes } from './days.js';
 import { stageAll } from './pool.js';
 import { addCounts, emptyCounts, type StageCounts, type StageTask } from './stage.js';
@@ -24,6 +25,8 @@ export interface DayDeps {
   tmpDir: string;
   workers?: number;
   onProgress?: (text: string) => void;
+  /** the realtime metrics whose windows the day gets */
+  realtime: RealtimeMetric[];
 }
 
 export interface DayResult {
@@ -58,17 +61,17 @@ export async function dayTasks(lake: Lake, day: string, joinWindowMs: number): P
   return tasks.map(({ topic, file, count }) => ({ topic, file, count }));
 }
 
-/** A day's rows for the serving store: R1–R5 of its minutes and its quality counts. */
+/** A day's rows for the serving store: the windows of its minutes per realtime metric and its quality counts (null: unchanged). */
 export interface DayRows {
-  realtime: Record<RealtimeId, Row[]>;
-  quality: Row[];
+  realtime: RealtimeResult[];
+  quality: Row[] | null;
 }
 
 /** Replace the day's rows in the store (each replace is atomic). */
 export async function storeDay(store: ServingStore, day: string, rows: DayRows): Promise<void> {
   const range = { column: 'minute', from: `${day}T00:00:00.000Z`, to: `${addDays(day, 1)}T00:00:00.000Z` };
-  for (const id of Object.keys(REALTIME_BATCH) as RealtimeId[]) await store.replace(REALTIME_BATCH[id], rows.realtime[id], undefined, range);
-  await store.replace(QUALITY, rows.quality, { day });
+  for (const r of rows.realtime) await store.replace(r.metric.batchSpec, r.rows, undefined, range);
+  if (rows.quality) await store.replace(QUALITY, rows.quality, { day });
 }
 
 /**
@@ -99,10 +102,10 @@ export async function processDay(deps: DayDeps, day: string): Promise<{ result: 
     for (const t of TOPICS) for (const f of staged.files[t]) await rm(f, { force: true });
     const curated = await writeCurated(engine, day, dir);
     phase('curated');
-    deps.onProgress?.(`${day}: R1–R5`);
-    const rt = await computeRealtime(engine, day, cfg.stream.joinWindow);
+    deps.onProgress?.(`${day}: realtime metric windows`);
+    const rt = await computeRealtime(engine, day, cfg.stream.joinWindow, deps.realtime);
     await dropStaged(engine);
-    phase('R1–R5');
+    phase('realtime metrics');
 
     // commit: lake first (then the caller writes the store rows of the day)
     deps.onProgress?.(`${day}: writing the curated zone`);
@@ -123,7 +126,32 @@ export async function processDay(deps: DayDeps, day: string): Promise<{ result: 
       unmatched_geo: rt.unmatchedGeo,
       unmatched_user: rt.unmatchedUser,
     };
-    return { result, rows: { realtime: rt.rows, quality } };
+    return { result, rows: { realtime: rt.results, quality } };
+  } finally {
+    await dropStaged(engine).catch(() => {});
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+/**
+ * Backfill of realtime metrics on a day already curated: stage and de-duplicate its raw chunks
+ * (with the neighbour margins) and compute only these metrics' windows; the curated zone and the
+ * day's other results are left as they are.
+ */
+export async function dayMetrics(deps: DayDeps, day: string): Promise<DayRows> {
+  const { cfg, lake, engine } = deps;
+  const dir = path.join(deps.tmpDir, `${day}-metrics`);
+  await mkdir(dir, { recursive: true });
+  try {
+    const tasks = await dayTasks(lake, day, cfg.stream.joinWindow);
+    const staged = await stageAll(tasks, dir, {
+      workers: deps.workers,
+      onFile: (done, total) => deps.onProgress?.(`${day}: cleaning raw chunks ${done}/${total} (${deps.realtime.map((m) => m.id).join(', ')})`),
+    });
+    await loadStaged(engine, staged.files);
+    for (const t of TOPICS) for (const f of staged.files[t]) await rm(f, { force: true });
+    const rt = await computeRealtime(engine, day, cfg.stream.joinWindow, deps.realtime);
+    return { realtime: rt.results, quality: null };
   } finally {
     await dropStaged(engine).catch(() => {});
     await rm(dir, { recursive: true, force: true });

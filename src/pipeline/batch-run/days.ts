@@ -1,14 +1,13 @@
 /**
- * Which days batch-run processes, and which raw chunks each day reads.
- * - default: every day with `raw/<topic>/dt=D/_SUCCESS` for all of pin, geo, user that the
- *   ledger does not mark `done`;
- * - `--date D`: that day, complete or not;
- * - `--from D1 --to D2`: every day in the range that has raw data (either bound may be left out).
+ * Which days batch-run processes, which raw chunks each day reads, and the listing of the raw zone
+ * (days, completion markers, and a fingerprint of each day's chunks: raw objects are immutable and
+ * keyed deterministically, so a new key is late data).
  */
+import { createHash } from 'node:crypto';
 import { PinpipeError } from '../../core/errors.js';
 import { TOPICS, type RecordType } from '../../core/records.js';
 import { addDays, parseDay } from '../../core/time.js';
-import type { Lake } from '../../connectors/lake/types.js';
+import type { Lake, LakeObject } from '../../connectors/lake/types.js';
 
 export interface DaySelection {
   date?: string;
@@ -34,35 +33,57 @@ export function checkSelection(sel: DaySelection): DaySelection {
   return out;
 }
 
+export interface DayChunks {
+  /** raw chunk objects of the day (all topics) */
+  objects: number;
+  /** hash of their keys and sizes */
+  fingerprint: string;
+}
+
 export interface RawDays {
   /** days with any raw object, sorted */
   days: string[];
   /** days with a _SUCCESS marker, by topic */
   complete: Record<RecordType, Set<string>>;
+  /** the chunks of each day */
+  chunks: Map<string, DayChunks>;
 }
 
-const DAY_KEY = /^raw\/[^/]+\/dt=(\d{4}-\d{2}-\d{2})\/(.*)$/;
+const DAY_KEY = /^raw\/([^/]+)\/dt=(\d{4}-\d{2}-\d{2})\/(.*)$/;
 
-export async function listRawDays(lake: Lake): Promise<RawDays> {
-  const all = new Set<string>();
-  const complete = { pin: new Set<string>(), geo: new Set<string>(), user: new Set<string>() };
-  for (const topic of TOPICS) {
-    for (const o of await lake.list(`raw/${topic}/`)) {
-      const m = DAY_KEY.exec(o.key);
-      if (!m) continue;
-      if (m[2] === '_SUCCESS') complete[topic].add(m[1]!);
-      else if (m[2]!.endsWith('.ndjson.gz')) all.add(m[1]!);
+function collect(objects: LakeObject[], out: { all: Set<string>; complete: Record<RecordType, Set<string>>; keys: Map<string, string[]> }, topic: RecordType): void {
+  for (const o of objects) {
+    const m = DAY_KEY.exec(o.key);
+    if (!m) continue;
+    if (m[3] === '_SUCCESS') out.complete[topic].add(m[2]!);
+    else if (m[3]!.endsWith('.ndjson.gz')) {
+      out.all.add(m[2]!);
+      const list = out.keys.get(m[2]!) ?? [];
+      list.push(`${o.key} ${o.size}`);
+      out.keys.set(m[2]!, list);
     }
   }
-  return { days: [...all].sort(), complete };
 }
 
-/** The days to process, sorted. `doneDays`: days the ledger marks done. */
-export function selectDays(sel: DaySelection, raw: RawDays, doneDays: Set<string>): string[] {
-  if (sel.date) return [sel.date];
-  if (sel.from || sel.to) return raw.days.filter((d) => (!sel.from || d >= sel.from) && (!sel.to || d <= sel.to));
-  const marked = [...raw.complete.pin].filter((d) => raw.complete.geo.has(d) && raw.complete.user.has(d));
-  return marked.filter((d) => !doneDays.has(d)).sort();
+function finish(all: Set<string>, complete: Record<RecordType, Set<string>>, keys: Map<string, string[]>): RawDays {
+  const chunks = new Map<string, DayChunks>();
+  for (const [day, list] of keys) chunks.set(day, { objects: list.length, fingerprint: createHash('sha256').update(list.sort().join('\n')).digest('hex').slice(0, 16) });
+  return { days: [...all].sort(), complete, chunks };
+}
+
+/** The whole raw zone (or only the given days: one listing per topic and day). */
+export async function listRawDays(lake: Lake, only?: string[]): Promise<RawDays> {
+  const acc = { all: new Set<string>(), complete: { pin: new Set<string>(), geo: new Set<string>(), user: new Set<string>() }, keys: new Map<string, string[]>() };
+  for (const topic of TOPICS) {
+    if (only) for (const day of only) collect(await lake.list(`raw/${topic}/dt=${day}/`), acc, topic);
+    else collect(await lake.list(`raw/${topic}/`), acc, topic);
+  }
+  return finish(acc.all, acc.complete, acc.keys);
+}
+
+/** the topics whose marker a day lacks */
+export function missingMarkers(raw: RawDays, day: string): RecordType[] {
+  return TOPICS.filter((t) => !raw.complete[t].has(day));
 }
 
 /**

@@ -1,19 +1,22 @@
 /**
- * Q1–Q8 over every curated day → the serving store, whole tables. On the way, the curated zone's
- * current state (src/engine/current.ts) is recomputed and published, so that queries read the
- * current tables without ranking every ind again.
+ * The historical metrics over every curated day → the serving store, whole tables. On the way, the
+ * curated zone's current state (src/engine/current.ts) is recomputed and published, so that queries
+ * read the current tables without ranking every ind again; the postings (the current tables joined
+ * on ind, the columns the metrics read) are joined once for all the metrics.
  */
 import { readFile, rm } from 'node:fs/promises';
 import path from 'node:path';
-import { HISTORICAL, type HistoricalId, type Row } from '../../core/tables.js';
+import type { Row } from '../../core/tables.js';
 import type { Lake } from '../../connectors/lake/types.js';
 import type { ServingStore } from '../../connectors/store/types.js';
 import { CURRENT_KEY, POSTINGS_KEY, dayFilesOf, supersededKey, type CurrentManifest, type DayFile, type TableState } from '../../engine/current.js';
 import { sqlString, sqlStringList, type Engine } from '../../engine/duckdb.js';
-import { POSTINGS_SELECT, historicalSql } from '../../engine/metrics/index.js';
-import { CURATED_COLUMNS, CURATED_TABLES, columnList, ident, type CuratedTable } from '../../engine/schema.js';
+import type { PlainRow } from '../../engine/values.js';
+import { CURATED_COLUMNS, CURATED_TABLES, columnList, ident, postingsSelect, type CuratedTable } from '../../engine/schema.js';
+import type { HistoricalMetric } from '../../metrics/registry.js';
 
-const POSTINGS = 't_postings';
+/** the postings as a table in the engine, under the name the metric files read */
+const POSTINGS = 'postings';
 const sup = (table: CuratedTable) => `sup_${table}`;
 
 /** Day files as read_parquet with the dt of each row (from its directory name). */
@@ -38,12 +41,12 @@ async function rankAcrossDays(engine: Engine, curatedDir: string, table: Curated
 
 /**
  * Recompute the current state of the curated zone: publish the superseded rows, define the temp
- * views pins, geo, users of the current rows and materialize their postings (t_postings), publish
- * those, and last the manifest.
+ * views pins, geo, users of the current rows and materialize their postings (the given columns) as
+ * the table `postings`, publish those, and last the manifest.
  */
-export async function refreshCurrent(engine: Engine, lake: Lake, tmpDir: string): Promise<CurrentManifest> {
+export async function refreshCurrent(engine: Engine, lake: Lake, tmpDir: string, postingsColumns: string[]): Promise<CurrentManifest> {
   const curatedDir = await lake.localDir('curated/');
-  const manifest: CurrentManifest = { version: 2, tables: {} as Record<CuratedTable, TableState>, postings: 0 };
+  const manifest: CurrentManifest = { version: 3, tables: {} as Record<CuratedTable, TableState>, postings: 0, postingsColumns };
   for (const table of CURATED_TABLES) {
     const files = dayFilesOf(curatedDir, table);
     const superseded = await rankAcrossDays(engine, curatedDir, table, files);
@@ -62,10 +65,9 @@ export async function refreshCurrent(engine: Engine, lake: Lake, tmpDir: string)
       : `SELECT ${columnList(cols, 't.')} FROM ${readDays(curatedDir, table, files)} t ANTI JOIN ${sup(table)} s ON s.dt = t.dt AND s.ind = t.ind`;
     await engine.run(`CREATE OR REPLACE TEMP VIEW ${ident(table)} AS ${body}`);
   }
-  await engine.run(`CREATE OR REPLACE TEMP TABLE ${POSTINGS} AS ${POSTINGS_SELECT}`);
+  await engine.run(`CREATE OR REPLACE TEMP TABLE ${POSTINGS} AS ${postingsSelect(postingsColumns)}`);
   const file = path.join(tmpDir, 'postings.parquet');
-  // (ind is not needed by any metric)
-  const [res] = await engine.all(`COPY (SELECT * EXCLUDE (ind) FROM ${POSTINGS}) TO ${sqlString(file)} (FORMAT parquet, COMPRESSION zstd)`);
+  const [res] = await engine.all(`COPY (SELECT * FROM ${POSTINGS}) TO ${sqlString(file)} (FORMAT parquet, COMPRESSION zstd)`);
   manifest.postings = Number(res?.Count ?? 0);
   await lake.put(POSTINGS_KEY, await readFile(file));
   await rm(file, { force: true });
@@ -73,12 +75,35 @@ export async function refreshCurrent(engine: Engine, lake: Lake, tmpDir: string)
   return manifest;
 }
 
-/** Q1–Q8 over the current curated tables (the postings are joined once, for all eight). */
-export async function computeHistorical(engine: Engine, lake: Lake, tmpDir: string): Promise<Record<HistoricalId, Row[]>> {
+/** A row of a metric as the store takes it: lists and structs become JSON text. */
+export function storeRow(metric: { columns: [string, string][] }, row: PlainRow): Row {
+  const out: Row = {};
+  for (const [c, t] of metric.columns) {
+    const v = row[c] as unknown;
+    out[c] = v !== null && typeof v === 'object' ? JSON.stringify(v) : t === 'text' && v !== null && v !== undefined && typeof v !== 'string' ? String(v) : ((v ?? null) as Row[string]);
+  }
+  return out;
+}
+
+export interface HistoricalResult {
+  metric: HistoricalMetric;
+  rows: Row[];
+  seconds: number;
+}
+
+/**
+ * The historical metrics over the current curated tables (the postings are joined once, with the
+ * columns any historical metric reads: `postingsColumns`).
+ */
+export async function computeHistorical(engine: Engine, lake: Lake, tmpDir: string, metrics: HistoricalMetric[], postingsColumns: string[]): Promise<HistoricalResult[]> {
   try {
-    await refreshCurrent(engine, lake, tmpDir);
-    const out = {} as Record<HistoricalId, Row[]>;
-    for (const id of Object.keys(HISTORICAL) as HistoricalId[]) out[id] = (await engine.all(historicalSql(id, POSTINGS))) as Row[];
+    await refreshCurrent(engine, lake, tmpDir, postingsColumns);
+    const out: HistoricalResult[] = [];
+    for (const metric of metrics) {
+      const t = performance.now();
+      const rows = (await engine.all(metric.sql)).map((r) => storeRow(metric, r));
+      out.push({ metric, rows, seconds: Math.round(performance.now() - t) / 1000 });
+    }
     return out;
   } finally {
     await engine.run(`DROP TABLE IF EXISTS ${POSTINGS}`);
@@ -89,6 +114,6 @@ export async function computeHistorical(engine: Engine, lake: Lake, tmpDir: stri
   }
 }
 
-export async function storeHistorical(store: ServingStore, results: Record<HistoricalId, Row[]>): Promise<void> {
-  for (const id of Object.keys(HISTORICAL) as HistoricalId[]) await store.replace(HISTORICAL[id], results[id]);
+export async function storeHistorical(store: ServingStore, results: HistoricalResult[]): Promise<void> {
+  for (const r of results) await store.replace(r.metric.spec, r.rows);
 }

@@ -1,34 +1,36 @@
 /**
- * `pinpipe query --metric ID --source lake`: a metric computed now from the lake with the same
- * SQL as batch-run. Q1–Q8 read the current postings that batch-run published while they still
- * match the curated day files (src/engine/current.ts), else the curated views; R1–R5 clean the
- * whole raw zone with the same staging as batch-run (all days at once, so windows and joins span
- * day boundaries freely).
+ * `pinpipe query --metric ID --source lake`: a metric computed now from the lake with the same SQL
+ * as batch-run. A historical metric reads the current postings that batch-run published while they
+ * still match the curated day files and hold the columns it reads (src/engine/current.ts), else the
+ * curated views; a realtime metric cleans the whole raw zone with the same staging as batch-run
+ * (all days at once, so windows and joins span day boundaries freely).
  */
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import path from 'node:path';
 import type { Config } from '../../core/config.js';
 import { TOPICS } from '../../core/records.js';
-import { HISTORICAL, REALTIME_BATCH, type MetricId } from '../../core/tables.js';
 import type { Lake } from '../../connectors/lake/types.js';
 import { openEngine, sqlString } from '../../engine/duckdb.js';
 import type { Result } from '../../engine/format.js';
 import { currentPostingsFile, readCurrent } from '../../engine/current.js';
-import { HISTORICAL_SQL, historicalSql, isHistorical, realtimeSql } from '../../engine/metrics/index.js';
 import { openLakeEngine } from '../../engine/query.js';
-import { DEDUP, REPEATED, dropStaged, loadStaged } from './curate.js';
+import type { PlainRow } from '../../engine/values.js';
+import type { Metric } from '../../metrics/registry.js';
+import { DEDUP, REPEATED, computeRealtimeRange, dropStaged, loadStaged } from './curate.js';
+import { storeRow } from './historical.js';
 import { stageAll } from './pool.js';
 import type { StageTask } from './stage.js';
 
-export async function metricFromLake(cfg: Config, lake: Lake, id: MetricId, opts: { workers?: number } = {}): Promise<Result> {
-  if (isHistorical(id)) {
+export async function metricFromLake(cfg: Config, lake: Lake, metric: Metric, opts: { workers?: number } = {}): Promise<Result> {
+  const columns = metric.columns.map(([c]) => c);
+  if (metric.kind === 'historical') {
     const engine = await openLakeEngine(cfg, lake, { raw: false });
     try {
       // the current postings that batch-run published, while they still match the day files
       const curatedDir = await lake.localDir('curated/');
-      const postings = currentPostingsFile(curatedDir, readCurrent(curatedDir));
-      const sql = postings ? historicalSql(id, `read_parquet(${sqlString(postings)}, hive_partitioning = false)`) : HISTORICAL_SQL[id];
-      return { columns: HISTORICAL[id].columns.map(([c]) => c), rows: await engine.all(sql) };
+      const postings = currentPostingsFile(curatedDir, readCurrent(curatedDir), metric.reads);
+      if (postings) await engine.run(`CREATE OR REPLACE TEMP VIEW postings AS SELECT * FROM read_parquet(${sqlString(postings)}, hive_partitioning = false)`);
+      return { columns, rows: (await engine.all(metric.sql)).map((r) => storeRow(metric, r) as PlainRow) };
     } finally {
       engine.close();
     }
@@ -47,9 +49,9 @@ export async function metricFromLake(cfg: Config, lake: Lake, id: MetricId, opts
   try {
     const staged = await stageAll(tasks, tmp, { workers: opts.workers });
     await loadStaged(engine, staged.files);
-    const rows = await engine.all(realtimeSql(id, { ...DEDUP, joinWindowMs: cfg.stream.joinWindow, repeated: REPEATED }));
+    const rt = await computeRealtimeRange(engine, { ...DEDUP, joinWindowMs: cfg.stream.joinWindow, repeated: REPEATED }, [metric]);
     await dropStaged(engine);
-    return { columns: REALTIME_BATCH[id].columns.map(([c]) => c), rows };
+    return { columns, rows: rt.results[0]!.rows as PlainRow[] };
   } finally {
     engine.close();
     await rm(tmp, { recursive: true, force: true });

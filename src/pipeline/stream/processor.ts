@@ -7,7 +7,7 @@
 import type { WindowRow, Checkpoint } from '../../connectors/realtime/types.js';
 import type { ConsumedBatch, LogRecord, TopicPartition } from '../../connectors/log/types.js';
 import { tpKey } from '../../connectors/log/types.js';
-import { cleanRecord, type CleanGeo, type CleanPin, type CleanRecord, type CleanUser } from '../../core/clean.js';
+import { cleanRecord, type CleanRecord } from '../../core/clean.js';
 import { PinpipeError } from '../../core/errors.js';
 import { minuteOf } from '../../core/time.js';
 import { TOPICS, type RecordType } from '../../core/records.js';
@@ -45,6 +45,8 @@ export class StreamProcessor {
   readonly counters: Counters;
   /** the largest ingested_at applied so far (for the freshness measure) */
   newest = NO_WATERMARK;
+  /** since when (runner's clock) every partition has been caught up with nothing new, and the max seen then */
+  private idle: { since: number; base: number } | null = null;
 
   constructor(readonly opts: StreamOptions, checkpoint: Checkpoint | null = null) {
     for (const t of TOPICS) this.typeOf.set(opts.topics[t], t);
@@ -119,7 +121,7 @@ export class StreamProcessor {
    * holds the watermark back (and keeps `caughtUp` false) unless it is fully processed: its safe
    * point is at the log end (nothing held, nothing unread).
    */
-  observeEnds(ends: Map<string, number>): void {
+  observeEnds(ends: Map<string, number>, now?: number): void {
     for (const key of ends.keys()) {
       const i = key.lastIndexOf(':');
       if (!this.parts.has(key) && this.typeOf.has(key.slice(0, i))) this.part(key.slice(0, i), Number(key.slice(i + 1)));
@@ -133,6 +135,26 @@ export class StreamProcessor {
       if (p.caughtUp) p.caughtUpMax = max;
     }
     this.advance();
+    if (now !== undefined) this.observeIdle(max, now);
+  }
+
+  /**
+   * A quiet pipeline still closes its windows: while every partition is caught up and nothing new
+   * arrives, event time advances with the wall clock from the newest ingested_at seen (`now` is the
+   * runner's clock, read right after the log end offsets showed every partition caught up). A
+   * record would be late only if it reached the log more than `lateness` after the API stamped it.
+   */
+  private observeIdle(max: number, now: number): void {
+    if (!this.caughtUp || max === NO_WATERMARK) {
+      this.idle = null;
+      return;
+    }
+    if (this.idle === null || this.idle.base !== max) {
+      this.idle = { since: now, base: max };
+      return;
+    }
+    const w = this.idle.base + Math.max(0, now - this.idle.since) - this.opts.lateness;
+    if (w > this.state.watermark) this.state.advance(w);
   }
 
   private clean(p: PartitionState, rec: LogRecord): { ok: true; value: CleanRecord } | { ok: false; reason: string } {
@@ -160,7 +182,7 @@ export class StreamProcessor {
       p.skip(rec.offset, this.state.pruneAt(t), this.state.watermark);
       return;
     }
-    this.state.apply(p, rec.offset, res.value as CleanPin & CleanGeo & CleanUser, t, false);
+    this.state.apply(p, rec.offset, res.value, t, false);
     if (t > this.newest) this.newest = t;
   }
 
@@ -176,7 +198,7 @@ export class StreamProcessor {
       p.skip(rec.offset, pruneAt, this.state.watermark);
       return;
     }
-    this.state.apply(p, rec.offset, res.value as CleanPin & CleanGeo & CleanUser, t, true);
+    this.state.apply(p, rec.offset, res.value, t, true);
   }
 
   /** the partition is read up to the log end last observed and not replaying */
@@ -238,7 +260,7 @@ export class StreamProcessor {
 
   status(): Status {
     const latest: WindowAgg | null = this.state.latestWindow();
-    const top = latest ? latest.topCategories(3) : [];
+    const top = latest ? latest.top('R1', 3) : [];
     let held = 0;
     for (const p of this.partList) held += p.heldCount;
     return {

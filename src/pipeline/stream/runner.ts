@@ -14,13 +14,17 @@ import { sleep } from '../../core/retry.js';
 import { tpKey, type ConsumedBatch, type Log, type TopicPartition } from '../../connectors/log/types.js';
 import type { RealtimeStore } from '../../connectors/realtime/types.js';
 import type { ServingStore } from '../../connectors/store/types.js';
-import { REALTIME, type RealtimeId } from '../../core/tables.js';
+import type { MetricSet } from '../../metrics/registry.js';
+import { streamMetrics } from '../../metrics/realtime/stream.js';
+import { startStreamMetrics } from '../../metrics/state.js';
 import { startMetricsServer, startProgress, type MetricsServer } from './monitor.js';
 import { StreamProcessor } from './processor.js';
 import { StreamStats } from './stats.js';
 import { ViewWriter } from './writer.js';
 
 export interface StreamRunOptions {
+  /** the metric definitions (the realtime ones are computed) */
+  metrics: MetricSet;
   untilIdle: boolean;
   signal: AbortSignal;
   logger: Logger;
@@ -69,13 +73,18 @@ export async function runStream(cfg: Config, log: Log, realtime: RealtimeStore, 
   } finally {
     await admin.close();
   }
-  await realtime.connect();
+  const rtMetrics = opts.metrics.realtime;
+  await realtime.connect(rtMetrics);
   await store.connect();
   const checkpoint = await realtime.loadCheckpoint(group);
-  const proc = new StreamProcessor({ topics, lateness: cfg.stream.lateness, joinWindow: cfg.stream.joinWindow }, checkpoint);
+  // a new or changed realtime metric starts at the first window still open at the checkpoint
+  for (const s of await startStreamMetrics(store, realtime, opts.metrics, { watermark: checkpoint?.watermark ?? null, joinWindow: cfg.stream.joinWindow })) {
+    if (checkpoint) logger.info(`${s.changed ? 'changed' : 'new'} realtime metric ${s.metric.id}: computed from the window ${s.from} on (earlier windows: batch-run)`, { metric: s.metric.id, file: s.metric.file });
+  }
+  const proc = new StreamProcessor({ topics, lateness: cfg.stream.lateness, joinWindow: cfg.stream.joinWindow, metrics: streamMetrics(opts.metrics) }, checkpoint);
   const seedFrom = proc.seedFrom;
-  if (seedFrom) for (const m of Object.keys(REALTIME) as RealtimeId[]) proc.seed(await realtime.read(m, { from: seedFrom }));
-  logger.info(checkpoint ? 'resuming from checkpoint' : 'starting without a checkpoint', { group, watermark: checkpoint ? new Date(checkpoint.watermark).toISOString() : null });
+  if (seedFrom) for (const m of rtMetrics) proc.seed(await realtime.read(m.id, { from: seedFrom }));
+  logger.info(checkpoint ? 'resuming from checkpoint' : 'starting without a checkpoint', { group, watermark: checkpoint ? new Date(checkpoint.watermark).toISOString() : null, metrics: rtMetrics.map((m) => m.id) });
 
   const stats = new StreamStats(proc.counters);
   const producer = log.producer();
@@ -89,7 +98,7 @@ export async function runStream(cfg: Config, log: Log, realtime: RealtimeStore, 
     fatal = err;
     stopWaiting();
   });
-  const writer = new ViewWriter({ group, realtime, store, producer, consumer, deadLetterTopic, logger, stats, signal: wake.signal });
+  const writer = new ViewWriter({ group, realtime, store, metrics: new Map(rtMetrics.map((m) => [m.id, m])), producer, consumer, deadLetterTopic, logger, stats, signal: wake.signal });
   const serial = new Serial();
   let stopping = false;
   let lastFlush = Date.now();
@@ -159,7 +168,7 @@ export async function runStream(cfg: Config, log: Log, realtime: RealtimeStore, 
         logger.warn('could not read the log end offsets', { error: errorMessage(e) });
         return;
       }
-      proc.observeEnds(ends);
+      proc.observeEnds(ends, Date.now());
       align();
       // partitions held by another member (e.g. a dead one until its session times out) hold the
       // watermark back until they are assigned here, unless they are fully processed

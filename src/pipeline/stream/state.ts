@@ -5,13 +5,30 @@
  * its ingested_at: by then every window it can count in (its own, or a partner pin's) is final.
  */
 import type { WindowRow } from '../../connectors/realtime/types.js';
-import type { CleanGeo, CleanPin, CleanUser } from '../../core/clean.js';
+import type { CleanRecord } from '../../core/clean.js';
 import { minuteOf } from '../../core/time.js';
+import type { Row } from '../../metrics/realtime/evaluate.js';
+import type { ColumnLayout, MetricRuntime } from '../../metrics/realtime/groups.js';
+import type { Trigger } from '../../metrics/realtime/ir.js';
 import { MinHeap } from './heap.js';
 import { IndIndex, decideAt, offerGeo, offerUser } from './joins.js';
 import type { PartitionState } from './partitions.js';
 import type { Counters, GeoState, Held, PinState, StreamOptions, UserState } from './types.js';
 import { WindowAgg } from './window.js';
+
+/** the metrics (by index) counted at each event, and for joins which partners they require */
+interface Triggers {
+  byTrigger: Record<Trigger, number[]>;
+  /** inner joins: the metric counts a pin only when it has these partners */
+  needsGeo: boolean[];
+  needsUser: boolean[];
+}
+
+function triggersOf(metrics: readonly MetricRuntime[]): Triggers {
+  const byTrigger: Record<Trigger, number[]> = { pin: [], geo: [], user: [], 'pin+geo': [], 'pin+user': [], 'pin+geo+user': [] };
+  metrics.forEach((m, i) => byTrigger[m.trigger].push(i));
+  return { byTrigger, needsGeo: metrics.map((m) => m.plan.joins.geo === 'inner'), needsUser: metrics.map((m) => m.plan.joins.user === 'inner') };
+}
 
 const MINUTE = 60_000;
 
@@ -32,6 +49,10 @@ export class State {
   private readonly buckets = new Map<number, Held[]>();
   private readonly bucketKeys: number[] = [];
   private readonly jw: number;
+  private readonly metrics: readonly MetricRuntime[];
+  private readonly layout: ColumnLayout;
+  private readonly triggers: Triggers;
+  private finalNonEmpty: WindowRow[] = [];
 
   constructor(
     opts: StreamOptions,
@@ -40,6 +61,9 @@ export class State {
     private readonly partOf: (index: number) => PartitionState,
   ) {
     this.jw = opts.joinWindow;
+    this.metrics = opts.metrics.runtimes;
+    this.layout = opts.metrics.layout;
+    this.triggers = triggersOf(this.metrics);
   }
 
   pruneAt(t: number): number {
@@ -60,7 +84,7 @@ export class State {
     const last = this.lastWin;
     if (last !== null && last.start === start) return last;
     let w = this.windows.get(start);
-    if (!w) this.windows.set(start, (w = new WindowAgg(start)));
+    if (!w) this.windows.set(start, (w = new WindowAgg(start, this.metrics)));
     this.dirty.add(w);
     this.lastWin = w;
     return w;
@@ -71,12 +95,12 @@ export class State {
     const start = Date.parse(row.minute);
     if (row.final || !Number.isFinite(start) || this.isFinal(start)) return;
     let w = this.windows.get(start);
-    if (!w) this.windows.set(start, (w = new WindowAgg(start)));
+    if (!w) this.windows.set(start, (w = new WindowAgg(start, this.metrics)));
     w.touch(row.metric, row.key);
   }
 
   /** apply a clean, non-late record (replay: rebuilding state after a restart, counts nothing) */
-  apply(p: PartitionState, offset: number, v: CleanPin & CleanGeo & CleanUser, t: number, replay: boolean): void {
+  apply(p: PartitionState, offset: number, v: CleanRecord, t: number, replay: boolean): void {
     const type = p.type;
     const seen = this.seen[type];
     const pruneAt = this.pruneAt(t);
@@ -93,24 +117,22 @@ export class State {
 
     const start = minuteOf(t);
     const open = !this.isFinal(start);
+    const vals = this.layout.values(type, v as unknown as Record<string, unknown>);
+    const base = { ind: v.ind, t, eventId: v.event_id, part: p.index, partition: p.partition, offset, pruneAt, dead: false, vals, win: open ? start : null };
     let s: Held;
     if (type === 'pin') {
       const pin: PinState = {
-        type, ind: v.ind, t, eventId: v.event_id, part: p.index, partition: p.partition, offset, pruneAt, dead: false,
-        win: open ? start : null, category: intern(v.category ?? ''), media: v.media_type, follower: v.follower_count,
+        type, ...base, row: { pin: vals, geo: null, user: null },
         geo: null, geoDist: 0, geoAt: 0, geoDecided: false, user: null, userDist: 0, userAt: 0, userDecided: false,
       };
       if (open) this.addPin(pin);
       s = pin;
     } else if (type === 'geo') {
-      const geo: GeoState = { type, ind: v.ind, t, eventId: v.event_id, part: p.index, partition: p.partition, offset, pruneAt, dead: false, country: intern(v.country ?? '') };
+      const geo: GeoState = { type, ...base };
       this.addGeo(geo);
       s = geo;
     } else {
-      const user: UserState = {
-        type, ind: v.ind, t, eventId: v.event_id, part: p.index, partition: p.partition, offset, pruneAt, dead: false,
-        ageGroup: v.age_group, userName: v.user_name, win: open ? start : null,
-      };
+      const user: UserState = { type, ...base };
       this.addUser(user);
       s = user;
     }
@@ -126,8 +148,26 @@ export class State {
     bucket.push(s);
   }
 
+  /** count a record's row into the metrics of a trigger in window w (sign 1) or take it back (−1) */
+  private countAll(w: WindowAgg, trigger: Trigger, row: Row, sign: 1 | -1): void {
+    for (const mi of this.triggers.byTrigger[trigger]) w.count(mi, row, sign);
+  }
+
+  /** the joined metrics of a decided pin: each counts when its inner joins have their partners */
+  private countJoined(w: WindowAgg, trigger: Trigger, pin: PinState, sign: 1 | -1): void {
+    const list = this.triggers.byTrigger[trigger];
+    if (list.length === 0) return;
+    const row: Row = { pin: pin.vals, geo: pin.geo?.vals ?? null, user: pin.user?.vals ?? null };
+    for (const mi of list) {
+      if ((this.triggers.needsGeo[mi] && !pin.geo) || (this.triggers.needsUser[mi] && !pin.user)) continue;
+      w.count(mi, row, sign);
+    }
+  }
+
   private addPin(pin: PinState): void {
-    this.window(pin.win!).pin(1, pin.category, pin.media, pin.follower);
+    const w = this.window(pin.win!);
+    w.pins++;
+    this.countAll(w, 'pin', pin.row, 1);
     this.pins.add(pin);
     for (const g of this.geos.get(pin.ind) ?? []) offerGeo(pin, g, this.jw);
     for (const u of this.users.get(pin.ind) ?? []) offerUser(pin, u, this.jw);
@@ -136,12 +176,13 @@ export class State {
   }
 
   private addGeo(geo: GeoState): void {
+    if (geo.win !== null && this.triggers.byTrigger.geo.length) this.countAll(this.window(geo.win), 'geo', { pin: null, geo: geo.vals, user: null }, 1);
     this.geos.add(geo);
     for (const pin of this.pins.get(geo.ind) ?? []) if (!pin.geoDecided && offerGeo(pin, geo, this.jw)) this.scheduleGeo(pin);
   }
 
   private addUser(user: UserState): void {
-    if (user.win !== null) this.window(user.win).user(1, user.userName);
+    if (user.win !== null && this.triggers.byTrigger.user.length) this.countAll(this.window(user.win), 'user', { pin: null, geo: null, user: user.vals }, 1);
     this.users.add(user);
     for (const pin of this.pins.get(user.ind) ?? []) if (!pin.userDecided && offerUser(pin, user, this.jw)) this.scheduleUser(pin);
   }
@@ -164,12 +205,26 @@ export class State {
       this.pins.remove(pin);
       const w = pin.win === null ? undefined : this.windows.get(pin.win);
       if (!w) return;
-      w.pin(-1, pin.category, pin.media, pin.follower);
-      if (pin.geoDecided && pin.geo) w.country(-1, pin.geo.country);
-      if (pin.userDecided && pin.user) w.ageGroup(-1, pin.user.ageGroup);
+      w.pins--;
+      this.countAll(w, 'pin', pin.row, -1);
+      if (pin.geoDecided) {
+        if (pin.geo) w.geoMatched--;
+        this.countJoined(w, 'pin+geo', pin, -1);
+      }
+      if (pin.userDecided) {
+        if (pin.user) w.userMatched--;
+        this.countJoined(w, 'pin+user', pin, -1);
+      }
+      if (pin.geoDecided && pin.userDecided) this.countJoined(w, 'pin+geo+user', pin, -1);
       this.dirty.add(w);
     } else if (h.type === 'geo') {
-      this.geos.remove(h as GeoState);
+      const geo = h as GeoState;
+      this.geos.remove(geo);
+      const w = geo.win === null ? undefined : this.windows.get(geo.win);
+      if (w && this.triggers.byTrigger.geo.length) {
+        this.countAll(w, 'geo', { pin: null, geo: geo.vals, user: null }, -1);
+        this.dirty.add(w);
+      }
       for (const pin of this.pins.get(h.ind) ?? []) {
         if (pin.geoDecided || pin.geo !== h) continue;
         pin.geo = null;
@@ -180,8 +235,8 @@ export class State {
       const user = h as UserState;
       this.users.remove(user);
       const w = user.win === null ? undefined : this.windows.get(user.win);
-      if (w) {
-        w.user(-1, user.userName);
+      if (w && this.triggers.byTrigger.user.length) {
+        this.countAll(w, 'user', { pin: null, geo: null, user: user.vals }, -1);
         this.dirty.add(w);
       }
       for (const pin of this.pins.get(h.ind) ?? []) {
@@ -201,20 +256,26 @@ export class State {
       const pin = this.geoHeap.pop()!;
       if (pin.dead || pin.geoDecided || !(pin.geoAt < W)) continue; // a stale entry
       pin.geoDecided = true;
-      if (pin.geo) this.window(pin.win!).country(1, pin.geo.country);
+      const w = this.window(pin.win!);
+      if (pin.geo) w.geoMatched++;
+      this.countJoined(w, 'pin+geo', pin, 1);
+      if (pin.userDecided) this.countJoined(w, 'pin+geo+user', pin, 1);
     }
     while (this.userHeap.peekKey() < W) {
       const pin = this.userHeap.pop()!;
       if (pin.dead || pin.userDecided || !(pin.userAt < W)) continue;
       pin.userDecided = true;
-      if (pin.user) this.window(pin.win!).ageGroup(1, pin.user.ageGroup);
+      const w = this.window(pin.win!);
+      if (pin.user) w.userMatched++;
+      this.countJoined(w, 'pin+user', pin, 1);
+      if (pin.geoDecided) this.countJoined(w, 'pin+geo+user', pin, 1);
     }
     let due: WindowAgg[] | null = null;
     for (const win of this.windows.values()) if (this.isFinal(win.start)) (due ??= []).push(win);
     if (due) {
       due.sort((a, b) => a.start - b.start);
       for (const win of due) {
-        win.rows(true, this.finalRows);
+        win.rows(true, this.finalRows, this.finalNonEmpty);
         this.counters.unmatchedGeo += win.pins - win.geoMatched;
         this.counters.unmatchedUser += win.pins - win.userMatched;
         this.windows.delete(win.start);
@@ -238,15 +299,20 @@ export class State {
     if (seen.get(h.eventId) === h) seen.delete(h.eventId);
   }
 
-  /** changed open rows plus newly final rows since the last call */
+  /**
+   * changed open rows plus newly final rows since the last call; `finalRows`: the newly final rows
+   * of groups that hold rows (a group emptied by a displaced duplicate is only overwritten in the
+   * realtime store, never written to the serving store)
+   */
   takeRows(): { rows: WindowRow[]; finalRows: WindowRow[] } {
     const rows: WindowRow[] = [];
     for (const win of this.dirty) win.rows(false, rows);
     this.dirty.clear();
     this.lastWin = null;
-    const finalRows = this.finalRows;
+    for (const r of this.finalRows) rows.push(r);
+    const finalRows = this.finalNonEmpty;
     this.finalRows = [];
-    for (const r of finalRows) rows.push(r);
+    this.finalNonEmpty = [];
     return { rows, finalRows };
   }
 

@@ -3,6 +3,9 @@
  * sees consumed batches and log end offsets, never a clock or the network.
  */
 import type { RecordType } from '../../core/records.js';
+import type { Row } from '../../metrics/realtime/evaluate.js';
+import type { StreamMetrics } from '../../metrics/realtime/stream.js';
+import type { Value } from '../../metrics/realtime/ir.js';
 
 export interface StreamOptions {
   /** log topic name of each record type (cfg.log.topicPrefix + type) */
@@ -11,7 +14,10 @@ export interface StreamOptions {
   lateness: number;
   /** join window, ms (cfg.stream.joinWindow): a partner counts when |Δ ingested_at| ≤ joinWindow */
   joinWindow: number;
+  /** the realtime metrics and where their columns sit in a record's values (streamMetrics()) */
+  metrics: StreamMetrics;
 }
+
 
 export const COUNTER_NAMES = ['recordsIn', 'accepted', 'duplicates', 'late', 'unmatchedGeo', 'unmatchedUser', 'deadLettered'] as const;
 export type CounterName = (typeof COUNTER_NAMES)[number];
@@ -49,21 +55,23 @@ export interface Held {
 }
 
 export interface GeoState extends Held {
-  country: string;
+  /** the columns the metrics read (ColumnLayout order) */
+  vals: Value[];
+  /** the window whose geo metrics this record counts in (null when that window was final on arrival) */
+  win: WindowKey | null;
 }
 
 export interface UserState extends Held {
-  ageGroup: string;
-  userName: string | null;
-  /** the window whose R4 this user counts in (null when that window was final on arrival) */
+  vals: Value[];
+  /** the window whose user metrics this record counts in (null when that window was final on arrival) */
   win: WindowKey | null;
 }
 
 export interface PinState extends Held {
   win: WindowKey | null;
-  category: string;
-  media: 'image' | 'video' | 'story' | null;
-  follower: number | null;
+  vals: Value[];
+  /** the row of the pin alone (pin metrics) */
+  row: Row;
   geo: GeoState | null;
   geoDist: number;
   /** the watermark this pin's geo choice waits for (decided once the watermark passes it) */

@@ -1,7 +1,7 @@
 /**
  * Writes what the stream processor produces, in the order that keeps the views exact:
  *  1. dead letters (before any checkpoint moves past their records),
- *  2. newly final rows into the serving store's REALTIME tables (idempotent upserts),
+ *  2. newly final rows into the serving store's rt_* tables of the metrics (idempotent upserts),
  *  3. rows + checkpoint in ONE realtime commit (atomic),
  *  4. the read positions to the log's consumer group (lag monitoring only; best effort: a restart
  *     resumes from the realtime checkpoint's safe points, never from these).
@@ -9,13 +9,13 @@
  * meanwhile; stats.failing says so (GET /health answers unhealthy).
  */
 import type { LogConsumer, LogProducer } from '../../connectors/log/types.js';
-import type { RealtimeStore, WindowRow } from '../../connectors/realtime/types.js';
+import type { RealtimeShape, RealtimeStore, WindowRow } from '../../connectors/realtime/types.js';
 import { toTableRow } from '../../connectors/realtime/rows.js';
 import type { ServingStore } from '../../connectors/store/types.js';
 import { errorMessage } from '../../core/errors.js';
 import type { Logger } from '../../core/logger.js';
 import { retry } from '../../core/retry.js';
-import { REALTIME, type RealtimeId, type Row } from '../../core/tables.js';
+import type { Row } from '../../core/tables.js';
 import type { Snapshot } from './processor.js';
 import type { StreamStats } from './stats.js';
 import { NO_WATERMARK, type DeadLetter } from './types.js';
@@ -24,6 +24,8 @@ export interface Sinks {
   group: string;
   realtime: RealtimeStore;
   store: ServingStore;
+  /** the realtime metrics, by id (their serving-store tables) */
+  metrics: Map<string, RealtimeShape>;
   producer: LogProducer;
   consumer: LogConsumer;
   deadLetterTopic: string;
@@ -59,7 +61,7 @@ export class ViewWriter {
     await this.retrying(
       'commit',
       async () => {
-        if (snap.finalRows.length) await upsertFinal(this.s.store, snap.finalRows);
+        if (snap.finalRows.length) await upsertFinal(this.s.store, this.s.metrics, snap.finalRows);
         await this.s.realtime.commit(this.s.group, snap.checkpoint, snap.rows);
       },
       signal,
@@ -102,12 +104,14 @@ export class ViewWriter {
 }
 
 /** final window rows → the serving store's rt_* tables, one upsert per table */
-export async function upsertFinal(store: ServingStore, rows: WindowRow[]): Promise<void> {
-  const byMetric = new Map<RealtimeId, Row[]>();
+export async function upsertFinal(store: ServingStore, metrics: Map<string, RealtimeShape>, rows: WindowRow[]): Promise<void> {
+  const byMetric = new Map<RealtimeShape, Row[]>();
   for (const r of rows) {
-    const list = byMetric.get(r.metric) ?? [];
-    list.push(toTableRow(r));
-    byMetric.set(r.metric, list);
+    const shape = metrics.get(r.metric);
+    if (!shape) throw new Error(`no realtime metric ${r.metric}`);
+    const list = byMetric.get(shape) ?? [];
+    list.push(toTableRow(shape, r));
+    byMetric.set(shape, list);
   }
-  for (const [metric, list] of byMetric) await store.upsert(REALTIME[metric], list);
+  for (const [shape, list] of byMetric) await store.upsert(shape.spec, list);
 }

@@ -11,10 +11,10 @@ import { fromTableRow } from '../../../src/connectors/realtime/rows.js';
 import { createLake, createRealtime, createStore } from '../../../src/connectors/registry.js';
 import { generatePosting } from '../../../src/connectors/source/generator.js';
 import type { Config } from '../../../src/core/config.js';
-import { REALTIME, type RealtimeId } from '../../../src/core/tables.js';
+import { BUILTIN, REALTIME_IDS, realtimeMetric } from '../../support/metrics.js';
 
 export const TYPES = ['pin', 'geo', 'user'] as const;
-export const METRICS = Object.keys(REALTIME) as RealtimeId[];
+export const METRICS = REALTIME_IDS;
 
 export interface InputRecord {
   type: (typeof TYPES)[number];
@@ -189,14 +189,14 @@ const order = (a: WindowRow, b: WindowRow) => `${a.metric}|${a.minute}|${a.key}`
 export async function readViews(cfg: Config): Promise<Views> {
   const rt = await createRealtime(cfg);
   const store = await createStore(cfg);
-  await rt.connect();
+  await rt.connect(BUILTIN.realtime);
   await store.connect();
   try {
     const realtime: WindowRow[] = [];
     const serving: WindowRow[] = [];
     for (const m of METRICS) {
       realtime.push(...(await rt.read(m)));
-      serving.push(...(await store.select(REALTIME[m])).map((r) => fromTableRow(m, r)));
+      serving.push(...(await store.select(realtimeMetric(m).spec)).map((r) => fromTableRow(realtimeMetric(m), r)));
     }
     return { realtime: realtime.sort(order), serving: serving.sort(order), checkpoint: await rt.loadCheckpoint(cfg.stream.group) };
   } finally {

@@ -1,0 +1,119 @@
+/**
+ * pinpipe metrics list | show ID | check: the metric definitions (built-in and the user's metrics
+ * directory), what the stores hold of them, and a check of every file for CI (exit 2 when a file
+ * is refused, naming the file, the line and the reason).
+ */
+import chalk from 'chalk';
+import type { CommandContext } from './context.js';
+import { createStore } from '../connectors/registry.js';
+import { PinpipeError, errorMessage } from '../core/errors.js';
+import { toTable, type Result } from '../engine/format.js';
+import type { PlainRow } from '../engine/values.js';
+import { planSql } from '../metrics/realtime/sql.js';
+import { checkMetrics, loadMetrics, type Metric, type MetricSet } from '../metrics/registry.js';
+import { readCatalog, readRuns } from '../metrics/state.js';
+
+export interface MetricsOptions {
+  args?: string[];
+  json?: boolean;
+}
+
+const ACTIONS = ['list', 'show', 'check'] as const;
+
+function table(ctx: CommandContext, r: Result): string {
+  const color = ctx.tty && chalk.level > 0 && !process.env.NO_COLOR;
+  return toTable(r, color ? { header: chalk.bold, dim: chalk.dim } : {});
+}
+
+interface Listed {
+  id: string;
+  title: string;
+  kind: string;
+  file: string;
+  builtin: boolean;
+  last_computed: string | null;
+  rows: number | null;
+  stream_from: string | null;
+}
+
+async function listed(ctx: CommandContext, set: MetricSet): Promise<Listed[]> {
+  let runs: Awaited<ReturnType<typeof readRuns>> = [];
+  let catalog: Awaited<ReturnType<typeof readCatalog>> = new Map();
+  const store = await createStore(ctx.config);
+  try {
+    await store.connect();
+    runs = await readRuns(store);
+    catalog = await readCatalog(store);
+  } catch (e) {
+    ctx.logger.warn('cannot read the serving store: last computed and rows are not shown', { error: errorMessage(e) });
+  } finally {
+    await store.close();
+  }
+  return set.all.map((m) => {
+    const mine = runs.filter((r) => r.metric === m.id && r.hash === m.hash);
+    const last = mine.reduce<string | null>((a, r) => (a === null || r.computedAt > a ? r.computedAt : a), null);
+    const entry = catalog.get(m.id);
+    return {
+      id: m.id,
+      title: m.title,
+      kind: m.kind,
+      file: m.file,
+      builtin: m.builtin,
+      last_computed: last,
+      rows: mine.length ? mine.reduce((n, r) => n + r.rows, 0) : null,
+      stream_from: m.kind === 'realtime' && entry?.streamHash === m.hash ? (entry.streamFrom ?? 'start of the log') : null,
+    };
+  });
+}
+
+function show(m: Metric): string {
+  const lines = [`${m.id}: ${m.title}`, `  kind:     ${m.kind}`, `  file:     ${m.file}${m.builtin ? ' (built-in)' : ''}`, `  hash:     ${m.hash}`];
+  if (m.description) lines.push(`  about:    ${m.description}`);
+  if (m.kind === 'historical') {
+    lines.push(`  table:    ${m.spec.name} (serving store; replaced by each batch-run)`, `  keys:     ${m.keys.join(', ') || '(none declared)'}`, `  reads:    postings columns ${m.reads.join(', ') || '(none)'}`);
+  } else {
+    const p = m.plan;
+    const joins = Object.entries(p.joins).map(([t, k]) => `${k} join ${t === 'user' ? 'users' : t}`).join(', ');
+    lines.push(
+      `  tables:   ${m.spec.name} (consume-stream, final windows; and the realtime store), ${m.batchSpec.name} (batch-run, for verify)`,
+      `  window:   the minute of the ${p.source === 'user' ? 'user record' : p.source}'s ingested_at${joins ? `; ${joins} on ind within the stream's join window` : ''}`,
+      `  keys:     ${m.keyColumns.join(', ') || '(none: one row per window)'} (stored as text; a null key is '')`,
+    );
+  }
+  lines.push('  columns:');
+  for (const [c, t] of m.columns) lines.push(`    ${c.padEnd(28)} ${t}`);
+  lines.push('  SQL:', ...m.sql.split('\n').map((l) => `    ${l}`));
+  if (m.kind === 'realtime') {
+    const joined = m.plan.trigger.startsWith('pin+');
+    lines.push('  batch SQL (over one day of de-duplicated records):', `    ${planSql(m.plan, { pin: 'd_pin', geo: 'd_geo', user: 'd_user', joinWindowMs: 30_000 }, joined ? 'pin_matches' : undefined)}`);
+  }
+  return lines.join('\n') + '\n';
+}
+
+export async function run(opts: MetricsOptions, ctx: CommandContext): Promise<number> {
+  const [action, id, ...rest] = opts.args ?? [];
+  if (!action || !(ACTIONS as readonly string[]).includes(action)) throw new PinpipeError('USAGE', `give an action: ${ACTIONS.join(', ')} (e.g. pinpipe metrics list)`);
+  if (rest.length || (action !== 'show' && id !== undefined)) throw new PinpipeError('USAGE', `too many arguments for metrics ${action}`);
+  if (action === 'check') {
+    const { set, problems } = await checkMetrics(ctx.config);
+    if (opts.json) ctx.out(JSON.stringify({ ok: problems.length === 0, metrics: set.all.map((m) => ({ id: m.id, kind: m.kind, file: m.file })), refused: problems.map((p) => ({ file: p.file, line: p.line, reason: p.reason })) }) + '\n');
+    else {
+      const users = set.all.filter((m) => !m.builtin);
+      ctx.out(`${set.all.length} metric files valid (${set.all.length - users.length} built-in${set.dir ? `, ${users.length} in ${set.dir}` : '; no metrics directory'})\n`);
+      for (const p of problems) ctx.out(`REFUSED ${p.message}\n`);
+    }
+    return problems.length ? 2 : 0;
+  }
+  const set = await loadMetrics(ctx.config);
+  if (action === 'show') {
+    if (!id) throw new PinpipeError('USAGE', 'give a metric id: pinpipe metrics show Q1');
+    const m = set.get(id);
+    ctx.out(opts.json ? JSON.stringify({ id: m.id, title: m.title, kind: m.kind, file: m.file, builtin: m.builtin, hash: m.hash, description: m.description, keys: m.kind === 'realtime' ? m.keyColumns : m.keys, columns: m.columns.map(([name, type]) => ({ name, type })), tables: m.kind === 'realtime' ? [m.spec.name, m.batchSpec.name] : [m.spec.name], sql: m.sql }) + '\n' : show(m));
+    return 0;
+  }
+  const rows = await listed(ctx, set);
+  if (opts.json || !ctx.tty) ctx.out(JSON.stringify(rows) + '\n');
+  else ctx.out(table(ctx, { columns: ['id', 'kind', 'title', 'file', 'last_computed', 'rows', 'stream_from'], rows: rows as unknown as PlainRow[] }));
+  return 0;
+}
+
