@@ -40,7 +40,9 @@ export async function startStreamMetrics(
   const catalog = await readCatalog(store);
   const started: { metric: RealtimeMetric; from: string | null; changed: boolean }[] = [];
   // the first window not final at the watermark: start + 1 min + joinWindow > watermark
-  const from = opts.watermark === null ? null : new Date(minuteOf(opts.watermark - opts.joinWindow) ).toISOString();
+  // (a checkpoint taken before any record was seen holds the smallest instant: from the start)
+  const first = opts.watermark === null ? NaN : minuteOf(opts.watermark - opts.joinWindow);
+  const from = Number.isFinite(new Date(first).getTime()) ? new Date(first).toISOString() : null;
   for (const m of metrics.realtime) {
     const entry = catalog.get(m.id);
     if (entry?.streamHash === m.hash) continue;

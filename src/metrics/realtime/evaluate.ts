@@ -1,8 +1,11 @@
 /**
  * Expressions of a realtime plan as JavaScript closures, with the engine's semantics: three-valued
- * logic (WHERE and FILTER keep rows whose condition is true), null in → null out, division or
- * modulo by zero → null, `/` always a double, text compared by code point (the engine compares
- * UTF-8 bytes, which orders like code points; JavaScript's `<` compares UTF-16 units).
+ * logic (WHERE and FILTER keep rows whose condition is true), null in → null out, `/` always a
+ * double division (by zero: ±infinity or NaN, as IEEE), integer modulo by zero → null (a double
+ * one: NaN), NaN equal to itself and above every number (the engine's order), text compared by
+ * code point (the engine compares UTF-8 bytes, which orders like code points; JavaScript's `<`
+ * compares UTF-16 units). A value column that ends up infinite or NaN is stored as null (the
+ * engine's client reads them so).
  * Pure; property-tested against the engine (test/unit/metrics-realtime-eval.test.ts).
  */
 import type { RecordType } from '../../core/records.js';
@@ -32,6 +35,7 @@ export function compareValues(a: Exclude<Value, null>, b: Exclude<Value, null>):
   if (typeof a === 'string') return compareText(a, b as string);
   const x = Number(a);
   const y = Number(b);
+  if (x !== x || y !== y) return x !== x ? (y !== y ? 0 : 1) : -1; // NaN: equal to NaN, above all
   return x < y ? -1 : x > y ? 1 : 0;
 }
 
@@ -89,15 +93,18 @@ export function compileExpr(e: Expr, index: ColumnIndex): Fn {
       return compileExpr(e.a, index);
     case 'neg': {
       const a = compileExpr(e.a, index);
+      // an integer is never -0 in the engine (-0 + 0 is 0)
+      const zero = e.ty === 'int' ? 0 : -0;
       return (r, g) => {
         const v = a(r, g);
-        return v === null ? null : -(v as number);
+        return v === null ? null : -(v as number) + zero;
       };
     }
     case 'arith': {
       const a = compileExpr(e.a, index);
       const b = compileExpr(e.b, index);
       const op = e.op;
+      const integers = e.a.ty === 'int' && e.b.ty === 'int';
       return (r, g) => {
         const x = a(r, g);
         const y = b(r, g);
@@ -110,11 +117,11 @@ export function compileExpr(e: Expr, index: ColumnIndex): Fn {
           case '-':
             return p - q;
           case '*':
-            return p * q;
+            return integers ? p * q + 0 : p * q;
           case '/':
-            return q === 0 ? null : p / q;
+            return p / q;
           case '%':
-            return q === 0 ? null : p % q;
+            return integers ? (q === 0 ? null : (p % q) + 0) : p % q;
         }
       };
     }

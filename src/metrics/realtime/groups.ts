@@ -101,7 +101,8 @@ export class MetricRuntime {
     const out: Record<string, number | null> = {};
     for (const v of this.values) {
       const x = v.fn(EMPTY_ROW, results);
-      out[v.name] = x === null ? null : Number(x);
+      const n = x === null ? null : Number(x);
+      out[v.name] = n === null || !Number.isFinite(n) ? null : n;
     }
     return out;
   }
@@ -149,7 +150,11 @@ export class ColumnLayout {
   values(type: RecordType, rec: Record<string, unknown>): Value[] {
     const cols = this.columns[type];
     const out: Value[] = new Array(cols.length);
-    for (let i = 0; i < cols.length; i++) out[i] = (rec[cols[i]!] ?? null) as Value;
+    for (let i = 0; i < cols.length; i++) {
+      const v = (rec[cols[i]!] ?? null) as Value;
+      // -0 (JSON "-0") reaches the engine as 0 through staging: the stream sees it so too
+      out[i] = v === 0 ? 0 : v;
+    }
     return out;
   }
 }

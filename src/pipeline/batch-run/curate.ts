@@ -122,7 +122,11 @@ export interface DayRealtime {
 export function realtimeRow(metric: RealtimeMetric, r: PlainRow): Row {
   const out: Row = { minute: r.minute as string };
   for (const k of metric.keyColumns) out[k] = keyText(r[k] as string | number | boolean | null);
-  for (const v of metric.valueColumns) out[v] = r[v] === null || r[v] === undefined ? null : Number(r[v]);
+  // an infinite or NaN value (a division by zero) is stored as null, as the stream does
+  for (const v of metric.valueColumns) {
+    const n = r[v] === null || r[v] === undefined ? null : Number(r[v]);
+    out[v] = n === null || !Number.isFinite(n) ? null : n;
+  }
   out.final = true;
   return out;
 }
