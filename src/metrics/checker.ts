@@ -67,7 +67,7 @@ export class SqlChecker {
     } catch (e) {
       const msg = errorMessage(e);
       const m = /\nLINE (\d+):/.exec(msg);
-      const first = msg.split('\n')[0]!;
+      const first = msg.split('\n')[0]!.replace(/^Error: /, '');
       throw new MetricFileError(file.file, m ? lineBase + Number(m[1]) - 1 : null, first);
     }
   }

@@ -10,7 +10,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Config } from '../core/config.js';
 import { PinpipeError } from '../core/errors.js';
-import type { ColumnType, TableSpec } from '../core/tables.js';
+import { RESERVED_TABLES, type ColumnType, type TableSpec } from '../core/tables.js';
 import { POSTINGS_COLUMNS } from '../engine/schema.js';
 import { CHECK_RELATIONS, HISTORICAL_RELATIONS, SqlChecker, relationsOf } from './checker.js';
 import { MetricFileError, lineOf, parseMetricFile, type MetricFile } from './file.js';
@@ -198,23 +198,29 @@ export async function checkMetrics(cfg: Config, opts: LoadOptions = {}): Promise
       }
     }
   }
-  // ids and tables are unique (case-insensitive); a user file never replaces a built-in one
+  // ids and store tables are unique (case-insensitive); a user file never replaces a built-in one
   const ids = new Map<string, MetricFile>();
   const tables = new Map<string, MetricFile>();
   const accepted: MetricFile[] = [];
+  const physical = (f: MetricFile) => (f.kind === 'realtime' ? [`rt_${f.table}`, `batch_${f.table}`] : [f.table]);
   for (const f of files) {
     const prev = ids.get(f.id.toLowerCase());
     if (prev) {
       problems.push(new MetricFileError(f.file, null, prev.builtin ? `the id ${f.id} is a built-in metric (${prev.id}); choose another file name` : `the id ${f.id} is also defined by ${prev.file}`));
       continue;
     }
-    const clash = tables.get(f.table);
+    const names = physical(f);
+    if (names.some((t) => RESERVED_TABLES.has(t))) {
+      problems.push(new MetricFileError(f.file, null, `table ${f.table} is one of pinpipe's own tables: set another with "-- table: name"`));
+      continue;
+    }
+    const clash = names.map((t) => tables.get(t)).find(Boolean);
     if (clash) {
       problems.push(new MetricFileError(f.file, null, `table ${f.table} is also the table of ${clash.id}${clash.builtin ? ' (built-in)' : ''}: set another with "-- table: name"`));
       continue;
     }
     ids.set(f.id.toLowerCase(), f);
-    tables.set(f.table, f);
+    for (const t of names) tables.set(t, f);
     accepted.push(f);
   }
   const checker = await SqlChecker.open();

@@ -76,8 +76,8 @@ export interface CliResult {
   stderr: string;
 }
 
-export function spawnCli(dir: string, args: string[]): { child: ChildProcess; done: Promise<CliResult> } {
-  const child = spawn(process.execPath, [BIN, ...args, '--data-dir', dir], { cwd: ROOT, env: { PATH: process.env.PATH ?? '', NO_COLOR: '1' }, stdio: ['ignore', 'pipe', 'pipe'] });
+export function spawnCli(dir: string, args: string[], extraEnv: Record<string, string> = {}): { child: ChildProcess; done: Promise<CliResult> } {
+  const child = spawn(process.execPath, [BIN, ...args, '--data-dir', dir], { cwd: dir, env: { PATH: process.env.PATH ?? '', NO_COLOR: '1', ...extraEnv }, stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
   child.stdout!.on('data', (d) => (stdout += d));
@@ -86,8 +86,8 @@ export function spawnCli(dir: string, args: string[]): { child: ChildProcess; do
   return { child, done };
 }
 
-export async function runCli(dir: string, args: string[], timeoutMs = 50_000): Promise<CliResult> {
-  const { child, done } = spawnCli(dir, args);
+export async function runCli(dir: string, args: string[], timeoutMs = 50_000, extraEnv: Record<string, string> = {}): Promise<CliResult> {
+  const { child, done } = spawnCli(dir, args, extraEnv);
   const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
   const res = await done;
   clearTimeout(timer);

@@ -344,3 +344,50 @@ describe('dead letters', () => {
     expect(f.proc.counters).toMatchObject({ recordsIn: 3, deadLettered: 3, accepted: 0 });
   });
 });
+
+describe('a quiet pipeline closes its windows with the clock', () => {
+  /** one pin at second 50 of minute 0, every partition caught up; then the runner's clock goes on */
+  const quiet = () => {
+    const f = new LiveFeed().send([pin(1, 50, { category: 'art' }), geo(1, 51, { country: 'Chad' })]);
+    const ends = f.log.ends();
+    return { f, ends, tick: (wall: number) => (f.proc.observeEnds(ends, wall), f.view.commit(f.proc)) };
+  };
+  const r1 = (f: LiveFeed) => f.view.get('R1');
+
+  test('event time goes on with the wall clock from the newest record once every partition is idle', () => {
+    const { f, tick } = quiet();
+    const w0 = f.proc.watermark;
+    expect(w0).toBe(T0 + 51_000 - 10_000); // the newest record minus the lateness
+    tick(1_000_000); // idle from here (runner's clock, any origin)
+    expect(f.proc.watermark).toBe(w0);
+    // minute 0 is final at its end + joinWindow (30 s) + lateness (10 s): 100 s of event time, 49 s after the newest record
+    tick(1_048_999);
+    expect(r1(f)).toEqual([[minute(0), 'art', { postings: 1 }, false]]);
+    tick(1_049_000);
+    expect(f.proc.watermark).toBe(T0 + 90_000);
+    expect(r1(f)).toEqual([[minute(0), 'art', { postings: 1 }, true]]);
+    expect(f.view.get('R2')).toEqual([[minute(0), 'Chad', { postings: 1 }, true]]);
+  });
+
+  test('new records restart the idle time; a partition not caught up holds the clock back', () => {
+    const { f, tick } = quiet();
+    tick(0);
+    tick(30_000);
+    f.send([pin(2, 52, { category: 'diy' })]); // a new record: idle again from the next check
+    const ends = f.log.ends();
+    f.proc.observeEnds(ends, 40_000);
+    f.proc.observeEnds(ends, 40_000 + 47_999);
+    expect(f.proc.watermark).toBe(T0 + 52_000 - 10_000 + 47_999);
+    // the log grows but the records are not read yet: not caught up, no clock
+    f.log.append([pin(3, 53, { category: 'x' })]);
+    f.proc.observeEnds(f.log.ends(), 200_000);
+    expect(f.proc.watermark).toBe(T0 + 52_000 - 10_000 + 47_999);
+  });
+
+  test('without a clock (as before) the last windows stay open', () => {
+    const { f } = quiet();
+    f.proc.observeEnds(f.log.ends());
+    f.view.commit(f.proc);
+    expect(r1(f)).toEqual([[minute(0), 'art', { postings: 1 }, false]]);
+  });
+});

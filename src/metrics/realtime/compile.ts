@@ -44,6 +44,8 @@ const CMP: Record<string, CmpOp> = {
   COMPARE_GREATERTHANOREQUALTO: '>=',
 };
 const ARITH = new Set(['+', '-', '*', '/', '%']);
+/** the engine's names of operators outside the subset, as a user writes them */
+const OPERATOR_NAMES: Record<string, string> = { '~~': 'LIKE', '!~~': 'NOT LIKE', '~~*': 'ILIKE', '!~~*': 'NOT ILIKE', '~~~': 'GLOB', '||': 'the concatenation ||', '//': 'integer division //', '^': 'the power ^', '**': 'the power **', '&': 'bitwise &', '|': 'bitwise |', '<<': 'a shift', '>>': 'a shift' };
 const AGGS = new Set(['count_star', 'count', 'sum', 'avg', 'min', 'max']);
 
 const numeric = (t: Ty) => t === 'int' || t === 'double' || t === 'null';
@@ -249,7 +251,7 @@ export function compileRealtime(file: MetricFile, ast: Node): RealtimePlan {
       case 'FUNCTION': {
         const name = String(n.function_name).toLowerCase();
         if (n.is_operator || ARITH.has(name)) {
-          if (!ARITH.has(name)) fail(n, `the operator ${name} is not in the realtime subset`);
+          if (!ARITH.has(name)) fail(n, `${OPERATOR_NAMES[name] ?? `the operator ${name}`} is not in the realtime subset`);
           const kids = n.children.map((c: Node) => expr(c, ctx));
           for (const [i, k] of kids.entries()) if (!numeric(k.ty)) fail(n.children[i], `${name} takes numbers, got ${k.ty}`);
           if (kids.length === 1) {

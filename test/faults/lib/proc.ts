@@ -4,11 +4,14 @@
  * running (killAll), bounded waits, and the resident memory of a child from /proc.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 
 export const ROOT = path.resolve(import.meta.dirname, '../../..');
 export const BIN = path.join(ROOT, 'bin/pinpipe');
+/** the children's working directory: empty, so that no ./metrics or config/pinpipe.json of a checkout applies */
+export const CWD = mkdtempSync(path.join(os.tmpdir(), 'pinpipe-cwd-'));
 
 export function requireBuild(): void {
   if (!existsSync(path.join(ROOT, 'dist/cli.js'))) throw new Error('dist/ is missing: build first with `npx tsc -p tsconfig.json` (npm test does)');
@@ -43,7 +46,7 @@ export function childEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv 
 /** Start `pinpipe <args>` (or any node script when `script` is given). */
 export function startCli(name: string, args: string[], opts: { env?: Record<string, string>; script?: string } = {}): Proc {
   requireBuild();
-  const child = spawn(process.execPath, [opts.script ?? BIN, ...args], { cwd: ROOT, env: childEnv(opts.env), stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [opts.script ?? BIN, ...args], { cwd: CWD, env: childEnv(opts.env), stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   let err = '';
   // keep the last 4 MB of each stream (bounded memory for long runs)
