@@ -3,6 +3,7 @@
  * directory), what the stores hold of them, and a check of every file for CI (exit 2 when a file
  * is refused, naming the file, the line and the reason).
  */
+import path from 'node:path';
 import chalk from 'chalk';
 import type { CommandContext } from './context.js';
 import { createStore } from '../connectors/registry.js';
@@ -99,7 +100,9 @@ export async function run(opts: MetricsOptions, ctx: CommandContext): Promise<nu
     if (opts.json) ctx.out(JSON.stringify({ ok: problems.length === 0, metrics: set.all.map((m) => ({ id: m.id, kind: m.kind, file: m.file })), refused: problems.map((p) => ({ file: p.file, line: p.line, reason: p.reason })) }) + '\n');
     else {
       const users = set.all.filter((m) => !m.builtin);
-      ctx.out(`${set.all.length} metric files valid (${set.all.length - users.length} built-in${set.dir ? `, ${users.length} in ${set.dir}` : '; no metrics directory'})\n`);
+      const rel = set.dir ? path.relative(process.cwd(), set.dir) : '';
+      const where = set.dir ? (rel && !rel.startsWith('..') ? `./${rel}` : set.dir) : '';
+      ctx.out(`${set.all.length} metric files valid (${set.all.length - users.length} built-in${set.dir ? `, ${users.length} in ${where}` : '; no metrics directory'})\n`);
       for (const p of problems) ctx.out(`REFUSED ${p.message}\n`);
     }
     return problems.length ? 2 : 0;

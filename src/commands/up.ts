@@ -4,6 +4,7 @@
  * then a clean drain (emulator first, then the api, then the consumers flush and commit, then a
  * last batch run). The roles are the real subcommands, run as child processes.
  */
+import path from 'node:path';
 import type { CommandContext } from './context.js';
 import { loadMetrics } from '../metrics/registry.js';
 import { PinpipeError } from '../core/errors.js';
@@ -26,6 +27,8 @@ export async function run(opts: UpOptions, ctx: CommandContext): Promise<number>
   if (opts.duration !== undefined && !(opts.duration > 0)) throw new PinpipeError('USAGE', '--duration must be a positive number of seconds');
   if (!(opts.batchEvery >= 5)) throw new PinpipeError('USAGE', '--batch-every must be at least 5 seconds');
   const base = { dataDir: config.dataDir, configFile: ctx.configFile };
+  // every role reads the same metric files (a --metrics-dir given to up, too)
+  if (config.metrics.dir) process.env.PINPIPE_METRICS_DIR = path.resolve(config.metrics.dir);
   const api = `http://127.0.0.1:${opts.port}`;
   const started = Date.now();
   const roles: Role[] = [];

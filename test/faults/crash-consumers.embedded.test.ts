@@ -7,7 +7,7 @@
 import { afterAll, expect, test } from '@jest/globals';
 import { runCrashScenario } from './lib/crash.js';
 import { killAll } from './lib/proc.js';
-import { embeddedStack, type Stack } from './lib/stack.js';
+import { FIXTURE_METRICS, embeddedStack, type Stack } from './lib/stack.js';
 
 const stacks: Stack[] = [];
 afterAll(async () => {
@@ -15,7 +15,8 @@ afterAll(async () => {
   for (const s of stacks) await s.cleanup();
 });
 
-const SETTINGS = { batch: { chunkRecords: 20_000, chunkSpan: '5m' } };
+// with users' realtime metric files too (test/fixtures/metrics): the crash guarantees hold for them
+const SETTINGS = { batch: { chunkRecords: 20_000, chunkSpan: '5m' }, metrics: { dir: FIXTURE_METRICS } };
 
 test('embedded stack: consumers SIGKILLed at random points, restarted: exactly once, same views', async () => {
   const a = embeddedStack('crash-a', SETTINGS);

@@ -7,7 +7,7 @@
 import { afterAll, expect, test } from '@jest/globals';
 import { runCrashScenario } from './lib/crash.js';
 import { killAll } from './lib/proc.js';
-import { realStack, type Stack } from './lib/stack.js';
+import { FIXTURE_METRICS, realStack, type Stack } from './lib/stack.js';
 
 const stacks: Stack[] = [];
 afterAll(async () => {
@@ -15,7 +15,8 @@ afterAll(async () => {
   for (const s of stacks) await s.cleanup();
 });
 
-const SETTINGS = { batch: { chunkRecords: 20_000, chunkSpan: '5m' } };
+// with users' realtime metric files too (test/fixtures/metrics): the crash guarantees hold for them
+const SETTINGS = { batch: { chunkRecords: 20_000, chunkSpan: '5m' }, metrics: { dir: FIXTURE_METRICS } };
 // 50,000 postings (150,000 records + duplicates and poison): 100,000 take over 2 minutes here
 const POSTINGS = 50_000;
 

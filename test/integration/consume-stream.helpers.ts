@@ -14,7 +14,8 @@ import { fromTableRow } from '../../src/connectors/realtime/rows.js';
 import type { Checkpoint, WindowRow } from '../../src/connectors/realtime/types.js';
 import { EmbeddedStore } from '../../src/connectors/store/embedded.js';
 import { TestLog, type Rec } from '../unit/stream-harness.js';
-import { BUILTIN, REALTIME_IDS, realtimeMetric } from '../support/metrics.js';
+import type { MetricSet } from '../../src/metrics/registry.js';
+import { BUILTIN, REALTIME_IDS } from '../support/metrics.js';
 
 export const ROOT = path.resolve(path.dirname(new URL(import.meta.url).pathname), '../..');
 export const BIN = path.join(ROOT, 'bin/pinpipe');
@@ -95,12 +96,12 @@ export async function runCli(dir: string, args: string[], timeoutMs = 50_000, ex
 }
 
 /** every realtime row of every metric, in a stable order */
-export async function readViews(dir: string): Promise<{ rows: WindowRow[]; checkpoint: Checkpoint | null }> {
+export async function readViews(dir: string, set: MetricSet = BUILTIN): Promise<{ rows: WindowRow[]; checkpoint: Checkpoint | null }> {
   const rt = new EmbeddedRealtime(configFor(dir));
-  await rt.connect(BUILTIN.realtime);
+  await rt.connect(set.realtime);
   try {
     const rows: WindowRow[] = [];
-    for (const m of METRICS) rows.push(...(await rt.read(m)));
+    for (const m of set.realtime) rows.push(...(await rt.read(m.id)));
     return { rows, checkpoint: await rt.loadCheckpoint('pinpipe-stream') };
   } finally {
     await rt.close();
@@ -118,12 +119,12 @@ export async function readCheckpoint(dir: string): Promise<Checkpoint | null> {
 }
 
 /** the final rows of the serving store's rt_* tables, as WindowRows */
-export async function readServing(dir: string): Promise<WindowRow[]> {
+export async function readServing(dir: string, set: MetricSet = BUILTIN): Promise<WindowRow[]> {
   const store = new EmbeddedStore(configFor(dir));
   await store.connect();
   try {
     const rows: WindowRow[] = [];
-    for (const m of METRICS) rows.push(...(await store.select(realtimeMetric(m).spec, { final: true })).map((r) => fromTableRow(realtimeMetric(m), r)));
+    for (const m of set.realtime) rows.push(...(await store.select(m.spec, { final: true })).map((r) => fromTableRow(m, r)));
     return rows.sort((a, b) => `${a.metric}|${a.minute}|${a.key}`.localeCompare(`${b.metric}|${b.minute}|${b.key}`));
   } finally {
     await store.close();

@@ -11,10 +11,9 @@ import { fromTableRow } from '../../../src/connectors/realtime/rows.js';
 import { createLake, createRealtime, createStore } from '../../../src/connectors/registry.js';
 import { generatePosting } from '../../../src/connectors/source/generator.js';
 import type { Config } from '../../../src/core/config.js';
-import { BUILTIN, REALTIME_IDS, realtimeMetric } from '../../support/metrics.js';
+import { loadMetrics } from '../../../src/metrics/registry.js';
 
 export const TYPES = ['pin', 'geo', 'user'] as const;
-export const METRICS = REALTIME_IDS;
 
 export interface InputRecord {
   type: (typeof TYPES)[number];
@@ -186,17 +185,19 @@ export interface Views {
 
 const order = (a: WindowRow, b: WindowRow) => `${a.metric}|${a.minute}|${a.key}`.localeCompare(`${b.metric}|${b.minute}|${b.key}`);
 
+/** the views of every realtime metric of the stack's config (built-in, and its metrics.dir's) */
 export async function readViews(cfg: Config): Promise<Views> {
+  const metrics = (await loadMetrics(cfg)).realtime;
   const rt = await createRealtime(cfg);
   const store = await createStore(cfg);
-  await rt.connect(BUILTIN.realtime);
+  await rt.connect(metrics);
   await store.connect();
   try {
     const realtime: WindowRow[] = [];
     const serving: WindowRow[] = [];
-    for (const m of METRICS) {
-      realtime.push(...(await rt.read(m)));
-      serving.push(...(await store.select(realtimeMetric(m).spec)).map((r) => fromTableRow(realtimeMetric(m), r)));
+    for (const m of metrics) {
+      realtime.push(...(await rt.read(m.id)));
+      serving.push(...(await store.select(m.spec)).map((r) => fromTableRow(m, r)));
     }
     return { realtime: realtime.sort(order), serving: serving.sort(order), checkpoint: await rt.loadCheckpoint(cfg.stream.group) };
   } finally {

@@ -27,6 +27,9 @@ export interface Stack {
 
 type Json = Record<string, unknown>;
 
+/** users' metric files for the tests (two realtime metrics, one joined; one historical) */
+export const FIXTURE_METRICS = path.resolve(import.meta.dirname, '../../fixtures/metrics');
+
 function need(name: string): string {
   const v = process.env[name];
   if (!v) throw new Error(`${name} is not set: run the suite with \`npm test\`, or start the services with \`npm run services:up\` and export the TEST_* variables (see scripts/test.sh) before running jest directly`);
