@@ -118,21 +118,23 @@ export class State {
     const start = minuteOf(t);
     const open = !this.isFinal(start);
     const vals = this.layout.values(type, v as unknown as Record<string, unknown>);
-    const base = { ind: v.ind, t, eventId: v.event_id, part: p.index, partition: p.partition, offset, pruneAt, dead: false, vals, win: open ? start : null };
+    const win = open ? start : null;
+    // (object literals, not spreads: one hidden class per record type, the hot path of the stream)
     let s: Held;
     if (type === 'pin') {
       const pin: PinState = {
-        type, ...base, row: { pin: vals, geo: null, user: null },
+        type, ind: v.ind, t, eventId: v.event_id, part: p.index, partition: p.partition, offset, pruneAt, dead: false, vals, win,
+        row: { pin: vals, geo: null, user: null },
         geo: null, geoDist: 0, geoAt: 0, geoDecided: false, user: null, userDist: 0, userAt: 0, userDecided: false,
       };
       if (open) this.addPin(pin);
       s = pin;
     } else if (type === 'geo') {
-      const geo: GeoState = { type, ...base };
+      const geo: GeoState = { type, ind: v.ind, t, eventId: v.event_id, part: p.index, partition: p.partition, offset, pruneAt, dead: false, vals, win };
       this.addGeo(geo);
       s = geo;
     } else {
-      const user: UserState = { type, ...base };
+      const user: UserState = { type, ind: v.ind, t, eventId: v.event_id, part: p.index, partition: p.partition, offset, pruneAt, dead: false, vals, win };
       this.addUser(user);
       s = user;
     }
