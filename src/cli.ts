@@ -4,9 +4,10 @@
  * exit codes (0 ok, 1 runtime failure, 2 usage or configuration error).
  */
 import { Command, CommanderError, Option } from 'commander';
-import { loadConfig } from './core/config.js';
+import { loadConfig, unknownEnvWarnings } from './core/config.js';
 import { createLogger } from './core/logger.js';
 import { errorMessage, isPinpipeError, PinpipeError } from './core/errors.js';
+import { rememberSecrets, scrubKnown, secretsIn } from './core/redact.js';
 import type { CommandContext } from './commands/context.js';
 
 type Flags = Record<string, unknown>;
@@ -144,12 +145,16 @@ export function buildProgram(onRun: (spec: Spec, args: unknown[], cmd: Command) 
 
 export async function main(argv: string[]): Promise<number> {
   let code = 0;
+  // secrets of the environment never reach an error message or a log line
+  rememberSecrets(secretsIn(Object.fromEntries(Object.entries(process.env).filter(([k]) => k.startsWith('PINPIPE_') || k.startsWith('AWS_')))));
   const program = buildProgram(async (spec, args, cmd) => {
     const opts = cmd.opts() as Flags;
     const positional = args.slice(0, -2);
     const flags: Flags = { dataDir: opts.dataDir };
     for (const [flag, setting] of Object.entries(spec.flagsToConfig ?? {})) flags[setting] = opts[flag];
+    for (const w of unknownEnvWarnings(process.env)) process.stderr.write(`pinpipe: warning: ${w}\n`);
     const config = loadConfig({ configFile: opts.config as string | undefined, flags });
+    rememberSecrets(secretsIn(config));
     const logger = createLogger({ component: spec.name });
     const controller = new AbortController();
     const stop = (sig: string) => {
@@ -160,11 +165,19 @@ export async function main(argv: string[]): Promise<number> {
       logger.info(`${sig} received: draining`);
       controller.abort();
     };
-    process.on('SIGINT', () => stop('SIGINT'));
-    process.on('SIGTERM', () => stop('SIGTERM'));
-    const mod = await spec.load();
-    const ctx: CommandContext = { config, logger, signal: controller.signal, tty: Boolean(process.stdout.isTTY), out: (t) => process.stdout.write(t), configFile: opts.config as string | undefined };
-    code = await mod.run({ ...opts, args: positional } as never, ctx);
+    const onInt = () => stop('SIGINT');
+    const onTerm = () => stop('SIGTERM');
+    process.on('SIGINT', onInt);
+    process.on('SIGTERM', onTerm);
+    try {
+      const mod = await spec.load();
+      const ctx: CommandContext = { config, logger, signal: controller.signal, tty: Boolean(process.stdout.isTTY), out: (t) => process.stdout.write(t), configFile: opts.config as string | undefined };
+      code = await mod.run({ ...opts, args: positional } as never, ctx);
+    } finally {
+      // the command is over: a signal now ends the process (nothing is left to drain)
+      process.off('SIGINT', onInt);
+      process.off('SIGTERM', onTerm);
+    }
   });
   try {
     await program.parseAsync(argv);
@@ -174,10 +187,10 @@ export async function main(argv: string[]): Promise<number> {
       return e.exitCode === 0 ? 0 : 2;
     }
     if (isPinpipeError(e)) {
-      process.stderr.write(`pinpipe: ${e.code}: ${e.message}\n`);
+      process.stderr.write(scrubKnown(`pinpipe: ${e.code}: ${e.message}`) + '\n');
       return e.exitCode;
     }
-    process.stderr.write(`pinpipe: unexpected error: ${errorMessage(e)}\n${process.env.PINPIPE_DEBUG ? (e as Error).stack + '\n' : ''}`);
+    process.stderr.write(scrubKnown(`pinpipe: unexpected error: ${errorMessage(e)}\n${process.env.PINPIPE_DEBUG ? (e as Error).stack + '\n' : ''}`));
     return 1;
   }
 }
