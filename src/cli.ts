@@ -5,6 +5,7 @@
  */
 import { Command, CommanderError, Option } from 'commander';
 import { loadConfig, unknownEnvWarnings } from './core/config.js';
+import { assertDataDir } from './core/data-dir.js';
 import { createLogger } from './core/logger.js';
 import { errorMessage, isPinpipeError, PinpipeError } from './core/errors.js';
 import { rememberSecrets, scrubKnown, secretsIn } from './core/redact.js';
@@ -155,6 +156,7 @@ export async function main(argv: string[]): Promise<number> {
     for (const w of unknownEnvWarnings(process.env)) process.stderr.write(`pinpipe: warning: ${w}\n`);
     const config = loadConfig({ configFile: opts.config as string | undefined, flags });
     rememberSecrets(secretsIn(config));
+    assertDataDir(config.dataDir);
     const logger = createLogger({ component: spec.name });
     const controller = new AbortController();
     const stop = (sig: string) => {
