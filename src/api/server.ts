@@ -2,6 +2,7 @@
 import { createServer, STATUS_CODES, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { App } from './app.js';
+import { listenOn } from '../core/bind.js';
 
 export interface ListenOptions {
   host: string;
@@ -35,13 +36,7 @@ export async function listen(app: App, opts: ListenOptions): Promise<Listening> 
     const body = JSON.stringify({ statusCode: status, error: STATUS_CODES[status], code: timeout ? 'REQUEST_TIMEOUT' : 'USAGE', message, fields: [] });
     socket.end(`HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\ncontent-type: application/json; charset=utf-8\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`);
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(opts.port, opts.host, () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
+  await listenOn(server, opts.port, opts.host, 'api.port: --port or PINPIPE_API_PORT');
   const port = (server.address() as AddressInfo).port;
   const host = opts.host.includes(':') ? `[${opts.host}]` : opts.host;
   let closing: Promise<void> | null = null;

@@ -6,6 +6,7 @@
  */
 import type { CommandContext } from './context.js';
 import { PinpipeError } from '../core/errors.js';
+import { assertPortFree } from '../core/bind.js';
 import { dayOf } from '../core/time.js';
 import { sleep } from '../core/retry.js';
 import { createLog, createRealtime, createStore } from '../connectors/registry.js';
@@ -24,6 +25,8 @@ export async function run(opts: UpOptions, ctx: CommandContext): Promise<number>
   const { config, logger } = ctx;
   if (opts.duration !== undefined && !(opts.duration > 0)) throw new PinpipeError('USAGE', '--duration must be a positive number of seconds');
   if (!(opts.batchEvery >= 5)) throw new PinpipeError('USAGE', '--batch-every must be at least 5 seconds');
+  // before any role starts: a port in use would have the roles run against another process's API
+  await assertPortFree(opts.port, config.api.host, 'up --port');
   const base = { dataDir: config.dataDir, configFile: ctx.configFile };
   const api = `http://127.0.0.1:${opts.port}`;
   const started = Date.now();
