@@ -6,11 +6,11 @@
  */
 import type { Config } from '../../core/config.js';
 import { ALL_TABLES, type Row, type TableSpec } from '../../core/tables.js';
-import { assertReadOnlySql } from './readonly-sql.js';
+import { readOnlyQuery } from './sqlite-query.js';
 import { SqliteFile, type SqliteDb } from './sqlite.js';
 import { deleteRows, ensureTable, insertRows, selectRows, upsertRows, type Filter } from './sqlite-sql.js';
 import type { RowRange, ServingStore } from './types.js';
-import { normalizeRange, normalizeRow, normalizeWhere, plainValue } from './values.js';
+import { normalizeRange, normalizeRow, normalizeWhere } from './values.js';
 
 export class EmbeddedStore implements ServingStore {
   readonly kind = 'embedded' as const;
@@ -80,15 +80,8 @@ export class EmbeddedStore implements ServingStore {
   }
 
   async query(sql: string): Promise<Row[]> {
-    const stmt = assertReadOnlySql(sql);
     await this.connect();
-    return this.file.run('query', 'query', (db) =>
-      db.all(stmt).map((r) => {
-        const out: Row = {};
-        for (const [k, v] of Object.entries(r)) out[k] = plainValue(v);
-        return out;
-      }),
-    );
+    return this.file.run('query', 'query', (db) => readOnlyQuery(db, sql));
   }
 
   async close(): Promise<void> {
