@@ -98,16 +98,18 @@ const SPECS: Spec[] = [
   {
     name: 'query',
     summary: 'read-only SQL over the lake (DuckDB), the serving store (--store), or a metric (--metric)',
-    example: 'pinpipe query "SELECT category, count(*) FROM pins GROUP BY 1 ORDER BY 2 DESC"\n  pinpipe query --metric Q1 --json\n  pinpipe query --store "SELECT * FROM batch_runs"',
+    example: 'pinpipe query "SELECT category, count(*) FROM pins GROUP BY 1 ORDER BY 2 DESC"\n  pinpipe query --metric Q1 --json\n  pinpipe query --store "SELECT * FROM batch_runs"\n  pinpipe query -f report.sql --csv > report.csv\n  pinpipe query --list',
     options: (c) =>
       c
-        .argument('[sql]', 'a read-only SQL statement')
+        .argument('[sql]', 'a read-only SQL statement ("-", or none with piped input: read it from standard input)')
+        .option('-f, --file <file>', 'read the SQL from a file ("-": standard input)')
+        .option('--list', 'list the lake views and the serving store\'s tables with their columns')
         .option('--store', 'run the SQL against the serving store instead of the lake')
         .option('--metric <id>', 'print a metric of the data contract (Q1–Q8, Q3a, Q3b, R1–R5)')
         .option('--source <where>', 'with --metric: "store" (default: the stored views) or "lake" (compute now)')
         .option('--json', 'print an array of row objects')
         .option('--csv', 'print CSV')
-        .option('--limit <n>', 'print at most n rows', int('--limit')),
+        .option('--limit <n>', 'print at most n rows (stderr says when rows were cut)', int('--limit')),
     load: () => import('./commands/query.js'),
   },
   {

@@ -1,46 +1,69 @@
 /**
  * pinpipe query: read-only SQL over the lake (DuckDB views raw_pin, raw_geo, raw_user, pins, geo,
  * users), over the serving store (--store), or one metric of the data contract (--metric ID,
- * from the stored views or, with --source lake, computed now). A table on a terminal, otherwise
- * (or with --json) a JSON array of row objects; --csv for RFC 4180 CSV.
+ * from the stored views or, with --source lake, computed now); --list shows what there is to
+ * query. The SQL comes from the argument, -f FILE or standard input (query-input.ts). A table on a
+ * terminal, otherwise (or with --json) a JSON array of row objects; --csv for CSV. Notes for
+ * people (rows cut by --limit, raw lines the engine could not read) go to stderr.
  */
+import path from 'node:path';
 import chalk from 'chalk';
 import type { CommandContext } from './context.js';
 import { PinpipeError } from '../core/errors.js';
-import { HISTORICAL, REALTIME, type MetricId } from '../core/tables.js';
+import { TOPICS } from '../core/records.js';
+import { HISTORICAL, METRIC_IDS, REALTIME, type MetricId } from '../core/tables.js';
 import { createLake, createRealtime, createStore } from '../connectors/registry.js';
+import { tablesWithColumnsSql } from '../connectors/store/readonly-sql.js';
 import { columnsOf, toCsv, toJson, toTable, type Result } from '../engine/format.js';
 import { isHistorical, parseMetricId } from '../engine/metrics/index.js';
 import { openLakeEngine, runReadOnly } from '../engine/query.js';
+import { CURATED_COLUMNS, CURATED_TABLES, RAW_COLUMNS } from '../engine/schema.js';
+import { unreadableWarningFor } from '../engine/unreadable.js';
 import { toPlain, type PlainRow } from '../engine/values.js';
 import { metricFromLake } from '../pipeline/batch-run/metric.js';
+import { readSql } from './query-input.js';
 
 export interface QueryOptions {
   args?: string[];
+  file?: string;
   store?: boolean;
   metric?: string;
   source?: string;
   json?: boolean;
   csv?: boolean;
   limit?: number;
+  list?: boolean;
 }
 
 const usage = (msg: string) => new PinpipeError('USAGE', msg);
 
-export function checkQueryOptions(opts: QueryOptions): { sql?: string; metric?: MetricId; source: 'store' | 'lake' } {
+export type Checked = { sql?: string; metric?: MetricId; source: 'store' | 'lake'; list?: true };
+
+export function checkQueryOptions(opts: QueryOptions): Checked {
   const sql = opts.args?.[0];
   if (opts.args && opts.args.length > 1) throw usage('give the SQL as one argument (quote it)');
   if (opts.json && opts.csv) throw usage('--json and --csv cannot be combined: choose one output format');
   if (opts.limit !== undefined && (!Number.isInteger(opts.limit) || opts.limit < 0)) throw usage(`--limit must be a non-negative integer, got ${opts.limit}`);
   if (opts.source !== undefined && opts.metric === undefined) throw usage('--source applies to --metric only');
   if (opts.source !== undefined && opts.source !== 'store' && opts.source !== 'lake') throw usage(`--source must be "store" or "lake", got ${JSON.stringify(opts.source)}`);
+  if (opts.list) {
+    if (sql !== undefined || opts.metric !== undefined || opts.store) throw usage('--list lists the lake views and the store tables: give it alone (with --json or --csv)');
+    return { list: true, source: 'lake' };
+  }
   if (opts.metric !== undefined) {
     if (sql !== undefined) throw usage('give either SQL or --metric, not both');
     if (opts.store) throw usage('--store runs SQL against the store; with --metric use --source store|lake');
     return { metric: parseMetricId(opts.metric), source: (opts.source as 'store' | 'lake' | undefined) ?? 'store' };
   }
-  if (sql === undefined || sql.trim() === '') throw usage('give a read-only SQL statement, or --metric ID (e.g. pinpipe query --metric Q1)');
+  if (sql === undefined || sql.trim() === '') throw usage('give a read-only SQL statement (argument, -f FILE or standard input), --metric ID, or --list (e.g. pinpipe query --metric Q1)');
   return { sql, source: opts.store ? 'store' : 'lake' };
+}
+
+/** What an execution gives: the rows, whether --limit cut some (and of how many, when known), notes for stderr. */
+interface Outcome extends Result {
+  truncated?: boolean;
+  total?: number;
+  notes: string[];
 }
 
 async function storedMetric(ctx: CommandContext, id: MetricId): Promise<Result> {
@@ -70,30 +93,55 @@ async function storedMetric(ctx: CommandContext, id: MetricId): Promise<Result> 
   }
 }
 
-async function execute(ctx: CommandContext, q: ReturnType<typeof checkQueryOptions>, limit?: number): Promise<Result> {
+async function storeQuery(ctx: CommandContext, sql: string): Promise<Result> {
+  const store = await createStore(ctx.config);
+  try {
+    const rows = ((await store.query(sql)) as PlainRow[]).map((r) => Object.fromEntries(Object.entries(r).map(([k, v]) => [k, toPlain(v)])));
+    return { columns: columnsOf(rows), rows };
+  } finally {
+    await store.close();
+  }
+}
+
+/** The lake's views (from the engine's schema) and the store's tables, each with its columns. */
+async function listing(ctx: CommandContext): Promise<Outcome> {
+  const cols = (c: readonly (readonly [string, string])[]) => c.map(([n, t]) => `${n} ${t}`).join(', ');
+  const rows: PlainRow[] = [
+    ...TOPICS.map((t) => ({ source: 'lake', name: `raw_${t}`, columns: cols(RAW_COLUMNS[t]) })),
+    ...CURATED_TABLES.map((t) => ({ source: 'lake', name: t, columns: cols(CURATED_COLUMNS[t]) })),
+  ];
+  const store = await createStore(ctx.config);
+  try {
+    for (const r of await store.query(tablesWithColumnsSql(store.kind))) rows.push({ source: 'store', name: String(r.table_name), columns: String(r.columns) });
+  } finally {
+    await store.close();
+  }
+  return {
+    columns: ['source', 'name', 'columns'],
+    rows,
+    notes: [`lake views: pinpipe query "SQL"; store tables: pinpipe query --store "SQL"; metrics (${METRIC_IDS.join(', ')}): pinpipe query --metric ID`],
+  };
+}
+
+async function execute(ctx: CommandContext, q: Checked, limit?: number): Promise<Outcome> {
+  if (q.list) return listing(ctx);
   if (q.metric) {
-    if (q.source === 'store') return storedMetric(ctx, q.metric);
+    if (q.source === 'store') return { ...(await storedMetric(ctx, q.metric)), notes: [] };
     const lake = await createLake(ctx.config);
     try {
-      return await metricFromLake(ctx.config, lake, q.metric);
+      return { ...(await metricFromLake(ctx.config, lake, q.metric)), notes: [] };
     } finally {
       await lake.close();
     }
   }
-  if (q.source === 'store') {
-    const store = await createStore(ctx.config);
-    try {
-      const rows = ((await store.query(q.sql!)) as PlainRow[]).map((r) => Object.fromEntries(Object.entries(r).map(([k, v]) => [k, toPlain(v)])));
-      return { columns: columnsOf(rows), rows };
-    } finally {
-      await store.close();
-    }
-  }
+  if (q.source === 'store') return { ...(await storeQuery(ctx, q.sql!)), notes: [] };
   const lake = await createLake(ctx.config);
   try {
     const engine = await openLakeEngine(ctx.config, lake);
     try {
-      return await runReadOnly(engine, q.sql!, limit);
+      const result = await runReadOnly(engine, q.sql!, limit);
+      const unreadable = await unreadableWarningFor(engine, engine.dirs.raw, q.sql!, path.join(ctx.config.dataDir, 'cache', 'raw-unreadable.json'));
+      return { ...result, notes: unreadable ? [`warning: ${unreadable}`] : [] };
     } finally {
       engine.close();
     }
@@ -102,15 +150,28 @@ async function execute(ctx: CommandContext, q: ReturnType<typeof checkQueryOptio
   }
 }
 
+/** The note for rows cut by --limit (null when none were). */
+export function limitNote(limit: number | undefined, shown: number, truncated: boolean | undefined, total?: number): string | null {
+  if (limit === undefined || !truncated) return null;
+  return total !== undefined ? `showing ${shown} of ${total} rows (--limit ${limit})` : `showing the first ${shown} rows; there are more (--limit ${limit})`;
+}
+
 export async function run(opts: QueryOptions, ctx: CommandContext): Promise<number> {
-  const q = checkQueryOptions(opts);
+  const sql = await readSql({ args: opts.args ?? [], file: opts.file, other: Boolean(opts.metric !== undefined || opts.list), stdinIsTty: Boolean(process.stdin.isTTY) });
+  const q = checkQueryOptions({ ...opts, args: sql === undefined ? [] : [sql] });
   const result = await execute(ctx, q, opts.limit);
-  if (opts.limit !== undefined) result.rows = result.rows.slice(0, opts.limit);
+  if (opts.limit !== undefined && result.truncated === undefined) {
+    result.total = result.rows.length;
+    result.truncated = result.rows.length > opts.limit;
+    result.rows = result.rows.slice(0, opts.limit);
+  }
+  const cut = limitNote(opts.limit, result.rows.length, result.truncated, result.total);
   if (opts.csv) ctx.out(toCsv(result));
   else if (opts.json || !ctx.tty) ctx.out(toJson(result));
   else {
     const color = chalk.level > 0 && !process.env.NO_COLOR;
     ctx.out(toTable(result, color ? { header: chalk.bold, dim: chalk.dim } : {}));
   }
+  for (const note of [...(cut ? [cut] : []), ...result.notes]) process.stderr.write(`pinpipe: ${note}\n`);
   return 0;
 }
