@@ -4,7 +4,7 @@
  */
 import { afterEach, beforeEach, describe, expect, test } from '@jest/globals';
 import type { ServingStore } from '../../src/connectors/store/types.js';
-import { ALL_TABLES, HISTORICAL, LEDGER, QUALITY, REALTIME_BATCH, type Row, type TableSpec } from '../../src/core/tables.js';
+import { ALL_TABLES, HISTORICAL, LEDGER, QUALITY, REALTIME, REALTIME_BATCH, type Row, type TableSpec } from '../../src/core/tables.js';
 
 export interface StoreFixture {
   store: ServingStore;
@@ -167,6 +167,13 @@ export function storeConformance(name: string, setup: () => Promise<StoreFixture
       for (const sql of refused) await expect(store.query(sql)).rejects.toMatchObject({ code: 'QUERY_INVALID' });
       await expect(store.query('SELECT * FROM no_such_table_here')).rejects.toMatchObject({ code: 'QUERY_INVALID' });
       expect(await store.select(QUALITY)).toHaveLength(2);
+    });
+
+    test('query: SHOW TABLES lists the tables; bool columns come back as booleans, as select gives them', async () => {
+      expect((await store.query('show tables;')).map((r) => r.table_name)).toEqual(expect.arrayContaining(['batch_runs', 'quality_issues', REALTIME.R4.name]));
+      await store.upsert(REALTIME.R4, [{ minute: '2026-11-27T10:00:00.000Z', distinct_posters: 2, final: true }, { minute: '2026-11-27T10:01:00.000Z', distinct_posters: 1, final: false }]);
+      const sql = `SELECT distinct_posters, final FROM ${REALTIME.R4.name} WHERE minute >= '2026-11-27' ORDER BY distinct_posters DESC`;
+      expect(await store.query(sql)).toEqual([{ distinct_posters: 2, final: true }, { distinct_posters: 1, final: false }]);
     });
 
     test('replace is atomic for a concurrent reader', async () => {
