@@ -8,6 +8,7 @@ import path from 'node:path';
 import type { CommandContext } from './context.js';
 import { loadMetrics } from '../metrics/registry.js';
 import { PinpipeError } from '../core/errors.js';
+import { assertPortFree } from '../core/bind.js';
 import { dayOf } from '../core/time.js';
 import { sleep } from '../core/retry.js';
 import { createLog, createRealtime, createStore } from '../connectors/registry.js';
@@ -26,6 +27,8 @@ export async function run(opts: UpOptions, ctx: CommandContext): Promise<number>
   const { config, logger } = ctx;
   if (opts.duration !== undefined && !(opts.duration > 0)) throw new PinpipeError('USAGE', '--duration must be a positive number of seconds');
   if (!(opts.batchEvery >= 5)) throw new PinpipeError('USAGE', '--batch-every must be at least 5 seconds');
+  // before any role starts: a port in use would have the roles run against another process's API
+  await assertPortFree(opts.port, config.api.host, 'up --port');
   const base = { dataDir: config.dataDir, configFile: ctx.configFile };
   // every role reads the same metric files (a --metrics-dir given to up, too)
   if (config.metrics.dir) process.env.PINPIPE_METRICS_DIR = path.resolve(config.metrics.dir);

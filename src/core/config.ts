@@ -7,6 +7,8 @@ import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
 import { PinpipeError } from './errors.js';
+import { HIDDEN, redactValue } from './redact.js';
+import { closest } from './suggest.js';
 import { parseDuration } from './time.js';
 
 const duration = z.union([z.number(), z.string()]).transform((v, ctx) => {
@@ -103,11 +105,11 @@ export const configSchema = z.strictObject({
 export type Config = z.output<typeof configSchema>;
 type Json = Record<string, unknown>;
 
-/** Environment variables and the setting each one sets (dotted path). */
-export const ENV_SETTINGS: Record<string, { path: string; parse?: (v: string) => unknown }> = {
+/** Environment variables and the setting each one sets (dotted path); `integer`: digits only. */
+export const ENV_SETTINGS: Record<string, { path: string; parse?: (v: string) => unknown; integer?: boolean }> = {
   PINPIPE_DATA_DIR: { path: 'dataDir' },
   PINPIPE_LOG: { path: 'log.kind' },
-  PINPIPE_PARTITIONS: { path: 'log.partitions' },
+  PINPIPE_PARTITIONS: { path: 'log.partitions', integer: true },
   PINPIPE_TOPIC_PREFIX: { path: 'log.topicPrefix' },
   PINPIPE_KAFKA_BROKERS: { path: 'log.kafka.brokers', parse: (v) => v.split(',').map((s) => s.trim()).filter(Boolean) },
   PINPIPE_KAFKA_CLIENT_ID: { path: 'log.kafka.clientId' },
@@ -131,14 +133,52 @@ export const ENV_SETTINGS: Record<string, { path: string; parse?: (v: string) =>
   PINPIPE_REDIS_TLS: { path: 'realtime.redis.tls', parse: bool },
   PINPIPE_REDIS_KEY_PREFIX: { path: 'realtime.redis.keyPrefix' },
   PINPIPE_API_HOST: { path: 'api.host' },
-  PINPIPE_API_PORT: { path: 'api.port' },
+  PINPIPE_API_PORT: { path: 'api.port', integer: true },
   PINPIPE_API_KEY: { path: 'api.apiKey' },
-  PINPIPE_API_BULK_WORKERS: { path: 'api.bulkWorkers' },
-  PINPIPE_METRICS_PORT: { path: 'metricsPort' },
+  PINPIPE_API_BULK_WORKERS: { path: 'api.bulkWorkers', integer: true },
+  PINPIPE_METRICS_PORT: { path: 'metricsPort', integer: true },
+  PINPIPE_METRICS_DIR: { path: 'metrics.dir' },
   PINPIPE_BATCH_CHUNK_SPAN: { path: 'batch.chunkSpan' },
   PINPIPE_BATCH_IDLE_FLUSH: { path: 'batch.idleFlush' },
-  PINPIPE_METRICS_DIR: { path: 'metrics.dir' },
 };
+
+/** PINPIPE_* variables that are not settings but are read elsewhere (logging, scripts/, tests). */
+export const OTHER_ENV: Record<string, string> = {
+  PINPIPE_LOG_LEVEL: 'log level: debug, info, warn, error',
+  PINPIPE_DEBUG: 'print stack traces of unexpected errors',
+  PINPIPE_SERVICES_DIR: 'scripts/: state of the test services',
+  PINPIPE_CACHE_DIR: 'scripts/: downloads of the test services',
+  PINPIPE_KAFKA_VERSION: 'scripts/: Kafka version of the test broker',
+  PINPIPE_KAFKA_PORT: 'scripts/: port of the test broker',
+  PINPIPE_KAFKA_CONTROLLER_PORT: 'scripts/: controller port of the test broker',
+  PINPIPE_MOTO_SPEC: 'scripts/: moto version of the test S3 server',
+};
+
+/**
+ * One warning per PINPIPE_* variable that pinpipe does not know (a typo such as PINPIPE_API_KEYS
+ * would otherwise be ignored in silence), naming the closest known variable.
+ */
+export function unknownEnvWarnings(env: NodeJS.ProcessEnv): string[] {
+  const known = [...Object.keys(ENV_SETTINGS), ...Object.keys(OTHER_ENV)];
+  const out: string[] = [];
+  for (const name of Object.keys(env).sort()) {
+    if (!name.startsWith('PINPIPE_') || known.includes(name)) continue;
+    const near = closest(name, known);
+    const hint = near ? `did you mean ${near}${ENV_SETTINGS[near] ? ` (${ENV_SETTINGS[near].path})` : ''}?` : 'the known variables are listed under Configuration in README.md';
+    out.push(`${name} is not a pinpipe setting and is ignored; ${hint}`);
+  }
+  return out;
+}
+
+/** Values of environment settings that zod would misread: integers must be digits only (no 1e3, 0x10, 1.0). */
+export function envProblems(env: NodeJS.ProcessEnv): string[] {
+  const out: string[] = [];
+  for (const [name, spec] of Object.entries(ENV_SETTINGS)) {
+    const v = env[name];
+    if (spec.integer && v !== undefined && v !== '' && !/^\s*[+-]?\d+\s*$/.test(v)) out.push(`  ${name} (${spec.path}) = ${JSON.stringify(v)}: must be an integer (digits only)`);
+  }
+  return out;
+}
 
 function bool(v: string): unknown {
   if (/^(1|true|yes|on)$/i.test(v)) return true;
@@ -229,14 +269,10 @@ export function layerSettings(opts: LoadOptions = {}): Json {
 
 export function loadConfig(opts: LoadOptions = {}): Config {
   const raw = layerSettings(opts);
+  const fromEnv = envProblems(opts.env ?? process.env);
   const res = configSchema.safeParse(raw);
-  if (!res.success) {
-    const lines = res.error.issues.map((i) => {
-      const key = i.path.join('.');
-      const value = i.path.length ? getPath(raw, key) : undefined;
-      const shown = /password|apiKey|secret/i.test(key) ? '(hidden)' : JSON.stringify(value);
-      return `  ${key || '(config)'} = ${shown}: ${issueText(i)}`;
-    });
+  if (!res.success || fromEnv.length) {
+    const lines = [...fromEnv, ...(res.success ? [] : res.error.issues.flatMap((i) => issueLines(raw, i)))];
     throw new PinpipeError('CONFIG_INVALID', `invalid configuration:\n${lines.join('\n')}`);
   }
   const cfg = res.data;
@@ -251,11 +287,41 @@ export function loadConfig(opts: LoadOptions = {}): Config {
   return cfg;
 }
 
+/**
+ * The lines of one zod issue: the setting, its value (secrets hidden, never a whole object) and
+ * what is allowed; an unknown key is named with the closest known setting.
+ */
+function issueLines(raw: Json, i: z.core.$ZodIssue): string[] {
+  const key = i.path.join('.');
+  if (i.code === 'unrecognized_keys') {
+    const known = Object.keys(shapeAt(i.path.map(String)));
+    return i.keys.map((k) => {
+      const near = closest(k, known);
+      return `  ${key ? `${key}.` : ''}${k}: unknown setting${near ? `; did you mean ${key ? `${key}.` : ''}${near}?` : known.length ? ` (known: ${known.join(', ')})` : ''}`;
+    });
+  }
+  const value = i.path.length ? getPath(raw, key) : undefined;
+  const safe = redactValue(value, String(i.path[i.path.length - 1] ?? ''));
+  const shown = safe !== null && typeof safe === 'object' && !Array.isArray(safe) ? '(an object)' : safe === HIDDEN ? HIDDEN : JSON.stringify(safe);
+  return [`  ${key || '(config)'} = ${shown}: ${issueText(i)}`];
+}
+
+/** The keys the schema allows at a dotted path (empty if the path is not an object of the schema). */
+function shapeAt(pathParts: string[]): Record<string, unknown> {
+  let cur: unknown = configSchema;
+  for (const p of ['', ...pathParts]) {
+    if (p) cur = (cur as { shape?: Record<string, unknown> }).shape?.[p];
+    // unwrap defaults, prefaults and optionals down to the object
+    for (let n = 0; n < 5 && cur && !(cur as { shape?: unknown }).shape; n++) cur = (cur as { def?: { innerType?: unknown } }).def?.innerType;
+    if (!cur) return {};
+  }
+  return (cur as { shape?: Record<string, unknown> }).shape ?? {};
+}
+
 function issueText(i: z.core.$ZodIssue): string {
   if (i.code === 'invalid_value') return `must be one of ${(i.values as unknown[]).map((v) => JSON.stringify(v)).join(', ')}`;
-  if (i.code === 'unrecognized_keys') return `unknown setting(s) ${i.keys.join(', ')}`;
   if (i.code === 'invalid_type') return `must be ${i.expected}`;
-  if (i.code === 'too_small') return `must be >= ${String(i.minimum)}`;
+  if (i.code === 'too_small') return i.origin === 'string' ? `must be at least ${String(i.minimum)} characters` : `must be >= ${String(i.minimum)}`;
   if (i.code === 'too_big') return `must be <= ${String(i.maximum)}`;
   return i.message;
 }

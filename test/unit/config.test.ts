@@ -76,7 +76,7 @@ describe('bad values stop with a message naming setting, value and what is allow
     const dir = tmp();
     writeFileSync(path.join(dir, 'c.json'), JSON.stringify({ api: { prot: 1 } }));
     const e = problem(() => loadConfig({ env: {}, cwd: dir, configFile: 'c.json' }));
-    expect(e.message).toContain('unknown setting(s) prot');
+    expect(e.message).toContain('api.prot: unknown setting; did you mean api.port?');
   });
 
   test('durations must parse', () => {
@@ -102,5 +102,32 @@ describe('bad values stop with a message naming setting, value and what is allow
     writeFileSync(path.join(dir, 'c.json'), '{ nope');
     const e = problem(() => loadConfig({ env: {}, cwd: dir, configFile: 'c.json' }));
     expect(e.message).toContain('is not valid JSON');
+  });
+});
+
+describe('environment variables (issue 11, item 10)', () => {
+  test('an unknown PINPIPE_* variable gets a warning naming the closest known one; known ones and other variables none', async () => {
+    const { unknownEnvWarnings } = await import('../../src/core/config.js');
+    expect(unknownEnvWarnings({ PINPIPE_API_KEYS: 'x', PINPIPE_DATADIR: '/x', PINPIPE_API_KEY: 'k', PINPIPE_METRICS_DIR: 'm', PINPIPE_LOG_LEVEL: 'debug', PATH: '/bin' })).toEqual([
+      'PINPIPE_API_KEYS is not a pinpipe setting and is ignored; did you mean PINPIPE_API_KEY (api.apiKey)?',
+      'PINPIPE_DATADIR is not a pinpipe setting and is ignored; did you mean PINPIPE_DATA_DIR (dataDir)?',
+    ]);
+    expect(unknownEnvWarnings({ PINPIPE_WHOLLY_DIFFERENT_THING: '1' })).toEqual(['PINPIPE_WHOLLY_DIFFERENT_THING is not a pinpipe setting and is ignored; the known variables are listed under Configuration in README.md']);
+  });
+
+  test.each([
+    ['PINPIPE_PARTITIONS', '1e3'],
+    ['PINPIPE_PARTITIONS', '3.0'],
+    ['PINPIPE_API_PORT', '0x1F90'],
+    ['PINPIPE_METRICS_PORT', '9090 x'],
+    ['PINPIPE_API_BULK_WORKERS', '1.5'],
+  ])('integer settings take digits only from the environment: %s=%s is refused, naming the variable', (name, value) => {
+    expect(() => loadConfig({ env: { [name]: value }, cwd: tmp() })).toThrow(`${name} (`);
+    expect(() => loadConfig({ env: { [name]: value }, cwd: tmp() })).toThrow(`= ${JSON.stringify(value)}: must be an integer (digits only)`);
+  });
+
+  test('digits are accepted, and PINPIPE_METRICS_DIR sets metrics.dir', () => {
+    const cfg = loadConfig({ env: { PINPIPE_PARTITIONS: '12', PINPIPE_API_PORT: ' 9000 ', PINPIPE_METRICS_DIR: 'metrics' }, cwd: tmp() });
+    expect([cfg.log.partitions, cfg.api.port, cfg.metrics.dir]).toEqual([12, 9000, 'metrics']);
   });
 });
