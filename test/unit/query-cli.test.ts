@@ -134,8 +134,8 @@ describe('query as a DuckDB or psql user expects (item 13)', () => {
     const rows = JSON.parse(list.out) as { source: string; name: string; columns: string }[];
     expect(rows.filter((r) => r.source === 'lake').map((r) => r.name)).toEqual(['raw_pin', 'raw_geo', 'raw_user', 'pins', 'geo', 'users', 'postings']);
     expect(rows.find((r) => r.name === 'users')!.columns).toBe('ind BIGINT, user_name VARCHAR, age INTEGER, age_group VARCHAR, date_joined TIMESTAMP, event_id VARCHAR, ingested_at TIMESTAMP');
-    expect(rows.find((r) => r.name === 'batch_runs')).toEqual({ source: 'store', name: 'batch_runs', columns: 'day TEXT, status TEXT, started_at TEXT, finished_at TEXT, raw_records INTEGER, curated_rows INTEGER, message TEXT' });
-    expect(list.err).toContain('pinpipe query --metric ID');
+    expect(rows.find((r) => r.name === 'batch_runs')).toEqual({ source: 'store', name: 'batch_runs', columns: 'day TEXT, status TEXT, started_at TEXT, finished_at TEXT, raw_records INTEGER, curated_rows INTEGER, message TEXT, reason TEXT, complete INTEGER, raw_objects INTEGER, raw_fingerprint TEXT' });
+    expect(list.err).toContain('pinpipe metrics list, then pinpipe query --metric ID');
   });
 
   test('--limit says on stderr when rows were cut (lake: without reading them all; store and metrics: of how many)', async () => {
