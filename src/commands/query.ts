@@ -93,6 +93,16 @@ async function storedMetric(ctx: CommandContext, metric: Metric, metrics: Metric
   }
 }
 
+/**
+ * A realtime metric's key stored as '' is a null key (cleaned text is never empty): shown as null,
+ * as a historical metric shows its null keys.
+ */
+function nullKeys(metric: Metric, r: Result): Result {
+  if (metric.kind !== 'realtime') return r;
+  for (const row of r.rows) for (const k of metric.keyColumns) if (row[k] === '') row[k] = null;
+  return r;
+}
+
 async function storeQuery(ctx: CommandContext, sql: string): Promise<Result> {
   // the metrics' tables, so that their bool columns read as booleans on the embedded store too
   const metrics = await loadMetrics(ctx.config);
@@ -132,10 +142,10 @@ async function execute(ctx: CommandContext, q: Checked, limit?: number): Promise
   if (q.metric) {
     const metrics = await loadMetrics(ctx.config);
     const metric = metrics.get(q.metric);
-    if (q.source === 'store') return { ...(await storedMetric(ctx, metric, metrics)), notes: [] };
+    if (q.source === 'store') return { ...nullKeys(metric, await storedMetric(ctx, metric, metrics)), notes: [] };
     const lake = await createLake(ctx.config);
     try {
-      return { ...(await metricFromLake(ctx.config, lake, metric)), notes: [] };
+      return { ...nullKeys(metric, await metricFromLake(ctx.config, lake, metric)), notes: [] };
     } finally {
       await lake.close();
     }

@@ -109,7 +109,7 @@ describe('pinpipe batch-run and query (CLI)', () => {
     const r2 = await pinpipe('query', '--metric', 'R2');
     expect(JSON.parse(r2.out)).toEqual([
       { minute: `${DAY1}T10:00:00.000Z`, country: 'Chile', postings: 3, final: true },
-      { minute: `${DAY1}T10:01:00.000Z`, country: '', postings: 1, final: false },
+      { minute: `${DAY1}T10:01:00.000Z`, country: null, postings: 1, final: false }, // stored as '' (a null key): shown as null, as in Q1
     ]);
     const r5 = await pinpipe('query', '--metric', 'R5', '--csv');
     expect(r5.out).toBe(`minute,images,videos,stories,mean_follower_count,final\n${DAY1}T10:00:00.000Z,2,1,1,500725,true\n`);
