@@ -24,6 +24,7 @@ export const CONSUMER_REQUEST_TIMEOUT_MS = 15_000;
 
 export function createKafkaClient(cfg: Config, logger: Logger, opts: { requestTimeoutMs?: number } = {}): Kafka {
   const k = cfg.log.kafka;
+  const security = kafkaSecurity(cfg);
   const config: KafkaConfig = {
     clientId: k.clientId,
     brokers: k.brokers,
@@ -35,6 +36,20 @@ export function createKafkaClient(cfg: Config, logger: Logger, opts: { requestTi
     logLevel: logLevel.WARN,
     logCreator: kafkaLogCreator(logger),
   };
+  if (security.tls) config.ssl = security.tls;
+  if (security.sasl) config.sasl = security.sasl as SASLOptions;
+  return new Kafka(config);
+}
+
+/** TLS and SASL settings of log.kafka.*, as both Kafka clients (kafkajs, @platformatic/kafka) take them. */
+export interface KafkaSecurity {
+  tls?: { rejectUnauthorized: boolean; ca?: Buffer[] };
+  sasl?: { mechanism: 'plain' | 'scram-sha-256' | 'scram-sha-512'; username: string; password: string };
+}
+
+export function kafkaSecurity(cfg: Config): KafkaSecurity {
+  const k = cfg.log.kafka;
+  const out: KafkaSecurity = {};
   if (k.ssl) {
     let ca: Buffer[] | undefined;
     if (k.sslCaFile) {
@@ -44,15 +59,15 @@ export function createKafkaClient(cfg: Config, logger: Logger, opts: { requestTi
         throw new PinpipeError('CONFIG_INVALID', `log.kafka.sslCaFile: cannot read ${k.sslCaFile}: ${(e as NodeJS.ErrnoException).code ?? String(e)}`);
       }
     }
-    config.ssl = { rejectUnauthorized: k.sslRejectUnauthorized, ...(ca ? { ca } : {}) };
+    out.tls = { rejectUnauthorized: k.sslRejectUnauthorized, ...(ca ? { ca } : {}) };
   }
   if (k.saslMechanism) {
     if (!k.saslUsername || !k.saslPassword) {
       throw new PinpipeError('CONFIG_INVALID', 'log.kafka.saslUsername/saslPassword: required with a SASL mechanism (set PINPIPE_KAFKA_SASL_USERNAME and PINPIPE_KAFKA_SASL_PASSWORD)');
     }
-    config.sasl = { mechanism: k.saslMechanism, username: k.saslUsername, password: k.saslPassword } as SASLOptions;
+    out.sasl = { mechanism: k.saslMechanism, username: k.saslUsername, password: k.saslPassword };
   }
-  return new Kafka(config);
+  return out;
 }
 
 /** kafkajs warns on every idempotent producer with limited retries (pinpipe's, on purpose) */

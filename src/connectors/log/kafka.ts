@@ -1,10 +1,12 @@
 /**
- * The log on Apache Kafka, through kafkajs. All kafkajs code of pinpipe lives in kafka*.ts, so a
- * successor client can replace it in one place:
- *   kafka-client.ts    connection settings, log routing, error mapping
- *   kafka-producer.ts  coalescing idempotent producer (acks=all)
- *   kafka-consumer.ts  consumer group member with manual commits
- *   kafka-admin.ts     topics, end offsets, group offsets
+ * The log on Apache Kafka: consumers and admin through kafkajs, the producer through
+ * @platformatic/kafka (a third of kafkajs's CPU per record produced; kafkajs consumes faster;
+ * docs/design.md). All Kafka client code of pinpipe lives in kafka*.ts:
+ *   kafka-client.ts           kafkajs connection settings, log routing, error mapping; TLS/SASL settings of both clients
+ *   kafka-producer-client.ts  @platformatic/kafka producer settings and error mapping
+ *   kafka-producer.ts         coalescing idempotent producer (acks=all)
+ *   kafka-consumer.ts         consumer group member with manual commits
+ *   kafka-admin.ts            topics, end offsets, group offsets
  */
 import type { Kafka } from 'kafkajs';
 import type { Config } from '../../core/config.js';
@@ -36,7 +38,7 @@ export class KafkaLog implements Log {
   }
 
   producer(): KafkaProducer {
-    return new KafkaProducer(this.kafka, new LazyAdmin(this.kafka), this.logger, this.options.producer);
+    return new KafkaProducer(this.cfg, this.logger, this.options.producer);
   }
 
   consumer(opts: ConsumerOptions): KafkaConsumer {
