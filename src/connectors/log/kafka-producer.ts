@@ -71,6 +71,8 @@ export class KafkaProducer implements LogProducer {
   private linger: NodeJS.Timeout | NodeJS.Immediate | null = null;
   private readonly partitions = new Map<string, Promise<number>>();
   private roundRobin = 0;
+  /** sends between their call and their place in the queue (reading partition counts) */
+  private readonly learning = new Set<Promise<unknown>>();
 
   constructor(
     private readonly cfg: Config,
@@ -97,8 +99,15 @@ export class KafkaProducer implements LogProducer {
       if (typeof m.value !== 'string') throw new PinpipeError('INTERNAL', `send: message ${i} has no string value`);
       if (m.key !== undefined && m.key !== null && typeof m.key !== 'string') throw new PinpipeError('INTERNAL', `send: message ${i} has a key that is not a string`);
     });
-    const counts = new Map<string, number>();
-    for (const t of new Set(messages.map((m) => m.topic))) counts.set(t, await this.partitionCount(t));
+    // close() waits for sends that are still learning partition counts, then delivers them
+    const learning = this.partitionCounts(messages);
+    this.learning.add(learning);
+    let counts: Map<string, number>;
+    try {
+      counts = await learning;
+    } finally {
+      this.learning.delete(learning);
+    }
 
     return new Promise<ProduceResult[]>((resolve, reject) => {
       const call: Call = { results: new Array(messages.length), remaining: messages.length, done: false, resolve, reject, timer: undefined as unknown as NodeJS.Timeout };
@@ -120,6 +129,7 @@ export class KafkaProducer implements LogProducer {
     if (this.closed) return;
     this.closed = true;
     this.cancelLinger();
+    await Promise.allSettled([...this.learning]);
     // deliver what is queued (each caller is bounded by its own time-out)
     while (this.queue.length > this.head || this.flushing) {
       if (!this.flushing) this.flushing = this.flushLoop();
@@ -128,6 +138,12 @@ export class KafkaProducer implements LogProducer {
     const c = this.client;
     this.client = null;
     if (c) await c.then((x) => withTimeout(x.close(), 5_000, 'closing the Kafka producer')).catch(() => undefined);
+  }
+
+  private async partitionCounts(messages: ProduceMessage[]): Promise<Map<string, number>> {
+    const counts = new Map<string, number>();
+    for (const t of new Set(messages.map((m) => m.topic))) counts.set(t, await this.partitionCount(t));
+    return counts;
   }
 
   private partitionCount(topic: string): Promise<number> {

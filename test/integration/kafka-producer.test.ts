@@ -1,0 +1,74 @@
+/**
+ * The Kafka log's producer (@platformatic/kafka since 2026-12) against the real broker, beyond the
+ * log conformance suite: records of one key land in the partition where the former kafkajs
+ * producer (its default murmur2 partitioner) put them, and close() delivers what is queued.
+ */
+import { afterEach, expect, test } from '@jest/globals';
+import { Kafka, logLevel, Partitioners } from 'kafkajs';
+import type { LogRecord } from '../../src/connectors/log/types.js';
+import { kafkaBrokers, kafkaFixture, type KafkaFixture } from './kafka-fixture.js';
+
+let fx: KafkaFixture | undefined;
+afterEach(async () => {
+  await fx?.cleanup();
+  fx = undefined;
+});
+
+async function readAll(f: KafkaFixture, topic: string, count: number): Promise<LogRecord[]> {
+  const consumer = f.log.consumer({ groupId: `${topic}-read`, topics: [topic], fromBeginning: true });
+  const got: LogRecord[] = [];
+  await consumer.connect();
+  await consumer.run({ eachBatch: async (b) => void got.push(...b.records) });
+  const end = Date.now() + 60_000;
+  while (got.length < count && Date.now() < end) await new Promise((r) => setTimeout(r, 50));
+  await consumer.close();
+  return got;
+}
+
+test('records of one key land in the partition the kafkajs producer chose for it (murmur2, as Java), with the offsets send() reported', async () => {
+  fx = kafkaFixture();
+  const topic = fx.topic('keys');
+  const admin = fx.log.admin();
+  await admin.ensureTopics([topic]);
+  await admin.close();
+  const keys = Array.from({ length: 300 }, (_, i) => String(i * 7919)); // keys are String(ind)
+
+  // the former producer: kafkajs with its default partitioner
+  const kafka = new Kafka({ clientId: 'pinpipe-test-kafkajs', brokers: kafkaBrokers(), logLevel: logLevel.NOTHING });
+  const old = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner, allowAutoTopicCreation: false });
+  await old.connect();
+  await old.send({ topic, acks: -1, messages: keys.map((key) => ({ key, value: JSON.stringify({ by: 'kafkajs', key }) })) });
+  await old.disconnect();
+
+  const producer = fx.log.producer();
+  const results = await producer.send(keys.map((key) => ({ topic, key, value: JSON.stringify({ by: 'pinpipe', key }) })));
+  await producer.close();
+
+  const records = await readAll(fx, topic, keys.length * 2);
+  expect(records).toHaveLength(keys.length * 2);
+  const partitionsOf = new Map<string, Set<number>>();
+  for (const r of records) {
+    const s = partitionsOf.get(r.key!) ?? new Set<number>();
+    s.add(r.partition);
+    partitionsOf.set(r.key!, s);
+  }
+  expect(keys.filter((k) => partitionsOf.get(k)?.size !== 1)).toEqual([]);
+  expect(new Set(records.map((r) => r.partition)).size).toBe(3);
+  const at = new Map(records.map((r) => [`${r.partition}:${r.offset}`, r]));
+  results.forEach((res, i) => expect(at.get(`${res.partition}:${res.offset}`)?.value).toBe(JSON.stringify({ by: 'pinpipe', key: keys[i] })));
+}, 90_000);
+
+test('close() delivers the sends still queued, then refuses new ones', async () => {
+  fx = kafkaFixture();
+  const topic = fx.topic('drain');
+  const admin = fx.log.admin();
+  await admin.ensureTopics([topic]);
+  const producer = fx.log.producer();
+  await producer.connect();
+  const sends = Array.from({ length: 50 }, (_, i) => producer.send([{ topic, key: `k${i}`, value: JSON.stringify({ i }) }]));
+  await producer.close();
+  expect((await Promise.all(sends)).flat()).toHaveLength(50);
+  expect((await admin.endOffsets(topic)).reduce((a, b) => a + b, 0)).toBe(50);
+  await admin.close();
+  await expect(producer.send([{ topic, value: '{}' }])).rejects.toMatchObject({ code: 'INTERNAL' });
+}, 60_000);
