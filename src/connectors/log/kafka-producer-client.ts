@@ -92,7 +92,7 @@ export function toProducerError(e: unknown, what: string): PinpipeError {
   const first = all[0];
   // the innermost message says what happened ("Connection to 127.0.0.1:9 failed." wraps ECONNREFUSED)
   const leaf = all.filter((x) => x.message).pop();
-  const msg = first?.message && leaf && leaf !== first && !first.message.includes(String(leaf.message)) ? `${first.message}: ${leaf.message}` : String(first?.message ?? e);
+  const msg = first?.message && leaf && leaf !== first && !first.message.includes(String(leaf.message)) ? `${first.message.replace(/\.$/, '')}: ${leaf.message}` : String(first?.message ?? e);
   if (all.some((x) => x.code === 'PLT_KFK_AUTHENTICATION' || (x.apiId !== undefined && SASL_ERRORS.has(x.apiId)))) {
     return new PinpipeError('LOG_UNAVAILABLE', `${what}: Kafka SASL authentication failed (check log.kafka.saslMechanism and the PINPIPE_KAFKA_SASL_* variables)`, { retriable: false, cause: e });
   }
