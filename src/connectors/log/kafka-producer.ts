@@ -50,7 +50,8 @@ interface Piece {
   index: number;
   topic: string;
   partition: number;
-  key: string | undefined;
+  /** UTF-8 bytes of the key, encoded once (partitioner and request) */
+  key: Buffer | undefined;
   value: string;
   bytes: number;
 }
@@ -114,9 +115,9 @@ export class KafkaProducer implements LogProducer {
       call.timer = setTimeout(() => this.fail(call, new PinpipeError('LOG_UNAVAILABLE', `Kafka did not acknowledge ${messages.length} record(s) within ${this.sendTimeoutMs} ms`, { retriable: true })), this.sendTimeoutMs);
       messages.forEach((m, index) => {
         const count = counts.get(m.topic)!;
-        const key = m.key ?? undefined;
+        const key = m.key === undefined || m.key === null ? undefined : Buffer.from(m.key);
         // explicit partitions: stable across retries, and each offset follows from its partition's base offset
-        const partition = key !== undefined ? partitionForKey(Buffer.from(key), count) : this.roundRobin++ % count;
+        const partition = key !== undefined ? partitionForKey(key, count) : this.roundRobin++ % count;
         const bytes = m.value.length + (key?.length ?? 0) + 64;
         this.queue.push({ call, index, topic: m.topic, partition, key, value: m.value, bytes });
         this.queuedBytes += bytes;
@@ -229,7 +230,7 @@ export class KafkaProducer implements LogProducer {
       const messages = batch.map((p) => ({
         topic: p.topic,
         partition: p.partition,
-        key: p.key === undefined ? undefined : Buffer.from(p.key),
+        key: p.key,
         value: Buffer.from(p.value),
       }));
       offsets = (await client.send({ messages })).offsets ?? [];
