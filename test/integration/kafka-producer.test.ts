@@ -1,11 +1,14 @@
 /**
  * The Kafka log's producer (@platformatic/kafka since 2026-12) against the real broker, beyond the
  * log conformance suite: records of one key land in the partition where the former kafkajs
- * producer (its default murmur2 partitioner) put them, and close() delivers what is queued.
+ * producer (its default murmur2 partitioner) put them, close() delivers what is queued, and the
+ * client is initialised at once in a producing process but only at the first send in a consuming one.
  */
 import { afterEach, expect, test } from '@jest/globals';
 import { Kafka, logLevel, Partitioners } from 'kafkajs';
+import { KafkaLog } from '../../src/connectors/log/kafka.js';
 import type { LogRecord } from '../../src/connectors/log/types.js';
+import { createLogger } from '../../src/core/logger.js';
 import { kafkaBrokers, kafkaFixture, type KafkaFixture } from './kafka-fixture.js';
 
 let fx: KafkaFixture | undefined;
@@ -71,4 +74,38 @@ test('close() delivers the sends still queued, then refuses new ones', async () 
   expect((await admin.endOffsets(topic)).reduce((a, b) => a + b, 0)).toBe(50);
   await admin.close();
   await expect(producer.send([{ topic, value: '{}' }])).rejects.toMatchObject({ code: 'INTERNAL' });
+}, 60_000);
+
+test('a producing process initialises its client right after connect(); a consuming one (dead letters only) at its first send', async () => {
+  fx = kafkaFixture();
+  const topic = fx.topic('lazy');
+  const admin = fx.log.admin();
+  await admin.ensureTopics([topic]);
+  await admin.close();
+  const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+  const connectedLines = (lines: string[]) => lines.filter((l) => l.includes('Kafka producer connected')).length;
+  async function within(ms: number, cond: () => boolean): Promise<boolean> {
+    const end = Date.now() + ms;
+    while (!cond() && Date.now() < end) await sleep(20);
+    return cond();
+  }
+
+  const producing: string[] = [];
+  const api = new KafkaLog(fx.cfg, { logger: createLogger({ level: 'debug', json: true, write: (l) => producing.push(l) }) }).producer();
+  await api.connect();
+  expect(await within(15_000, () => connectedLines(producing) === 1)).toBe(true);
+  await api.close();
+
+  const consuming: string[] = [];
+  const log = new KafkaLog(fx.cfg, { logger: createLogger({ level: 'debug', json: true, write: (l) => consuming.push(l) }) });
+  const producer = log.producer();
+  await producer.connect();
+  const consumer = log.consumer({ groupId: `${topic}-g`, topics: [topic] });
+  await sleep(1_500);
+  expect(connectedLines(consuming)).toBe(0);
+  const [r] = await producer.send([{ topic, key: 'k', value: '{"dead":"letter"}' }]);
+  expect(r).toMatchObject({ topic, offset: 0 });
+  expect(connectedLines(consuming)).toBe(1);
+  await producer.close();
+  await consumer.close();
 }, 60_000);

@@ -3,9 +3,14 @@
  * admin; docs/design.md "Kafka log" gives the figures). Connection settings from the configuration
  * (the same TLS and SASL settings as the kafkajs client, kafka-client.ts) and its errors mapped to
  * PinpipeError. Every @platformatic/kafka import of pinpipe lives in this file.
+ *
+ * The package is loaded on first use (createProducerClient), not with this module: loading it
+ * takes 0.3-1.3 s of CPU on the 2-core machine (a few hundred modules and their schema
+ * compilation; kafkajs: 0.1-0.3 s), which a role that only dead-letters a few records should not
+ * pay at start (kafka-producer.ts says when a producer loads it).
  */
 import net from 'node:net';
-import { Producer, type ProducerOptions, type RetryDelayGetter, type SASLOptions } from '@platformatic/kafka';
+import type { Producer, ProducerOptions, RetryDelayGetter, SASLOptions } from '@platformatic/kafka';
 import type { Config } from '../../core/config.js';
 import { PinpipeError, isPinpipeError } from '../../core/errors.js';
 import { CONNECTION_TIMEOUT_MS, REQUEST_TIMEOUT_MS, kafkaSecurity } from './kafka-client.js';
@@ -59,8 +64,10 @@ function hostOf(broker: string): string {
   return i > 0 && broker.indexOf(':') === i ? broker.slice(0, i) : broker;
 }
 
-export function createProducerClient(cfg: Config): ProducerClient {
-  return new Producer(producerClientOptions(cfg));
+export async function createProducerClient(cfg: Config): Promise<ProducerClient> {
+  const options = producerClientOptions(cfg);
+  const { Producer } = await import('@platformatic/kafka');
+  return new Producer(options);
 }
 
 interface ErrorLike {

@@ -14,6 +14,13 @@
  * keyed messages with Kafka's murmur2 partitioner (Java's default, kafkajs's DefaultPartitioner and
  * the embedded log's: partitionForKey), keyless ones round robin.
  *
+ * connect() checks the cluster with the kafkajs admin client (as consumers and admin, already
+ * loaded), which also reads the partition counts. @platformatic/kafka is loaded (0.3-1.3 s of CPU
+ * here, kafka-producer-client.ts) and its producer initialised right after connect() in a process
+ * that has no consumer on this log (api, a pre-fill: ready before the first request), and at the
+ * first send in one that consumes (consume-batch and consume-stream produce dead letters only: most
+ * runs never load it, and their consumption does not pay for it).
+ *
  * After any failed batch the client is replaced by a new one (a new producer id): an idempotent
  * producer that lost track of whether a batch was written must not reuse its sequence numbers, or
  * the broker could take the next batch for a duplicate of the lost one.
@@ -23,6 +30,7 @@ import { PinpipeError } from '../../core/errors.js';
 import type { Logger } from '../../core/logger.js';
 import type { LogProducer, ProduceMessage, ProduceResult } from './types.js';
 import { withTimeout } from './kafka-client.js';
+import { topicPartitionCount, type LazyAdmin } from './kafka-admin.js';
 import { createProducerClient, toProducerError, type ProducerClient } from './kafka-producer-client.js';
 import { partitionForKey } from './embedded-topics.js';
 
@@ -75,10 +83,16 @@ export class KafkaProducer implements LogProducer {
   /** sends between their call and their place in the queue (reading partition counts) */
   private readonly learning = new Set<Promise<unknown>>();
 
+  /**
+   * @param consumes whether this process has a consumer on the log; asked once, just after
+   * connect() (the roles create their consumer right after connecting their producer)
+   */
   constructor(
     private readonly cfg: Config,
+    private readonly admin: LazyAdmin,
     private readonly logger: Logger,
     opts: KafkaProducerOptions = {},
+    private readonly consumes: () => boolean = () => false,
   ) {
     this.lingerMs = opts.lingerMs ?? 0;
     this.maxBatchMessages = opts.maxBatchMessages ?? 10_000;
@@ -88,7 +102,11 @@ export class KafkaProducer implements LogProducer {
 
   async connect(): Promise<void> {
     if (this.closed) throw new PinpipeError('INTERNAL', 'the log producer was closed; create a new one');
-    await this.ensureClient();
+    await this.admin.get();
+    // a producing process gets its client now, a consuming one at its first send (see above)
+    setImmediate(() => {
+      if (!this.closed && !this.client && !this.consumes()) this.ensureClient().catch(() => undefined);
+    });
   }
 
   async send(messages: ProduceMessage[]): Promise<ProduceResult[]> {
@@ -139,6 +157,7 @@ export class KafkaProducer implements LogProducer {
     const c = this.client;
     this.client = null;
     if (c) await c.then((x) => withTimeout(x.close(), 5_000, 'closing the Kafka producer')).catch(() => undefined);
+    await this.admin.close();
   }
 
   private async partitionCounts(messages: ProduceMessage[]): Promise<Map<string, number>> {
@@ -150,25 +169,11 @@ export class KafkaProducer implements LogProducer {
   private partitionCount(topic: string): Promise<number> {
     let p = this.partitions.get(topic);
     if (!p) {
-      p = this.topicPartitionCount(topic);
+      p = topicPartitionCount(this.admin, topic);
       this.partitions.set(topic, p);
       p.catch(() => this.partitions.delete(topic));
     }
     return p;
-  }
-
-  private async topicPartitionCount(topic: string): Promise<number> {
-    const what = `reading the metadata of Kafka topic ${topic}`;
-    const client = await this.ensureClient();
-    let count: number | undefined;
-    try {
-      const md = await withTimeout(client.metadata({ topics: [topic] }), this.sendTimeoutMs, what);
-      count = md.topics.get(topic)?.partitionsCount;
-    } catch (e) {
-      throw toProducerError(e, what);
-    }
-    if (!count) throw new PinpipeError('NOT_FOUND', `log topic ${JSON.stringify(topic)} does not exist in Kafka`);
-    return count;
   }
 
   private schedule(): void {
@@ -287,7 +292,9 @@ export class KafkaProducer implements LogProducer {
 
   /** a client with its producer id (the idempotent producer's InitProducerId), within sendTimeoutMs */
   private async newClient(): Promise<ProducerClient> {
-    const client = createProducerClient(this.cfg);
+    const client = await createProducerClient(this.cfg).catch((e: unknown) => {
+      throw toProducerError(e, 'loading the Kafka producer client');
+    });
     try {
       await withTimeout(client.initIdempotentProducer({}), this.sendTimeoutMs, 'connecting the Kafka producer');
     } catch (e) {

@@ -28,6 +28,8 @@ export class KafkaLog implements Log {
   /** the consumers' client: a longer request time-out (kafka-client.ts) */
   private consumerKafka: Kafka | null = null;
   private readonly logger: Logger;
+  /** consumers made by this log (a producer of a consuming process loads its client lazily) */
+  private consumers = 0;
 
   constructor(
     private readonly cfg: Config,
@@ -38,10 +40,11 @@ export class KafkaLog implements Log {
   }
 
   producer(): KafkaProducer {
-    return new KafkaProducer(this.cfg, this.logger, this.options.producer);
+    return new KafkaProducer(this.cfg, new LazyAdmin(this.kafka), this.logger, this.options.producer, () => this.consumers > 0);
   }
 
   consumer(opts: ConsumerOptions): KafkaConsumer {
+    this.consumers++;
     this.consumerKafka ??= createKafkaClient(this.cfg, this.logger, { requestTimeoutMs: CONSUMER_REQUEST_TIMEOUT_MS });
     return new KafkaConsumer(this.consumerKafka, new LazyAdmin(this.kafka), opts, this.logger);
   }
