@@ -1,7 +1,9 @@
 /**
- * The kafkajs client of the Kafka log: connection settings from the configuration, kafkajs logs
- * routed to the pinpipe logger (warn and above, never the whole log entry, so no credentials), and
- * kafkajs errors mapped to PinpipeError. Every kafkajs import of pinpipe lives in kafka*.ts.
+ * The kafkajs client of the Kafka log (consumers and admin; the producer is @platformatic/kafka,
+ * kafka-producer-client.ts): connection settings from the configuration, kafkajs logs routed to
+ * the pinpipe logger (warn and above, never the whole log entry, so no credentials), and kafkajs
+ * errors mapped to PinpipeError. The TLS and SASL settings of both clients come from
+ * kafkaSecurity(). Every kafkajs import of pinpipe lives in kafka*.ts.
  */
 import { readFileSync } from 'node:fs';
 import { Kafka, logLevel, type KafkaConfig, type LogEntry, type SASLOptions } from 'kafkajs';
@@ -70,9 +72,6 @@ export function kafkaSecurity(cfg: Config): KafkaSecurity {
   return out;
 }
 
-/** kafkajs warns on every idempotent producer with limited retries (pinpipe's, on purpose) */
-const LIMITED_RETRIES_WARNING = 'Limiting retries for the idempotent producer may invalidate EoS guarantees';
-
 /** kafkajs log entries → pinpipe logger: the message and a few known-safe fields only. */
 function kafkaLogCreator(logger: Logger) {
   const log = logger.child('kafkajs');
@@ -85,9 +84,6 @@ function kafkaLogCreator(logger: Logger) {
         if (typeof v === 'string' || typeof v === 'number') fields[key] = v;
       }
       const message = String(e.message ?? '');
-      // a deliberate choice, not news for the operator (kafka-producer.ts: a failed batch replaces
-      // the producer, so its sequence numbers are never reused)
-      if (message === LIMITED_RETRIES_WARNING) return;
       // kafkajs reports transient trouble (coordinator loading, a broker restarting) at ERROR and
       // retries it itself; pinpipe's own errors say when it gives up, so these stay warnings
       if (level <= logLevel.WARN) log.warn(message, fields);
