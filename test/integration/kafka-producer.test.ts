@@ -17,6 +17,16 @@ afterEach(async () => {
   fx = undefined;
 });
 
+/** a fresh fixture (fx) and one of its topics, created */
+async function newTopic(logical: string): Promise<string> {
+  fx = kafkaFixture();
+  const topic = fx.topic(logical);
+  const admin = fx.log.admin();
+  await admin.ensureTopics([topic]);
+  await admin.close();
+  return topic;
+}
+
 async function readAll(f: KafkaFixture, topic: string, count: number): Promise<LogRecord[]> {
   const consumer = f.log.consumer({ groupId: `${topic}-read`, topics: [topic], fromBeginning: true });
   const got: LogRecord[] = [];
@@ -29,11 +39,7 @@ async function readAll(f: KafkaFixture, topic: string, count: number): Promise<L
 }
 
 test('records of one key land in the partition the kafkajs producer chose for it (murmur2, as Java), with the offsets send() reported', async () => {
-  fx = kafkaFixture();
-  const topic = fx.topic('keys');
-  const admin = fx.log.admin();
-  await admin.ensureTopics([topic]);
-  await admin.close();
+  const topic = await newTopic('keys');
   const keys = Array.from({ length: 300 }, (_, i) => String(i * 7919)); // keys are String(ind)
 
   // the former producer: kafkajs with its default partitioner
@@ -43,11 +49,11 @@ test('records of one key land in the partition the kafkajs producer chose for it
   await old.send({ topic, acks: -1, messages: keys.map((key) => ({ key, value: JSON.stringify({ by: 'kafkajs', key }) })) });
   await old.disconnect();
 
-  const producer = fx.log.producer();
+  const producer = fx!.log.producer();
   const results = await producer.send(keys.map((key) => ({ topic, key, value: JSON.stringify({ by: 'pinpipe', key }) })));
   await producer.close();
 
-  const records = await readAll(fx, topic, keys.length * 2);
+  const records = await readAll(fx!, topic, keys.length * 2);
   expect(records).toHaveLength(keys.length * 2);
   const partitionsOf = new Map<string, Set<number>>();
   for (const r of records) {
@@ -62,11 +68,9 @@ test('records of one key land in the partition the kafkajs producer chose for it
 }, 90_000);
 
 test('close() delivers the sends still queued, then refuses new ones', async () => {
-  fx = kafkaFixture();
-  const topic = fx.topic('drain');
-  const admin = fx.log.admin();
-  await admin.ensureTopics([topic]);
-  const producer = fx.log.producer();
+  const topic = await newTopic('drain');
+  const admin = fx!.log.admin();
+  const producer = fx!.log.producer();
   await producer.connect();
   const sends = Array.from({ length: 50 }, (_, i) => producer.send([{ topic, key: `k${i}`, value: JSON.stringify({ i }) }]));
   await producer.close();
@@ -77,11 +81,7 @@ test('close() delivers the sends still queued, then refuses new ones', async () 
 }, 60_000);
 
 test('a producing process initialises its client right after connect(); a consuming one (dead letters only) at its first send', async () => {
-  fx = kafkaFixture();
-  const topic = fx.topic('lazy');
-  const admin = fx.log.admin();
-  await admin.ensureTopics([topic]);
-  await admin.close();
+  const topic = await newTopic('lazy');
   const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
   const connectedLines = (lines: string[]) => lines.filter((l) => l.includes('Kafka producer connected')).length;
   async function within(ms: number, cond: () => boolean): Promise<boolean> {
@@ -91,13 +91,13 @@ test('a producing process initialises its client right after connect(); a consum
   }
 
   const producing: string[] = [];
-  const api = new KafkaLog(fx.cfg, { logger: createLogger({ level: 'debug', json: true, write: (l) => producing.push(l) }) }).producer();
+  const api = new KafkaLog(fx!.cfg, { logger: createLogger({ level: 'debug', json: true, write: (l) => producing.push(l) }) }).producer();
   await api.connect();
   expect(await within(15_000, () => connectedLines(producing) === 1)).toBe(true);
   await api.close();
 
   const consuming: string[] = [];
-  const log = new KafkaLog(fx.cfg, { logger: createLogger({ level: 'debug', json: true, write: (l) => consuming.push(l) }) });
+  const log = new KafkaLog(fx!.cfg, { logger: createLogger({ level: 'debug', json: true, write: (l) => consuming.push(l) }) });
   const producer = log.producer();
   await producer.connect();
   const consumer = log.consumer({ groupId: `${topic}-g`, topics: [topic] });
