@@ -97,6 +97,16 @@ describe('bad values stop with a message naming setting, value and what is allow
     expect(e.message).toContain('store.mysql.url');
   });
 
+  test('checks across settings are reported together with the others', () => {
+    const e = problem(() => loadConfig({ env: { PINPIPE_LOG: 'kafka', PINPIPE_API_PORT: '99999', PINPIPE_REDIS_URL: 'http://r' }, cwd: tmp() }));
+    expect(e.message.split('\n')).toEqual([
+      'invalid configuration:',
+      '  api.port = "99999": must be <= 65535',
+      '  log.kafka.brokers: required when log.kind is kafka (set PINPIPE_KAFKA_BROKERS=host:port,...)',
+      '  realtime.redis.url: must be a redis:// or rediss:// URL when realtime.kind is redis (set PINPIPE_REDIS_URL)',
+    ]);
+  });
+
   test('a config file that is not JSON', () => {
     const dir = tmp();
     writeFileSync(path.join(dir, 'c.json'), '{ nope');
