@@ -18,7 +18,10 @@ export interface Listening {
   close(graceMs?: number): Promise<void>;
 }
 
-export async function listen(app: App, opts: ListenOptions): Promise<Listening> {
+/** what listen() needs of an app (the ingestion API's App, the dashboard's) */
+export type Servable = Pick<App, 'handle' | 'maxBodyBytes' | 'startDrain' | 'idle'>;
+
+export async function listen(app: Servable, opts: ListenOptions): Promise<Listening> {
   const requestTimeout = opts.requestTimeoutMs ?? 10_000;
   const server = createServer({ requestTimeout, headersTimeout: Math.min(requestTimeout, 10_000), connectionsCheckingInterval: 1000, noDelay: true }, app.handle);
   server.keepAliveTimeout = 65_000;

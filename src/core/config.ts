@@ -94,6 +94,12 @@ export const configSchema = z.strictObject({
     flushInterval: duration.default(200),
   }).prefault({}),
   metricsPort: port.optional(),
+  dashboard: z.strictObject({
+    host: z.string().default('127.0.0.1'),
+    port: port.default(8081),
+    /** access key; required to bind beyond localhost */
+    apiKey: z.string().min(16, 'must be at least 16 characters').optional(),
+  }).prefault({}),
   metrics: z.strictObject({
     /** the user's metric files (<id>.sql); default ./metrics when it exists */
     dir: z.string().min(1).optional(),
@@ -138,6 +144,9 @@ export const ENV_SETTINGS: Record<string, { path: string; parse?: (v: string) =>
   PINPIPE_BATCH_CHUNK_SPAN: { path: 'batch.chunkSpan' },
   PINPIPE_BATCH_IDLE_FLUSH: { path: 'batch.idleFlush' },
   PINPIPE_METRICS_DIR: { path: 'metrics.dir' },
+  PINPIPE_DASHBOARD_HOST: { path: 'dashboard.host' },
+  PINPIPE_DASHBOARD_PORT: { path: 'dashboard.port' },
+  PINPIPE_DASHBOARD_KEY: { path: 'dashboard.apiKey' },
 };
 
 function bool(v: string): unknown {
