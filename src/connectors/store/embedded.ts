@@ -82,7 +82,8 @@ export class EmbeddedStore implements ServingStore {
   async query(sql: string): Promise<Row[]> {
     const stmt = assertReadOnlySql(sql);
     await this.connect();
-    return this.file.run('query', 'query', (db) =>
+    // on a private copy: a long query never holds the store's writers up
+    return this.file.snapshot((db) =>
       db.all(stmt).map((r) => {
         const out: Row = {};
         for (const [k, v] of Object.entries(r)) out[k] = plainValue(v);
