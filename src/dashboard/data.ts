@@ -14,13 +14,12 @@ import type { WindowRow } from '../connectors/realtime/types.js';
 import { errorMessage } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
 import { sleep } from '../core/retry.js';
-import { LEDGER, type Row } from '../core/tables.js';
 import { isoMs } from '../core/time.js';
 import type { PlainRow } from '../engine/values.js';
 import type { HistoricalMetric, Metric, RealtimeMetric } from '../metrics/registry.js';
 import { listMetrics, readCatalog, readRuns, windowRow, type CatalogEntry, type MetricListing, type MetricRun } from '../metrics/state.js';
 import { StatusReader, type StatusSources, type StatusThresholds } from '../status/reader.js';
-import type { StatusReport } from '../status/types.js';
+import type { LedgerDay, StatusReport } from '../status/types.js';
 import { LiveWindows, type WindowChange } from './live.js';
 import type { SseEvent } from './sse.js';
 
@@ -59,8 +58,11 @@ export interface HistoricalPayload {
 }
 
 const columnsOf = (m: Metric) => m.columns.map(([name, type]) => ({ name, type }));
-/** a pause between two store reads: waiting writers of other processes poll the lock every ≤ 20 ms */
-const PAUSE_MS = 5;
+/**
+ * A pause between two store reads of one round: a writer of another process waiting for the
+ * embedded store's lock retries at least every 20 ms, so it gets the lock within one read.
+ */
+const PAUSE_MS = 20;
 
 export class DashboardData {
   readonly live: LiveWindows;
@@ -80,7 +82,7 @@ export class DashboardData {
     private readonly opts: DashboardDataOptions,
   ) {
     this.live = new LiveWindows(src.realtime, src.metrics.realtime, { group: src.config.stream.group, joinWindowMs: src.config.stream.joinWindow, pause: () => sleep(PAUSE_MS) });
-    this.status = new StatusReader(src, { thresholds: opts.thresholds, rawEveryMs: opts.rawEveryMs ?? 30_000, windows: () => this.live.latest() });
+    this.status = new StatusReader(src, { thresholds: opts.thresholds, rawEveryMs: opts.rawEveryMs ?? 30_000, windows: () => this.live.latest(), pause: () => sleep(PAUSE_MS) });
   }
 
   onEvent(fn: (e: SseEvent) => void): () => void {
@@ -177,6 +179,7 @@ export class DashboardData {
     try {
       this.report = await this.status.read();
       this.emit({ event: 'status', data: this.report });
+      this.batchEvents(this.report.ledger.days);
     } catch (e) {
       this.warn('status', e);
     }
@@ -193,23 +196,20 @@ export class DashboardData {
           this.emit({ event: 'metric', data: { id: m.id, computed_at: now } });
         }
       }
-      await sleep(PAUSE_MS);
-      this.batchEvents(await this.src.store.select(LEDGER));
     } catch (e) {
       this.warn('store', e);
     }
   }
 
-  /** a `batch` event for each day whose run finished (done or failed) since the last look */
-  private batchEvents(rows: Row[]): void {
+  /** a `batch` event for each day whose run finished (done, partial or failed) since the last look */
+  private batchEvents(days: LedgerDay[]): void {
     const first = this.ledger === null;
     const seen = (this.ledger ??= new Map());
-    for (const r of rows) {
-      const day = String(r.day);
-      const sig = `${r.status}|${r.finished_at ?? ''}`;
-      if (seen.get(day) === sig) continue;
-      seen.set(day, sig);
-      if (!first && (r.status === 'done' || r.status === 'failed')) this.emit({ event: 'batch', data: { day, status: r.status, finished_at: r.finished_at ?? null, message: r.message ?? null } });
+    for (const d of days) {
+      const sig = `${d.state}|${d.finished_at ?? ''}`;
+      if (seen.get(d.day) === sig) continue;
+      seen.set(d.day, sig);
+      if (!first && d.finished_at && d.state !== 'running') this.emit({ event: 'batch', data: { day: d.day, state: d.state, finished_at: d.finished_at, message: d.message } });
     }
   }
 
@@ -217,11 +217,13 @@ export class DashboardData {
     for (const fn of this.listeners) fn(e);
   }
 
+  /** run fn every `everyMs`, or less often when a round takes long (the store is busy): at most half the time in reads */
   private async loop(everyMs: number, fn: () => Promise<void>): Promise<void> {
     while (!this.stopped) {
       const t = Date.now();
       await fn();
-      const wait = everyMs - (Date.now() - t);
+      const took = Date.now() - t;
+      const wait = Math.max(everyMs, 2 * took) - took;
       for (let end = Date.now() + Math.max(wait, PAUSE_MS); !this.stopped && Date.now() < end; ) await sleep(Math.min(100, end - Date.now()));
     }
   }

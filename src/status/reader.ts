@@ -46,6 +46,8 @@ export interface StatusReaderOptions {
   rawEveryMs?: number;
   /** the latest windows when the caller already has them (the dashboard's cache); else read from the store */
   windows?: (watermark: number) => OpenWindow[] | null;
+  /** awaited between two store reads (lets writers waiting for the embedded store's lock in) */
+  pause?: () => Promise<void>;
   now?: () => number;
 }
 
@@ -84,7 +86,9 @@ export class StatusReader {
     const { config: cfg } = this.src;
     const at = this.now();
     const errors: StatusReport['errors'] = [];
+    let reads = 0;
     const attempt = async <T>(source: string, fn: () => Promise<T>, fallback: T): Promise<T> => {
+      if (source !== 'the log' && reads++) await this.opts.pause?.();
       try {
         return await fn();
       } catch (e) {

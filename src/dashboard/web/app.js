@@ -171,7 +171,7 @@ function subscribe(health) {
   });
   es.addEventListener('batch', (e) => {
     const b = JSON.parse(e.data);
-    toast(`batch-run ${b.status} for ${b.day}`);
+    toast(`batch-run: ${b.day} ${b.state}`);
   });
 }
 
