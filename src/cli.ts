@@ -118,11 +118,13 @@ const SPECS: Spec[] = [
   },
   {
     name: 'up',
-    summary: 'every role at once on one machine, with a live summary (demo and newcomers)',
+    summary: 'every role at once on one machine, with a live summary and the dashboard (demo and newcomers)',
     example: 'pinpipe up --duration 60',
     options: (c) =>
       c
         .option('--port <port>', 'API port', int('--port'), 8080)
+        .option('--dashboard-port <port>', 'dashboard port (its URL is printed)', int('--dashboard-port'), 8081)
+        .option('--no-dashboard', 'do not start the dashboard')
         .option('--duration <seconds>', 'stop after this many seconds (default: until Ctrl-C)', num('--duration'))
         .option('--rate <r>', 'emulated postings per second', num('--rate'), 20)
         .option('--batch-every <seconds>', 'run batch-run (for today) every n seconds', num('--batch-every'), 15)

@@ -11,10 +11,13 @@ import { dayOf } from '../core/time.js';
 import { sleep } from '../core/retry.js';
 import { createLog, createRealtime, createStore } from '../connectors/registry.js';
 import { startRole, stopRole, type Role } from '../up/roles.js';
-import { formatSnapshot, SummaryReader, type Snapshot } from '../up/summary.js';
+import { formatSnapshot, redrawPanel, SummaryReader, type Snapshot } from '../up/summary.js';
 
 export interface UpOptions {
   port: number;
+  /** false with --no-dashboard */
+  dashboard: boolean;
+  dashboardPort: number;
   duration?: number;
   rate: number;
   batchEvery: number;
@@ -44,7 +47,9 @@ export async function run(opts: UpOptions, ctx: CommandContext): Promise<number>
   roles.push(startRole('consume-batch', ['consume-batch'], { ...base, env: demoChunks }));
   roles.push(startRole('consume-stream', ['consume-stream'], base));
   roles.push(startRole('emulate', ['emulate', '--api', api, '--count', '0', '--rate', String(opts.rate), '--seed', String(opts.seed)], base));
-  logger.info(`all roles started; logs in ${config.dataDir}/logs; API at ${api}`);
+  const dashboard = opts.dashboard ? `http://${config.dashboard.host}:${opts.dashboardPort}/` : undefined;
+  if (dashboard) roles.push(startRole('dashboard', ['dashboard', '--port', String(opts.dashboardPort)], base));
+  logger.info(`all roles started; logs in ${config.dataDir}/logs; API at ${api}${dashboard ? `; dashboard at ${dashboard}` : ''}`);
 
   const realtime = await createRealtime(config);
   const store = await createStore(config);
@@ -60,7 +65,7 @@ export async function run(opts: UpOptions, ctx: CommandContext): Promise<number>
 
   while (!ctx.signal.aborted && Date.now() < until) {
     await sleep(Math.min(1000, Math.max(0, until - Date.now())), ctx.signal);
-    const dead = roles.find((r) => r.child.exitCode !== null && r.name !== 'emulate');
+    const dead = roles.find((r) => r.child.exitCode !== null && r.name !== 'emulate' && r.name !== 'dashboard');
     if (dead) {
       logger.error(`${dead.name} exited with code ${dead.child.exitCode}; see ${dead.logFile}`);
       break;
@@ -73,9 +78,10 @@ export async function run(opts: UpOptions, ctx: CommandContext): Promise<number>
       });
     }
     last = await reader.read();
-    const text = formatSnapshot(last, roles.map((r) => ({ name: r.name, up: r.child.exitCode === null })), (Date.now() - started) / 1000);
+    const width = ctx.tty ? Math.max(40, (process.stderr.columns || 80) - 1) : 200;
+    const text = formatSnapshot(last, roles.map((r) => ({ name: r.name, up: r.child.exitCode === null })), (Date.now() - started) / 1000, width, dashboardLine(roles, dashboard, config.dataDir));
     if (ctx.tty) {
-      process.stderr.write((lines ? `\x1b[${lines}A` : '') + text.map((l) => `\x1b[2K${l}\n`).join(''));
+      process.stderr.write(redrawPanel(text, lines));
       lines = text.length;
     } else if (Date.now() - lastLine >= 5000) {
       lastLine = Date.now();
@@ -85,7 +91,7 @@ export async function run(opts: UpOptions, ctx: CommandContext): Promise<number>
 
   logger.info('draining: emulator, api, consumers, then a last batch run');
   const codes: Record<string, number> = {};
-  for (const name of ['emulate', 'api', 'consume-batch', 'consume-stream']) {
+  for (const name of ['emulate', 'dashboard', 'api', 'consume-batch', 'consume-stream']) {
     const role = roles.find((r) => r.name === name);
     if (role) codes[name] = await stopRole(role);
   }
@@ -97,7 +103,8 @@ export async function run(opts: UpOptions, ctx: CommandContext): Promise<number>
   await realtime.close();
   await store.close();
   ctx.out(formatSnapshot(last, [], (Date.now() - started) / 1000).slice(1).join('\n') + '\n');
-  const failed = Object.entries(codes).filter(([name, code]) => code !== 0 && !(name === 'emulate' && code === 1));
+  const failed = Object.entries(codes).filter(([name, code]) => code !== 0 && !(name === 'emulate' && code === 1) && name !== 'dashboard');
+  if (codes.dashboard) logger.warn(`the dashboard exited with code ${codes.dashboard}; see ${config.dataDir}/logs/dashboard.log`);
   for (const [name, code] of failed) logger.error(`${name} exited with code ${code}; see ${config.dataDir}/logs/${name.split(' ')[0]}.log`);
   return failed.length ? 1 : 0;
 }
@@ -115,4 +122,11 @@ async function waitForApi(url: string, role: Role, signal: AbortSignal): Promise
     await sleep(100);
   }
   if (!signal.aborted) throw new PinpipeError('NOT_READY', `the api did not become ready at ${url} within 20 s; see ${role.logFile}`);
+}
+
+/** the panel's dashboard line: its URL, or where to look when it stopped */
+function dashboardLine(roles: Role[], url: string | undefined, dataDir: string): string | undefined {
+  const role = roles.find((r) => r.name === 'dashboard');
+  if (!url || !role) return undefined;
+  return role.child.exitCode === null ? url : `not running (exit ${role.child.exitCode}; see ${dataDir}/logs/dashboard.log)`;
 }
