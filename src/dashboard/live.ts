@@ -78,9 +78,10 @@ export class LiveWindows {
       const slice = this.opts.sliceMs ?? 600_000;
       for (const m of this.metrics) {
         const rows: WindowRow[] = [];
-        for (let from = start; from <= now; from += slice) {
+        for (let from = start, last = false; !last; from += slice) {
+          last = from + slice >= minuteOf(now); // the last slice is open-ended
           await this.opts.pause?.();
-          rows.push(...(await this.realtime.read(m.id, { from: isoMs(from), to: from + slice > now ? undefined : isoMs(from + slice) })));
+          rows.push(...(await this.realtime.read(m.id, { from: isoMs(from), to: last ? undefined : isoMs(from + slice) })));
         }
         const change = this.replace(m.id, rows);
         if (change) changes.push(change);
