@@ -1,5 +1,6 @@
 /** `pinpipe status`: lag, the state of each day, the verdict, and the text that fits 80 columns. */
 import { describe, expect, test } from '@jest/globals';
+import type { Row } from '../../src/core/tables.js';
 import type { RawDays } from '../../src/pipeline/batch-run/days.js';
 import { formatStatus } from '../../src/status/format.js';
 import { classifyDays, countDays, groupLag, partitionLags, problemsOf } from '../../src/status/judge.js';
@@ -34,7 +35,7 @@ describe('days', () => {
     '2026-11-29': { markers: ALL, fingerprint: 'e' },
     '2026-11-30': { markers: [], fingerprint: 'f' },
   });
-  const ledger = [
+  const ledger: Row[] = [
     { day: '2026-11-25', status: 'done', complete: true, raw_fingerprint: 'a', raw_records: 30 },
     { day: '2026-11-26', status: 'done', complete: true, raw_fingerprint: 'b1' },
     { day: '2026-11-27', status: 'failed', message: 'disk full' },
