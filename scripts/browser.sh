@@ -21,5 +21,6 @@ if [[ ! -x $BIN ]]; then
       DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends chromium fonts-dejavu-core
   } >>"$log" 2>&1 || { say "apt-get install chromium failed; see $log"; tail -n 15 "$log" >&2; exit 1; }
 fi
-"$BIN" --version >&2 || { say "$BIN does not run"; exit 1; }
+version="$("$BIN" --version 2>/dev/null)" || { say "$BIN does not run"; exit 1; }
+say "$version"
 echo "$BIN"

@@ -191,12 +191,13 @@ export class LiveChart {
   }
 }
 
-/** a small uPlot sparkline: points [[t ms, value]] */
+/** a small uPlot chart of the last `spanMs`: points [[t ms, value]] */
 export class Sparkline {
-  constructor(container, label) {
-    this.container = container;
-    this.plot = new uPlot({ width: Math.max(120, container.clientWidth), height: 60, tzDate, legend: { show: false }, cursor: { show: false }, scales: { x: { time: true }, y: { range: (_u, _min, max) => [0, Math.max(1, max * 1.1)] } }, axes: [{ show: false }, { show: false }], series: [{}, { label, stroke: PALETTE[0], fill: 'rgba(47,95,208,.12)', width: 1.5, points: { show: false } }] }, [[], []], container);
-    new ResizeObserver(() => this.plot.setSize({ width: Math.max(120, container.clientWidth), height: 60 })).observe(container);
+  constructor(container, label, spanMs = 600_000) {
+    const size = () => ({ width: Math.max(160, container.clientWidth), height: 110 });
+    const x = { time: true, range: () => [(Date.now() - spanMs) / 1000, Date.now() / 1000] };
+    this.plot = new uPlot({ ...size(), tzDate, legend: { show: false }, cursor: { show: false }, scales: { x, y: { range: (_u, _min, max) => [0, Math.max(1, max * 1.1)] } }, axes: [{ size: 32, grid: { show: false } }, { size: 44 }], series: [{}, { label, stroke: PALETTE[0], fill: 'rgba(47,95,208,.12)', width: 1.5, points: { show: false } }] }, [[], []], container);
+    new ResizeObserver(() => this.plot.setSize(size())).observe(container);
   }
 
   update(points) {
