@@ -63,6 +63,8 @@ const columnsOf = (m: Metric) => m.columns.map(([name, type]) => ({ name, type }
  * embedded store's lock retries at least every 20 ms, so it gets the lock within one read.
  */
 const PAUSE_MS = 20;
+/** the stream's watermark this far behind the clock: it is reading a backlog */
+const CATCHING_UP_MS = 60_000;
 
 export class DashboardData {
   readonly live: LiveWindows;
@@ -95,7 +97,7 @@ export class DashboardData {
     await this.src.realtime.connect(this.src.metrics.realtime).catch((e) => this.warn('realtime', e));
     await this.pollLive();
     await this.pollHealth();
-    this.loops = [this.loop(this.opts.pollMs ?? 300, () => this.pollLive()), this.loop(this.opts.statusMs ?? 2000, () => this.pollHealth())];
+    this.loops = [this.loop(() => this.liveEvery(), () => this.pollLive()), this.loop(() => this.opts.statusMs ?? 2000, () => this.pollHealth())];
   }
 
   async stop(): Promise<void> {
@@ -218,12 +220,22 @@ export class DashboardData {
   }
 
   /** run fn every `everyMs`, or less often when a round takes long (the store is busy): at most half the time in reads */
-  private async loop(everyMs: number, fn: () => Promise<void>): Promise<void> {
+  /**
+   * The live poll's period: `pollMs`, or 2 s while consume-stream is catching up (its watermark
+   * more than a minute behind the clock: a backlog, where every poll finds changes and each read
+   * would delay its commits; a chart need not move 3 times a second then).
+   */
+  private liveEvery(): number {
+    const wm = this.live.streamWatermark;
+    return wm !== null && Date.now() - wm > CATCHING_UP_MS ? 2000 : (this.opts.pollMs ?? 300);
+  }
+
+  private async loop(every: () => number, fn: () => Promise<void>): Promise<void> {
     while (!this.stopped) {
       const t = Date.now();
       await fn();
       const took = Date.now() - t;
-      const wait = Math.max(everyMs, 2 * took) - took;
+      const wait = Math.max(every(), 2 * took) - took;
       for (let end = Date.now() + Math.max(wait, PAUSE_MS); !this.stopped && Date.now() < end; ) await sleep(Math.min(100, end - Date.now()));
     }
   }
