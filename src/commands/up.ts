@@ -12,6 +12,7 @@ import { sleep } from '../core/retry.js';
 import { createLog, createRealtime, createStore } from '../connectors/registry.js';
 import { startRole, stopRole, type Role } from '../up/roles.js';
 import { formatSnapshot, redrawPanel, SummaryReader, type Snapshot } from '../up/summary.js';
+import { startDashboard } from '../up/dashboard.js';
 
 export interface UpOptions {
   port: number;
@@ -47,9 +48,9 @@ export async function run(opts: UpOptions, ctx: CommandContext): Promise<number>
   roles.push(startRole('consume-batch', ['consume-batch'], { ...base, env: demoChunks }));
   roles.push(startRole('consume-stream', ['consume-stream'], base));
   roles.push(startRole('emulate', ['emulate', '--api', api, '--count', '0', '--rate', String(opts.rate), '--seed', String(opts.seed)], base));
-  const dashboard = opts.dashboard ? `http://${config.dashboard.host}:${opts.dashboardPort}/` : undefined;
-  if (dashboard) roles.push(startRole('dashboard', ['dashboard', '--port', String(opts.dashboardPort)], base));
-  logger.info(`all roles started; logs in ${config.dataDir}/logs; API at ${api}${dashboard ? `; dashboard at ${dashboard}` : ''}`);
+  const dashboard = opts.dashboard ? await startDashboard(config.dashboard.host, opts.dashboardPort, base) : null;
+  if (dashboard) roles.push(dashboard.role);
+  logger.info(`all roles started; logs in ${config.dataDir}/logs; API at ${api}${dashboard ? `; dashboard at ${dashboard.url() ?? '(starting)'}` : ''}`);
 
   const realtime = await createRealtime(config);
   const store = await createStore(config);
@@ -79,7 +80,7 @@ export async function run(opts: UpOptions, ctx: CommandContext): Promise<number>
     }
     last = await reader.read();
     const width = ctx.tty ? Math.max(40, (process.stderr.columns || 80) - 1) : 200;
-    const text = formatSnapshot(last, roles.map((r) => ({ name: r.name, up: r.child.exitCode === null })), (Date.now() - started) / 1000, width, dashboardLine(roles, dashboard, config.dataDir));
+    const text = formatSnapshot(last, roles.map((r) => ({ name: r.name, up: r.child.exitCode === null })), (Date.now() - started) / 1000, width, dashboard?.line(config.dataDir));
     if (ctx.tty) {
       process.stderr.write(redrawPanel(text, lines));
       lines = text.length;
@@ -104,7 +105,7 @@ export async function run(opts: UpOptions, ctx: CommandContext): Promise<number>
   await store.close();
   ctx.out(formatSnapshot(last, [], (Date.now() - started) / 1000).slice(1).join('\n') + '\n');
   const failed = Object.entries(codes).filter(([name, code]) => code !== 0 && !(name === 'emulate' && code === 1) && name !== 'dashboard');
-  if (codes.dashboard) logger.warn(`the dashboard exited with code ${codes.dashboard}; see ${config.dataDir}/logs/dashboard.log`);
+  if (codes.dashboard) logger.warn(`the dashboard stopped with code ${codes.dashboard} (the pipeline is not affected); see ${config.dataDir}/logs/dashboard.log`);
   for (const [name, code] of failed) logger.error(`${name} exited with code ${code}; see ${config.dataDir}/logs/${name.split(' ')[0]}.log`);
   return failed.length ? 1 : 0;
 }
@@ -124,9 +125,3 @@ async function waitForApi(url: string, role: Role, signal: AbortSignal): Promise
   if (!signal.aborted) throw new PinpipeError('NOT_READY', `the api did not become ready at ${url} within 20 s; see ${role.logFile}`);
 }
 
-/** the panel's dashboard line: its URL, or where to look when it stopped */
-function dashboardLine(roles: Role[], url: string | undefined, dataDir: string): string | undefined {
-  const role = roles.find((r) => r.name === 'dashboard');
-  if (!url || !role) return undefined;
-  return role.child.exitCode === null ? url : `not running (exit ${role.child.exitCode}; see ${dataDir}/logs/dashboard.log)`;
-}
