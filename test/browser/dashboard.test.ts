@@ -8,7 +8,7 @@
  *   - a posting sent to the API shows up in the live R1 chart's data, pushed (no reload);
  *   - every historical table equals `pinpipe query --metric ID --json`;
  *   - at 1280 and 390 px wide the page does not overflow sideways.
- * Screenshots go to a temp dir, or to docs/ with PINPIPE_SCREENSHOTS=docs (how docs/dashboard*.png
+ * Screenshots go to a temp dir, or to docs/ with TEST_SCREENSHOTS=docs (how docs/dashboard*.png
  * are made).
  */
 import { afterAll, beforeAll, expect, test } from '@jest/globals';
@@ -24,7 +24,7 @@ import { BIN, ROOT, configFor, requireBuild, runCli, tmpDir } from '../integrati
 
 const CHROMIUM = process.env.TEST_CHROMIUM ?? '/usr/bin/chromium';
 const ENV = { PINPIPE_METRICS_DIR: path.join(ROOT, 'test/fixtures/metrics') };
-const SHOTS = process.env.PINPIPE_SCREENSHOTS === 'docs' ? path.join(ROOT, 'docs') : mkdtempSync(path.join(os.tmpdir(), 'pinpipe-shots-'));
+const SHOTS = process.env.TEST_SCREENSHOTS === 'docs' ? path.join(ROOT, 'docs') : mkdtempSync(path.join(os.tmpdir(), 'pinpipe-shots-'));
 
 const t = tmpDir();
 const children: ChildProcess[] = [];
