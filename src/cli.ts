@@ -122,11 +122,13 @@ const SPECS: Spec[] = [
   },
   {
     name: 'up',
-    summary: 'every role at once on one machine, with a live summary (demo and newcomers)',
+    summary: 'every role at once on one machine, with a live summary and the dashboard (demo and newcomers)',
     example: 'pinpipe up --duration 60',
     options: (c) =>
       c
         .option('--port <port>', 'API port', int('--port'), 8080)
+        .option('--dashboard-port <port>', 'dashboard port (its URL is printed)', int('--dashboard-port'), 8081)
+        .option('--no-dashboard', 'do not start the dashboard')
         .option('--duration <seconds>', 'stop after this many seconds (default: until Ctrl-C)', num('--duration'))
         .option('--rate <r>', 'emulated postings per second', num('--rate'), 20)
         .option('--batch-every <seconds>', 'run batch-run (for today) every n seconds', num('--batch-every'), 15)
@@ -162,6 +164,32 @@ const SPECS: Spec[] = [
         .option('--metrics-dir <dir>', 'directory of metric files <id>.sql (env PINPIPE_METRICS_DIR; default ./metrics when it exists)'),
     flagsToConfig: { metricsDir: 'metrics.dir' },
     load: () => import('./commands/verify.js'),
+  },
+  {
+    name: 'status',
+    summary: 'is the pipeline healthy? lag per group and partition, watermark, windows, days, batch runs, dead letters; exit 1 when not',
+    example: 'pinpipe status\n  pinpipe status --json --max-lag 50000 --max-watermark-age 5m   # cron / monitoring: exit 1 when behind or a day failed',
+    options: (c) =>
+      c
+        .option('--json', 'print the report as JSON (the dashboard serves the same object at /api/status)')
+        .option('--max-lag <records>', 'a consumer group further behind than this is unhealthy (default 100000)', int('--max-lag'))
+        .option('--max-watermark-age <duration>', "the stream's watermark may trail the clock this much while it has records to read (default 2m)")
+        .option('--metrics-dir <dir>', 'directory of metric files <id>.sql (env PINPIPE_METRICS_DIR; default ./metrics when it exists)'),
+    flagsToConfig: { metricsDir: 'metrics.dir' },
+    load: () => import('./commands/status.js'),
+  },
+  {
+    name: 'dashboard',
+    summary: 'a live web dashboard of every metric and of the pipeline\'s health, with JSON endpoints (read-only)',
+    example: 'pinpipe dashboard                      # http://127.0.0.1:8081\n  PINPIPE_DASHBOARD_KEY=... pinpipe dashboard --host 0.0.0.0   # beyond localhost only with an access key',
+    options: (c) =>
+      c
+        .option('--host <host>', 'interface to bind (default 127.0.0.1; another needs an access key)')
+        .option('--port <port>', 'port (default 8081; 0 picks a free one)', int('--port'))
+        .option('--api-key <key>', 'access key (env PINPIPE_DASHBOARD_KEY; at least 16 characters)')
+        .option('--metrics-dir <dir>', 'directory of metric files <id>.sql (env PINPIPE_METRICS_DIR; default ./metrics when it exists)'),
+    flagsToConfig: { host: 'dashboard.host', port: 'dashboard.port', apiKey: 'dashboard.apiKey', metricsDir: 'metrics.dir' },
+    load: () => import('./commands/dashboard.js'),
   },
 ];
 

@@ -32,7 +32,10 @@ export interface Listening {
   close(graceMs?: number): Promise<void>;
 }
 
-export async function listen(app: App, opts: ListenOptions): Promise<Listening> {
+/** what listen() needs of an app (the ingestion API's App, the dashboard's) */
+export type Servable = Pick<App, 'handle' | 'maxBodyBytes' | 'startDrain' | 'idle'>;
+
+export async function listen(app: Servable, opts: ListenOptions): Promise<Listening> {
   const requestTimeout = opts.requestTimeoutMs ?? 10_000;
   // Requests of a connection not yet answered: a malformed request after a valid one (pipelined
   // on the same connection) is answered only once the valid one is, so the client never reads a

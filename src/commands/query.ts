@@ -20,6 +20,7 @@ import { CURATED_COLUMNS, CURATED_TABLES, POSTINGS_COLUMNS, RAW_COLUMNS } from '
 import { unreadableWarningFor } from '../engine/unreadable.js';
 import { toPlain, type PlainRow } from '../engine/values.js';
 import { metricFromLake } from '../pipeline/batch-run/metric.js';
+import { windowRow } from '../metrics/state.js';
 import { readSql } from './query-input.js';
 
 export interface QueryOptions {
@@ -79,15 +80,7 @@ async function storedMetric(ctx: CommandContext, metric: Metric, metrics: Metric
   const realtime = await createRealtime(ctx.config);
   try {
     await realtime.connect(metrics.realtime);
-    const rows = (await realtime.read(metric.id)).map((w) => {
-      const row: PlainRow = { minute: w.minute };
-      const keys = metric.keyColumns.length > 1 ? (JSON.parse(w.key) as string[]) : [w.key];
-      metric.keyColumns.forEach((c, i) => (row[c] = keys[i] ?? ''));
-      for (const c of metric.valueColumns) row[c] = toPlain(w.values[c] ?? null);
-      row.final = w.final;
-      return row;
-    });
-    return { columns, rows };
+    return { columns, rows: (await realtime.read(metric.id)).map((w) => windowRow(metric, w)) };
   } finally {
     await realtime.close();
   }

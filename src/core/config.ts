@@ -96,6 +96,11 @@ export const configSchema = z.strictObject({
     flushInterval: duration.default(200).describe('open windows are written this often'),
   }).prefault({}),
   metricsPort: port.optional().describe('port of GET /health and Prometheus /metrics of consume-batch and consume-stream (off when unset; 0: any free port)'),
+  dashboard: z.strictObject({
+    host: z.string().default('127.0.0.1').describe('interface `pinpipe dashboard` binds (beyond localhost only with an access key)'),
+    port: port.default(8081).describe('port of `pinpipe dashboard`'),
+    apiKey: z.string().min(16, 'must be at least 16 characters').optional().describe('access key of the dashboard (Bearer, X-API-Key or ?key= once); required to bind beyond localhost'),
+  }).prefault({}),
   metrics: z.strictObject({
     dir: z.string().min(1).optional().describe('directory of your metric files, `<id>.sql` (default ./metrics when it exists; docs/metrics.md)'),
   }).prefault({}),
@@ -139,6 +144,9 @@ export const ENV_SETTINGS: Record<string, { path: string; parse?: (v: string) =>
   PINPIPE_METRICS_DIR: { path: 'metrics.dir' },
   PINPIPE_BATCH_CHUNK_SPAN: { path: 'batch.chunkSpan' },
   PINPIPE_BATCH_IDLE_FLUSH: { path: 'batch.idleFlush' },
+  PINPIPE_DASHBOARD_HOST: { path: 'dashboard.host' },
+  PINPIPE_DASHBOARD_PORT: { path: 'dashboard.port', integer: true },
+  PINPIPE_DASHBOARD_KEY: { path: 'dashboard.apiKey' },
 };
 
 /** PINPIPE_* variables that are not settings but are read elsewhere (logging, scripts/, tests). */

@@ -81,7 +81,8 @@ export class EmbeddedStore implements ServingStore {
 
   async query(sql: string, opts: QueryOptions = {}): Promise<Row[]> {
     await this.connect();
-    return this.file.run('query', 'query', (db) => readOnlyQuery(db, sql, opts.specs));
+    // on a private copy: a long query never holds the store's writers up
+    return this.file.snapshot((db) => readOnlyQuery(db, sql, opts.specs));
   }
 
   async close(): Promise<void> {
