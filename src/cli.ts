@@ -3,7 +3,7 @@
  * loaded only when it runs. Commands throw; the one catch here turns errors into messages and
  * exit codes (0 ok, 1 runtime failure, 2 usage or configuration error).
  */
-import { Command, CommanderError, Option } from 'commander';
+import { Command, CommanderError } from 'commander';
 import { loadConfig, unknownEnvWarnings } from './core/config.js';
 import { assertDataDir } from './core/data-dir.js';
 import { createLogger } from './core/logger.js';
@@ -264,5 +264,3 @@ export async function main(argv: string[]): Promise<number> {
     return 1;
   }
 }
-
-export { Option };

@@ -1,7 +1,8 @@
 /** The API's Prometheus metrics: requests by route and status, records by type, latency. */
+import { Exposition, histogramSamples, sample } from '../core/prometheus.js';
+import { TOPICS } from '../core/records.js';
 
 const BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5];
-const RECORD_TYPES = ['pin', 'geo', 'user'];
 
 class Histogram {
   readonly counts = new Array<number>(BUCKETS.length).fill(0);
@@ -13,8 +14,6 @@ class Histogram {
     for (let i = 0; i < BUCKETS.length; i++) if (v <= BUCKETS[i]!) this.counts[i]!++;
   }
 }
-
-const esc = (v: string) => v.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n');
 
 export class ApiMetrics {
   private readonly requests = new Map<string, number>();
@@ -45,31 +44,21 @@ export class ApiMetrics {
   }
 
   render(): string {
-    const out: string[] = [];
-    out.push('# HELP pinpipe_api_requests_total HTTP requests by route and status.', '# TYPE pinpipe_api_requests_total counter');
-    for (const [k, n] of this.requests) {
+    const out = new Exposition();
+    out.family('pinpipe_api_requests_total', 'counter', 'HTTP requests by route and status.', [...this.requests].map(([k, n]) => {
       const [route, status] = k.split(' ');
-      out.push(`pinpipe_api_requests_total{route="${esc(route!)}",status="${status}"} ${n}`);
-    }
+      return sample('pinpipe_api_requests_total', n, { route: route!, status: status! });
+    }));
     const records: [string, string, Record<string, number>][] = [
       ['pinpipe_api_records_accepted_total', 'Records durably appended to the log, by type.', this.accepted],
       ['pinpipe_api_records_duplicate_total', 'Records answered as duplicates of an accepted idempotency key (not appended again), by type.', this.duplicates],
       ['pinpipe_api_records_rejected_total', 'Records refused with a 4xx (invalid, too large, unauthorized...), by type.', this.rejected],
     ];
-    for (const [name, help, m] of records) {
-      out.push(`# HELP ${name} ${help}`, `# TYPE ${name} counter`);
-      for (const t of new Set([...RECORD_TYPES, ...Object.keys(m)])) out.push(`${name}{type="${esc(t)}"} ${m[t] ?? 0}`);
-    }
-    out.push('# HELP pinpipe_api_log_unavailable_total Requests answered 503 because the log did not accept the records.', '# TYPE pinpipe_api_log_unavailable_total counter', `pinpipe_api_log_unavailable_total ${this.logUnavailable}`);
-    out.push('# HELP pinpipe_api_requests_in_flight Requests being handled now.', '# TYPE pinpipe_api_requests_in_flight gauge', `pinpipe_api_requests_in_flight ${this.inFlight}`);
-    out.push('# HELP pinpipe_api_request_duration_seconds Time from request start to the response, by route.', '# TYPE pinpipe_api_request_duration_seconds histogram');
-    for (const [route, h] of this.latency) {
-      const r = esc(route);
-      BUCKETS.forEach((b, i) => out.push(`pinpipe_api_request_duration_seconds_bucket{route="${r}",le="${b}"} ${h.counts[i]}`));
-      out.push(`pinpipe_api_request_duration_seconds_bucket{route="${r}",le="+Inf"} ${h.count}`);
-      out.push(`pinpipe_api_request_duration_seconds_sum{route="${r}"} ${h.sum}`, `pinpipe_api_request_duration_seconds_count{route="${r}"} ${h.count}`);
-    }
-    for (const [name, v] of Object.entries(this.gauges())) out.push(`# TYPE ${name} gauge`, `${name} ${v}`);
-    return out.join('\n') + '\n';
+    for (const [name, help, m] of records) out.family(name, 'counter', help, [...new Set([...TOPICS, ...Object.keys(m)])].map((t) => sample(name, m[t] ?? 0, { type: t })));
+    out.single('pinpipe_api_log_unavailable_total', 'counter', 'Requests answered 503 because the log did not accept the records.', this.logUnavailable);
+    out.single('pinpipe_api_requests_in_flight', 'gauge', 'Requests being handled now.', this.inFlight);
+    out.family('pinpipe_api_request_duration_seconds', 'histogram', 'Time from request start to the response, by route.', [...this.latency].flatMap(([route, h]) => histogramSamples('pinpipe_api_request_duration_seconds', { buckets: BUCKETS, ...h }, { route })));
+    for (const [name, v] of Object.entries(this.gauges())) out.single(name, 'gauge', null, v);
+    return out.text();
   }
 }

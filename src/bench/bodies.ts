@@ -4,8 +4,8 @@
  * bodies carry `perRequest` mixed records.
  */
 import { generatePosting } from '../connectors/source/generator.js';
+import { TOPICS } from '../core/records.js';
 
-const TYPES = ['pin', 'geo', 'user'] as const;
 
 export interface SingleBody {
   path: string;
@@ -31,7 +31,7 @@ export function bulkBodies(seed: number, count: number, perRequest: number): str
     while (items.length < perRequest) {
       const p = generatePosting(seed, k++);
       const recs = [p.pin, p.geo, p.user];
-      for (let t = 0; t < 3 && items.length < perRequest; t++) items.push(`{"type":"${TYPES[t]}","record":${JSON.stringify(recs[t])}}`);
+      for (let t = 0; t < 3 && items.length < perRequest; t++) items.push(`{"type":"${TOPICS[t]}","record":${JSON.stringify(recs[t])}}`);
     }
     out.push(`{"records":[${items.join(',')}]}`);
   }

@@ -6,11 +6,9 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { BIN, REPO } from './paths.js';
 import type { Stack } from './stack.js';
 
-export const REPO = fileURLToPath(new URL('../../', import.meta.url));
-export const BIN = path.join(REPO, 'bin', 'pinpipe');
 const PROBE = new URL('./hwm-probe.js', import.meta.url).href;
 
 export interface ChildSpec {

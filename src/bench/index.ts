@@ -14,7 +14,7 @@ import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { REPO } from './child.js';
+import { REPO } from './paths.js';
 import { machine } from './machine.js';
 import { formatProfile, summarizeProfileFiles } from './profile.js';
 import { formatJson, formatTable, type Report } from './report.js';

@@ -1,7 +1,7 @@
 /** Where and when the benchmark ran: CPU model, cores, RAM, load, Node, date and git commit. */
 import { execFileSync } from 'node:child_process';
 import os from 'node:os';
-import { REPO } from './child.js';
+import { REPO } from './paths.js';
 
 export interface Machine {
   cpu: string;

@@ -5,10 +5,10 @@
  * up at the API's target rate.
  */
 import { topicName, type Config } from '../core/config.js';
-import { DEAD_LETTER_TOPIC } from '../core/records.js';
+import { DEAD_LETTER_TOPIC, TOPICS } from '../core/records.js';
 import { createLog } from '../connectors/registry.js';
 import type { ProduceMessage } from '../connectors/log/types.js';
-import { buildPool, isoMaker, logValue, TOPIC_NAMES, type TopicIndex } from './rawgen/lines.js';
+import { buildPool, isoMaker, logValue, type TopicIndex } from './rawgen/lines.js';
 
 export interface PrefillOptions {
   seed?: number;
@@ -24,7 +24,7 @@ export async function prefillLog(cfg: Config, records: number, opts: PrefillOpti
   const sendSize = opts.sendSize ?? 20_000;
   const log = await createLog(cfg);
   const admin = log.admin();
-  const topics = TOPIC_NAMES.map((t) => topicName(cfg, t));
+  const topics = TOPICS.map((t) => topicName(cfg, t));
   await admin.ensureTopics([...topics, topicName(cfg, DEAD_LETTER_TOPIC)]);
   await admin.close();
   const producer = log.producer();

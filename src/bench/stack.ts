@@ -11,7 +11,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { loadConfig, type Config } from '../core/config.js';
-import { REPO } from './child.js';
+import { REPO } from './paths.js';
 
 type Json = Record<string, unknown>;
 

@@ -56,9 +56,6 @@ export function formatValue(n: number, unit: string): string {
   return `${formatNumber(n, 0)} ${unit}`;
 }
 
-/** Kibibytes (as /proc reports them) to mebibytes. */
-export const kbToMb = (kb: number): number => kb / 1024;
-
 /**
  * The first moment at which each item became visible, from a series of observations of a
  * monotone visible count: items are ranked 1..n in the order they were made visible (by the

@@ -127,8 +127,3 @@ function describeIssue(i: z.core.$ZodIssue, input: Record<string, unknown>): str
   if (i.code === 'too_big') return `must be <= ${String(i.maximum)}`;
   return i.message;
 }
-
-/** The join key of any raw record: pin `index`, geo and user `ind`. */
-export function indOf(type: RecordType, rec: Record<string, unknown>): number {
-  return (type === 'pin' ? rec.index : rec.ind) as number;
-}

@@ -7,6 +7,7 @@
 import type { Posting, Source } from '../connectors/source/types.js';
 import { retry, sleep } from '../core/retry.js';
 import { deriveSeed, mulberry32 } from '../connectors/source/prng.js';
+import { TOPICS } from '../core/records.js';
 import { ApiClient, RetriableError, type Answer } from './client.js';
 
 export interface EmulateOptions {
@@ -57,8 +58,6 @@ export interface Summary extends Counters {
   /** why the last failed attempt failed (when any did) */
   last_error?: string;
 }
-
-const TYPES = ['pin', 'geo', 'user'] as const;
 
 /** The row that step `step` posts: uniform over [0, size), a pure function of (seed, step). */
 export function rowForStep(seed: number, step: number, size: number): number {
@@ -131,7 +130,7 @@ export class Emulator {
   private async postOne(step: number, size: number): Promise<void> {
     const p = await this.posting(step, size);
     this.counters.postings++;
-    for (const type of TYPES) {
+    for (const type of TOPICS) {
       const answer = await this.send(`/${type}`, JSON.stringify(p[type]), 1, { 'idempotency-key': this.key(step, type) });
       if (answer) this.tally(answer, `${type} of step ${step}`, 1);
     }
@@ -140,7 +139,7 @@ export class Emulator {
   private async postBulk(steps: number[], size: number): Promise<void> {
     const postings = await Promise.all(steps.map((s) => this.posting(s, size)));
     this.counters.postings += postings.length;
-    const records = postings.flatMap((p, k) => TYPES.map((type) => ({ type, event_id: this.key(steps[k]!, type), record: p[type] })));
+    const records = postings.flatMap((p, k) => TOPICS.map((type) => ({ type, event_id: this.key(steps[k]!, type), record: p[type] })));
     const answer = await this.send('/bulk', JSON.stringify({ records }), records.length);
     if (answer) this.tally(answer, `bulk of steps ${steps[0]}–${steps[steps.length - 1]}`, records.length, true);
   }

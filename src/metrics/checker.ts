@@ -6,7 +6,7 @@
  */
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import { PinpipeError, errorMessage } from '../core/errors.js';
-import type { RecordType } from '../core/records.js';
+import { TOPICS, type RecordType } from '../core/records.js';
 import { CURATED_COLUMNS, STAGE_COLUMNS, columnDefs, ident, postingsSelect } from '../engine/schema.js';
 import { pinMatchesSql } from '../engine/metrics/realtime.js';
 import { MetricFileError, lineOf, type MetricFile } from './file.js';
@@ -38,7 +38,7 @@ export class SqlChecker {
     await conn.run("SET TimeZone = 'UTC'");
     for (const [t, cols] of Object.entries(CURATED_COLUMNS)) await conn.run(`CREATE TABLE ${ident(t)} (${columnDefs(cols)})`);
     await conn.run(`CREATE VIEW postings AS ${postingsSelect()}`);
-    for (const t of ['pin', 'geo', 'user'] as RecordType[]) await conn.run(`CREATE TABLE ${CHECK_RELATIONS[t]} (${columnDefs(STAGE_COLUMNS[t])})`);
+    for (const t of TOPICS) await conn.run(`CREATE TABLE ${CHECK_RELATIONS[t]} (${columnDefs(STAGE_COLUMNS[t])})`);
     const all = (t: RecordType) => [...REALTIME_COLUMNS[t].keys()];
     await conn.run(`CREATE TABLE ${CHECK_RELATIONS.matches} AS ${pinMatchesSql({ ...CHECK_RELATIONS, joinWindowMs: 30_000 }, { pin: all('pin'), geo: all('geo'), user: all('user') })} LIMIT 0`);
     return new SqlChecker(instance, conn);

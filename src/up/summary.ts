@@ -5,6 +5,7 @@
  */
 import type { Config } from '../core/config.js';
 import { topicName } from '../core/config.js';
+import { TOPICS } from '../core/records.js';
 import { LEDGER } from '../core/tables.js';
 import type { Log, LogAdmin } from '../connectors/log/types.js';
 import type { RealtimeStore, WindowRow } from '../connectors/realtime/types.js';
@@ -33,7 +34,7 @@ export class SummaryReader {
 
   async read(): Promise<Snapshot> {
     const at = Date.now();
-    const topics = ['pin', 'geo', 'user'].map((t) => topicName(this.cfg, t));
+    const topics = TOPICS.map((t) => topicName(this.cfg, t));
     let ends: number[] = [], batchLag = 0, streamLag = 0;
     for (const t of topics) {
       const end = await this.admin.endOffsets(t).catch(() => [] as number[]);

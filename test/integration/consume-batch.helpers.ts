@@ -7,7 +7,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { gunzipSync } from 'node:zlib';
-import { dayMarkerKey, parseRawChunkKey, type Lake } from '../../src/connectors/lake/types.js';
+import type { Lake } from '../../src/connectors/lake/types.js';
+import { dayMarkerKey, parseRawChunkKey } from '../../src/pipeline/raw-keys.js';
 import type { Log, ProduceMessage, ProduceResult } from '../../src/connectors/log/types.js';
 import { loadConfig, type Config } from '../../src/core/config.js';
 

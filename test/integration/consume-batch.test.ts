@@ -11,7 +11,8 @@ import { EmbeddedLog } from '../../src/connectors/log/embedded.js';
 import { tpKey, type LogRecord } from '../../src/connectors/log/types.js';
 import type { Config } from '../../src/core/config.js';
 import { createLogger, silentLogger, type Logger } from '../../src/core/logger.js';
-import { chunkBody, chunkKey, cutChunks } from '../../src/pipeline/batch-writer/chunk.js';
+import { chunkBody, chunkKey } from '../../src/pipeline/batch-writer/chunk.js';
+import { cutChunks } from '../support/chunks.js';
 import { gzipText } from '../../src/pipeline/batch-writer/compress.js';
 import { runBatchWriter } from '../../src/pipeline/batch-writer/runner.js';
 import { stampRecord } from '../../src/pipeline/batch-writer/stamp.js';
@@ -71,7 +72,7 @@ describe('consume-batch on the embedded stack', () => {
       const { _partition, _offset, ...rest } = l;
       expect(rest).toEqual(JSON.parse(stampedValue(byPos.get(`${o.topic}:${_partition}:${_offset}`)!)));
     }
-    // keys: exactly the reference cut (count 50, hour boundary) of each partition's records
+    // keys: exactly the writer's own cut (count 50, hour boundary) of each partition's records
     const expected: string[] = [];
     for (const [tp] of ends) {
       const [topic, p] = [tp.split(':')[0]!, Number(tp.split(':')[1])];

@@ -1,8 +1,9 @@
 import { describe, expect, test } from '@jest/globals';
 import fc from 'fast-check';
-import { accepts, chunkBody, chunkKey, cutChunks, type Chunk } from '../../src/pipeline/batch-writer/chunk.js';
+import { accepts, chunkBody, chunkKey, type Chunk } from '../../src/pipeline/batch-writer/chunk.js';
+import { cutChunks } from '../support/chunks.js';
 import { stampOf } from '../../src/pipeline/batch-writer/stamp.js';
-import { parseRawChunkKey } from '../../src/connectors/lake/types.js';
+import { parseRawChunkKey } from '../../src/pipeline/raw-keys.js';
 import { discard, drain, finish } from '../../src/pipeline/batch-writer/compress.js';
 import { gunzipSync } from 'node:zlib';
 

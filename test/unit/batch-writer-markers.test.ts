@@ -1,7 +1,7 @@
 import { describe, expect, test } from '@jest/globals';
 import { completeDays, dayEndMs, isDayComplete, MAX_RESTART_DAYS, partitionFrontier, restartCandidates, topicFrontier } from '../../src/pipeline/batch-writer/day-markers.js';
 import { advanceMeta, commitPosition, decodeMeta, encodeMeta } from '../../src/pipeline/batch-writer/commit-meta.js';
-import { cutChunks } from '../../src/pipeline/batch-writer/chunk.js';
+import { cutChunks } from '../support/chunks.js';
 import { stampOf } from '../../src/pipeline/batch-writer/stamp.js';
 
 const at = (iso: string) => Date.parse(iso);

@@ -10,7 +10,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { LocalLake } from '../../src/connectors/lake/local.js';
-import { parseRawChunkKey } from '../../src/connectors/lake/types.js';
+import { parseRawChunkKey } from '../../src/pipeline/raw-keys.js';
 import type { LogRecord } from '../../src/connectors/log/types.js';
 import { loadConfig } from '../../src/core/config.js';
 import { chunkBody, chunkKey, type Chunk } from '../../src/pipeline/batch-writer/chunk.js';

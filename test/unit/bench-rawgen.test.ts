@@ -6,9 +6,10 @@ import { buildPool, eventIdOf, isoMaker, logValue, rawLine, uuidOf } from '../..
 import { partitionOfKey, planRaw } from '../../src/bench/rawgen/plan.js';
 import { generateRaw, rawSpec } from '../../src/bench/rawgen/run.js';
 import { stampRecord } from '../../src/pipeline/batch-writer/stamp.js';
-import { cutChunks, chunkKey } from '../../src/pipeline/batch-writer/chunk.js';
+import { chunkKey } from '../../src/pipeline/batch-writer/chunk.js';
+import { cutChunks } from '../support/chunks.js';
 import { partitionForKey } from '../../src/connectors/log/embedded-topics.js';
-import { parseRawChunkKey } from '../../src/connectors/lake/types.js';
+import { parseRawChunkKey } from '../../src/pipeline/raw-keys.js';
 import { validateRaw } from '../../src/core/records.js';
 
 const pool = buildPool(1, 256);
@@ -164,7 +165,7 @@ describe('bench raw generator: objects', () => {
       const lines = list.flatMap((o) => o.text.trimEnd().split('\n'));
       // offsets run 0, 1, 2, ... with no gap or repeat
       lines.forEach((l, i) => expect(JSON.parse(l)._offset).toBe(i));
-      // consume-batch's own reference cutter, fed the same log values, makes the same chunks
+      // consume-batch's own chunk step (PartitionState.place), fed the same log values, makes the same chunks
       const records = lines.map((line) => {
         const v = JSON.parse(line);
         const offset = v._offset as number;

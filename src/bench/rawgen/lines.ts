@@ -8,8 +8,8 @@
  */
 import { generatePosting } from '../../connectors/source/generator.js';
 import { deriveSeed } from '../../connectors/source/prng.js';
+import { TOPICS } from '../../core/records.js';
 
-export const TOPIC_NAMES = ['pin', 'geo', 'user'] as const;
 export type TopicIndex = 0 | 1 | 2;
 
 export interface Pool {
@@ -67,7 +67,7 @@ export function isoMaker(): (ms: number) => string {
 }
 
 /** The event_id of record `topic` of posting k (the emulator's key shape). */
-export const eventIdOf = (seed: number, k: number, topic: TopicIndex): string => `emu-${seed}-bench-${k}-${TOPIC_NAMES[topic]}`;
+export const eventIdOf = (seed: number, k: number, topic: TopicIndex): string => `emu-${seed}-bench-${k}-${TOPICS[topic]}`;
 
 /** Which pool entry posting k uses for a topic. */
 export const poolPick = (seed: number, k: number, topic: TopicIndex, size: number): number => deriveSeed(seed, k, 31 + topic) & (size - 1);

@@ -6,8 +6,9 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { rawChunkKey } from '../../connectors/lake/types.js';
-import { isoMaker, rawLine, TOPIC_NAMES, type Pool } from './lines.js';
+import { rawChunkKey } from '../../pipeline/raw-keys.js';
+import { TOPICS } from '../../core/records.js';
+import { isoMaker, rawLine, type Pool } from './lines.js';
 import { hasRecord, ingestMsOf, type Plan, type RawSpec, type Task } from './plan.js';
 
 export interface TaskResult {
@@ -35,7 +36,7 @@ export function cutTask(
   emit: (chunk: ChunkOut) => void,
 ): number {
   const { spec, postings, dayStart, partitionOf } = plan;
-  const topic = TOPIC_NAMES[task.topic];
+  const topic = TOPICS[task.topic];
   const hour = pad2(task.hour);
   const iso = isoMaker();
   let offset = task.firstOffset;
@@ -86,7 +87,7 @@ export function runTask(plan: Pick<Plan, 'spec' | 'postings' | 'dayStart' | 'par
 
 /** The `_SUCCESS` day markers, as consume-batch writes them. */
 export function writeDayMarkers(spec: RawSpec, lakeDir: string, at = new Date().toISOString()): void {
-  for (const topic of TOPIC_NAMES) {
+  for (const topic of TOPICS) {
     const dir = path.join(lakeDir, 'raw', topic, `dt=${spec.day}`);
     mkdirSync(dir, { recursive: true });
     writeFileSync(path.join(dir, '_SUCCESS'), JSON.stringify({ topic, day: spec.day, at }) + '\n');

@@ -6,7 +6,7 @@
  * columns; count(*), count([DISTINCT] x), sum, avg, min, max over columns or simple expressions
  * (CASE WHEN, arithmetic, coalesce), each with an optional FILTER (WHERE ...).
  */
-import type { RecordType } from '../../core/records.js';
+import { TOPICS, type RecordType } from '../../core/records.js';
 import { CURATED_COLUMNS } from '../../engine/schema.js';
 import { MetricFileError, lineOf, type MetricFile } from '../file.js';
 import { triggerOf, walk, type Agg, type AggFn, type ArithOp, type CmpOp, type Expr, type RealtimePlan, type Ty } from './ir.js';
@@ -21,7 +21,7 @@ const SCALAR: Record<string, Ty> = { VARCHAR: 'text', BIGINT: 'int', INTEGER: 'i
 
 /** The columns a realtime metric may read, per record type, with their types. */
 export const REALTIME_COLUMNS: Record<RecordType, Map<string, Ty>> = Object.fromEntries(
-  (['pin', 'geo', 'user'] as RecordType[]).map((t) => [
+  TOPICS.map((t) => [
     t,
     new Map(CURATED_COLUMNS[TABLE_OF[t]].filter(([n, ty]) => SCALAR[ty] && n !== 'ingested_at').map(([n, ty]) => [n, SCALAR[ty]!])),
   ]),

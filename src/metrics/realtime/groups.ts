@@ -4,7 +4,7 @@
  * duplicate), so every state is invertible: counts and sums, and a multiset (value → count) for
  * DISTINCT, min and max. Values are absolute, so a row written again is idempotent.
  */
-import type { RecordType } from '../../core/records.js';
+import { TOPICS, type RecordType } from '../../core/records.js';
 import { compareValues, compileExpr, encodeKey, keyText, type ColumnIndex, type Fn, type Row } from './evaluate.js';
 import type { Agg, RealtimePlan, Value } from './ir.js';
 
@@ -135,7 +135,7 @@ export class ColumnLayout {
   readonly columns: Record<RecordType, string[]> = { pin: [], geo: [], user: [] };
 
   constructor(plans: RealtimePlan[]) {
-    for (const t of ['pin', 'geo', 'user'] as RecordType[]) {
+    for (const t of TOPICS) {
       this.columns[t] = [...new Set(plans.flatMap((p) => p.columns[t]))].sort();
     }
   }

@@ -5,7 +5,7 @@
  * the record-time span exceed `batch.chunkSpan`, or (decided by the runner) after `batch.idleFlush`
  * without new records.
  */
-import { rawChunkKey } from '../../connectors/lake/types.js';
+import { rawChunkKey } from '../raw-keys.js';
 import type { Stamp } from './stamp.js';
 
 export interface ChunkLimits {
@@ -71,37 +71,3 @@ export const chunkKey = (chunk: Pick<Chunk, 'topic' | 'day' | 'hour' | 'partitio
 
 /** The object body before compression: one line per record, each ending with a newline. */
 export const chunkBody = (chunk: Chunk): string => chunk.lines.join('\n') + '\n';
-
-export interface Cut {
-  /** chunks closed by the rules, in order */
-  closed: Chunk[];
-  /** the chunk still open after the last record */
-  open: Chunk | null;
-}
-
-/**
- * Cut a run of stamped records into chunks with the closing rules (no idle rule: that one depends
- * on the wall clock and is applied by the runner). Used by the tests as the reference behaviour.
- */
-export function cutChunks(
-  topic: string,
-  partition: number,
-  records: { offset: number; stamp: Stamp; line: string }[],
-  limits: ChunkLimits,
-  open: Chunk | null = null,
-): Cut {
-  const closed: Chunk[] = [];
-  for (const r of records) {
-    if (open && !accepts(open, r.stamp, limits)) {
-      closed.push(open);
-      open = null;
-    }
-    if (open) append(open, r.offset, r.stamp, r.line);
-    else open = openChunk(topic, partition, r.offset, r.stamp, r.line);
-    if (isFull(open, limits)) {
-      closed.push(open);
-      open = null;
-    }
-  }
-  return { closed, open };
-}

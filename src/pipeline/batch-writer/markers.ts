@@ -2,7 +2,8 @@
  * Writes the day markers: keeps the candidate days of each topic and, given the topic's frontier,
  * puts `raw/<topic>/dt=D/_SUCCESS` for the complete ones that hold data.
  */
-import { dayMarkerKey, parseRawChunkKey, type Lake } from '../../connectors/lake/types.js';
+import type { Lake } from '../../connectors/lake/types.js';
+import { dayMarkerKey, parseRawChunkKey } from '../raw-keys.js';
 import { errorMessage } from '../../core/errors.js';
 import type { Logger } from '../../core/logger.js';
 import { retry } from '../../core/retry.js';

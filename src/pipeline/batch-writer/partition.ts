@@ -4,12 +4,12 @@
  * adoption look-up is passed in.
  */
 import type { LogRecord } from '../../connectors/log/types.js';
-import { rawChunkKey } from '../../connectors/lake/types.js';
+import { rawChunkKey } from '../raw-keys.js';
 import { PinpipeError } from '../../core/errors.js';
 import { accepts, append, isFull, openChunk, type Chunk, type ChunkLimits } from './chunk.js';
 import { commitPosition, type CommitMeta } from './commit-meta.js';
 import type { ObjectSummary } from './recovery.js';
-import { stampRecord } from './stamp.js';
+import { stampRecord, type Stamp } from './stamp.js';
 
 export type Closed =
   | { kind: 'chunk'; chunk: Chunk }
@@ -91,6 +91,23 @@ export class PartitionState {
     return c;
   }
 
+  /**
+   * The chunk rules for one stamped record: the open chunk closes before a record it cannot take;
+   * the record joins the open chunk or opens one; a full chunk closes.
+   */
+  place(offset: number, stamp: Stamp, line: string, limits: ChunkLimits, closed: Closed[]): void {
+    if (this.open && !accepts(this.open, stamp, limits)) {
+      closed.push({ kind: 'chunk', chunk: this.open });
+      this.open = null;
+    }
+    if (this.open) append(this.open, offset, stamp, line);
+    else this.open = openChunk(this.topic, this.partition, offset, stamp, line);
+    if (isFull(this.open, limits)) {
+      closed.push({ kind: 'chunk', chunk: this.open });
+      this.open = null;
+    }
+  }
+
   async ingest(records: LogRecord[], limits: ChunkLimits, adopt: AdoptLookup): Promise<Ingested> {
     const closed: Closed[] = [];
     const dead: DeadRecord[] = [];
@@ -105,32 +122,21 @@ export class PartitionState {
         dead.push({ offset: r.offset, key: r.key, value: r.value, reason: s.reason });
         continue;
       }
-      if (this.open && !accepts(this.open, s.stamp, limits)) {
-        closed.push({ kind: 'chunk', chunk: this.open });
-        this.open = null;
-      }
-      if (this.open) {
-        append(this.open, r.offset, s.stamp, s.line);
-      } else {
-        if (this.recovering) {
-          const key = rawChunkKey(this.topic, s.stamp.day, s.stamp.hour, this.partition, r.offset);
-          const summary = await adopt(key);
-          if (summary) {
-            if (summary.firstOffset !== r.offset || summary.lastOffset < r.offset) {
-              throw new PinpipeError('INTERNAL', `raw object ${key} holds offsets ${summary.firstOffset}..${summary.lastOffset}, expected to start at ${r.offset}`);
-            }
-            this.adoptedThrough = summary.lastOffset;
-            closed.push({ kind: 'adopted', key, day: s.stamp.day, summary });
-            continue;
+      if (this.recovering) {
+        // no chunk is open while recovering: the record would open one; adopt the object with its key instead, if any
+        const key = rawChunkKey(this.topic, s.stamp.day, s.stamp.hour, this.partition, r.offset);
+        const summary = await adopt(key);
+        if (summary) {
+          if (summary.firstOffset !== r.offset || summary.lastOffset < r.offset) {
+            throw new PinpipeError('INTERNAL', `raw object ${key} holds offsets ${summary.firstOffset}..${summary.lastOffset}, expected to start at ${r.offset}`);
           }
-          this.recovering = false;
+          this.adoptedThrough = summary.lastOffset;
+          closed.push({ kind: 'adopted', key, day: s.stamp.day, summary });
+          continue;
         }
-        this.open = openChunk(this.topic, this.partition, r.offset, s.stamp, s.line);
+        this.recovering = false;
       }
-      if (isFull(this.open, limits)) {
-        closed.push({ kind: 'chunk', chunk: this.open });
-        this.open = null;
-      }
+      this.place(r.offset, s.stamp, s.line, limits, closed);
     }
     return { closed, dead, fresh };
   }

@@ -1,18 +1,18 @@
 /**
  * The batch writer's core: consumer callbacks (batches, assignment, revocation), idle flushes and
- * the final flush, all serialized by one mutex. For each partition: dead letters first, then the
+ * the final flush, all run one at a time (core/serial.ts). For each partition: dead letters first, then the
  * closed chunks in order (gzip, atomic put), then day markers, and only then the offset commit.
  */
 import type { ConsumedBatch, ConsumerHandlers, LogConsumer, TopicPartition } from '../../connectors/log/types.js';
 import { tpKey } from '../../connectors/log/types.js';
 import { errorMessage } from '../../core/errors.js';
 import { retry } from '../../core/retry.js';
+import { Serial } from '../../core/serial.js';
 import { chunkKey, type Chunk, type ChunkLimits } from './chunk.js';
 import { discard, drain, finish } from './compress.js';
 import { advanceMeta, decodeMeta, encodeMeta } from './commit-meta.js';
 import { partitionFrontier, restartCandidates, topicFrontier } from './day-markers.js';
 import type { DayMarkerTracker } from './markers.js';
-import { Mutex } from './mutex.js';
 import { PartitionState, type Closed, type DeadRecord } from './partition.js';
 import { summarizeChunkObject } from './recovery.js';
 import { putObject, sendDeadLetters, type SinkDeps } from './sink.js';
@@ -40,7 +40,7 @@ const RETRY = { retries: Number.POSITIVE_INFINITY, initialMs: 200, maxMs: 15_000
 export class BatchWriter {
   readonly states = new Map<string, PartitionState>();
   private readonly revoked = new Set<string>();
-  private readonly mutex = new Mutex();
+  private readonly serial = new Serial();
   private readonly logical = new Map<string, string>();
   /** log end per `logTopic:partition` of every partition of the subscribed topics */
   private ends = new Map<string, number>();
@@ -79,9 +79,9 @@ export class BatchWriter {
     };
   }
 
-  /** Run a section under the mutex; an unexpected error becomes fatal for the run. */
+  /** Run a section after the others (one at a time); an unexpected error becomes fatal for the run. */
   private guard(fn: () => Promise<void>): Promise<void> {
-    return this.mutex.run(async () => {
+    return this.serial.run(async () => {
       try {
         await fn();
       } catch (err) {
@@ -123,7 +123,7 @@ export class BatchWriter {
       const st = this.states.get(key);
       if (st) st.revoked = true; // stops retries of a write in flight
     }
-    await this.mutex.run(async () => {
+    await this.serial.run(async () => {
       for (const tp of tps) {
         const key = tpKey(tp.topic, tp.partition);
         discard(this.states.get(key)?.open ?? null); // never written by this member

@@ -4,46 +4,39 @@
  * latest R1 window), periodic structured log lines otherwise, and the final summary line.
  */
 import { startHealthServer, type MetricsServer } from '../../core/health-server.js';
+import { Exposition, histogramSamples, partitionSamples, sample } from '../../core/prometheus.js';
 import { startProgress as startCoreProgress, type Progress } from '../../core/progress.js';
 import type { Logger } from '../../core/logger.js';
 import { FRESHNESS_BUCKETS, type StreamStats } from './stats.js';
 
 export function renderMetrics(s: StreamStats): string {
-  const out: string[] = [];
-  const metric = (name: string, type: 'counter' | 'gauge' | 'histogram', help: string, lines: string[]) => out.push(`# HELP ${name} ${help}`, `# TYPE ${name} ${type}`, ...lines);
+  const out = new Exposition();
   const c = s.counters;
-  metric('pinpipe_stream_records_total', 'counter', 'Records consumed by outcome (in = read for the first time).', [
-    `pinpipe_stream_records_total{outcome="in"} ${c.recordsIn}`,
-    `pinpipe_stream_records_total{outcome="accepted"} ${c.accepted}`,
-    `pinpipe_stream_records_total{outcome="duplicate"} ${c.duplicates}`,
-    `pinpipe_stream_records_total{outcome="late"} ${c.late}`,
-    `pinpipe_stream_records_total{outcome="dead_lettered"} ${c.deadLettered}`,
+  const records = (outcome: string, n: number) => sample('pinpipe_stream_records_total', n, { outcome });
+  out.family('pinpipe_stream_records_total', 'counter', 'Records consumed by outcome (in = read for the first time).', [
+    records('in', c.recordsIn),
+    records('accepted', c.accepted),
+    records('duplicate', c.duplicates),
+    records('late', c.late),
+    records('dead_lettered', c.deadLettered),
   ]);
-  metric('pinpipe_stream_unmatched_total', 'counter', 'Pins of final windows without a partner within the join window.', [
-    `pinpipe_stream_unmatched_total{partner="geo"} ${c.unmatchedGeo}`,
-    `pinpipe_stream_unmatched_total{partner="user"} ${c.unmatchedUser}`,
+  out.family('pinpipe_stream_unmatched_total', 'counter', 'Pins of final windows without a partner within the join window.', [
+    sample('pinpipe_stream_unmatched_total', c.unmatchedGeo, { partner: 'geo' }),
+    sample('pinpipe_stream_unmatched_total', c.unmatchedUser, { partner: 'user' }),
   ]);
-  metric('pinpipe_stream_commits_total', 'counter', 'Realtime commits (rows + checkpoint).', [`pinpipe_stream_commits_total ${s.commits}`]);
-  metric('pinpipe_stream_commit_failures_total', 'counter', 'Failed realtime or serving store writes (retried).', [`pinpipe_stream_commit_failures_total ${s.commitFailures}`]);
-  metric('pinpipe_stream_rows_written_total', 'counter', 'Window rows written to the realtime store.', [`pinpipe_stream_rows_written_total ${s.rowsWritten}`]);
-  metric('pinpipe_stream_healthy', 'gauge', '1 when the last commit succeeded.', [`pinpipe_stream_healthy ${s.failing === null ? 1 : 0}`]);
+  out.single('pinpipe_stream_commits_total', 'counter', 'Realtime commits (rows + checkpoint).', s.commits);
+  out.single('pinpipe_stream_commit_failures_total', 'counter', 'Failed realtime or serving store writes (retried).', s.commitFailures);
+  out.single('pinpipe_stream_rows_written_total', 'counter', 'Window rows written to the realtime store.', s.rowsWritten);
+  out.single('pinpipe_stream_healthy', 'gauge', '1 when the last commit succeeded.', s.failing === null ? 1 : 0);
   const wm = s.watermarkLag();
-  metric('pinpipe_stream_watermark_lag_seconds', 'gauge', 'Wall clock minus the stream watermark.', wm === null ? [] : [`pinpipe_stream_watermark_lag_seconds ${wm}`]);
-  metric('pinpipe_stream_open_windows', 'gauge', 'Minute windows held open.', [`pinpipe_stream_open_windows ${s.status.windows}`]);
-  metric('pinpipe_stream_held_records', 'gauge', 'Records held in state (open windows, joins, de-duplication).', [`pinpipe_stream_held_records ${s.status.held}`]);
-  metric('pinpipe_stream_paused_partitions', 'gauge', 'Partitions paused for reading more than a minute of ingested_at ahead of the slowest one.', [`pinpipe_stream_paused_partitions ${s.pausedPartitions}`]);
-  metric('pinpipe_stream_partition_pauses_total', 'counter', 'Times a partition was paused for reading over a minute ahead of the slowest one.', [`pinpipe_stream_partition_pauses_total ${s.pauses}`]);
-  metric('pinpipe_stream_consumer_lag', 'gauge', 'Records in the log not yet read, per partition.', [...s.lag].sort().map(([k, v]) => {
-    const i = k.lastIndexOf(':');
-    return `pinpipe_stream_consumer_lag{topic=${JSON.stringify(k.slice(0, i))},partition="${k.slice(i + 1)}"} ${v}`;
-  }));
-  metric('pinpipe_stream_freshness_seconds', 'histogram', 'Newest applied record ingested_at to its view committed, per commit.', [
-    ...FRESHNESS_BUCKETS.map((b, i) => `pinpipe_stream_freshness_seconds_bucket{le="${b}"} ${s.freshnessCounts[i]}`),
-    `pinpipe_stream_freshness_seconds_bucket{le="+Inf"} ${s.freshnessN}`,
-    `pinpipe_stream_freshness_seconds_sum ${s.freshnessSum}`,
-    `pinpipe_stream_freshness_seconds_count ${s.freshnessN}`,
-  ]);
-  return out.join('\n') + '\n';
+  out.family('pinpipe_stream_watermark_lag_seconds', 'gauge', 'Wall clock minus the stream watermark.', wm === null ? [] : [sample('pinpipe_stream_watermark_lag_seconds', wm)]);
+  out.single('pinpipe_stream_open_windows', 'gauge', 'Minute windows held open.', s.status.windows);
+  out.single('pinpipe_stream_held_records', 'gauge', 'Records held in state (open windows, joins, de-duplication).', s.status.held);
+  out.single('pinpipe_stream_paused_partitions', 'gauge', 'Partitions paused for reading more than a minute of ingested_at ahead of the slowest one.', s.pausedPartitions);
+  out.single('pinpipe_stream_partition_pauses_total', 'counter', 'Times a partition was paused for reading over a minute ahead of the slowest one.', s.pauses);
+  out.family('pinpipe_stream_consumer_lag', 'gauge', 'Records in the log not yet read, per partition.', partitionSamples('pinpipe_stream_consumer_lag', s.lag));
+  out.family('pinpipe_stream_freshness_seconds', 'histogram', 'Newest applied record ingested_at to its view committed, per commit.', histogramSamples('pinpipe_stream_freshness_seconds', { buckets: FRESHNESS_BUCKETS, counts: s.freshnessCounts, sum: s.freshnessSum, count: s.freshnessN }));
+  return out.text();
 }
 
 export type { MetricsServer } from '../../core/health-server.js';

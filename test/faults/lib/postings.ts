@@ -4,7 +4,8 @@
  * log; the raw zone read back and checked for exactly-once; the stream's views read back.
  */
 import { gunzipSync } from 'node:zlib';
-import { parseRawChunkKey, type Lake } from '../../../src/connectors/lake/types.js';
+import type { Lake } from '../../../src/connectors/lake/types.js';
+import { parseRawChunkKey } from '../../../src/pipeline/raw-keys.js';
 import type { Log, ProduceMessage } from '../../../src/connectors/log/types.js';
 import type { Checkpoint, WindowRow } from '../../../src/connectors/realtime/types.js';
 import { fromTableRow } from '../../../src/connectors/realtime/rows.js';
