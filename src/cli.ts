@@ -1,7 +1,8 @@
 /**
  * The pinpipe command line: declares every subcommand and its flags; each command's code is
- * loaded only when it runs. Commands throw; the one catch here turns errors into messages and
- * exit codes (0 ok, 1 runtime failure, 2 usage or configuration error).
+ * loaded only when it runs and checks its options with its own zod schema (src/commands/options.ts).
+ * Commands throw; the one catch here turns errors into messages and exit codes (0 ok, 1 runtime
+ * failure, 2 usage or configuration error).
  */
 import { Command, CommanderError } from 'commander';
 import { loadConfig, unknownEnvWarnings } from './core/config.js';
@@ -10,6 +11,7 @@ import { createLogger } from './core/logger.js';
 import { errorMessage, isPinpipeError, PinpipeError } from './core/errors.js';
 import { rememberSecrets, scrubKnown, secretsIn } from './core/redact.js';
 import type { CommandContext } from './commands/context.js';
+import type { Command as PinpipeCommand } from './commands/options.js';
 
 type Flags = Record<string, unknown>;
 /** maps a command's flags to dotted config settings */
@@ -21,7 +23,8 @@ interface Spec {
   example: string;
   options: (c: Command) => Command;
   flagsToConfig?: FlagMap;
-  load: () => Promise<{ run: (opts: never, ctx: CommandContext) => Promise<number> }>;
+  /** the command's module: its options schema and body (src/commands/options.ts defineCommand) */
+  load: () => Promise<{ command: PinpipeCommand }>;
 }
 
 const int = (name: string) => (v: string) => {
@@ -218,7 +221,8 @@ export async function main(argv: string[]): Promise<number> {
   rememberSecrets(secretsIn(Object.fromEntries(Object.entries(process.env).filter(([k]) => k.startsWith('PINPIPE_') || k.startsWith('AWS_')))));
   const program = buildProgram(async (spec, args, cmd) => {
     const opts = cmd.opts() as Flags;
-    const positional = args.slice(0, -2);
+    // (an optional argument not given comes as undefined)
+    const positional = args.slice(0, -2).filter((a) => a !== undefined);
     const flags: Flags = { dataDir: opts.dataDir };
     for (const [flag, setting] of Object.entries(spec.flagsToConfig ?? {})) flags[setting] = opts[flag];
     for (const w of unknownEnvWarnings(process.env)) process.stderr.write(`pinpipe: warning: ${w}\n`);
@@ -242,7 +246,7 @@ export async function main(argv: string[]): Promise<number> {
     try {
       const mod = await spec.load();
       const ctx: CommandContext = { config, logger, signal: controller.signal, tty: Boolean(process.stdout.isTTY), out: (t) => process.stdout.write(t), configFile: opts.config as string | undefined };
-      code = await mod.run({ ...opts, args: positional } as never, ctx);
+      code = await mod.command.run({ ...opts, args: positional }, ctx);
     } finally {
       // the command is over: a signal now ends the process (nothing is left to drain)
       process.off('SIGINT', onInt);

@@ -6,7 +6,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { createLake } from '../connectors/registry.js';
+import { open } from '../connectors/open.js';
 import { generateRaw, rawSpec, type GenerateResult } from './rawgen/run.js';
 import { makeStack, type Stack } from './stack.js';
 import type { BenchContext } from './types.js';
@@ -26,29 +26,26 @@ export function benchDay(now = Date.now()): string {
 }
 
 async function upload(stack: Stack, dir: string): Promise<void> {
-  const lake = await createLake(stack.config);
-  try {
-    const files: string[] = [];
-    const walk = (d: string) => {
-      for (const e of readdirSync(d, { withFileTypes: true })) {
-        const p = path.join(d, e.name);
-        if (e.isDirectory()) walk(p);
-        else files.push(p);
+  await using c = await open(stack.config, { lake: true });
+  const { lake } = c;
+  const files: string[] = [];
+  const walk = (d: string) => {
+    for (const e of readdirSync(d, { withFileTypes: true })) {
+      const p = path.join(d, e.name);
+      if (e.isDirectory()) walk(p);
+      else files.push(p);
+    }
+  };
+  walk(path.join(dir, 'raw'));
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: 16 }, async () => {
+      while (next < files.length) {
+        const f = files[next++]!;
+        await lake.put(path.relative(dir, f).split(path.sep).join('/'), readFileSync(f));
       }
-    };
-    walk(path.join(dir, 'raw'));
-    let next = 0;
-    await Promise.all(
-      Array.from({ length: 16 }, async () => {
-        while (next < files.length) {
-          const f = files[next++]!;
-          await lake.put(path.relative(dir, f).split(path.sep).join('/'), readFileSync(f));
-        }
-      }),
-    );
-  } finally {
-    await lake.close();
-  }
+    }),
+  );
 }
 
 export async function makeDataset(ctx: BenchContext, records: number): Promise<Dataset> {

@@ -4,9 +4,9 @@
  * ingested_at stamps run at `ratePerSecond` (records) and end about now, like a backlog that built
  * up at the API's target rate.
  */
-import { topicName, type Config } from '../core/config.js';
-import { DEAD_LETTER_TOPIC, TOPICS } from '../core/records.js';
-import { createLog } from '../connectors/registry.js';
+import type { Config } from '../core/config.js';
+import { TOPICS } from '../core/records.js';
+import { ensureTopics, logTopics, open } from '../connectors/open.js';
 import type { ProduceMessage } from '../connectors/log/types.js';
 import { buildPool, isoMaker, logValue, type TopicIndex } from './rawgen/lines.js';
 
@@ -22,11 +22,11 @@ export async function prefillLog(cfg: Config, records: number, opts: PrefillOpti
   const seed = opts.seed ?? 3;
   const rate = opts.ratePerSecond ?? 15_000;
   const sendSize = opts.sendSize ?? 20_000;
-  const log = await createLog(cfg);
-  const admin = log.admin();
-  const topics = TOPICS.map((t) => topicName(cfg, t));
-  await admin.ensureTopics([...topics, topicName(cfg, DEAD_LETTER_TOPIC)]);
-  await admin.close();
+  await using c = await open(cfg, { log: true });
+  const { log } = c;
+  await ensureTopics(log, cfg);
+  const names = logTopics(cfg).records;
+  const topics = TOPICS.map((t) => names[t]);
   const producer = log.producer();
   await producer.connect();
   const pool = buildPool(seed, 4096);

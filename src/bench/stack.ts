@@ -114,15 +114,11 @@ async function dropRealData(cfg: Config): Promise<void> {
 }
 
 async function dropLake(cfg: Config): Promise<void> {
-  const { createLake } = await import('../connectors/registry.js');
-  const lake = await createLake(cfg);
-  try {
-    for (const prefix of ['raw/', 'curated/']) {
-      const keys = (await lake.list(prefix)).map((o) => o.key);
-      for (let i = 0; i < keys.length; i += 1000) await lake.delete(keys.slice(i, i + 1000));
-    }
-  } finally {
-    await lake.close();
+  const { open } = await import('../connectors/open.js');
+  await using c = await open(cfg, { lake: true });
+  for (const prefix of ['raw/', 'curated/']) {
+    const keys = (await c.lake.list(prefix)).map((o) => o.key);
+    for (let i = 0; i < keys.length; i += 1000) await c.lake.delete(keys.slice(i, i + 1000));
   }
   const { S3Client, DeleteBucketCommand } = await import('@aws-sdk/client-s3');
   const s3 = new S3Client({ endpoint: cfg.lake.s3.endpoint, forcePathStyle: true, region: cfg.lake.s3.region });

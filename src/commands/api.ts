@@ -3,24 +3,25 @@
  * until SIGINT/SIGTERM, then stops accepting, finishes the requests in flight and closes the
  * producer (exit 0).
  */
+import { z } from 'zod';
 import type { CommandContext } from './context.js';
-import { topicName } from '../core/config.js';
-import { DEAD_LETTER_TOPIC, TOPICS } from '../core/records.js';
-import { createLog } from '../connectors/registry.js';
+import { COMMON, defineCommand, text } from './options.js';
+import { ensureTopics, logTopics, open } from '../connectors/open.js';
 import { buildApp, type App } from '../api/app.js';
 import { listen } from '../api/server.js';
 
-export interface ApiOptions {
-  host?: string;
-  port?: number;
-}
+/** --host and --port are settings (api.host, api.port), checked with the config */
+const options = z.strictObject({ ...COMMON, host: text, port: z.number().optional() });
 
-export async function run(_opts: ApiOptions, ctx: CommandContext): Promise<number> {
+export const command = defineCommand(options, run);
+
+async function run(_opts: z.output<typeof options>, ctx: CommandContext): Promise<number> {
   const { config, logger } = ctx;
-  const log = await createLog(config);
+  await using c = await open(config, { log: true });
+  const { log } = c;
+  await ensureTopics(log, config);
+  const topics = logTopics(config).all;
   const admin = log.admin();
-  const topics = [...TOPICS, DEAD_LETTER_TOPIC].map((t) => topicName(config, t));
-  await admin.ensureTopics(topics);
   const producer = log.producer();
   await producer.connect();
   let app: App | undefined;

@@ -6,22 +6,22 @@
  */
 import path from 'node:path';
 import ora, { type Ora } from 'ora';
+import { z } from 'zod';
 import type { Config } from '../core/config.js';
 import type { CommandContext } from './context.js';
-import { createLake, createStore } from '../connectors/registry.js';
+import { COMMON, defineCommand, flag, text, usageCheck } from './options.js';
+import { open } from '../connectors/open.js';
 import { createLogger } from '../core/logger.js';
 import { loadMetrics } from '../metrics/registry.js';
 import { checkSelection } from '../pipeline/batch-run/days.js';
 import { runBatch, type BatchSummary } from '../pipeline/batch-run/runner.js';
 
-export interface BatchRunOptions {
-  date?: string;
-  from?: string;
-  to?: string;
-  metric?: string;
-  dryRun?: boolean;
-  json?: boolean;
-}
+/** the days: calendar days, one with --date or a forward range with --from and --to (checkSelection) */
+const options = z
+  .strictObject({ ...COMMON, date: text, from: text, to: text, metric: text, dryRun: flag, json: flag, metricsDir: text })
+  .superRefine(usageCheck((o) => checkSelection({ date: o.date, from: o.from, to: o.to })));
+
+export type BatchRunOptions = z.output<typeof options>;
 
 const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
 
@@ -67,22 +67,21 @@ export function noRawData(cfg: Config, json: boolean): string {
   return json ? `${JSON.stringify({ days: [], raw_records: 0, curated_rows: 0, dead: 0, failed: 0, historical: {}, seconds: 0, message })}\n` : `${message}\n`;
 }
 
-export async function run(opts: BatchRunOptions, ctx: CommandContext): Promise<number> {
+export const command = defineCommand(options, run);
+
+async function run(opts: BatchRunOptions, ctx: CommandContext): Promise<number> {
   const sel = checkSelection({ date: opts.date, from: opts.from, to: opts.to });
   const metrics = await loadMetrics(ctx.config);
   if (opts.metric) metrics.get(opts.metric);
-  const lake = await createLake(ctx.config);
+  await using l = await open(ctx.config, { lake: true });
+  const { lake } = l;
   // before anything is created in the data dir: no raw chunk at all is most likely a wrong path
-  try {
-    if (!(await lake.list('raw/')).some((o) => o.key.endsWith('.ndjson.gz'))) {
-      ctx.out(noRawData(ctx.config, Boolean(opts.json)));
-      return 0;
-    }
-  } catch (e) {
-    await lake.close();
-    throw e;
+  if (!(await lake.list('raw/')).some((o) => o.key.endsWith('.ndjson.gz'))) {
+    ctx.out(noRawData(ctx.config, Boolean(opts.json)));
+    return 0;
   }
-  const store = await createStore(ctx.config);
+  await using s = await open(ctx.config, { store: true });
+  const { store } = s;
   let spinner: Ora | undefined;
   // (a terminal that reports no width, e.g. a bare pty, makes ora redraw endlessly: no spinner there)
   if (ctx.tty && process.stderr.isTTY && (process.stderr.columns ?? 0) > 0 && !opts.dryRun) spinner = ora({ text: 'batch-run: choosing days', stream: process.stderr, discardStdin: false }).start();
@@ -98,8 +97,5 @@ export async function run(opts: BatchRunOptions, ctx: CommandContext): Promise<n
   } catch (e) {
     spinner?.fail('batch-run failed');
     throw e;
-  } finally {
-    await store.close();
-    await lake.close();
   }
 }

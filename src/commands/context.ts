@@ -14,5 +14,3 @@ export interface CommandContext {
   /** the --config file given on the command line, if any (for roles started as child processes) */
   configFile?: string;
 }
-
-export type Command<O> = (opts: O, ctx: CommandContext) => Promise<number>;

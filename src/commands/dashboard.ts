@@ -5,8 +5,10 @@
  * any other address needs an access key. Serves until SIGINT/SIGTERM, then closes the event
  * streams and exits 0.
  */
+import { z } from 'zod';
 import type { CommandContext } from './context.js';
-import { createLake, createLog, createRealtime, createStore } from '../connectors/registry.js';
+import { COMMON, defineCommand, text } from './options.js';
+import { open } from '../connectors/open.js';
 import { loadMetrics } from '../metrics/registry.js';
 import { listen } from '../api/server.js';
 import { checkBind, dashboardAccess } from '../dashboard/access.js';
@@ -14,14 +16,20 @@ import { buildDashboard } from '../dashboard/app.js';
 import { loadAssets } from '../dashboard/assets.js';
 import { DashboardData } from '../dashboard/data.js';
 
-export async function run(_opts: Record<string, unknown>, ctx: CommandContext): Promise<number> {
+/** every flag is a setting (dashboard.host, .port, .apiKey, metrics.dir), checked with the config */
+const options = z.strictObject({ ...COMMON, host: text, port: z.number().optional(), apiKey: text, metricsDir: text });
+
+export const command = defineCommand(options, run);
+
+async function run(_opts: z.output<typeof options>, ctx: CommandContext): Promise<number> {
   const { config, logger } = ctx;
   const { host, port, apiKey } = config.dashboard;
   checkBind(host, apiKey);
   const metrics = await loadMetrics(config);
   const assets = loadAssets();
-  const [log, lake, store, realtime] = await Promise.all([createLog(config), createLake(config), createStore(config), createRealtime(config)]);
-  const data = new DashboardData({ config, metrics, log, lake, store, realtime }, { logger });
+  // connected by the dashboard's data (a store that cannot be reached is shown, not fatal)
+  await using c = await open(config, { log: true, lake: true, store: true, realtime: metrics.realtime }, { connect: false });
+  const data = new DashboardData({ config, metrics, log: c.log, lake: c.lake, store: c.store, realtime: c.realtime }, { logger });
   try {
     await data.start();
     const app = buildDashboard({ data, assets, access: dashboardAccess(apiKey), logger });
@@ -32,7 +40,6 @@ export async function run(_opts: Record<string, unknown>, ctx: CommandContext): 
     await app.close();
   } finally {
     await data.stop();
-    await Promise.all([lake.close(), store.close(), realtime.close()]);
   }
   return 0;
 }

@@ -4,47 +4,53 @@
  * set into MySQL (--load-source). Exit 0 when every record was accepted, 1 otherwise.
  */
 import { randomBytes } from 'node:crypto';
+import { z } from 'zod';
 import type { CommandContext } from './context.js';
+import { COMMON, defineCommand, flag, integer, number, text, usageCheck } from './options.js';
 import { PinpipeError } from '../core/errors.js';
-import type { Source } from '../connectors/source/types.js';
-import { GeneratorSource } from '../connectors/source/generator.js';
+import { createSource } from '../connectors/registry.js';
 import { Emulator } from '../emulate/runner.js';
 import { ProgressLine, progressLine, summaryJson, summaryText } from '../emulate/report.js';
 
-export interface EmulateFlags {
-  api: string;
-  count: number;
-  rate: number;
-  seed: number;
-  concurrency: number;
-  bulk: number;
-  rows: number;
-  source?: string;
-  loadSource?: string;
-  json?: boolean;
-  runId?: string;
-}
+/** the flags (defaults in cli.ts); --bulk is bounded by the setting api.maxBulkRecords */
+const options = (ctx: CommandContext) => {
+  const maxBulk = Math.floor(ctx.config.api.maxBulkRecords / 3);
+  return z
+    .strictObject({
+      ...COMMON,
+      api: z.string(),
+      count: integer('must be an integer >= 0 (0 = until stopped)', (n) => n >= 0),
+      rate: number('must be a number >= 0 (0 = as fast as possible)', (n) => n >= 0),
+      seed: integer('must be an integer'),
+      concurrency: integer('must be an integer from 1 to 1024', (n) => n >= 1 && n <= 1024),
+      bulk: integer(`must be an integer from 0 to ${maxBulk} (3 records per posting, api.maxBulkRecords ${ctx.config.api.maxBulkRecords})`, (n) => n >= 0 && n <= maxBulk),
+      rows: integer('must be an integer >= 1', (n) => n >= 1),
+      // URLs are checked by the source and the loader (their messages never show a password)
+      source: text,
+      loadSource: text,
+      runId: z
+        .string()
+        .refine((v) => /^[A-Za-z0-9._-]{1,40}$/.test(v), 'must be 1–40 letters, digits, ".", "_" or "-"')
+        .optional(),
+      json: flag,
+    })
+    .superRefine(
+      usageCheck((o) => {
+        if (o.source && o.loadSource) throw new PinpipeError('USAGE', '--source and --load-source cannot be used together');
+      }),
+    );
+};
 
-function check(opts: EmulateFlags, maxBulkRecords: number): void {
-  const bad = (flag: string, rule: string, v: unknown) => new PinpipeError('USAGE', `${flag} ${rule}, got ${JSON.stringify(v)}`);
-  if (!(Number.isSafeInteger(opts.count) && opts.count >= 0)) throw bad('--count', 'must be an integer >= 0 (0 = until stopped)', opts.count);
-  if (!(Number.isFinite(opts.rate) && opts.rate >= 0)) throw bad('--rate', 'must be a number >= 0 (0 = as fast as possible)', opts.rate);
-  if (!(Number.isSafeInteger(opts.concurrency) && opts.concurrency >= 1 && opts.concurrency <= 1024)) throw bad('--concurrency', 'must be an integer from 1 to 1024', opts.concurrency);
-  if (!(Number.isSafeInteger(opts.rows) && opts.rows >= 1)) throw bad('--rows', 'must be an integer >= 1', opts.rows);
-  if (!Number.isSafeInteger(opts.seed)) throw bad('--seed', 'must be an integer', opts.seed);
-  const maxBulk = Math.floor(maxBulkRecords / 3);
-  if (!(Number.isSafeInteger(opts.bulk) && opts.bulk >= 0 && opts.bulk <= maxBulk)) throw bad('--bulk', `must be an integer from 0 to ${maxBulk} (3 records per posting, api.maxBulkRecords ${maxBulkRecords})`, opts.bulk);
-  if (opts.runId !== undefined && !/^[A-Za-z0-9._-]{1,40}$/.test(opts.runId)) throw bad('--run-id', 'must be 1–40 letters, digits, ".", "_" or "-"', opts.runId);
-  if (opts.source && opts.loadSource) throw new PinpipeError('USAGE', '--source and --load-source cannot be used together');
-}
+export type EmulateFlags = z.output<ReturnType<typeof options>>;
 
-export async function run(opts: EmulateFlags, ctx: CommandContext): Promise<number> {
+export const command = defineCommand(options, run);
+
+async function run(opts: EmulateFlags, ctx: CommandContext): Promise<number> {
   const { config, logger } = ctx;
-  check(opts, config.api.maxBulkRecords);
   const progress = new ProgressLine((s) => process.stderr.write(s), Boolean(process.stderr.isTTY));
 
   if (opts.loadSource) {
-    const { loadGeneratedData } = await import('../connectors/source/mysql-load.js');
+    const { loadGeneratedData } = await import('../emulate/load-source.js');
     const t0 = Date.now();
     let done = 0;
     progress.start(() => `loading: ${done} / ${opts.rows} rows`);
@@ -54,9 +60,7 @@ export async function run(opts: EmulateFlags, ctx: CommandContext): Promise<numb
     return 0;
   }
 
-  let source: Source;
-  if (opts.source) source = new (await import('../connectors/source/mysql.js')).MysqlSource(opts.source);
-  else source = new GeneratorSource({ seed: opts.seed, rows: opts.rows });
+  const source = await createSource(opts.source ? { kind: 'mysql', url: opts.source } : { kind: 'generator', seed: opts.seed, rows: opts.rows });
   const runId = opts.runId ?? randomBytes(4).toString('hex');
   const emulator = new Emulator({
     api: opts.api,

@@ -5,8 +5,10 @@
  */
 import path from 'node:path';
 import chalk from 'chalk';
+import { z } from 'zod';
 import type { CommandContext } from './context.js';
-import { createStore } from '../connectors/registry.js';
+import { COMMON, defineCommand, flag, text, usageCheck } from './options.js';
+import { open } from '../connectors/open.js';
 import { PinpipeError, errorMessage } from '../core/errors.js';
 import { toTable, type Result } from '../engine/format.js';
 import type { PlainRow } from '../engine/values.js';
@@ -14,12 +16,15 @@ import { planSql } from '../metrics/realtime/sql.js';
 import { checkMetrics, loadMetrics, type Metric, type MetricSet } from '../metrics/registry.js';
 import { listMetrics, readCatalog, readRuns, type MetricListing } from '../metrics/state.js';
 
-export interface MetricsOptions {
-  args?: string[];
-  json?: boolean;
-}
-
 const ACTIONS = ['list', 'show', 'check'] as const;
+
+/** the arguments: an action (list, show, check) and, for show, a metric id */
+const options = z.strictObject({ ...COMMON, json: flag, metricsDir: text }).superRefine(
+  usageCheck(({ args: [action, id, ...rest] }) => {
+    if (!action || !(ACTIONS as readonly string[]).includes(action)) throw new PinpipeError('USAGE', `give an action: ${ACTIONS.join(', ')} (e.g. pinpipe metrics list)`);
+    if (rest.length || (action !== 'show' && id !== undefined)) throw new PinpipeError('USAGE', `too many arguments for metrics ${action}`);
+  }),
+);
 
 function table(ctx: CommandContext, r: Result): string {
   const color = ctx.tty && chalk.level > 0 && !process.env.NO_COLOR;
@@ -29,15 +34,13 @@ function table(ctx: CommandContext, r: Result): string {
 async function listed(ctx: CommandContext, set: MetricSet): Promise<MetricListing[]> {
   let runs: Awaited<ReturnType<typeof readRuns>> = [];
   let catalog: Awaited<ReturnType<typeof readCatalog>> = new Map();
-  const store = await createStore(ctx.config);
+  await using c = await open(ctx.config, { store: true }, { connect: false });
   try {
-    await store.connect();
-    runs = await readRuns(store);
-    catalog = await readCatalog(store);
+    await c.store.connect();
+    runs = await readRuns(c.store);
+    catalog = await readCatalog(c.store);
   } catch (e) {
     ctx.logger.warn('cannot read the serving store: last computed and rows are not shown', { error: errorMessage(e) });
-  } finally {
-    await store.close();
   }
   return listMetrics(set, runs, catalog);
 }
@@ -66,10 +69,10 @@ function show(m: Metric): string {
   return lines.join('\n') + '\n';
 }
 
-export async function run(opts: MetricsOptions, ctx: CommandContext): Promise<number> {
-  const [action, id, ...rest] = opts.args ?? [];
-  if (!action || !(ACTIONS as readonly string[]).includes(action)) throw new PinpipeError('USAGE', `give an action: ${ACTIONS.join(', ')} (e.g. pinpipe metrics list)`);
-  if (rest.length || (action !== 'show' && id !== undefined)) throw new PinpipeError('USAGE', `too many arguments for metrics ${action}`);
+export const command = defineCommand(options, run);
+
+async function run(opts: z.output<typeof options>, ctx: CommandContext): Promise<number> {
+  const [action, id] = opts.args;
   if (action === 'check') {
     const { set, problems } = await checkMetrics(ctx.config);
     if (opts.json) ctx.out(JSON.stringify({ ok: problems.length === 0, metrics: set.all.map((m) => ({ id: m.id, kind: m.kind, file: m.file })), refused: problems.map((p) => ({ file: p.file, line: p.line, reason: p.reason })) }) + '\n');

@@ -8,10 +8,12 @@
  */
 import path from 'node:path';
 import chalk from 'chalk';
+import { z } from 'zod';
 import type { CommandContext } from './context.js';
+import { COMMON, defineCommand, flag, integer, parseOptions, text } from './options.js';
 import { PinpipeError } from '../core/errors.js';
 import { TOPICS } from '../core/records.js';
-import { createLake, createRealtime, createStore } from '../connectors/registry.js';
+import { open } from '../connectors/open.js';
 import { tablesWithColumnsSql } from '../connectors/store/readonly-sql.js';
 import { columnsOf, toCsv, toJson, toTable, type Result } from '../engine/format.js';
 import { loadMetrics, type Metric, type MetricSet } from '../metrics/registry.js';
@@ -23,29 +25,32 @@ import { metricFromLake } from '../pipeline/batch-run/metric.js';
 import { windowRow } from '../metrics/state.js';
 import { readSql } from './query-input.js';
 
-export interface QueryOptions {
-  args?: string[];
-  file?: string;
-  store?: boolean;
-  metric?: string;
-  source?: string;
-  json?: boolean;
-  csv?: boolean;
-  limit?: number;
-  list?: boolean;
-}
+const options = z.strictObject({
+  ...COMMON,
+  file: text,
+  list: flag,
+  store: flag,
+  metric: text,
+  source: z.string().refine((v) => v === 'store' || v === 'lake', 'must be "store" or "lake"').optional(),
+  json: flag,
+  csv: flag,
+  limit: integer('must be a non-negative integer', (n) => n >= 0).optional(),
+  metricsDir: text,
+});
+
+export type QueryOptions = z.input<typeof options>;
 
 const usage = (msg: string) => new PinpipeError('USAGE', msg);
 
 export type Checked = { sql?: string; metric?: string; source: 'store' | 'lake'; list?: true };
 
-export function checkQueryOptions(opts: QueryOptions): Checked {
-  const sql = opts.args?.[0];
-  if (opts.args && opts.args.length > 1) throw usage('give the SQL as one argument (quote it)');
+/** The options' values (the schema), then what they ask for together, with the SQL as the only argument once it is read. */
+export function checkQueryOptions(raw: QueryOptions): Checked {
+  const opts = parseOptions(options, raw);
+  const sql = opts.args[0];
+  if (opts.args.length > 1) throw usage('give the SQL as one argument (quote it)');
   if (opts.json && opts.csv) throw usage('--json and --csv cannot be combined: choose one output format');
-  if (opts.limit !== undefined && (!Number.isInteger(opts.limit) || opts.limit < 0)) throw usage(`--limit must be a non-negative integer, got ${opts.limit}`);
   if (opts.source !== undefined && opts.metric === undefined) throw usage('--source applies to --metric only');
-  if (opts.source !== undefined && opts.source !== 'store' && opts.source !== 'lake') throw usage(`--source must be "store" or "lake", got ${JSON.stringify(opts.source)}`);
   if (opts.list) {
     if (sql !== undefined || opts.metric !== undefined || opts.store) throw usage('--list lists the lake views and the store tables: give it alone (with --json or --csv)');
     return { list: true, source: 'lake' };
@@ -70,20 +75,11 @@ interface Outcome extends Result {
 async function storedMetric(ctx: CommandContext, metric: Metric, metrics: MetricSet): Promise<Result> {
   const columns = metric.columns.map(([c]) => c);
   if (metric.kind === 'historical') {
-    const store = await createStore(ctx.config);
-    try {
-      return { columns, rows: (await store.select(metric.spec)) as PlainRow[] };
-    } finally {
-      await store.close();
-    }
+    await using c = await open(ctx.config, { store: true });
+    return { columns, rows: (await c.store.select(metric.spec)) as PlainRow[] };
   }
-  const realtime = await createRealtime(ctx.config);
-  try {
-    await realtime.connect(metrics.realtime);
-    return { columns, rows: (await realtime.read(metric.id)).map((w) => windowRow(metric, w)) };
-  } finally {
-    await realtime.close();
-  }
+  await using c = await open(ctx.config, { realtime: metrics.realtime });
+  return { columns, rows: (await c.realtime.read(metric.id)).map((w) => windowRow(metric, w)) };
 }
 
 /**
@@ -100,13 +96,9 @@ async function storeQuery(ctx: CommandContext, sql: string): Promise<Result> {
   // the metrics' tables, so that their bool columns read as booleans on the embedded store too
   const metrics = await loadMetrics(ctx.config);
   const specs = [...metrics.historical.map((m) => m.spec), ...metrics.realtime.flatMap((m) => [m.spec, m.batchSpec])];
-  const store = await createStore(ctx.config);
-  try {
-    const rows = ((await store.query(sql, { specs })) as PlainRow[]).map((r) => Object.fromEntries(Object.entries(r).map(([k, v]) => [k, toPlain(v)])));
-    return { columns: columnsOf(rows), rows };
-  } finally {
-    await store.close();
-  }
+  await using c = await open(ctx.config, { store: true });
+  const rows = ((await c.store.query(sql, { specs })) as PlainRow[]).map((r) => Object.fromEntries(Object.entries(r).map(([k, v]) => [k, toPlain(v)])));
+  return { columns: columnsOf(rows), rows };
 }
 
 /** The lake's views (from the engine's schema) and the store's tables, each with its columns. */
@@ -117,12 +109,8 @@ async function listing(ctx: CommandContext): Promise<Outcome> {
     ...CURATED_TABLES.map((t) => ({ source: 'lake', name: t, columns: cols(CURATED_COLUMNS[t]) })),
     { source: 'lake', name: 'postings', columns: POSTINGS_COLUMNS.join(', ') },
   ];
-  const store = await createStore(ctx.config);
-  try {
-    for (const r of await store.query(tablesWithColumnsSql(store.kind))) rows.push({ source: 'store', name: String(r.table_name), columns: String(r.columns) });
-  } finally {
-    await store.close();
-  }
+  await using c = await open(ctx.config, { store: true });
+  for (const r of await c.store.query(tablesWithColumnsSql(c.store.kind))) rows.push({ source: 'store', name: String(r.table_name), columns: String(r.columns) });
   return {
     columns: ['source', 'name', 'columns'],
     rows,
@@ -136,26 +124,18 @@ async function execute(ctx: CommandContext, q: Checked, limit?: number): Promise
     const metrics = await loadMetrics(ctx.config);
     const metric = metrics.get(q.metric);
     if (q.source === 'store') return { ...nullKeys(metric, await storedMetric(ctx, metric, metrics)), notes: [] };
-    const lake = await createLake(ctx.config);
-    try {
-      return { ...nullKeys(metric, await metricFromLake(ctx.config, lake, metric)), notes: [] };
-    } finally {
-      await lake.close();
-    }
+    await using c = await open(ctx.config, { lake: true });
+    return { ...nullKeys(metric, await metricFromLake(ctx.config, c.lake, metric)), notes: [] };
   }
   if (q.source === 'store') return { ...(await storeQuery(ctx, q.sql!)), notes: [] };
-  const lake = await createLake(ctx.config);
+  await using c = await open(ctx.config, { lake: true });
+  const engine = await openLakeEngine(ctx.config, c.lake);
   try {
-    const engine = await openLakeEngine(ctx.config, lake);
-    try {
-      const result = await runReadOnly(engine, q.sql!, limit);
-      const unreadable = await unreadableWarningFor(engine, engine.dirs.raw, q.sql!, path.join(ctx.config.dataDir, 'cache', 'raw-unreadable.json'));
-      return { ...result, notes: unreadable ? [`warning: ${unreadable}`] : [] };
-    } finally {
-      engine.close();
-    }
+    const result = await runReadOnly(engine, q.sql!, limit);
+    const unreadable = await unreadableWarningFor(engine, engine.dirs.raw, q.sql!, path.join(ctx.config.dataDir, 'cache', 'raw-unreadable.json'));
+    return { ...result, notes: unreadable ? [`warning: ${unreadable}`] : [] };
   } finally {
-    await lake.close();
+    engine.close();
   }
 }
 
@@ -165,8 +145,10 @@ export function limitNote(limit: number | undefined, shown: number, truncated: b
   return total !== undefined ? `showing ${shown} of ${total} rows (--limit ${limit})` : `showing the first ${shown} rows; there are more (--limit ${limit})`;
 }
 
-export async function run(opts: QueryOptions, ctx: CommandContext): Promise<number> {
-  const sql = await readSql({ args: opts.args ?? [], file: opts.file, other: Boolean(opts.metric !== undefined || opts.list), stdinIsTty: Boolean(process.stdin.isTTY) });
+export const command = defineCommand(options, run);
+
+async function run(opts: z.output<typeof options>, ctx: CommandContext): Promise<number> {
+  const sql = await readSql({ args: opts.args, file: opts.file, other: Boolean(opts.metric !== undefined || opts.list), stdinIsTty: Boolean(process.stdin.isTTY) });
   const q = checkQueryOptions({ ...opts, args: sql === undefined ? [] : [sql] });
   const result = await execute(ctx, q, opts.limit);
   if (opts.limit !== undefined && result.truncated === undefined) {

@@ -6,46 +6,50 @@
  * records to read, a day failed, or a source cannot be read (for cron and monitoring).
  */
 import chalk from 'chalk';
+import { z } from 'zod';
 import type { CommandContext } from './context.js';
-import { PinpipeError } from '../core/errors.js';
+import { COMMON, defineCommand, flag, integer, text } from './options.js';
 import { parseDuration } from '../core/time.js';
-import { createLake, createLog, createRealtime, createStore } from '../connectors/registry.js';
+import { open } from '../connectors/open.js';
 import { loadMetrics } from '../metrics/registry.js';
 import { formatStatus } from '../status/format.js';
 import { DEFAULT_THRESHOLDS, StatusReader, type StatusThresholds } from '../status/reader.js';
 import type { StatusReport } from '../status/types.js';
 
-export interface StatusOptions {
-  json?: boolean;
-  maxLag?: number;
-  maxWatermarkAge?: string;
-}
-
-export function checkStatusOptions(opts: StatusOptions): StatusThresholds {
-  const maxLag = opts.maxLag ?? DEFAULT_THRESHOLDS.maxLag;
-  if (!Number.isInteger(maxLag) || maxLag < 0) throw new PinpipeError('USAGE', `--max-lag must be a non-negative number of records, got ${opts.maxLag}`);
-  const age = opts.maxWatermarkAge === undefined ? DEFAULT_THRESHOLDS.maxWatermarkAgeMs : parseDuration(opts.maxWatermarkAge);
-  if (age === null || age < 0) throw new PinpipeError('USAGE', `--max-watermark-age must be a duration such as 90s or 5m, got ${JSON.stringify(opts.maxWatermarkAge)}`);
-  return { maxLag, maxWatermarkAgeMs: age };
-}
+const options = z.strictObject({
+  ...COMMON,
+  json: flag,
+  maxLag: integer('must be a non-negative number of records', (n) => n >= 0).optional(),
+  maxWatermarkAge: z
+    .string()
+    .refine((v) => (parseDuration(v) ?? -1) >= 0, 'must be a duration such as 90s or 5m')
+    .optional(),
+  metricsDir: text,
+});
 
 /** one reading of the pipeline's health with connectors opened for it */
 export async function readStatus(ctx: CommandContext, thresholds: StatusThresholds): Promise<StatusReport> {
   const { config } = ctx;
   const metrics = await loadMetrics(config);
-  const [log, lake, store, realtime] = await Promise.all([createLog(config), createLake(config), createStore(config), createRealtime(config)]);
-  const reader = new StatusReader({ config, metrics, log, lake, store, realtime }, { thresholds });
+  // not connected here: a source that cannot be read shows as an error of the report
+  const c = await open(config, { log: true, lake: true, store: true, realtime: metrics.realtime }, { connect: false });
+  const reader = new StatusReader({ config, metrics, log: c.log, lake: c.lake, store: c.store, realtime: c.realtime }, { thresholds });
   try {
-    await realtime.connect(metrics.realtime).catch(() => {}); // a failure shows as an error of the report
+    await c.realtime.connect(metrics.realtime).catch(() => {});
     return await reader.read();
   } finally {
     await reader.close().catch(() => {});
-    await Promise.all([lake.close(), store.close(), realtime.close()].map((p) => p.catch(() => {})));
+    await c.close().catch(() => {});
   }
 }
 
-export async function run(opts: StatusOptions, ctx: CommandContext): Promise<number> {
-  const thresholds = checkStatusOptions(opts);
+export const command = defineCommand(options, run);
+
+async function run(opts: z.output<typeof options>, ctx: CommandContext): Promise<number> {
+  const thresholds: StatusThresholds = {
+    maxLag: opts.maxLag ?? DEFAULT_THRESHOLDS.maxLag,
+    maxWatermarkAgeMs: opts.maxWatermarkAge === undefined ? DEFAULT_THRESHOLDS.maxWatermarkAgeMs : parseDuration(opts.maxWatermarkAge)!,
+  };
   const report = await readStatus(ctx, thresholds);
   if (opts.json || !ctx.tty) ctx.out(JSON.stringify(report) + '\n');
   else {

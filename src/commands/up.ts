@@ -5,32 +5,37 @@
  * last batch run). The roles are the real subcommands, run as child processes.
  */
 import path from 'node:path';
+import { z } from 'zod';
 import type { CommandContext } from './context.js';
+import { COMMON, defineCommand, number, text } from './options.js';
 import { loadMetrics } from '../metrics/registry.js';
 import { PinpipeError } from '../core/errors.js';
 import { assertPortFree } from '../core/bind.js';
 import { dayOf } from '../core/time.js';
 import { sleep } from '../core/retry.js';
-import { createLog, createRealtime, createStore } from '../connectors/registry.js';
+import { ensureTopics, open } from '../connectors/open.js';
 import { startRole, stopRole, type Role } from '../up/roles.js';
 import { formatSnapshot, redrawPanel, SummaryReader, type Snapshot } from '../up/summary.js';
 import { startDashboard } from '../up/dashboard.js';
 
-export interface UpOptions {
-  port: number;
+/** the flags (defaults in cli.ts) */
+const options = z.strictObject({
+  ...COMMON,
+  port: z.number(),
   /** false with --no-dashboard */
-  dashboard: boolean;
-  dashboardPort: number;
-  duration?: number;
-  rate: number;
-  batchEvery: number;
-  seed: number;
-}
+  dashboard: z.boolean(),
+  dashboardPort: z.number(),
+  duration: number('must be a positive number of seconds', (n) => n > 0).optional(),
+  rate: z.number(),
+  batchEvery: number('must be at least 5 seconds', (n) => n >= 5),
+  seed: z.number(),
+  metricsDir: text,
+});
 
-export async function run(opts: UpOptions, ctx: CommandContext): Promise<number> {
+export const command = defineCommand(options, run);
+
+async function run(opts: z.output<typeof options>, ctx: CommandContext): Promise<number> {
   const { config, logger } = ctx;
-  if (opts.duration !== undefined && !(opts.duration > 0)) throw new PinpipeError('USAGE', '--duration must be a positive number of seconds');
-  if (!(opts.batchEvery >= 5)) throw new PinpipeError('USAGE', '--batch-every must be at least 5 seconds');
   // before any role starts: a port in use would have the roles run against another process's API
   await assertPortFree(opts.port, config.api.host, 'up --port');
   const base = { dataDir: config.dataDir, configFile: ctx.configFile };
@@ -41,10 +46,8 @@ export async function run(opts: UpOptions, ctx: CommandContext): Promise<number>
   const roles: Role[] = [];
 
   // The log's topics exist before any role starts (consumers subscribe to them).
-  const log = await createLog(config);
-  const admin = log.admin();
-  await admin.ensureTopics(['pin', 'geo', 'user', 'deadletter'].map((t) => config.log.topicPrefix + t));
-  await admin.close();
+  await using l = await open(config, { log: true });
+  await ensureTopics(l.log, config);
 
   roles.push(startRole('api', ['api', '--port', String(opts.port)], base));
   await waitForApi(api, roles[0]!, ctx.signal);
@@ -58,11 +61,8 @@ export async function run(opts: UpOptions, ctx: CommandContext): Promise<number>
   if (dashboard) roles.push(dashboard.role);
   logger.info(`all roles started; logs in ${config.dataDir}/logs; API at ${api}${dashboard ? `; dashboard at ${dashboard.url() ?? '(starting)'}` : ''}`);
 
-  const realtime = await createRealtime(config);
-  const store = await createStore(config);
-  await realtime.connect((await loadMetrics(config)).realtime);
-  await store.connect();
-  const reader = new SummaryReader(config, log, realtime, store);
+  await using c = await open(config, { store: true, realtime: (await loadMetrics(config)).realtime });
+  const reader = new SummaryReader(config, l.log, c.realtime, c.store);
   const until = opts.duration ? started + opts.duration * 1000 : Infinity;
   let nextBatch = started + opts.batchEvery * 1000;
   let batch: Role | null = null;
@@ -107,8 +107,6 @@ export async function run(opts: UpOptions, ctx: CommandContext): Promise<number>
   codes['batch-run (final)'] = await final.exited;
   last = await reader.read();
   await reader.close();
-  await realtime.close();
-  await store.close();
   ctx.out(formatSnapshot(last, [], (Date.now() - started) / 1000).slice(1).join('\n') + '\n');
   const failed = Object.entries(codes).filter(([name, code]) => code !== 0 && !(name === 'emulate' && code === 1) && name !== 'dashboard');
   if (codes.dashboard) logger.warn(`the dashboard stopped with code ${codes.dashboard} (the pipeline is not affected); see ${config.dataDir}/logs/dashboard.log`);

@@ -2,21 +2,33 @@
  * pinpipe verify: the stream's final windows of every realtime metric against the batch layer's
  * recomputation from the raw zone (src/metrics/verify.ts). Exit 1 on any difference, 0 otherwise.
  */
+import { z } from 'zod';
 import type { CommandContext } from './context.js';
-import { createRealtime, createStore } from '../connectors/registry.js';
+import { COMMON, defineCommand, flag, text, usageCheck } from './options.js';
+import { open } from '../connectors/open.js';
 import { PinpipeError } from '../core/errors.js';
 import { checkDayFlag } from '../pipeline/batch-run/days.js';
 import { loadMetrics } from '../metrics/registry.js';
 import { verify, type VerifyResult } from '../metrics/verify.js';
 
-export interface VerifyCommandOptions {
-  from?: string;
-  to?: string;
-  metric?: string;
-  json?: boolean;
-  /** differences printed per metric (all with --json) */
-  show?: number;
-}
+const options = z
+  .strictObject({
+    ...COMMON,
+    from: text,
+    to: text,
+    metric: text,
+    json: flag,
+    /** differences printed per metric (all with --json) */
+    show: z.number().optional(),
+    metricsDir: text,
+  })
+  .superRefine(
+    usageCheck((o) => {
+      const from = o.from === undefined ? undefined : checkDayFlag('--from', o.from);
+      const to = o.to === undefined ? undefined : checkDayFlag('--to', o.to);
+      if (from && to && from > to) throw new PinpipeError('USAGE', `--from ${from} is after --to ${to}: the range must run forward`);
+    }),
+  );
 
 const fmt = (v: Record<string, number | null> | null) => (v ? Object.entries(v).map(([k, x]) => `${k}=${x === null ? 'NULL' : x}`).join(' ') : '(no row)');
 
@@ -37,10 +49,10 @@ export function verifyText(r: VerifyResult, show = 20): string {
   return lines.join('\n') + '\n';
 }
 
-export async function run(opts: VerifyCommandOptions, ctx: CommandContext): Promise<number> {
-  const from = opts.from === undefined ? undefined : checkDayFlag('--from', opts.from);
-  const to = opts.to === undefined ? undefined : checkDayFlag('--to', opts.to);
-  if (from && to && from > to) throw new PinpipeError('USAGE', `--from ${from} is after --to ${to}: the range must run forward`);
+export const command = defineCommand(options, run);
+
+async function run(opts: z.output<typeof options>, ctx: CommandContext): Promise<number> {
+  const { from, to } = opts;
   const metrics = await loadMetrics(ctx.config);
   let chosen = metrics.realtime;
   if (opts.metric) {
@@ -48,16 +60,8 @@ export async function run(opts: VerifyCommandOptions, ctx: CommandContext): Prom
     if (m.kind !== 'realtime') throw new PinpipeError('USAGE', `${m.id} is a historical metric: verify compares the stream's windows of realtime metrics with the batch layer's (${metrics.realtime.map((x) => x.id).join(', ')})`);
     chosen = [m];
   }
-  const store = await createStore(ctx.config);
-  const realtime = await createRealtime(ctx.config);
-  try {
-    await store.connect();
-    await realtime.connect(metrics.realtime);
-    const result = await verify(store, realtime, chosen, { from, to, group: ctx.config.stream.group, joinWindow: ctx.config.stream.joinWindow });
-    ctx.out(opts.json ? JSON.stringify(result) + '\n' : verifyText(result, opts.show));
-    return result.differences ? 1 : 0;
-  } finally {
-    await realtime.close();
-    await store.close();
-  }
+  await using c = await open(ctx.config, { store: true, realtime: metrics.realtime });
+  const result = await verify(c.store, c.realtime, chosen, { from, to, group: ctx.config.stream.group, joinWindow: ctx.config.stream.joinWindow });
+  ctx.out(opts.json ? JSON.stringify(result) + '\n' : verifyText(result, opts.show));
+  return result.differences ? 1 : 0;
 }

@@ -1,30 +1,49 @@
 /**
- * The one place that turns configuration into connectors. Implementations are imported lazily so
- * that an embedded run never loads kafkajs, the AWS SDK, mysql2 or ioredis.
+ * The one place that turns configuration into connectors: per kind, a table from the kind's
+ * setting (`log.kind`, `lake.kind`, ...) to a factory. Implementations are imported lazily so that
+ * an embedded run never loads kafkajs, the AWS SDK, mysql2 or ioredis. A new implementation is one
+ * line here (and a value of its kind's setting in src/core/config.ts); a new kind is a folder
+ * `<kind>/` (types.ts, one file per implementation named by its setting's value), a table here and
+ * a conformance suite in test/conformance/.
  */
 import type { Config } from '../core/config.js';
 import type { Log } from './log/types.js';
 import type { Lake } from './lake/types.js';
 import type { ServingStore } from './store/types.js';
 import type { RealtimeStore } from './realtime/types.js';
+import type { Source } from './source/types.js';
 
-// TODO(lead): drop the `as unknown as` casts once every implementation has landed.
-export async function createLog(cfg: Config): Promise<Log> {
-  if (cfg.log.kind === 'kafka') return new (await import('./log/kafka.js')).KafkaLog(cfg) as unknown as Log;
-  return new (await import('./log/embedded.js')).EmbeddedLog(cfg);
-}
+type Factories<K extends string, T> = Record<K, (cfg: Config) => Promise<T>>;
 
-export async function createLake(cfg: Config): Promise<Lake> {
-  if (cfg.lake.kind === 's3') return new (await import('./lake/s3.js')).S3Lake(cfg);
-  return new (await import('./lake/local.js')).LocalLake(cfg);
-}
+const LOGS: Factories<Config['log']['kind'], Log> = {
+  embedded: async (cfg) => new (await import('./log/embedded.js')).EmbeddedLog(cfg),
+  kafka: async (cfg) => new (await import('./log/kafka.js')).KafkaLog(cfg),
+};
 
-export async function createStore(cfg: Config): Promise<ServingStore> {
-  if (cfg.store.kind === 'mysql') return new (await import('./store/mysql.js')).MysqlStore(cfg);
-  return new (await import('./store/embedded.js')).EmbeddedStore(cfg);
-}
+const LAKES: Factories<Config['lake']['kind'], Lake> = {
+  local: async (cfg) => new (await import('./lake/local.js')).LocalLake(cfg),
+  s3: async (cfg) => new (await import('./lake/s3.js')).S3Lake(cfg),
+};
 
-export async function createRealtime(cfg: Config): Promise<RealtimeStore> {
-  if (cfg.realtime.kind === 'redis') return new (await import('./realtime/redis.js')).RedisRealtime(cfg);
-  return new (await import('./realtime/embedded.js')).EmbeddedRealtime(cfg);
+const STORES: Factories<Config['store']['kind'], ServingStore> = {
+  embedded: async (cfg) => new (await import('./store/embedded.js')).EmbeddedStore(cfg),
+  mysql: async (cfg) => new (await import('./store/mysql.js')).MysqlStore(cfg),
+};
+
+const REALTIMES: Factories<Config['realtime']['kind'], RealtimeStore> = {
+  embedded: async (cfg) => new (await import('./realtime/embedded.js')).EmbeddedRealtime(cfg),
+  redis: async (cfg) => new (await import('./realtime/redis.js')).RedisRealtime(cfg),
+};
+
+export const createLog = (cfg: Config): Promise<Log> => LOGS[cfg.log.kind](cfg);
+export const createLake = (cfg: Config): Promise<Lake> => LAKES[cfg.lake.kind](cfg);
+export const createStore = (cfg: Config): Promise<ServingStore> => STORES[cfg.store.kind](cfg);
+export const createRealtime = (cfg: Config): Promise<RealtimeStore> => REALTIMES[cfg.realtime.kind](cfg);
+
+/** Where `pinpipe emulate` reads postings (its flags, not the config, choose it). */
+export type SourceSpec = { kind: 'generator'; seed: number; rows: number } | { kind: 'mysql'; url: string };
+
+export async function createSource(spec: SourceSpec): Promise<Source> {
+  if (spec.kind === 'mysql') return new (await import('./source/mysql.js')).MysqlSource(spec.url);
+  return new (await import('./source/generator.js')).GeneratorSource({ seed: spec.seed, rows: spec.rows });
 }

@@ -6,7 +6,7 @@
  */
 import type { Posting, Source } from '../connectors/source/types.js';
 import { retry, sleep } from '../core/retry.js';
-import { deriveSeed, mulberry32 } from '../connectors/source/prng.js';
+import { deriveSeed, mulberry32 } from '../core/prng.js';
 import { TOPICS } from '../core/records.js';
 import { ApiClient, RetriableError, type Answer } from './client.js';
 

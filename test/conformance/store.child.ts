@@ -8,7 +8,7 @@ import { readdirSync } from 'node:fs';
 import path from 'node:path';
 import pkg from 'node-sqlite3-wasm';
 import { EmbeddedStore } from '../../src/connectors/store/embedded.js';
-import { OPEN_PRAGMAS } from '../../src/connectors/store/sqlite.js';
+import { OPEN_PRAGMAS } from '../../src/connectors/sqlite/file.js';
 import { tryLock } from '../../src/core/lockfile.js';
 import { loadConfig } from '../../src/core/config.js';
 import { realtimeMetric } from '../support/metrics.js';

@@ -7,7 +7,7 @@ import { spawn } from 'node:child_process';
 import path from 'node:path';
 import mysql from 'mysql2/promise';
 import { MysqlSource } from '../../src/connectors/source/mysql.js';
-import { loadGeneratedData } from '../../src/connectors/source/mysql-load.js';
+import { loadGeneratedData } from '../../src/emulate/load-source.js';
 import { generatePosting } from '../../src/connectors/source/generator.js';
 import { Emulator, rowForStep } from '../../src/emulate/runner.js';
 import { startApi } from '../unit/api-harness.js';

@@ -17,7 +17,8 @@ class FakeRealtime implements RealtimeStore {
   rows: WindowRow[] = [];
   checkpoint: Checkpoint | null = null;
   reads: { metric: string; from?: string; to?: string }[] = [];
-  async connect(_m: RealtimeShape[]): Promise<void> {}
+  async connect(_m?: RealtimeShape[]): Promise<void> {}
+  async health(): Promise<void> {}
   async commit(): Promise<void> {}
   async loadCheckpoint(): Promise<Checkpoint | null> {
     return this.checkpoint;

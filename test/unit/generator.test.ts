@@ -1,9 +1,9 @@
 import { GeneratorSource, generatePosting, categoryOf, DEFAULT_ROWS } from '../../src/connectors/source/generator.js';
-import { CATEGORIES } from '../../src/connectors/source/words-pins.js';
+import { CATEGORIES } from '../../src/connectors/source/generator-words-pins.js';
 import { validateRaw } from '../../src/core/records.js';
 import { cleanPin, parseFollowerCount } from '../../src/core/clean.js';
 import { parseDateTime } from '../../src/core/time.js';
-import { deriveSeed, mulberry32 } from '../../src/connectors/source/prng.js';
+import { deriveSeed, mulberry32 } from '../../src/core/prng.js';
 
 const ROWS = DEFAULT_ROWS;
 const all = Array.from({ length: ROWS }, (_, i) => generatePosting(1, i, ROWS));

@@ -7,7 +7,7 @@
  * `_partition` and `_offset` like consume-batch does (docs/design.md "Raw zone").
  */
 import { generatePosting } from '../../connectors/source/generator.js';
-import { deriveSeed } from '../../connectors/source/prng.js';
+import { deriveSeed } from '../../core/prng.js';
 import { TOPICS } from '../../core/records.js';
 
 export type TopicIndex = 0 | 1 | 2;

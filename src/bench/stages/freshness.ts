@@ -2,7 +2,7 @@
  * Ingest-to-view freshness: `pinpipe api` and `pinpipe consume-stream` running on one stack; this
  * process posts single records (pin, geo, user in turn) open loop at 2,000 records/s and keeps
  * each pin's ingested_at from the API's answer, while it polls the realtime store every 25 ms
- * (createRealtime → read('R1')) for the number of pins counted so far. Pins are ranked by
+ * (the realtime store's read('R1')) for the number of pins counted so far. Pins are ranked by
  * ingested_at; pin number i is taken as visible at the first poll whose R1 total reaches i; its
  * freshness is that time minus its ingested_at (same clock). The polling interval adds up to
  * 25 ms (12.5 ms on average). The stream's own histogram (GET /metrics,
@@ -14,7 +14,7 @@
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { createRealtime } from '../../connectors/registry.js';
+import { open } from '../../connectors/open.js';
 import { loadMetrics } from '../../metrics/registry.js';
 import { sleep } from '../../core/retry.js';
 import { singleBodies } from '../bodies.js';
@@ -106,8 +106,8 @@ function freshness(withDashboard: boolean): Stage {
       } catch (e) {
         return failed(e, `consume-stream freshness${label}`);
       }
-      const realtime = await createRealtime(stack.config);
-      await realtime.connect((await loadMetrics(stack.config, { dir: null })).realtime);
+      const rt = await open(stack.config, { realtime: (await loadMetrics(stack.config, { dir: null })).realtime });
+      const { realtime } = rt;
       const bodies = singleBodies(5, 1000);
       const pins: number[] = [];
       const obs: { t: number; count: number }[] = [];
@@ -149,7 +149,7 @@ function freshness(withDashboard: boolean): Stage {
       await page?.stop();
       if (dashboard) await dashboard.proc.stop();
       const hist = await streamHistogram(stream.url);
-      await realtime.close();
+      await rt.close();
       const apiRes = await api.proc.stop();
       const streamRes = await stream.proc.stop();
       running.length = 0;

@@ -114,6 +114,20 @@ export class LocalLake implements Lake {
     return dir;
   }
 
+  /** nothing to connect: files are opened when used */
+  async connect(): Promise<void> {}
+
+  /** the lake directory can be read (a lake not created yet is healthy) */
+  async health(): Promise<void> {
+    await io('health', '', async () => {
+      try {
+        await fsp.readdir(this.root);
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
+      }
+    });
+  }
+
   async close(): Promise<void> {}
 }
 

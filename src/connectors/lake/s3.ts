@@ -185,6 +185,18 @@ export class S3Lake implements Lake {
     });
   }
 
+  /** nothing to connect: the client connects on each request (the bucket is created, if configured, on first use) */
+  async connect(): Promise<void> {}
+
+  /** the bucket answers one listing request (no retries beyond the SDK's) */
+  async health(): Promise<void> {
+    try {
+      await this.client.send(new ListObjectsV2Command({ Bucket: this.bucket, Prefix: this.keyPrefix, MaxKeys: 1 }));
+    } catch (e) {
+      throw lakeError('health check', this.bucket, this.keyPrefix, e);
+    }
+  }
+
   async close(): Promise<void> {
     this.client.destroy();
   }

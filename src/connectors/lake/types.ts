@@ -4,12 +4,13 @@
  * (local.ts) and by S3 or any S3-compatible store (s3.ts); both pass
  * test/conformance/lake.conformance.ts. Writes are atomic: an object is either whole or absent.
  */
+import type { Connector } from '../types.js';
 export interface LakeObject {
   key: string;
   size: number;
 }
 
-export interface Lake {
+export interface Lake extends Connector {
   readonly kind: 'local' | 's3';
   /** atomically create or replace an object */
   put(key: string, body: Buffer | string): Promise<void>;
@@ -25,5 +26,4 @@ export interface Lake {
    * missing or changed.
    */
   localDir(prefix: string): Promise<string>;
-  close(): Promise<void>;
 }

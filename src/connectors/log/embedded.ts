@@ -4,7 +4,10 @@
  * segment files with CRC-checked frames; group-committed appends (one write + fdatasync per batch
  * of concurrent sends); consumer groups with one active member each. See docs/design.md.
  */
+import { existsSync, readdirSync } from 'node:fs';
 import type { Config } from '../../core/config.js';
+import { PinpipeError } from '../../core/errors.js';
+import { Parts } from '../types.js';
 import type { ConsumerOptions, Log, LogAdmin, LogConsumer, LogProducer } from './types.js';
 import { EmbeddedAdmin } from './embedded-admin.js';
 import { EmbeddedConsumer } from './embedded-consumer.js';
@@ -24,6 +27,7 @@ export class EmbeddedLog implements Log {
   readonly logDir: string;
   private readonly topics: TopicRegistry;
   private readonly pool: WriterPool;
+  private readonly parts = new Parts();
 
   constructor(cfg: Config, opts: EmbeddedLogOptions = {}) {
     this.logDir = logDirOf(cfg.dataDir);
@@ -35,15 +39,32 @@ export class EmbeddedLog implements Log {
     this.pool = new WriterPool(this.logDir, this.topics);
   }
 
+  /** nothing to connect: files are opened when used */
+  async connect(): Promise<void> {}
+
+  /** the log directory can be read (a log not created yet is healthy) */
+  async health(): Promise<void> {
+    try {
+      if (existsSync(this.logDir)) readdirSync(this.logDir);
+    } catch (e) {
+      throw new PinpipeError('LOG_UNAVAILABLE', `cannot read the log directory ${this.logDir}: ${(e as NodeJS.ErrnoException).code ?? String(e)}`, { retriable: true, cause: e });
+    }
+  }
+
   producer(): LogProducer {
-    return new EmbeddedProducer(this.pool);
+    return this.parts.track(new EmbeddedProducer(this.pool));
   }
 
   consumer(opts: ConsumerOptions): LogConsumer {
-    return new EmbeddedConsumer(this.topics, this.logDir, opts);
+    return this.parts.track(new EmbeddedConsumer(this.topics, this.logDir, opts));
   }
 
   admin(): LogAdmin {
-    return new EmbeddedAdmin(this.topics, this.logDir);
+    return this.parts.track(new EmbeddedAdmin(this.topics, this.logDir));
+  }
+
+  /** closes the producers, consumers and admins made here that are still open */
+  close(): Promise<void> {
+    return this.parts.closeAll();
   }
 }

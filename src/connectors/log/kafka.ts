@@ -11,6 +11,7 @@
 import type { Kafka } from 'kafkajs';
 import type { Config } from '../../core/config.js';
 import { createLogger, type Logger } from '../../core/logger.js';
+import { Parts } from '../types.js';
 import type { ConsumerOptions, Log } from './types.js';
 import { CONSUMER_REQUEST_TIMEOUT_MS, createKafkaClient } from './kafka-client.js';
 import { KafkaAdmin, LazyAdmin } from './kafka-admin.js';
@@ -30,6 +31,9 @@ export class KafkaLog implements Log {
   private readonly logger: Logger;
   /** consumers made by this log (a producer of a consuming process loads its client lazily) */
   private consumers = 0;
+  private readonly parts = new Parts();
+  /** the admin of health(), made on its first use */
+  private probe: KafkaAdmin | null = null;
 
   constructor(
     private readonly cfg: Config,
@@ -39,17 +43,32 @@ export class KafkaLog implements Log {
     this.kafka = createKafkaClient(cfg, this.logger);
   }
 
+  /** nothing to connect: each producer, consumer and admin connects to the brokers when used */
+  async connect(): Promise<void> {}
+
+  /** the brokers answer a metadata request */
+  async health(): Promise<void> {
+    this.probe ??= this.admin();
+    await this.probe.listTopics();
+  }
+
   producer(): KafkaProducer {
-    return new KafkaProducer(this.cfg, new LazyAdmin(this.kafka), this.logger, this.options.producer, () => this.consumers > 0);
+    return this.parts.track(new KafkaProducer(this.cfg, new LazyAdmin(this.kafka), this.logger, this.options.producer, () => this.consumers > 0));
   }
 
   consumer(opts: ConsumerOptions): KafkaConsumer {
     this.consumers++;
     this.consumerKafka ??= createKafkaClient(this.cfg, this.logger, { requestTimeoutMs: CONSUMER_REQUEST_TIMEOUT_MS });
-    return new KafkaConsumer(this.consumerKafka, new LazyAdmin(this.kafka), opts, this.logger);
+    return this.parts.track(new KafkaConsumer(this.consumerKafka, new LazyAdmin(this.kafka), opts, this.logger));
   }
 
   admin(): KafkaAdmin {
-    return new KafkaAdmin(this.kafka, this.cfg);
+    return this.parts.track(new KafkaAdmin(this.kafka, this.cfg));
+  }
+
+  /** closes the producers, consumers and admins made here that are still open */
+  async close(): Promise<void> {
+    this.probe = null;
+    await this.parts.closeAll();
   }
 }

@@ -3,6 +3,7 @@
  * embedded file log (embedded.ts) and by Apache Kafka via kafkajs and @platformatic/kafka
  * (kafka.ts); both pass test/conformance/log.conformance.ts.
  */
+import type { Connector } from '../types.js';
 
 export interface TopicPartition {
   topic: string;
@@ -113,7 +114,7 @@ export interface LogAdmin {
   close(): Promise<void>;
 }
 
-export interface Log {
+export interface Log extends Connector {
   readonly kind: 'embedded' | 'kafka';
   producer(): LogProducer;
   consumer(opts: ConsumerOptions): LogConsumer;

@@ -7,8 +7,8 @@
  */
 import type { Config } from '../../core/config.js';
 import type { Row, TableSpec } from '../../core/tables.js';
-import { SqliteFile } from '../store/sqlite.js';
-import { deleteRows, ensureTable, selectRows, upsertRows } from '../store/sqlite-sql.js';
+import { SqliteFile } from '../sqlite/file.js';
+import { deleteRows, ensureTable, selectRows, upsertRows } from '../sqlite/sql.js';
 import { normalizeRow } from '../store/values.js';
 import { Shapes, checkCheckpoint, checkGroup, checkWindowRow, fromTableRow, rangeBound, toTableRow } from './rows.js';
 import type { Checkpoint, RealtimeShape, RealtimeStore, WindowRow } from './types.js';
@@ -85,6 +85,10 @@ export class EmbeddedRealtime implements RealtimeStore {
     const shape = this.shapes.get(metric);
     await this.connect();
     await this.file.run(`reset ${metric}`, 'write', (db) => deleteRows(db, shape.spec, { where: [] }));
+  }
+
+  health(): Promise<void> {
+    return this.file.health();
   }
 
   async close(): Promise<void> {

@@ -85,6 +85,14 @@ export class RedisRealtime implements RealtimeStore {
     });
   }
 
+  /** the server answers PING (connecting first when needed) */
+  async health(): Promise<void> {
+    await this.op('health check', async () => {
+      if (this.redis.status === 'wait' || this.redis.status === 'end') await this.redis.connect();
+      await this.redis.ping();
+    });
+  }
+
   async commit(group: string, checkpoint: Checkpoint, rows: WindowRow[]): Promise<void> {
     const cpKey = this.checkpointKey(checkGroup(group));
     const cpJson = JSON.stringify(checkCheckpoint(checkpoint));

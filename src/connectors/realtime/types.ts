@@ -4,6 +4,7 @@
  * Implemented by the embedded SQLite file (embedded.ts) and by Redis via ioredis (redis.ts);
  * both pass test/conformance/realtime.conformance.ts.
  */
+import type { Connector } from '../types.js';
 import type { TableSpec } from '../../core/tables.js';
 
 /**
@@ -42,10 +43,10 @@ export interface Checkpoint {
   counters: Record<string, number>;
 }
 
-export interface RealtimeStore {
+export interface RealtimeStore extends Connector {
   readonly kind: 'embedded' | 'redis';
-  /** connect, and learn (and on the embedded store create or migrate the tables of) the metrics */
-  connect(metrics: RealtimeShape[]): Promise<void>;
+  /** connect, and learn (and on the embedded store create or migrate the tables of) the metrics (without: those learnt before) */
+  connect(metrics?: RealtimeShape[]): Promise<void>;
   /** atomically upsert window rows and store the group's checkpoint (idempotent on replay) */
   commit(group: string, checkpoint: Checkpoint, rows: WindowRow[]): Promise<void>;
   loadCheckpoint(group: string): Promise<Checkpoint | null>;
@@ -53,5 +54,4 @@ export interface RealtimeStore {
   read(metric: string, range?: { from?: string; to?: string }): Promise<WindowRow[]>;
   /** delete every window of a metric (its definition changed) */
   reset(metric: string): Promise<void>;
-  close(): Promise<void>;
 }

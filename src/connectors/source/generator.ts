@@ -6,12 +6,12 @@
  */
 import type { RawGeo, RawPin, RawUser } from '../../core/records.js';
 import type { Posting, Source } from './types.js';
-import { deriveSeed, Rand } from './prng.js';
-import { COUNTRIES, FIRST_NAMES, LAST_NAMES } from './words-people.js';
+import { deriveSeed, Rand } from '../../core/prng.js';
+import { COUNTRIES, FIRST_NAMES, LAST_NAMES } from './generator-words-people.js';
 import {
   ADJECTIVES, CATEGORIES, CATEGORY_WEIGHTS, DESCRIPTION_TEMPLATES, ODD_FOLLOWER_COUNTS, PLACEHOLDERS, POSTER_SUFFIXES,
   TITLE_TEMPLATES, VOCABULARY, type Category,
-} from './words-pins.js';
+} from './generator-words-pins.js';
 
 export const DEFAULT_ROWS = 11_000;
 
@@ -210,6 +210,9 @@ export class GeneratorSource implements Source {
   }
 
   async connect(): Promise<void> {}
+
+  /** always healthy: rows are computed */
+  async health(): Promise<void> {}
 
   async size(): Promise<number> {
     return this.rows;

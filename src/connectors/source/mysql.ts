@@ -66,6 +66,16 @@ export class MysqlSource implements Source {
     }
   }
 
+  /** the database answers SELECT 1 (on a pool of its own before connect()) */
+  async health(): Promise<void> {
+    this.pool ??= await openPool(this.url);
+    try {
+      await this.pool.query('SELECT 1');
+    } catch (e) {
+      throw this.fail('health check', e);
+    }
+  }
+
   async size(): Promise<number> {
     if (this.rows < 0) throw new PinpipeError('INTERNAL', 'MysqlSource.size() before connect()');
     return this.rows;

@@ -2,6 +2,7 @@
  * Where `pinpipe emulate` gets its rows: the built-in seeded generator (generator.ts) or the
  * seed's MySQL tables pinterest_data, geolocation_data, user_data (mysql.ts).
  */
+import type { Connector } from '../types.js';
 import type { RawGeo, RawPin, RawUser } from '../../core/records.js';
 
 export interface Posting {
@@ -10,12 +11,10 @@ export interface Posting {
   user: RawUser;
 }
 
-export interface Source {
+export interface Source extends Connector {
   readonly kind: 'generator' | 'mysql';
-  connect(): Promise<void>;
   /** number of rows (postings) available */
   size(): Promise<number>;
   /** the posting at row index i (0 ≤ i < size) */
   row(i: number): Promise<Posting>;
-  close(): Promise<void>;
 }

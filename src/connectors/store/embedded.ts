@@ -1,14 +1,14 @@
 /**
  * The embedded serving store: one SQLite file `<dataDir>/store.db` (node-sqlite3-wasm), safe for
- * several processes at once through the cross-process lock of sqlite.ts. Types: text → TEXT,
+ * several processes at once through the cross-process lock of ../sqlite/file.ts. Types: text → TEXT,
  * int/bigint → INTEGER, double → REAL, timestamp → TEXT (ISO 8601 UTC with ms, so text order is
  * time order), bool → INTEGER 0/1 (returned as boolean).
  */
 import type { Config } from '../../core/config.js';
 import { ALL_TABLES, type Row, type TableSpec } from '../../core/tables.js';
-import { readOnlyQuery } from './sqlite-query.js';
-import { SqliteFile, type SqliteDb } from './sqlite.js';
-import { deleteRows, ensureTable, insertRows, selectRows, upsertRows, type Filter } from './sqlite-sql.js';
+import { readOnlyQuery } from '../sqlite/query.js';
+import { SqliteFile, type SqliteDb } from '../sqlite/file.js';
+import { deleteRows, ensureTable, insertRows, selectRows, upsertRows, type Filter } from '../sqlite/sql.js';
 import type { QueryOptions, RowRange, ServingStore } from './types.js';
 import { normalizeRange, normalizeRow, normalizeWhere } from './values.js';
 
@@ -83,6 +83,10 @@ export class EmbeddedStore implements ServingStore {
     await this.connect();
     // on a private copy: a long query never holds the store's writers up
     return this.file.snapshot((db) => readOnlyQuery(db, sql, opts.specs));
+  }
+
+  health(): Promise<void> {
+    return this.file.health();
   }
 
   async close(): Promise<void> {

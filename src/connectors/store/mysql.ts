@@ -91,6 +91,15 @@ export class MysqlStore implements ServingStore {
     await conn.execute(st.sql, st.params);
   }
 
+  /** one pooled connection answers SELECT 1 (no retries) */
+  async health(): Promise<void> {
+    try {
+      await this.pool.query('SELECT 1');
+    } catch (e) {
+      throw this.fail('health check', e);
+    }
+  }
+
   async connect(): Promise<void> {
     this.connecting ??= this.withConn('create tables', false, async (conn) => {
       for (const t of ALL_TABLES) await this.ensureTable(conn, t);

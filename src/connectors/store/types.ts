@@ -6,6 +6,7 @@
  * ALL_TABLES is created or migrated on its first use. Timestamps are stored in UTC and returned
  * as ISO strings with milliseconds (`2026-11-27T10:00:00.000Z`).
  */
+import type { Connector } from '../types.js';
 import type { Row, TableSpec } from '../../core/tables.js';
 
 /**
@@ -27,7 +28,7 @@ export interface QueryOptions {
   specs?: TableSpec[];
 }
 
-export interface ServingStore {
+export interface ServingStore extends Connector {
   readonly kind: 'embedded' | 'mysql';
   /** connect and create or migrate every table of ALL_TABLES */
   connect(): Promise<void>;
@@ -56,5 +57,4 @@ export interface ServingStore {
    * query-only connection / read-only transaction).
    */
   query(sql: string, opts?: QueryOptions): Promise<Row[]>;
-  close(): Promise<void>;
 }

@@ -5,11 +5,10 @@
  * and committed.
  */
 import type { Config } from '../../core/config.js';
-import { topicName } from '../../core/config.js';
 import { PinpipeError, errorMessage } from '../../core/errors.js';
 import type { Logger } from '../../core/logger.js';
-import { DEAD_LETTER_TOPIC, TOPICS } from '../../core/records.js';
 import { sleep } from '../../core/retry.js';
+import { ensureTopics, logTopics } from '../../connectors/open.js';
 import type { Lake } from '../../connectors/lake/types.js';
 import type { Log } from '../../connectors/log/types.js';
 import { DayMarkerTracker } from './markers.js';
@@ -37,14 +36,10 @@ const REMOTE_EVERY_MS = 5_000;
 
 export async function runBatchWriter(cfg: Config, log: Log, lake: Lake, opts: RunOptions): Promise<RunResult> {
   const { logger, signal } = opts;
-  const topics = new Map<string, string>(TOPICS.map((t) => [t, topicName(cfg, t)]));
-  const deadLetterTopic = topicName(cfg, DEAD_LETTER_TOPIC);
-  const admin = log.admin();
-  try {
-    await admin.ensureTopics([...topics.values(), deadLetterTopic]);
-  } finally {
-    await admin.close();
-  }
+  const names = logTopics(cfg);
+  const topics = new Map<string, string>(Object.entries(names.records));
+  const deadLetterTopic = names.deadLetter;
+  await ensureTopics(log, cfg);
 
   const stats = new WriterStats();
   const producer = log.producer();

@@ -6,11 +6,11 @@
  * open windows stay open (a later run completes them).
  */
 import type { Config } from '../../core/config.js';
-import { topicName } from '../../core/config.js';
 import { errorMessage } from '../../core/errors.js';
 import type { Logger } from '../../core/logger.js';
-import { DEAD_LETTER_TOPIC, TOPICS, type RecordType } from '../../core/records.js';
+import { ensureTopics, logTopics } from '../../connectors/open.js';
 import { sleep } from '../../core/retry.js';
+import { Serial } from '../../core/serial.js';
 import { tpKey, type ConsumedBatch, type Log, type TopicPartition } from '../../connectors/log/types.js';
 import type { RealtimeStore } from '../../connectors/realtime/types.js';
 import type { ServingStore } from '../../connectors/store/types.js';
@@ -52,27 +52,11 @@ const ENDS_EVERY_MS = 1_000;
 const ALIGN_AHEAD_MS = 60_000;
 const FINAL_FLUSH_MS = 15_000;
 
-/** runs async sections one at a time, in call order (batches, flushes, end-offset checks) */
-class Serial {
-  private tail: Promise<unknown> = Promise.resolve();
-  run<T>(fn: () => Promise<T>): Promise<T> {
-    const next = this.tail.then(fn);
-    this.tail = next.catch(() => undefined);
-    return next;
-  }
-}
-
 export async function runStream(cfg: Config, log: Log, realtime: RealtimeStore, store: ServingStore, opts: StreamRunOptions): Promise<StreamRunResult> {
   const { logger, signal } = opts;
   const group = cfg.stream.group;
-  const topics = Object.fromEntries(TOPICS.map((t) => [t, topicName(cfg, t)])) as Record<RecordType, string>;
-  const deadLetterTopic = topicName(cfg, DEAD_LETTER_TOPIC);
-  const admin = log.admin();
-  try {
-    await admin.ensureTopics([...Object.values(topics), deadLetterTopic]);
-  } finally {
-    await admin.close();
-  }
+  const { records: topics, deadLetter: deadLetterTopic } = logTopics(cfg);
+  await ensureTopics(log, cfg);
   const rtMetrics = opts.metrics.realtime;
   await realtime.connect(rtMetrics);
   await store.connect();
@@ -99,6 +83,7 @@ export async function runStream(cfg: Config, log: Log, realtime: RealtimeStore, 
     stopWaiting();
   });
   const writer = new ViewWriter({ group, realtime, store, metrics: new Map(rtMetrics.map((m) => [m.id, m])), producer, consumer, deadLetterTopic, logger, stats, signal: wake.signal });
+  /** batches, flushes and end-offset checks, one at a time */
   const serial = new Serial();
   let stopping = false;
   let lastFlush = Date.now();

@@ -45,6 +45,11 @@ export class SqliteFile {
     return withLock(this.lockPath, async () => this.runLocked(what, mode, fn), 60_000);
   }
 
+  /** the database file opens and answers a statement (a file not created yet is healthy: nothing is created here) */
+  async health(): Promise<void> {
+    if (existsSync(this.dbPath)) await this.run('health check', 'read', (db) => db.all('SELECT 1'));
+  }
+
   /**
    * Run a read-only statement on a private copy of the database, taken under the lock: the lock
    * is held only for the copy (about 1 ms per MB of a cached file), never while the statement

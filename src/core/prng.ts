@@ -1,4 +1,4 @@
-/** Small, fast, seedable pseudo-random numbers for the generator and the emulator's row picks. */
+/** Small, fast, seedable pseudo-random numbers: the generator, the emulator's row picks, seeded tests. */
 
 /** mulberry32: a 32-bit state PRNG returning floats in [0, 1). */
 export function mulberry32(seed: number): () => number {

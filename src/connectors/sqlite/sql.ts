@@ -1,11 +1,11 @@
 /**
  * SQL for a TableSpec on SQLite: DDL (create, add missing columns) and the statements of the
- * store operations. Rows given here are already normalized (values.ts). Identifiers come from the
+ * store operations. Rows given here are already normalized (store/values.ts). Identifiers come from the
  * table specs and are quoted; values are always bound parameters.
  */
 import type { ColumnType, Row, TableSpec } from '../../core/tables.js';
-import type { SqliteDb } from './sqlite.js';
-import { decodeRow, groupByColumns, requireKey, type Value } from './values.js';
+import type { SqliteDb } from './file.js';
+import { decodeRow, groupByColumns, requireKey, type Value } from '../store/values.js';
 
 export const qi = (name: string): string => `"${name.replace(/"/g, '""')}"`;
 

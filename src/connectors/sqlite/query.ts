@@ -1,14 +1,14 @@
 /**
- * An ad hoc read-only query on the embedded store (readonly-sql.ts decides what is one query), with
+ * An ad hoc read-only query on the embedded store (store/readonly-sql.ts decides what is one query), with
  * values as the table specs declare them: SQLite has no boolean type (bool columns hold 0/1), so a
  * result column that comes straight from a spec's bool column (e.g. `final`) is rendered true/false,
  * as `query --metric` and the MySQL store show it. "Straight from" is what SQLite reports as the
  * column's table (an expression or an alias of another name stays a number).
  */
 import { ALL_TABLES, type Row, type TableSpec } from '../../core/tables.js';
-import { notOneQuery, queryCheckSql, showTablesSql, trimStatement } from './readonly-sql.js';
-import type { SqliteDb } from './sqlite.js';
-import { plainValue } from './values.js';
+import { notOneQuery, queryCheckSql, showTablesSql, trimStatement } from '../store/readonly-sql.js';
+import type { SqliteDb } from './file.js';
+import { plainValue } from '../store/values.js';
 
 /** table → its bool columns, for the store's own tables and the given ones (the metrics') */
 function boolColumns(specs: TableSpec[]): Map<string, Set<string>> {

@@ -3,10 +3,11 @@
  * with the generated data set (seed, rows), replacing what they held, in one transaction
  * (multi-row inserts). Running it twice gives the same tables.
  */
-import { PinpipeError, errorMessage } from '../../core/errors.js';
-import { generatePosting } from './generator.js';
-import { COLUMNS, CREATE_TABLES, rowValues, TABLES } from './mysql-schema.js';
-import { checkMysqlUrl, describeMysqlUrl, openPool } from './mysql.js';
+import { PinpipeError, errorMessage } from '../core/errors.js';
+import { TOPICS } from '../core/records.js';
+import { generatePosting } from '../connectors/source/generator.js';
+import { COLUMNS, CREATE_TABLES, rowValues, TABLES } from '../connectors/source/mysql-schema.js';
+import { checkMysqlUrl, describeMysqlUrl, openPool } from '../connectors/source/mysql.js';
 
 const CHUNK = 500;
 
@@ -32,7 +33,7 @@ export async function loadGeneratedData(url: string, opts: { seed: number; rows:
             batch.geo.push(rowValues('geo', p.geo));
             batch.user.push(rowValues('user', p.user));
           }
-          for (const type of ['pin', 'geo', 'user'] as const) {
+          for (const type of TOPICS) {
             const cols = COLUMNS[type].map((c) => `\`${c}\``).join(', ');
             await conn.query(`INSERT INTO \`${TABLES[type]}\` (${cols}) VALUES ?`, [batch[type]]);
           }
