@@ -14,7 +14,6 @@ const CLOSE_OBJ = 125; // }
 const OPEN_ARR = 91; // [
 const CLOSE_ARR = 93; // ]
 const COMMA = 44;
-const COLON = 58;
 
 const isWs = (c: number): boolean => c === 32 || c === 10 || c === 13 || c === 9;
 

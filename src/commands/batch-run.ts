@@ -91,7 +91,8 @@ async function run(opts: BatchRunOptions, ctx: CommandContext): Promise<number> 
       { cfg: ctx.config, lake, store, metrics, logger: spinner ? createLogger({ component: 'batch-run', level: 'warn' }) : ctx.logger },
       { ...sel, metric: opts.metric, dryRun: opts.dryRun, signal: ctx.signal, onProgress: spinner ? (t) => (spinner!.text = t) : undefined },
     );
-    if (spinner) summary.failed ? spinner.fail('batch-run finished with failures') : spinner.succeed('batch-run finished');
+    if (spinner && summary.failed) spinner.fail('batch-run finished with failures');
+    else if (spinner) spinner.succeed('batch-run finished');
     ctx.out(opts.json ? JSON.stringify(summary) + '\n' : summaryText(summary));
     return summary.failed ? 1 : 0;
   } catch (e) {

@@ -68,7 +68,7 @@ async function run(opts: z.output<typeof options>, ctx: CommandContext): Promise
   let batch: Role | null = null;
   let lines = 0;
   let lastLine = started;
-  let last: Snapshot | null = null;
+  let last: Snapshot;
 
   while (!ctx.signal.aborted && Date.now() < until) {
     await sleep(Math.min(1000, Math.max(0, until - Date.now())), ctx.signal);

@@ -63,7 +63,7 @@ function takeOverIfStale(lockPath: string): void {
     return; // released meanwhile: the next attempt may get it
   }
   const isDir = st.isDirectory();
-  let stale = false;
+  let stale: boolean;
   try {
     const pid = Number(holderText(lockPath, isDir));
     if (Number.isInteger(pid) && pid > 0) stale = !alive(pid);

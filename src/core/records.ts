@@ -91,12 +91,6 @@ export function passesRawSchemaFast(type: RecordType, r: Record<string, unknown>
   return isIndex(r.ind) && typeof r.first_name === 'string' && typeof r.last_name === 'string' && Number.isSafeInteger(r.age) && isIn(r.age, 0, 130) && isDateTime(r.date_joined);
 }
 
-/** What travels in the log and lands in the raw zone: the record plus its stamps. */
-export type Envelope<R = Record<string, unknown>> = R & {
-  event_id: string;
-  ingested_at: string; // ISO 8601 UTC, set by the API
-};
-
 export interface FieldProblem {
   field: string;
   message: string;

@@ -10,7 +10,7 @@
  *
  * Plus small fs helpers: positional reads, frame scanning, atomic writes, directory fsync.
  */
-import { closeSync, fsync, fdatasync, fstat, ftruncate, openSync, read, readdirSync, write, fsyncSync } from 'node:fs';
+import { closeSync, fdatasync, fstat, ftruncate, openSync, read, readdirSync, write, fsyncSync } from 'node:fs';
 import { open, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -22,7 +22,6 @@ export const readAsync = (fd: number, buf: Buffer, off: number, len: number, pos
 const writeRaw = (fd: number, buf: Buffer, off: number, len: number, pos: number): Promise<number> =>
   new Promise((resolve, reject) => write(fd, buf, off, len, pos, (err, n) => (err ? reject(err) : resolve(n))));
 export const fdatasyncAsync = promisify(fdatasync);
-export const fsyncAsync = promisify(fsync);
 export const fstatAsync = promisify(fstat);
 export const ftruncateAsync = promisify(ftruncate);
 

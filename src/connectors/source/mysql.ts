@@ -19,7 +19,7 @@ export function describeMysqlUrl(url: string): string {
 }
 
 export function checkMysqlUrl(url: string, flag: string): void {
-  let ok = false;
+  let ok: boolean;
   try {
     const u = new URL(url);
     ok = u.protocol === 'mysql:' && u.hostname !== '' && u.pathname.length > 1;

@@ -222,11 +222,3 @@ export function keyText(v: Value): string {
 export function encodeKey(texts: string[]): string {
   return texts.length === 0 ? '' : texts.length === 1 ? texts[0]! : JSON.stringify(texts);
 }
-
-export function decodeKey(key: string, columns: number): string[] {
-  if (columns === 0) return [];
-  if (columns === 1) return [key];
-  const parsed = JSON.parse(key) as unknown;
-  if (!Array.isArray(parsed) || parsed.length !== columns || parsed.some((x) => typeof x !== 'string')) throw new Error(`key ${JSON.stringify(key)} is not a list of ${columns} texts`);
-  return parsed as string[];
-}

@@ -86,4 +86,3 @@ export interface PinState extends Held {
 /** Window start, epoch ms aligned to the minute. */
 export type WindowKey = number;
 
-export type State = PinState | GeoState | UserState;
