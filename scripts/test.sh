@@ -2,6 +2,9 @@
 # The whole test suite (npm test): build, start the real services (and install the browser of
 # the dashboard's tests), run jest against them.
 # Extra arguments go to jest: `npm test -- test/unit`, `npm test -- -t kafka`.
+# Test files run in parallel workers (jest.config.js: every test has resources of its own);
+# TEST_WORKERS bounds them (default 3: the services tests mostly wait on the services and on
+# their child processes). Crash tests print their seed; TEST_SEED=<seed> replays a schedule.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
@@ -22,7 +25,7 @@ while read -r name; do unset "$name"; done < <(compgen -e | grep '^PINPIPE_' || 
 summary="$(mktemp)"
 trap 'rm -f "$summary"' EXIT
 rc=0
-NODE_OPTIONS="--experimental-vm-modules${NODE_OPTIONS:+ $NODE_OPTIONS}" npx jest --runInBand --json --outputFile="$summary" "$@" || rc=$?
+NODE_OPTIONS="--experimental-vm-modules${NODE_OPTIONS:+ $NODE_OPTIONS}" npx jest --maxWorkers="${TEST_WORKERS:-3}" --json --outputFile="$summary" "$@" || rc=$?
 # one plain closing line with the counts
 node -e 'const r = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8"));
   console.log(`tests: ${r.numPassedTests} passed, ${r.numFailedTests} failed` + (r.numPendingTests ? `, ${r.numPendingTests} skipped` : ""))' "$summary" 2>/dev/null || true

@@ -21,6 +21,7 @@ import { prefillLog } from '../../src/bench/prefill.js';
 import { generatePosting } from '../../src/connectors/source/generator.js';
 import { dayOf } from '../../src/core/time.js';
 import { BIN, ROOT, configFor, requireBuild, runCli, tmpDir } from '../integration/consume-stream.helpers.js';
+import { waitFor } from '../support/wait.js';
 
 const CHROMIUM = process.env.TEST_CHROMIUM ?? '/usr/bin/chromium';
 const ENV = { PINPIPE_METRICS_DIR: path.join(ROOT, 'test/fixtures/metrics') };
@@ -58,15 +59,6 @@ async function cli(args: string[]): Promise<string> {
   return r.stdout;
 }
 
-async function until<T>(what: string, fn: () => Promise<T | undefined>, ms = 60_000): Promise<T> {
-  const end = Date.now() + ms;
-  while (Date.now() < end) {
-    const v = await fn().catch(() => undefined);
-    if (v !== undefined) return v;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}
 
 beforeAll(async () => {
   requireBuild();
@@ -78,10 +70,11 @@ beforeAll(async () => {
   await startRole(['consume-stream'], /"msg":"[^"]*(consum|stream)/);
   dashUrl = await startRole(['dashboard', '--port', '0'], /dashboard at (http:\/\/[^\s"]+)/);
   // consume-stream has read the backlog
-  await until('consume-stream to catch up', async () => {
+  const caughtUp = async () => {
     const s = (await (await fetch(`${dashUrl}api/status`)).json()) as { groups: { role: string; lag: number }[]; stream: { counters: { accepted: number } } };
-    return s.groups.find((g) => g.role === 'consume-stream')!.lag === 0 && s.stream.counters.accepted === 12_000 ? true : undefined;
-  });
+    return s.groups.find((g) => g.role === 'consume-stream')!.lag === 0 && s.stream.counters.accepted === 12_000;
+  };
+  await waitFor(() => caughtUp().catch(() => false), 'consume-stream to catch up', 60_000, 100);
   browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'] });
   page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
   page.on('console', (m) => m.type() === 'error' && consoleErrors.push(m.text()));

@@ -2,11 +2,12 @@
  * One conformance suite for every Lake implementation (local directory, S3). Each test gets a
  * fresh, empty lake from setup() and calls cleanup() afterwards.
  */
-import { afterEach, beforeEach, describe, expect, test } from '@jest/globals';
+import { beforeEach, describe, expect, test } from '@jest/globals';
 import { randomBytes } from 'node:crypto';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import type { Lake } from '../../src/connectors/lake/types.js';
+import { connectorHarness } from '../support/conformance.js';
 
 export interface LakeFixture {
   lake: Lake;
@@ -29,15 +30,14 @@ function filesUnder(dir: string): Map<string, Buffer> {
 
 export function lakeConformance(name: string, setup: () => Promise<LakeFixture>): void {
   describe(`Lake conformance: ${name}`, () => {
-    let fx: LakeFixture;
+    const h = connectorHarness(setup, (fx) => fx.lake);
     let lake: Lake;
-    beforeEach(async () => {
-      fx = await setup();
-      lake = fx.lake;
-    });
-    afterEach(async () => {
-      await fx.lake.close();
-      await fx.cleanup();
+    beforeEach(() => void (lake = h.main));
+
+    test('lifecycle: health() answers; close() may be called twice', async () => {
+      await expect(lake.health()).resolves.toBeUndefined();
+      await lake.close();
+      await lake.close();
     });
 
     test('put then get, exists; a missing key is null and does not exist', async () => {

@@ -4,10 +4,12 @@
  * but boundedly, since a Kafka group join takes a few seconds.
  * fx.reopen() returns a second, independent Log instance over the same storage (durability test).
  */
-import { afterEach, beforeEach, describe, expect, test } from '@jest/globals';
+import { beforeEach, describe, expect, test } from '@jest/globals';
 import { randomBytes } from 'node:crypto';
 import type { ConsumedBatch, ConsumerOptions, Log, LogAdmin, LogConsumer, LogRecord, ProduceMessage, ProduceResult, TopicPartition } from '../../src/connectors/log/types.js';
 import { tpKey } from '../../src/connectors/log/types.js';
+import { connectorHarness } from '../support/conformance.js';
+import { sleep, waitFor as waitUntil } from '../support/wait.js';
 
 export interface LogFixture {
   log: Log;
@@ -19,15 +21,8 @@ export interface LogFixture {
 
 const WAIT_MS = 40_000;
 const uid = () => randomBytes(4).toString('hex');
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-async function waitFor(cond: () => boolean, what: string, timeoutMs = WAIT_MS): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!cond()) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await sleep(20);
-  }
-}
+/** a Kafka group join takes a few seconds: wait generously */
+const waitFor = (cond: () => boolean, what: string, timeoutMs = WAIT_MS) => waitUntil(cond, what, timeoutMs, 20);
 
 async function produce(log: Log, messages: ProduceMessage[]): Promise<ProduceResult[]> {
   const p = log.producer();
@@ -91,12 +86,12 @@ const range = (from: number, to: number) => Array.from({ length: Math.max(0, to 
 
 export function logConformance(name: string, setup: () => Promise<LogFixture>): void {
   describe(`Log conformance: ${name}`, () => {
-    let fx: LogFixture;
+    const h = connectorHarness(setup, (fx) => fx.log);
     let log: Log;
-    const open: LogConsumer[] = [];
-    const group = () => `${fx.topic('grp')}-${uid()}`;
+    beforeEach(() => void (log = h.main));
+    const group = () => `${h.fx.topic('grp')}-${uid()}`;
     const newTopic = async (logical: string) => {
-      const t = fx.topic(`${logical}-${uid()}`);
+      const t = h.fx.topic(`${logical}-${uid()}`);
       return withAdmin(log, async (admin) => {
         await admin.ensureTopics([t]);
         return { topic: t, partitions: await admin.partitionCount(t) };
@@ -104,17 +99,14 @@ export function logConformance(name: string, setup: () => Promise<LogFixture>): 
     };
     const track = async (p: Promise<Run>) => {
       const r = await p;
-      open.push(r.consumer);
+      h.track(r.consumer);
       return r;
     };
 
-    beforeEach(async () => {
-      fx = await setup();
-      log = fx.log;
-    });
-    afterEach(async () => {
-      for (const c of open.splice(0)) await c.close();
-      await fx.cleanup();
+    test('lifecycle: health() answers; close() may be called twice', async () => {
+      await expect(log.health()).resolves.toBeUndefined();
+      await log.close();
+      await log.close();
     });
 
     test('produce then consume: every record once, in per-partition order, offsets contiguous from 0', async () => {
@@ -202,7 +194,6 @@ export function logConformance(name: string, setup: () => Promise<LogFixture>): 
         } else expect(c.offset).toBe(-1);
       }
       await a.consumer.close();
-      open.splice(open.indexOf(a.consumer), 1);
 
       expect(await withAdmin(log, (a) => a.groupOffsets(g, topic))).toEqual(counts.map((c, p) => (c > 0 ? mids[p] : -1)));
 
@@ -286,7 +277,7 @@ export function logConformance(name: string, setup: () => Promise<LogFixture>): 
     test('a send that resolved is visible to a fresh Log instance', async () => {
       const { topic } = await newTopic('durable');
       const results = await produce(log, range(0, 25).map((i) => ({ topic, key: `k${i % 4}`, value: JSON.stringify({ i }) })));
-      const fresh = await fx.reopen();
+      const fresh = await h.fx.reopen();
       expect((await withAdmin(fresh, (a) => a.endOffsets(topic))).reduce((a, b) => a + b, 0)).toBe(25);
       const run = await track(consume(fresh, { groupId: group(), topics: [topic], fromBeginning: true }));
       await waitFor(() => run.records.length >= 25, 'the 25 records through a fresh instance');

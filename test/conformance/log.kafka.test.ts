@@ -1,4 +1,4 @@
-import { kafkaFixture } from '../integration/kafka-fixture.js';
+import { kafkaFixture } from '../support/kafka.js';
 import { logConformance } from './log.conformance.js';
 
 logConformance('kafka', async () => {

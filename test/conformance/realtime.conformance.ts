@@ -2,8 +2,9 @@
  * One conformance suite for every RealtimeStore (embedded SQLite, Redis). Each test gets a fresh,
  * empty store from setup(); reopen() gives a second, independent instance on the same data.
  */
-import { afterEach, beforeEach, describe, expect, test } from '@jest/globals';
+import { beforeEach, describe, expect, test } from '@jest/globals';
 import type { Checkpoint, RealtimeShape, RealtimeStore, WindowRow } from '../../src/connectors/realtime/types.js';
+import { connectorHarness } from '../support/conformance.js';
 import { BUILTIN } from '../support/metrics.js';
 
 export interface RealtimeFixture {
@@ -26,23 +27,15 @@ const cp = (n: number): Checkpoint => ({ offsets: { 'pin:0': n, 'pin:1': n + 1, 
 
 export function realtimeConformance(name: string, setup: () => Promise<RealtimeFixture>): void {
   describe(`RealtimeStore conformance: ${name}`, () => {
-    let fx: RealtimeFixture;
+    const h = connectorHarness(setup, (fx) => fx.realtime, (r) => r.connect(METRICS));
     let rt: RealtimeStore;
-    const opened: RealtimeStore[] = [];
-    const reopen = () => {
-      const s = fx.reopen();
-      opened.push(s);
-      return s;
-    };
-    beforeEach(async () => {
-      fx = await setup();
-      rt = fx.realtime;
-      await rt.connect(METRICS);
-    });
-    afterEach(async () => {
-      for (const s of opened.splice(0)) await s.close();
+    beforeEach(() => void (rt = h.main));
+    const reopen = () => h.track(h.fx.reopen());
+
+    test('lifecycle: health() answers; close() may be called twice', async () => {
+      await expect(rt.health()).resolves.toBeUndefined();
       await rt.close();
-      await fx.cleanup();
+      await rt.close();
     });
 
     test('commit then read every metric, ordered by minute and key', async () => {

@@ -2,9 +2,10 @@
  * One conformance suite for every ServingStore (embedded SQLite, MySQL). Each test gets a fresh,
  * empty store from setup(); reopen() gives a second, independent instance on the same data.
  */
-import { afterEach, beforeEach, describe, expect, test } from '@jest/globals';
+import { beforeEach, describe, expect, test } from '@jest/globals';
 import type { ServingStore } from '../../src/connectors/store/types.js';
 import { ALL_TABLES, LEDGER, QUALITY, type Row, type TableSpec } from '../../src/core/tables.js';
+import { connectorHarness } from '../support/conformance.js';
 import { historical, realtimeMetric } from '../support/metrics.js';
 
 export interface StoreFixture {
@@ -20,23 +21,15 @@ const r1 = (minute: string, category: string, postings: number, final = true): R
 
 export function storeConformance(name: string, setup: () => Promise<StoreFixture>): void {
   describe(`ServingStore conformance: ${name}`, () => {
-    let fx: StoreFixture;
+    const h = connectorHarness(setup, (fx) => fx.store, (s) => s.connect());
     let store: ServingStore;
-    const opened: ServingStore[] = [];
-    const reopen = () => {
-      const s = fx.reopen();
-      opened.push(s);
-      return s;
-    };
-    beforeEach(async () => {
-      fx = await setup();
-      store = fx.store;
-      await store.connect();
-    });
-    afterEach(async () => {
-      for (const s of opened.splice(0)) await s.close();
+    beforeEach(() => void (store = h.main));
+    const reopen = () => h.track(h.fx.reopen());
+
+    test('lifecycle: health() answers; close() may be called twice', async () => {
+      await expect(store.health()).resolves.toBeUndefined();
       await store.close();
-      await fx.cleanup();
+      await store.close();
     });
 
     test('connect creates every table of ALL_TABLES, empty', async () => {

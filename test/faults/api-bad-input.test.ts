@@ -13,7 +13,8 @@ import { generatePosting } from '../../src/connectors/source/generator.js';
 import { loadConfig, type Config } from '../../src/core/config.js';
 import { connect, post, rawRequest, requestBytes, streamBody, trickle, type RawResponse } from './lib/http.js';
 import { endOffsets, readAll, total } from './lib/logread.js';
-import { killAll, rssKb, sleep, startApi, type Proc } from './lib/proc.js';
+import { killAll, rssKb, startApi, type Proc } from './lib/proc.js';
+import { sleep } from '../support/wait.js';
 
 const TOPICS = ['pin', 'geo', 'user'];
 const QUICK_MS = 2000; // "quickly": every refusal within this

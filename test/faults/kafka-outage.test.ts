@@ -12,11 +12,12 @@
  */
 import { afterAll, expect, test } from '@jest/globals';
 import { createLog } from '../../src/connectors/registry.js';
-import { DEAD_LETTER_TOPIC } from '../../src/core/records.js';
+import { DEAD_LETTER_TOPIC, TOPICS } from '../../src/core/records.js';
 import { PrivateKafka } from './lib/kafka-broker.js';
 import { endOffsets, readAll, total } from './lib/logread.js';
-import { checkExactlyOnce, readLake, TYPES } from './lib/postings.js';
-import { exitWithin, killAll, sleep, startApi, startCli, waitFor } from './lib/proc.js';
+import { checkExactlyOnce, readLake } from './lib/postings.js';
+import { exitWithin, killAll, startApi, startCli } from './lib/proc.js';
+import { waitFor } from '../support/wait.js';
 import { startRecordingProxy, type RecordingProxy } from './lib/record-proxy.js';
 import { realStack, type Stack } from './lib/stack.js';
 
@@ -53,7 +54,8 @@ test('Kafka stopped and restarted while the emulator posts: 503 + Retry-After me
     fetch(`${url}/ready`).then((r) => ready.push(r.status), () => ready.push(0));
   }, 500);
   await waitFor(() => proxy!.log.some((e) => e.status === 503 && e.at > stoppedAt), 'a 503 while Kafka is down', 30_000);
-  await sleep(4000);
+  // a few seconds into the outage: requests answered more than 6 s after the stop
+  await waitFor(() => proxy!.log.some((e) => e.at > stoppedAt + 6000), 'answers 6 s into the outage', 30_000, 50);
   const okWhileDown = proxy.log.filter((e) => e.at > stoppedAt + 6000 && e.status >= 200 && e.status < 300).length;
   await kafka.start();
   const restartedAt = Date.now();
@@ -75,7 +77,7 @@ test('Kafka stopped and restarted while the emulator posts: 503 + Retry-After me
 
   // every 2xx record is in the log (the API never acknowledged a record it did not persist)
   const log = await createLog(stack.cfg);
-  const records = await readAll(log, TYPES.map((t) => prefix + t));
+  const records = await readAll(log, TOPICS.map((t) => prefix + t));
   const inLog = new Map<string, number>();
   for (const r of records) {
     const id = (JSON.parse(r.value) as { event_id: string }).event_id;
@@ -95,7 +97,7 @@ test('Kafka stopped and restarted while the emulator posts: 503 + Retry-After me
   const batch = startCli('consume-batch', ['consume-batch', '--until-idle', '--config', stack.configFile]);
   const be = await exitWithin(batch, 90_000);
   expect({ code: be.code, stderr: be.code === 0 ? '' : batch.stderr().slice(-2000) }).toEqual({ code: 0, stderr: '' });
-  const ends = await endOffsets(log, TYPES.map((t) => prefix + t));
+  const ends = await endOffsets(log, TOPICS.map((t) => prefix + t));
   const lake = await readLake(stack.cfg);
   const check = checkExactlyOnce(lake.objects, new Map([...ends].map(([k, v]) => [k.slice(prefix.length), v])));
   expect(check).toEqual({ lines: total(ends), objects: expect.any(Number), duplicates: 0, missing: 0, problems: [] });

@@ -9,11 +9,13 @@
  */
 import { afterAll, expect, test } from '@jest/globals';
 import { createLake, createLog } from '../../src/connectors/registry.js';
-import { DEAD_LETTER_TOPIC } from '../../src/core/records.js';
+import { TOPICS } from '../../src/core/records.js';
 import { endOffsets, total } from './lib/logread.js';
-import { buildInput, checkExactlyOnce, produceInput, readLake, readViews, TYPES } from './lib/postings.js';
-import { exitWithin, killAll, sleep, startCli, waitFor, type Proc } from './lib/proc.js';
+import { buildInput, checkExactlyOnce, produceInput, readLake, readViews } from './lib/postings.js';
+import { exitWithin, killAll, startCli, type Proc } from './lib/proc.js';
+import { sleep, waitFor } from '../support/wait.js';
 import { realStack, type Stack } from './lib/stack.js';
+import { ensureTopics } from '../../src/connectors/open.js';
 
 const stacks: Stack[] = [];
 afterAll(async () => {
@@ -27,8 +29,7 @@ async function setUp(name: string): Promise<Stack> {
   const s = await realStack(name, { batch: { chunkRecords: 5000, chunkSpan: '5m' } });
   stacks.push(s);
   const log = await createLog(s.cfg);
-  const admin = log.admin();
-  await admin.ensureTopics([...TYPES, DEAD_LETTER_TOPIC].map((t) => s.cfg.log.topicPrefix + t)).finally(() => admin.close());
+  await ensureTopics(log, s.cfg);
   await produceInput(log, s.cfg.log.topicPrefix, buildInput({ postings: POSTINGS, t0: Date.parse('2026-11-20T22:30:00.000Z'), stepMs: 72 }));
   return s;
 }
@@ -66,7 +67,7 @@ test('consume-batch restarted while a dead member is still in its group: --until
   const last = await killTwiceThenFinish(s, 'consume-batch', () => waitFor(async () => (await lake.list('raw/').catch(() => [])).length > 0, 'the first member to write', 30_000));
   await lake.close();
   const prefix = s.cfg.log.topicPrefix;
-  const ends = await endOffsets(await createLog(s.cfg), TYPES.map((t) => prefix + t));
+  const ends = await endOffsets(await createLog(s.cfg), TOPICS.map((t) => prefix + t));
   const check = checkExactlyOnce((await readLake(s.cfg)).objects, new Map([...ends].map(([k, v]) => [k.slice(prefix.length), v])));
   process.stdout.write(`kafka rejoin (consume-batch): ${last.stdout().trim()}; lake ${JSON.stringify(check)}\n`);
   expect(check).toEqual({ lines: total(ends), objects: expect.any(Number), duplicates: 0, missing: 0, problems: [] });

@@ -17,12 +17,15 @@ import { parseRawChunkKey } from '../../src/pipeline/raw-keys.js';
 import { createLog } from '../../src/connectors/registry.js';
 import type { Log } from '../../src/connectors/log/types.js';
 import { loadConfig, type Config } from '../../src/core/config.js';
-import { DEAD_LETTER_TOPIC } from '../../src/core/records.js';
-import { endOffsets, total } from './lib/logread.js';
-import { buildInput, checkExactlyOnce, incompleteMarkers, readRaw, trickleInput, TYPES } from './lib/postings.js';
-import { exitWithin, killAll, sleep, startCli, waitFor, waitForOutput } from './lib/proc.js';
+import { TOPICS } from '../../src/core/records.js';
+import { endOffsets } from './lib/logread.js';
+import { buildInput, checkExactlyOnce, incompleteMarkers, trickleInput } from './lib/postings.js';
+import { exitWithin, killAll, startCli, waitForOutput } from './lib/proc.js';
+import { sleep, waitFor } from '../support/wait.js';
 import { hostPortOf, realEnv, realStack, type Stack } from './lib/stack.js';
 import { startTcpProxy, type TcpProxy } from './lib/tcp-proxy.js';
+import { readRaw } from '../support/raw.js';
+import { ensureTopics } from '../../src/connectors/open.js';
 
 let stack: Stack | undefined;
 let proxy: TcpProxy | undefined;
@@ -67,7 +70,7 @@ async function committedPastLake(log: Log, cfg: Config, lake: Lake): Promise<str
   const bad: string[] = [];
   try {
     const cov = await covered(lake);
-    for (const t of TYPES) {
+    for (const t of TOPICS) {
       const offs = await admin.groupOffsets(cfg.batch.group, cfg.log.topicPrefix + t);
       offs.forEach((c, p) => {
         const have = cov.get(`${t}:${p}`) ?? 0;
@@ -88,8 +91,7 @@ test('S3 down during consume-batch: no offset committed past unwritten data, /he
   const direct = new S3Lake(loadConfig({ env: {}, flags: { dataDir: stack.dataDir, 'lake.kind': 's3', 'lake.s3.bucket': s3.s3.bucket, 'lake.s3.endpoint': env.s3, 'lake.s3.forcePathStyle': true } }));
   const log = await createLog(stack.cfg);
   const prefix = stack.cfg.log.topicPrefix;
-  const admin = log.admin();
-  await admin.ensureTopics([...TYPES, DEAD_LETTER_TOPIC].map((t) => prefix + t)).finally(() => admin.close());
+  await ensureTopics(log, stack.cfg);
 
   const input = buildInput({ postings: 6000, t0: Date.parse('2026-11-21T10:00:00.000Z'), stepMs: 100 });
   const batch = startCli('consume-batch', ['consume-batch', '--config', stack.configFile]);
@@ -135,7 +137,7 @@ test('S3 down during consume-batch: no offset committed past unwritten data, /he
   const again = startCli('consume-batch', ['consume-batch', '--until-idle', '--config', stack.configFile]);
   const ae = await exitWithin(again, 60_000);
   expect({ code: ae.code, stderr: ae.code === 0 ? '' : again.stderr().slice(-1500) }).toEqual({ code: 0, stderr: '' });
-  const ends = await endOffsets(log, TYPES.map((t) => prefix + t));
+  const ends = await endOffsets(log, TOPICS.map((t) => prefix + t));
   const { objects } = await readRaw(direct);
   const check = checkExactlyOnce(objects, new Map([...ends].map(([k, v]) => [k.slice(prefix.length), v])));
   process.stdout.write(`s3 outage: S3 down 10 s, ${checks.length} committed-vs-lake checks (${checks.flat().length} past the lake), ${objectsWhileDown} objects when it returned, caught up: ${caughtUp}; after the SIGTERM drain the lake held ${drained.objects.reduce((n, o) => n + o.lines.length, 0)} of ${input.length} records with markers ${JSON.stringify(drained.markers)}; after --until-idle ${JSON.stringify(check)}\n`);

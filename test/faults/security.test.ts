@@ -5,6 +5,7 @@
  * no secret (a MySQL password, a Kafka SASL password, an API key) in any output of a role that
  * was given one and failed.
  */
+import { TOPICS } from '../../src/core/records.js';
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -15,10 +16,10 @@ import type { IncomingMessage } from 'node:http';
 import { createLog } from '../../src/connectors/registry.js';
 import { post } from './lib/http.js';
 import { endOffsets, total } from './lib/logread.js';
-import { buildInput, produceInput, TYPES } from './lib/postings.js';
+import { buildInput, produceInput } from './lib/postings.js';
 import { exitWithin, killAll, startApi, startCli, waitForOutput } from './lib/proc.js';
 import { embeddedStack, hostPortOf, realEnv, realStack, type Stack } from './lib/stack.js';
-import { freePort } from './lib/kafka-broker.js';
+import { freePort } from '../support/net.js';
 import { generatePosting } from '../../src/connectors/source/generator.js';
 
 const stacks: Stack[] = [];
@@ -46,7 +47,7 @@ describe('API key', () => {
     expect((await post(url, '/pin', pin, { authorization: `Bearer ${KEY}` })).status).toBe(201);
     expect((await post(url, '/pin', pin, { 'x-api-key': KEY })).status).toBe(201);
     for (const route of ['/health', '/ready', '/metrics']) expect({ route, status: (await fetch(url + route)).status }).toEqual({ route, status: 200 });
-    expect(total(await endOffsets(await createLog(s.cfg), [...TYPES]))).toBe(2);
+    expect(total(await endOffsets(await createLog(s.cfg), [...TOPICS]))).toBe(2);
   }, 60_000);
 
   test('the key check compares digests in constant time: any presented length is just a mismatch', () => {

@@ -5,15 +5,18 @@
  * batch-run), and what they acknowledged or committed before exiting is really there.
  */
 import { afterAll, expect, test } from '@jest/globals';
-import { readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
 import { createLog } from '../../src/connectors/registry.js';
-import { DEAD_LETTER_TOPIC } from '../../src/core/records.js';
-import { freePort } from './lib/kafka-broker.js';
+import { DEAD_LETTER_TOPIC, TOPICS } from '../../src/core/records.js';
+import { freePort } from '../support/net.js';
 import { endOffsets, readAll, total } from './lib/logread.js';
-import { buildInput, checkExactlyOnce, produceInput, readLake, readViews, TYPES, type RawObject } from './lib/postings.js';
-import { exitWithin, killAll, sleep, startApi, startCli, waitFor } from './lib/proc.js';
+import { buildInput, checkExactlyOnce, produceInput, readLake, readViews } from './lib/postings.js';
+import { exitWithin, killAll, startApi, startCli, waitForOutput, type Proc } from './lib/proc.js';
+import { waitFor } from '../support/wait.js';
 import { startRecordingProxy, type RecordingProxy } from './lib/record-proxy.js';
 import { embeddedStack, type Stack } from './lib/stack.js';
+import type { RawObject } from '../support/raw.js';
 
 const BOUND_MS = 15_000;
 const stacks: Stack[] = [];
@@ -30,7 +33,7 @@ function stack(name: string, extra: Record<string, unknown> = {}): Stack {
   return s;
 }
 
-const eventIds = async (s: Stack) => (await readAll(await createLog(s.cfg), [...TYPES])).map((r) => (JSON.parse(r.value) as { event_id: string }).event_id);
+const eventIds = async (s: Stack) => (await readAll(await createLog(s.cfg), [...TOPICS])).map((r) => (JSON.parse(r.value) as { event_id: string }).event_id);
 
 test('api: SIGTERM under load answers what is in flight, exits 0 in time; every 2xx record is in the log', async () => {
   const s = stack('sigterm-api');
@@ -53,7 +56,8 @@ test('emulate: SIGTERM stops posting, finishes the requests in flight, exits 0 i
   const s = stack('sigterm-emulate');
   const { url } = await startApi(['--config', s.configFile]);
   const emulate = startCli('emulate', ['emulate', '--api', url, '--count', '0', '--rate', '300', '--concurrency', '8', '--seed', '4', '--json', '--config', s.configFile]);
-  await sleep(4000);
+  const inLog = await createLog(s.cfg);
+  await waitFor(async () => total(await endOffsets(inLog, [...TOPICS])) >= 600, 'the first 200 postings in the log', 30_000, 100);
   emulate.kill('SIGTERM');
   const e = await exitWithin(emulate, BOUND_MS);
   expect({ code: e.code, timedOut: e.timedOut, stderr: e.code === 0 ? '' : emulate.stderr().slice(-1500) }).toEqual({ code: 0, timedOut: false, stderr: '' });
@@ -61,7 +65,7 @@ test('emulate: SIGTERM stops posting, finishes the requests in flight, exits 0 i
   expect(summary).toEqual(expect.objectContaining({ failed: 0, rejected: 0, duplicates: 0 }));
   expect(summary.postings).toBeGreaterThan(100);
   expect(summary.accepted).toBe(summary.postings * 3);
-  expect(total(await endOffsets(await createLog(s.cfg), [...TYPES]))).toBe(summary.accepted);
+  expect(total(await endOffsets(await createLog(s.cfg), [...TOPICS]))).toBe(summary.accepted);
   process.stdout.write(`sigterm emulate: exit ${e.code} in ${e.ms} ms, ${summary.postings} postings, ${summary.accepted} records accepted = in the log\n`);
 }, 60_000);
 
@@ -81,14 +85,20 @@ function coveredByLake(objects: RawObject[]): Map<string, number> {
 
 const INPUT = { postings: 50_000, t0: Date.parse('2026-11-22T08:00:00.000Z'), stepMs: 72 };
 
+/** mid-run: wait until the role's GET /metrics (metricsPort 0: its URL is logged) counts at least n records read */
+async function readAtLeast(p: Proc, counter: RegExp, n: number): Promise<void> {
+  const base = (await waitForOutput(p, /"url":"(http:\/\/127\.0\.0\.1:\d+)\/metrics"/))[1]!;
+  await waitFor(async () => Number(counter.exec(await (await fetch(`${base}/metrics`)).text())?.[1] ?? 0) >= n, `${p.name} to read ${n} records`, 30_000, 50);
+}
+
 test('consume-batch: SIGTERM mid-run flushes the open chunks and commits exactly what is written; exit 0 in time', async () => {
   // idleFlush 1 h: chunks stay open until the drain closes them
-  const s = stack('sigterm-batch', { batch: { chunkRecords: 20_000, chunkSpan: '5m', idleFlush: '1h' } });
+  const s = stack('sigterm-batch', { metricsPort: 0, batch: { chunkRecords: 20_000, chunkSpan: '5m', idleFlush: '1h' } });
   const log = await createLog(s.cfg);
   await produceInput(log, '', buildInput(INPUT));
   const batch = startCli('consume-batch', ['consume-batch', '--config', s.configFile]);
   await waitFor(() => /"msg":"consuming"/.test(batch.stderr()), 'consume-batch to consume', 30_000);
-  await sleep(1500);
+  await readAtLeast(batch, /^pinpipe_batch_records_in_total (\d+)/m, 20_000);
   batch.kill('SIGTERM');
   const e = await exitWithin(batch, BOUND_MS);
   expect({ code: e.code, timedOut: e.timedOut, stderr: e.code === 0 ? '' : batch.stderr().slice(-1500) }).toEqual({ code: 0, timedOut: false, stderr: '' });
@@ -96,7 +106,7 @@ test('consume-batch: SIGTERM mid-run flushes the open chunks and commits exactly
   const cov = coveredByLake(objects);
   const admin = log.admin();
   const committed = new Map<string, number>();
-  for (const t of TYPES) (await admin.groupOffsets(s.cfg.batch.group, t)).forEach((c, p) => committed.set(`${t}:${p}`, c));
+  for (const t of TOPICS) (await admin.groupOffsets(s.cfg.batch.group, t)).forEach((c, p) => committed.set(`${t}:${p}`, c));
   await admin.close();
   // every partition read so far was flushed and committed up to exactly what the lake holds
   for (const [tp, c] of committed) expect({ tp, committed: Math.max(c, 0) }).toEqual({ tp, committed: cov.get(tp) ?? 0 });
@@ -104,13 +114,13 @@ test('consume-batch: SIGTERM mid-run flushes the open chunks and commits exactly
   // and a later run completes the raw zone exactly once
   const again = startCli('consume-batch', ['consume-batch', '--until-idle', '--config', s.configFile]);
   expect((await exitWithin(again, 60_000)).code).toBe(0);
-  const ends = await endOffsets(log, [...TYPES]);
+  const ends = await endOffsets(log, [...TOPICS]);
   expect(checkExactlyOnce((await readLake(s.cfg)).objects, ends)).toEqual({ lines: total(ends), objects: expect.any(Number), duplicates: 0, missing: 0, problems: [] });
   process.stdout.write(`sigterm consume-batch: exit ${e.code} in ${e.ms} ms; committed ${JSON.stringify(Object.fromEntries(committed))} = lake\n`);
 }, 120_000);
 
 test('consume-stream: SIGTERM mid-run commits its views and checkpoint, exit 0 in time; a restart ends with the views of an uninterrupted run', async () => {
-  const a = stack('sigterm-stream-a');
+  const a = stack('sigterm-stream-a', { metricsPort: 0 });
   const b = stack('sigterm-stream-b');
   const input = buildInput(INPUT);
   await produceInput(await createLog(a.cfg), '', input);
@@ -120,7 +130,7 @@ test('consume-stream: SIGTERM mid-run commits its views and checkpoint, exit 0 i
 
   const stream = startCli('consume-stream', ['consume-stream', '--config', a.configFile]);
   await waitFor(() => /"msg":"consuming"/.test(stream.stderr()), 'consume-stream to consume', 30_000);
-  await sleep(1500);
+  await readAtLeast(stream, /^pinpipe_stream_records_total\{outcome="in"\} (\d+)/m, 20_000);
   stream.kill('SIGTERM');
   const e = await exitWithin(stream, BOUND_MS);
   expect({ code: e.code, timedOut: e.timedOut, stderr: e.code === 0 ? '' : stream.stderr().slice(-1500) }).toEqual({ code: 0, timedOut: false, stderr: '' });
@@ -167,19 +177,21 @@ test('up: SIGTERM drains every role in turn and exits 0 in time, leaving no role
     const c = childrenOf(up.pid);
     return c.length >= 4 ? c : null;
   }, 'up to start its roles', 30_000);
-  await sleep(8000);
+  // working: postings in the log and the first scheduled batch-run started (--batch-every 5)
+  const upLog = await createLog(s.cfg);
+  await waitFor(async () => existsSync(path.join(s.dataDir, 'logs', 'batch-run.log')) && total(await endOffsets(upLog, [...TOPICS])) > 0, 'the first batch run of up', 30_000, 100);
   expect(up.done()).toBe(false);
   up.kill('SIGTERM');
   const e = await exitWithin(up, 60_000);
   expect({ code: e.code, timedOut: e.timedOut, stderr: e.code === 0 ? '' : up.stderr().slice(-2500) }).toEqual({ code: 0, timedOut: false, stderr: '' });
   expect(roles.filter(alive)).toEqual([]);
   const log = await createLog(s.cfg);
-  const ends = await endOffsets(log, [...TYPES]);
+  const ends = await endOffsets(log, [...TOPICS]);
   expect(total(ends)).toBeGreaterThan(0);
   const { objects } = await readLake(s.cfg);
   const cov = coveredByLake(objects);
   const admin = log.admin();
-  for (const t of TYPES) {
+  for (const t of TOPICS) {
     (await admin.groupOffsets(s.cfg.batch.group, t)).forEach((c, p) => expect({ tp: `${t}:${p}`, pastLake: c > (cov.get(`${t}:${p}`) ?? 0) }).toEqual({ tp: `${t}:${p}`, pastLake: false }));
   }
   await admin.close();

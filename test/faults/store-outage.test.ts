@@ -11,11 +11,12 @@ import { afterAll, expect, test } from '@jest/globals';
 import { createLog } from '../../src/connectors/registry.js';
 import { RedisRealtime } from '../../src/connectors/realtime/redis.js';
 import { loadConfig } from '../../src/core/config.js';
-import { DEAD_LETTER_TOPIC } from '../../src/core/records.js';
-import { buildInput, produceInput, readViews, trickleInput, TYPES } from './lib/postings.js';
-import { exitWithin, killAll, sleep, startCli, waitFor, waitForOutput } from './lib/proc.js';
+import { buildInput, produceInput, readViews, trickleInput } from './lib/postings.js';
+import { exitWithin, killAll, startCli, waitForOutput } from './lib/proc.js';
+import { waitFor } from '../support/wait.js';
 import { hostPortOf, realEnv, realStack, type Stack } from './lib/stack.js';
 import { startTcpProxy, type TcpProxy } from './lib/tcp-proxy.js';
+import { ensureTopics } from '../../src/connectors/open.js';
 
 const stacks: Stack[] = [];
 const proxies: TcpProxy[] = [];
@@ -27,13 +28,14 @@ afterAll(async () => {
 
 const STREAM = { stream: { lateness: '60s' } };
 
-async function health(base: string): Promise<{ status: number; body: Record<string, unknown>; commits: number; healthy: number }> {
+async function health(base: string): Promise<{ status: number; body: Record<string, unknown>; commits: number; failures: number; healthy: number }> {
   const h = await fetch(`${base}/health`);
   const body = (await h.json()) as Record<string, unknown>;
   const m = await (await fetch(`${base}/metrics`)).text();
   const commits = Number(/^pinpipe_stream_commits_total (\d+)/m.exec(m)?.[1] ?? NaN);
+  const failures = Number(/^pinpipe_stream_commit_failures_total (\d+)/m.exec(m)?.[1] ?? NaN);
   const healthy = Number(/^pinpipe_stream_healthy (\d+)/m.exec(m)?.[1] ?? NaN);
-  return { status: h.status, body, commits, healthy };
+  return { status: h.status, body, commits, failures, healthy };
 }
 
 test('MySQL then Redis down mid-stream: no commit meanwhile, fault reported, resumed with views equal to an uninterrupted run', async () => {
@@ -53,10 +55,7 @@ test('MySQL then Redis down mid-stream: no commit meanwhile, fault reported, res
   const input = buildInput({ postings: 12_000, t0: Date.parse('2026-11-21T10:00:00.000Z'), stepMs: 62.5, duplicateEvery: 50 });
   const logA = await createLog(a.cfg);
   const logB = await createLog(b.cfg);
-  for (const [log, s] of [[logA, a], [logB, b]] as const) {
-    const admin = log.admin();
-    await admin.ensureTopics([...TYPES, DEAD_LETTER_TOPIC].map((t) => s.cfg.log.topicPrefix + t)).finally(() => admin.close());
-  }
+  for (const [log, s] of [[logA, a], [logB, b]] as const) await ensureTopics(log, s.cfg);
   const stream = startCli('A consume-stream', ['consume-stream', '--config', a.configFile]);
   const base = (await waitForOutput(stream, /"url":"(http:\/\/127\.0\.0\.1:\d+)\/metrics"/))[1]!;
   const progress = { appended: 0 };
@@ -66,7 +65,8 @@ test('MySQL then Redis down mid-stream: no commit meanwhile, fault reported, res
   for (const [name, proxy] of [['mysql', mysql], ['redis', redis]] as const) {
     // let the stream run normally first
     await waitFor(async () => (await health(base)).commits > 0 && progress.appended > 0, 'commits before the outage', 30_000);
-    await sleep(4000);
+    const running = (await health(base)).commits;
+    await waitFor(async () => (await health(base)).commits >= running + 5, 'five more commits before the outage', 30_000, 100);
     const before = await health(base);
     expect({ name, status: before.status }).toEqual({ name, status: 200 });
     await proxy.down();
@@ -80,7 +80,8 @@ test('MySQL then Redis down mid-stream: no commit meanwhile, fault reported, res
     // nothing is committed while the service is down: the commit counter and the checkpoint stand still
     const frozen = await health(base);
     const cp1 = JSON.stringify(await directRt.loadCheckpoint(a.cfg.stream.group));
-    await sleep(5000);
+    // the stream keeps trying: three more failed commits (retried with backoff) while the service is down
+    await waitFor(async () => (await health(base)).failures >= frozen.failures + 3, `three more failed commits while ${name} is down`, 30_000, 100);
     const still = await health(base);
     const cp2 = JSON.stringify(await directRt.loadCheckpoint(a.cfg.stream.group));
     expect({ name, commits: still.commits, status: still.status }).toEqual({ name, commits: frozen.commits, status: 503 });
@@ -103,7 +104,13 @@ test('MySQL then Redis down mid-stream: no commit meanwhile, fault reported, res
     const h = await health(base);
     return h.status === 200 && h.body.lag === 0;
   }, 'consume-stream to catch up', 60_000);
-  await sleep(1500);
+  let last = -1;
+  await waitFor(async () => {
+    const { commits } = await health(base);
+    const settled = commits === last;
+    last = commits;
+    return settled;
+  }, 'the commit counter to settle', 20_000, 300);
   stream.kill('SIGTERM');
   const e = await exitWithin(stream, 20_000);
   expect({ code: e.code, timedOut: e.timedOut }).toEqual({ code: 0, timedOut: false });

@@ -11,7 +11,9 @@ import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { LocalLake } from '../../src/connectors/lake/local.js';
 import { EmbeddedLog } from '../../src/connectors/log/embedded.js';
-import { cleanupDirs, expectExactlyOnce, markerKeys, produceStamped, readRaw, sleep, tmpConfig, type Stamped } from './consume-batch.helpers.js';
+import { readRaw } from '../support/raw.js';
+import { sleep } from '../support/wait.js';
+import { cleanupDirs, expectExactlyOnce, markerKeys, produceStamped, tmpConfig, type Stamped } from './consume-batch.helpers.js';
 
 afterAll(cleanupDirs);
 
@@ -100,7 +102,7 @@ test('SIGKILL at random points, restart, --until-idle: exactly once', async () =
   const committed = await c.committed([...ends.keys()].map((k) => ({ topic: k.split(':')[0]!, partition: Number(k.split(':')[1]) })));
   await c.close();
   expect([...ends.values()].reduce((a, b) => a + b, 0)).toBe(30_000);
-  const { objects, markers } = await readRaw(lake);
+  const { objects, markers } = await readRaw(lake, { expectKeys: true });
   expectExactlyOnce(objects, ends);
   for (const x of committed) expect(x.offset).toBe(ends.get(`${x.topic}:${x.partition}`));
   expect(objects.some((o) => o.key.includes('dt=2026-11-21/hr=00/'))).toBe(true);

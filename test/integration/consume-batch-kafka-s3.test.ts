@@ -5,40 +5,28 @@
  * holds exactly its offsets across the S3 objects, committed to the end, day markers written.
  */
 import { afterAll, expect, test } from '@jest/globals';
-import { randomBytes } from 'node:crypto';
 import { spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { DeleteBucketCommand, DeleteObjectsCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import { S3Lake } from '../../src/connectors/lake/s3.js';
 import { loadConfig } from '../../src/core/config.js';
-import { kafkaFixture } from './kafka-fixture.js';
-import { expectExactlyOnce, markerKeys, produceStamped, readRaw, sleep, waitFor, type Stamped } from './consume-batch.helpers.js';
+import { TOPICS } from '../../src/core/records.js';
+import { kafkaFixture } from '../support/kafka.js';
+import { privateBucket, uid } from '../support/services.js';
+import { readRaw } from '../support/raw.js';
+import { sleep, waitFor } from '../support/wait.js';
+import { expectExactlyOnce, markerKeys, produceStamped, type Stamped } from './consume-batch.helpers.js';
+import { ensureTopics } from '../../src/connectors/open.js';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
-const TOPICS = ['pin', 'geo', 'user'] as const;
-
-function s3Endpoint(): string {
-  const e = process.env.TEST_S3_ENDPOINT;
-  if (!e) throw new Error('TEST_S3_ENDPOINT is not set: run `npm run services:up` and `eval "$(npm run -s services:env)"` first (npm test does both)');
-  return e;
-}
 
 const fx = kafkaFixture();
-const endpoint = s3Endpoint();
-const bucket = `pinpipe-cb-${randomBytes(5).toString('hex')}`;
+const { bucket, endpoint, drop } = privateBucket('pinpipe-cb');
 
 afterAll(async () => {
-  const c = new S3Client({ region: 'us-east-1', endpoint, forcePathStyle: true });
   try {
-    for (;;) {
-      const page = await c.send(new ListObjectsV2Command({ Bucket: bucket })).catch(() => null);
-      if (!page?.Contents?.length) break;
-      await c.send(new DeleteObjectsCommand({ Bucket: bucket, Delete: { Objects: page.Contents.map((o) => ({ Key: o.Key! })) } }));
-    }
-    await c.send(new DeleteBucketCommand({ Bucket: bucket })).catch(() => undefined);
+    await drop();
   } finally {
-    c.destroy();
     await fx.cleanup();
   }
 });
@@ -60,7 +48,7 @@ test('Kafka + S3: SIGKILL, SIGTERM drain, --until-idle: exactly once', async () 
     dataDir: fx.cfg.dataDir,
     log: { kind: 'kafka', partitions: 3, topicPrefix: fx.topic(''), kafka: { brokers: fx.cfg.log.kafka.brokers, clientId: 'pinpipe-cb-test' } },
     lake: { kind: 's3', s3: { bucket, endpoint, forcePathStyle: true, createBucket: true } },
-    batch: { group: `cb-${randomBytes(4).toString('hex')}`, chunkRecords: 200, idleFlush: '300ms' },
+    batch: { group: `cb-${uid()}`, chunkRecords: 200, idleFlush: '300ms' },
   };
   const configFile = path.join(fx.cfg.dataDir, 'pinpipe.json');
   writeFileSync(configFile, JSON.stringify(settings));
@@ -68,9 +56,7 @@ test('Kafka + S3: SIGKILL, SIGTERM drain, --until-idle: exactly once', async () 
   const lake = new S3Lake(cfg);
   const t0 = Date.parse('2026-11-19T22:50:00.000Z');
   const all: Stamped[] = Array.from({ length: 9000 }, (_, i) => ({ topic: TOPICS[i % 3]!, ind: i, at: new Date(t0 + i * 500).toISOString() }));
-  const setup = fx.log.admin();
-  await setup.ensureTopics([...TOPICS, 'deadletter'].map((t) => fx.topic(t)));
-  await setup.close();
+  await ensureTopics(fx.log, cfg);
   await produceStamped(fx.log, cfg, all.slice(0, 6000));
 
   // member 1: killed once it has written a few objects
@@ -107,7 +93,7 @@ test('Kafka + S3: SIGKILL, SIGTERM drain, --until-idle: exactly once', async () 
   }
   expect([...ends.values()].reduce((x, y) => x + y, 0)).toBe(9000);
   expect(committed).toEqual(ends);
-  const { objects, markers } = await readRaw(lake);
+  const { objects, markers } = await readRaw(lake, { expectKeys: true });
   expectExactlyOnce(objects, ends);
   expect(markers.sort()).toEqual([...markerKeys([...TOPICS], '2026-11-19'), ...markerKeys([...TOPICS], '2026-11-20')].sort());
   await lake.close();
@@ -119,15 +105,13 @@ test('Kafka + S3: two members share the group; one leaves (rebalance), the other
     dataDir: fx.cfg.dataDir,
     log: { kind: 'kafka', partitions: 3, topicPrefix: prefix, kafka: { brokers: fx.cfg.log.kafka.brokers, clientId: 'pinpipe-cb-test2' } },
     lake: { kind: 's3', s3: { bucket, endpoint, forcePathStyle: true, createBucket: true, prefix: 'two' } },
-    batch: { group: `cb2-${randomBytes(4).toString('hex')}`, chunkRecords: 150, idleFlush: '300ms' },
+    batch: { group: `cb2-${uid()}`, chunkRecords: 150, idleFlush: '300ms' },
   };
   const configFile = path.join(fx.cfg.dataDir, 'pinpipe-two.json');
   writeFileSync(configFile, JSON.stringify(settings));
   const cfg = loadConfig({ env: {}, configFile });
   const lake = new S3Lake(cfg);
-  const setup = fx.log.admin();
-  await setup.ensureTopics([...TOPICS, 'deadletter'].map((t) => prefix + t));
-  await setup.close();
+  await ensureTopics(fx.log, cfg);
   const t0 = Date.parse('2026-11-18T12:00:00.000Z');
   const all: Stamped[] = Array.from({ length: 6000 }, (_, i) => ({ topic: TOPICS[i % 3]!, ind: i, at: new Date(t0 + i * 700).toISOString() }));
   await produceStamped(fx.log, cfg, all.slice(0, 1500));
@@ -159,7 +143,7 @@ test('Kafka + S3: two members share the group; one leaves (rebalance), the other
     await admin.close();
   }
   expect([...ends.values()].reduce((x, y) => x + y, 0)).toBe(6000);
-  const { objects } = await readRaw(lake);
+  const { objects } = await readRaw(lake, { expectKeys: true });
   expectExactlyOnce(objects, ends);
   await lake.close();
 });

@@ -1,14 +1,13 @@
 /**
  * Shared by the consume-batch integration tests: temp configs, producing stamped records straight
- * into the log, reading the raw zone back, and the exactly-once check.
+ * into the log, and the exactly-once check (the raw zone is read back by test/support/raw.ts).
  */
 import { expect } from '@jest/globals';
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { gunzipSync } from 'node:zlib';
-import type { Lake } from '../../src/connectors/lake/types.js';
-import { dayMarkerKey, parseRawChunkKey } from '../../src/pipeline/raw-keys.js';
+import { dayMarkerKey } from '../../src/pipeline/raw-keys.js';
+import type { RawObject } from '../support/raw.js';
 import type { Log, ProduceMessage, ProduceResult } from '../../src/connectors/log/types.js';
 import { loadConfig, type Config } from '../../src/core/config.js';
 
@@ -46,45 +45,6 @@ export async function produce(log: Log, messages: ProduceMessage[]): Promise<Pro
 export const produceStamped = (log: Log, cfg: Config, items: Stamped[]) =>
   produce(log, items.map((s) => ({ topic: cfg.log.topicPrefix + s.topic, key: String(s.ind), value: stampedValue(s) })));
 
-export interface RawLine {
-  _partition: number;
-  _offset: number;
-  ingested_at: string;
-  [k: string]: unknown;
-}
-
-export interface RawObject {
-  key: string;
-  topic: string;
-  partition: number;
-  firstOffset: number;
-  lines: RawLine[];
-}
-
-export async function readRaw(lake: Lake): Promise<{ objects: RawObject[]; markers: string[] }> {
-  const objects: RawObject[] = [];
-  const markers: string[] = [];
-  for (const o of await lake.list('raw/')) {
-    const k = parseRawChunkKey(o.key);
-    if (!k) {
-      markers.push(o.key);
-      continue;
-    }
-    const text = gunzipSync((await lake.get(o.key))!).toString('utf8');
-    expect(text.endsWith('\n')).toBe(true);
-    const lines = text.slice(0, -1).split('\n').map((l) => JSON.parse(l) as RawLine);
-    objects.push({ key: o.key, topic: k.topic, partition: k.partition, firstOffset: k.firstOffset, lines });
-    // the key is the first record's: dt/hr of every line, partition, first offset
-    expect(lines[0]!._offset).toBe(k.firstOffset);
-    for (const l of lines) {
-      expect(l._partition).toBe(k.partition);
-      expect(l.ingested_at.slice(0, 10)).toBe(k.day);
-      expect(l.ingested_at.slice(11, 13)).toBe(k.hour);
-    }
-  }
-  return { objects, markers };
-}
-
 /**
  * Exactly once: for every (topic, partition), the offsets across all objects are exactly
  * 0..end-1 (minus `except`), each once, objects hold consecutive ascending offsets, and no two
@@ -110,13 +70,3 @@ export function expectExactlyOnce(objects: RawObject[], ends: Map<string, number
 }
 
 export const markerKeys = (topics: string[], day: string) => topics.map((t) => dayMarkerKey(t, day)).sort();
-
-export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-export async function waitFor(cond: () => boolean | Promise<boolean>, what: string, timeoutMs = 20_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await cond())) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await sleep(25);
-  }
-}

@@ -16,7 +16,9 @@ import { cutChunks } from '../support/chunks.js';
 import { gzipText } from '../../src/pipeline/batch-writer/compress.js';
 import { runBatchWriter } from '../../src/pipeline/batch-writer/runner.js';
 import { stampRecord } from '../../src/pipeline/batch-writer/stamp.js';
-import { cleanupDirs, expectExactlyOnce, markerKeys, produce, produceStamped, readRaw, sleep, stampedValue, tmpConfig, waitFor, type Stamped } from './consume-batch.helpers.js';
+import { readRaw } from '../support/raw.js';
+import { sleep, waitFor } from '../support/wait.js';
+import { cleanupDirs, expectExactlyOnce, markerKeys, produce, produceStamped, stampedValue, tmpConfig, type Stamped } from './consume-batch.helpers.js';
 
 afterAll(cleanupDirs);
 
@@ -63,7 +65,7 @@ describe('consume-batch on the embedded stack', () => {
     const run = await untilIdle(cfg, log);
     expect(run.stats.recordsIn).toBe(600);
 
-    const { objects, markers } = await readRaw(new LocalLake(cfg));
+    const { objects, markers } = await readRaw(new LocalLake(cfg), { expectKeys: true });
     const { ends, committed } = await committedOffsets(cfg, log);
     expectExactlyOnce(objects, ends);
     // contents: each line is the produced value plus _partition and _offset
@@ -96,7 +98,7 @@ describe('consume-batch on the embedded stack', () => {
     // a second run finds nothing to do and writes nothing
     const again = await untilIdle(cfg, log);
     expect(again.stats.recordsIn).toBe(0);
-    expect((await readRaw(new LocalLake(cfg))).objects.length).toBe(objects.length);
+    expect((await readRaw(new LocalLake(cfg), { expectKeys: true })).objects.length).toBe(objects.length);
   });
 
   test('adopts objects that a crashed writer wrote but did not commit, however they were cut', async () => {
@@ -117,7 +119,7 @@ describe('consume-batch on the embedded stack', () => {
 
     const run = await untilIdle(cfg, log, lake);
     expect(run.stats.summary()).toMatchObject({ records: 120, adopted: 2, objects: 2 });
-    const { objects } = await readRaw(lake);
+    const { objects } = await readRaw(lake, { expectKeys: true });
     expect(objects.map((o) => [o.firstOffset, o.lines[o.lines.length - 1]!._offset])).toEqual([[0, 6], [7, 29], [30, 79], [80, 119]]);
     expect(await Promise.all(left.map((c) => lake.get(chunkKey(c))))).toEqual(before);
     const { ends, committed } = await committedOffsets(cfg, log);
@@ -144,7 +146,7 @@ describe('consume-batch on the embedded stack', () => {
     await waitFor(async () => (await committedOffsets(cfg, log)).committed.get('pin:0')!.offset === 3, 'the commit after the idle flush');
     await produceStamped(log, cfg, [3, 4].map((i) => ({ topic: 'pin' as const, ind: i, at: new Date(now + i).toISOString() })));
     await waitFor(async () => (await lake.list('raw/pin/')).length === 2, 'the second idle flush');
-    const { objects } = await readRaw(lake);
+    const { objects } = await readRaw(lake, { expectKeys: true });
     expect(objects.map((o) => o.lines.map((l) => l._offset))).toEqual([[0, 1, 2], [3, 4]]);
     // today is not complete: no marker
     expect((await lake.list('raw/')).filter((o) => o.key.endsWith('_SUCCESS'))).toEqual([]);
@@ -166,7 +168,7 @@ describe('consume-batch on the embedded stack', () => {
     ac.abort();
     const res = await running;
     expect(res.stats.recordsIn).toBe(90);
-    const { objects } = await readRaw(lake);
+    const { objects } = await readRaw(lake, { expectKeys: true });
     const { ends, committed } = await committedOffsets(cfg, log);
     expectExactlyOnce(objects, ends);
     for (const [tp, end] of ends) expect(committed.get(tp)!.offset).toBe(end);
@@ -179,7 +181,7 @@ describe('consume-batch on the embedded stack', () => {
     await produce(log, [good(0), { topic: 'geo', key: '1', value: '{"ind":1}' }, good(2), { topic: 'geo', key: '3', value: 'not json' }]);
     const run = await untilIdle(cfg, log);
     expect(run.stats.deadLettered).toBe(2);
-    const { objects } = await readRaw(new LocalLake(cfg));
+    const { objects } = await readRaw(new LocalLake(cfg), { expectKeys: true });
     const { ends, committed } = await committedOffsets(cfg, log);
     expectExactlyOnce(objects, ends, new Set(['geo:0:1', 'geo:0:3']));
     expect(committed.get('geo:0')!.offset).toBe(4);
@@ -239,7 +241,7 @@ describe('consume-batch on the embedded stack', () => {
     expect((await fetch(health)).status).toBe(200);
     ac.abort();
     await running;
-    const { objects } = await readRaw(lake);
+    const { objects } = await readRaw(lake, { expectKeys: true });
     const { ends } = await committedOffsets(cfg, log);
     expectExactlyOnce(objects, ends);
   });

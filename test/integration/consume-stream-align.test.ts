@@ -15,7 +15,8 @@ import { createLogger } from '../../src/core/logger.js';
 import { TestLog } from '../unit/stream-harness.js';
 import { generate, reference } from '../unit/stream-reference.js';
 import { finalRowsByKey, produce, readViews, recordsOf, requireBuild, runCli } from './consume-stream.helpers.js';
-import { kafkaFixture } from './kafka-fixture.js';
+import { kafkaFixture } from '../support/kafka.js';
+import { ensureTopics } from '../../src/connectors/open.js';
 
 const JOIN_WINDOW = 30_000;
 const cleanups: (() => Promise<void>)[] = [];
@@ -32,7 +33,8 @@ test('a backlog of big pins and small geo/user records: partitions are paused to
   const settings = { log: { kind: 'kafka', topicPrefix: fx.topic(''), partitions: 1, kafka: { brokers: fx.cfg.log.kafka.brokers } } };
   const configFile = path.join(dir, 'pinpipe.json');
   writeFileSync(configFile, JSON.stringify(settings));
-  const log = new KafkaLog(loadConfig({ configFile, env: {}, flags: { dataDir: dir } }), { logger: createLogger({ level: 'error' }) });
+  const cfg = loadConfig({ configFile, env: {}, flags: { dataDir: dir } });
+  const log = new KafkaLog(cfg, { logger: createLogger({ level: 'error' }) });
 
   // 40 minutes of postings; each pin carries a 1.5 KB description (as real pins do), so a 1 MB fetch
   // holds ~3 minutes of pins and ~30 minutes of geo or user records
@@ -46,12 +48,7 @@ test('a backlog of big pins and small geo/user records: partitions are paused to
     }
   });
   const recs = recordsOf(gen);
-  const admin = log.admin();
-  try {
-    await admin.ensureTopics(['pin', 'geo', 'user'].map((n) => settings.log.topicPrefix + n));
-  } finally {
-    await admin.close();
-  }
+  await ensureTopics(log, cfg);
   const mirror = new TestLog(1);
   await produce(dir, recs, mirror, { log, topicPrefix: settings.log.topicPrefix });
 

@@ -10,21 +10,12 @@ import { withLock } from '../../src/core/lockfile.js';
 import { publicCounters } from '../../src/pipeline/stream/checkpoint.js';
 import { TestLog } from '../unit/stream-harness.js';
 import { generate } from '../unit/stream-reference.js';
-import { produce, readCheckpoint, readServing, readViews, recordsOf, requireBuild, runCli, sleep, spawnCli, tmpDir } from './consume-stream.helpers.js';
+import { sleep, waitFor } from '../support/wait.js';
+import { produce, readCheckpoint, readServing, readViews, recordsOf, requireBuild, runCli, spawnCli, tmpDir } from './consume-stream.helpers.js';
 
 const cleanups: (() => void)[] = [];
 beforeAll(() => requireBuild());
 afterAll(() => cleanups.forEach((c) => c()));
-
-async function waitFor<T>(what: string, fn: () => Promise<T | null | false>, ms = 20_000): Promise<T> {
-  const until = Date.now() + ms;
-  for (;;) {
-    const v = await fn();
-    if (v) return v;
-    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
-    await sleep(50);
-  }
-}
 
 test('store down: unhealthy, checkpoint held, retried; back up: no loss, no double counting', async () => {
   const gen = { seed: 61, postings: 600, span: 600, partitions: 1, disorder: 3 };
@@ -42,10 +33,10 @@ test('store down: unhealthy, checkpoint held, retried; back up: no loss, no doub
   cleanups.unshift(() => child.kill('SIGKILL'));
   let stderr = '';
   child.stderr!.on('data', (d) => (stderr += d));
-  const url = await waitFor('the metrics url', async () => /"url":"(http:\/\/127\.0\.0\.1:\d+)\/metrics"/.exec(stderr)?.[1] ?? null);
+  const url = await waitFor(async () => /"url":"(http:\/\/127\.0\.0\.1:\d+)\/metrics"/.exec(stderr)?.[1] ?? null, 'the metrics url', 20_000, 50);
   const metrics = async () => (await fetch(`${url}/metrics`)).text();
   const recordsIn = async () => Number(/pinpipe_stream_records_total\{outcome="in"\} (\d+)/.exec(await metrics())?.[1] ?? -1);
-  await waitFor('the first records committed', async () => publicCounters(await readCheckpoint(a.dir)).recordsIn === first.length);
+  await waitFor(async () => publicCounters(await readCheckpoint(a.dir)).recordsIn === first.length, 'the first records committed', 20_000, 50);
   await sleep(1200); // an end-offsets check confirms every partition caught up
 
   // the store goes away: swap the file for a directory while holding the store lock
@@ -54,13 +45,15 @@ test('store down: unhealthy, checkpoint held, retried; back up: no loss, no doub
     mkdirSync(`${a.dir}/store.db`);
   }, 10_000);
   await produce(a.dir, rest, new TestLog(3));
-  const unhealthy = await waitFor('GET /health to fail', async () => {
+  const unhealthy = await waitFor(async () => {
     const res = await fetch(`${url}/health`);
     return res.status === 503 ? ((await res.json()) as Record<string, unknown>) : null;
-  });
+  }, 'GET /health to fail', 20_000, 50);
   expect(unhealthy).toMatchObject({ status: 'unhealthy', commit: expect.stringMatching(/REALTIME_UNAVAILABLE|STORE_UNAVAILABLE|Could not open/) });
   expect(await metrics()).toMatch(/^pinpipe_stream_healthy 0$/m);
-  await sleep(700); // several retries with backoff
+  // several retries with backoff
+  const failures = async () => Number(/^pinpipe_stream_commit_failures_total (\d+)$/m.exec(await metrics())?.[1]);
+  await waitFor(async () => (await failures()) >= 2, 'two failed commits', 20_000, 50);
   expect(Number(/^pinpipe_stream_commit_failures_total (\d+)$/m.exec(await metrics())?.[1])).toBeGreaterThanOrEqual(2);
 
   // back up
@@ -69,8 +62,8 @@ test('store down: unhealthy, checkpoint held, retried; back up: no loss, no doub
     renameSync(`${a.dir}/store.db.away`, `${a.dir}/store.db`);
   }, 10_000);
   expect(stderr).toMatch(/"level":"warn".*commit failed; retrying, the checkpoint stays where it is/);
-  await waitFor('GET /health to recover', async () => (await fetch(`${url}/health`)).status === 200);
-  await waitFor('every record', async () => (await recordsIn()) === all.length);
+  await waitFor(async () => (await fetch(`${url}/health`)).status === 200, 'GET /health to recover', 20_000, 50);
+  await waitFor(async () => (await recordsIn()) === all.length, 'every record', 20_000, 50);
   await sleep(1500); // an end-offsets check marks every partition caught up, then a commit
   child.kill('SIGTERM');
   expect((await done).code).toBe(0);

@@ -136,4 +136,3 @@ export function finalRowsByKey(rows: WindowRow[]): Map<string, Record<string, nu
   return new Map(rows.filter((r) => r.final && r.values.postings !== 0).map((r) => [`${r.metric}|${r.minute}|${r.key}`, r.values]));
 }
 
-export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

@@ -11,7 +11,8 @@ import type { ConsumedBatch } from '../../src/connectors/log/types.js';
 import { publicCounters } from '../../src/pipeline/stream/checkpoint.js';
 import { TestLog } from '../unit/stream-harness.js';
 import { generate, reference } from '../unit/stream-reference.js';
-import { configFor, finalRowsByKey, produce, readServing, readViews, recordsOf, requireBuild, runCli, sleep, spawnCli, tmpDir } from './consume-stream.helpers.js';
+import { sleep } from '../support/wait.js';
+import { configFor, finalRowsByKey, produce, readServing, readViews, recordsOf, requireBuild, runCli, spawnCli, tmpDir } from './consume-stream.helpers.js';
 
 const JOIN_WINDOW = 30_000;
 const dirs: (() => void)[] = [];

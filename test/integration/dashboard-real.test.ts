@@ -10,6 +10,7 @@ import path from 'node:path';
 import { generatePosting } from '../../src/connectors/source/generator.js';
 import type { StatusReport } from '../../src/status/types.js';
 import { realStack, type Stack } from '../faults/lib/stack.js';
+import { within } from '../support/wait.js';
 
 const BIN = path.resolve('bin/pinpipe');
 const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('PINPIPE_')));
@@ -56,11 +57,11 @@ afterAll(async () => {
 
 test('status and /api/status: the real connectors, healthy once consume-stream caught up', async () => {
   let report: StatusReport | null = null;
-  for (const end = Date.now() + 60_000; Date.now() < end; await new Promise((r) => setTimeout(r, 250))) {
+  await within(() => {
     const r = cli(['status', '--json']);
     report = JSON.parse(r.stdout) as StatusReport;
-    if (r.code === 0 && report.stream.counters.accepted === 450) break;
-  }
+    return r.code === 0 && report.stream.counters.accepted === 450;
+  }, 60_000, 250);
   expect(report).toMatchObject({ healthy: true, connectors: { log: 'kafka', lake: 's3', store: 'mysql', realtime: 'redis' }, ingest: { records: 450 }, errors: [] });
   expect(report!.groups.map((g) => g.lag)).toEqual([0, 0]);
   expect(report!.ledger.days).toHaveLength(1);

@@ -5,9 +5,10 @@
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import { freePort, isReady } from '../support/net.js';
+import { waitFor } from '../support/wait.js';
 
 const BIN = path.resolve('bin/pinpipe');
 const dirs: string[] = [];
@@ -31,25 +32,6 @@ function json<T = Record<string, unknown>[]>(args: string[], dataDir: string): T
   return JSON.parse(r.stdout) as T;
 }
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = net.createServer().listen(0, '127.0.0.1', () => {
-      const port = (s.address() as net.AddressInfo).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
-
-async function waitReady(url: string, ms = 20_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (Date.now() < end) {
-    try {
-      if ((await fetch(`${url}/ready`)).ok) return;
-    } catch {}
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`api not ready at ${url}`);
-}
 
 afterAll(() => {
   for (const c of children) if (c.exitCode === null) c.kill('SIGKILL');
@@ -62,7 +44,7 @@ test('api + emulate + consume-batch + consume-stream + batch-run + query, each i
   const api = spawn(process.execPath, [BIN, 'api', '--port', String(port), '--data-dir', dir], { env, stdio: 'ignore' });
   children.push(api);
   const url = `http://127.0.0.1:${port}`;
-  await waitReady(url);
+  await waitFor(() => isReady(url), 'the api to be ready', 20_000, 100);
 
   // The consumers run at the same time as the emulator, like separate terminals.
   const stream = spawn(process.execPath, [BIN, 'consume-stream', '--data-dir', dir], { env, stdio: 'ignore' });

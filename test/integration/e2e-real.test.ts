@@ -6,9 +6,10 @@
  * Needs the services of scripts/services-up.sh (`npm test` starts them).
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import net from 'node:net';
 import path from 'node:path';
 import { embeddedStack, realEnv, realStack, type Stack } from '../faults/lib/stack.js';
+import { freePort, isReady } from '../support/net.js';
+import { waitFor } from '../support/wait.js';
 
 const BIN = path.resolve('bin/pinpipe');
 const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('PINPIPE_')));
@@ -24,14 +25,6 @@ function cli(stack: Stack, args: string[], timeout = 120_000) {
 }
 const rows = (stack: Stack, args: string[]): Rows => JSON.parse(cli(stack, [...args, '--json']));
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = net.createServer().listen(0, '127.0.0.1', () => {
-      const port = (s.address() as net.AddressInfo).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 /** Run the pipeline on one stack; returns what the comparisons need. */
 async function runPipeline(stack: Stack) {
@@ -39,13 +32,7 @@ async function runPipeline(stack: Stack) {
   const api = spawn(process.execPath, [BIN, 'api', '--port', String(port), '--config', stack.configFile], { env, stdio: 'ignore' });
   children.push(api);
   const url = `http://127.0.0.1:${port}`;
-  for (let i = 0; ; i++) {
-    try {
-      if ((await fetch(`${url}/ready`)).ok) break;
-    } catch {}
-    if (i > 300) throw new Error(`api on ${stack.kind} not ready`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
+  await waitFor(() => isReady(url), `the api on ${stack.kind} to be ready`, 30_000, 100);
   // concurrency 1: the same seeded postings in the same order on both stacks
   const emu = JSON.parse(cli(stack, ['emulate', '--api', url, '--count', String(N), '--rate', '0', '--concurrency', '1', '--seed', '5', '--run-id', 'e2e', '--json']));
   api.kill('SIGTERM');

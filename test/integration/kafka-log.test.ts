@@ -1,12 +1,13 @@
 /** Behaviour of KafkaLog beyond the shared log conformance suite, against the real broker. */
 import { afterEach, expect, test } from '@jest/globals';
-import net from 'node:net';
 import { KafkaLog } from '../../src/connectors/log/kafka.js';
 import type { ConsumedBatch, LogConsumer, LogRecord, TopicPartition } from '../../src/connectors/log/types.js';
 import { loadConfig } from '../../src/core/config.js';
 import { PinpipeError } from '../../src/core/errors.js';
 import { createLogger, silentLogger } from '../../src/core/logger.js';
-import { kafkaFixture, type KafkaFixture } from './kafka-fixture.js';
+import { kafkaFixture, type KafkaFixture } from '../support/kafka.js';
+import { freePort } from '../support/net.js';
+import { sleep, waitFor as waitUntil } from '../support/wait.js';
 
 let fx: KafkaFixture | undefined;
 const consumers: LogConsumer[] = [];
@@ -16,14 +17,8 @@ afterEach(async () => {
   fx = undefined;
 });
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-async function waitFor(cond: () => boolean, what: string, ms = 40_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await sleep(20);
-  }
-}
+/** a Kafka group join takes a few seconds: wait generously */
+const waitFor = (cond: () => boolean, what: string) => waitUntil(cond, what, 40_000, 20);
 
 async function topicOf(f: KafkaFixture, logical: string): Promise<string> {
   const topic = f.topic(logical);
@@ -33,16 +28,8 @@ async function topicOf(f: KafkaFixture, logical: string): Promise<string> {
   return topic;
 }
 
-async function closedPort(): Promise<number> {
-  const srv = net.createServer();
-  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
-  const port = (srv.address() as net.AddressInfo).port;
-  await new Promise((r) => srv.close(r));
-  return port;
-}
-
 test('an unreachable broker fails send() quickly with a retriable LOG_UNAVAILABLE', async () => {
-  const port = await closedPort();
+  const port = await freePort(); // nothing listens there
   const cfg = loadConfig({ env: {}, flags: { dataDir: '/tmp', 'log.kind': 'kafka', 'log.kafka.brokers': [`127.0.0.1:${port}`] } });
   const producer = new KafkaLog(cfg, { logger: silentLogger }).producer();
   const t0 = Date.now();

@@ -9,7 +9,9 @@ import { Kafka, logLevel, Partitioners } from 'kafkajs';
 import { KafkaLog } from '../../src/connectors/log/kafka.js';
 import type { LogRecord } from '../../src/connectors/log/types.js';
 import { createLogger } from '../../src/core/logger.js';
-import { kafkaBrokers, kafkaFixture, type KafkaFixture } from './kafka-fixture.js';
+import { kafkaFixture, type KafkaFixture } from '../support/kafka.js';
+import { brokers as kafkaBrokers } from '../support/services.js';
+import { sleep, within } from '../support/wait.js';
 
 let fx: KafkaFixture | undefined;
 afterEach(async () => {
@@ -32,8 +34,7 @@ async function readAll(f: KafkaFixture, topic: string, count: number): Promise<L
   const got: LogRecord[] = [];
   await consumer.connect();
   await consumer.run({ eachBatch: async (b) => void got.push(...b.records) });
-  const end = Date.now() + 60_000;
-  while (got.length < count && Date.now() < end) await new Promise((r) => setTimeout(r, 50));
+  await within(() => got.length >= count, 60_000, 50);
   await consumer.close();
   return got;
 }
@@ -82,18 +83,12 @@ test('close() delivers the sends still queued, then refuses new ones', async () 
 
 test('a producing process initialises its client right after connect(); a consuming one (dead letters only) at its first send', async () => {
   const topic = await newTopic('lazy');
-  const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
   const connectedLines = (lines: string[]) => lines.filter((l) => l.includes('Kafka producer connected')).length;
-  async function within(ms: number, cond: () => boolean): Promise<boolean> {
-    const end = Date.now() + ms;
-    while (!cond() && Date.now() < end) await sleep(20);
-    return cond();
-  }
 
   const producing: string[] = [];
   const api = new KafkaLog(fx!.cfg, { logger: createLogger({ level: 'debug', json: true, write: (l) => producing.push(l) }) }).producer();
   await api.connect();
-  expect(await within(15_000, () => connectedLines(producing) === 1)).toBe(true);
+  expect(await within(() => connectedLines(producing) === 1, 15_000, 20)).toBe(true);
   await api.close();
 
   const consuming: string[] = [];

@@ -13,7 +13,9 @@ import { KafkaLog } from '../../src/connectors/log/kafka.js';
 import type { LogRecord } from '../../src/connectors/log/types.js';
 import { loadConfig } from '../../src/core/config.js';
 import { silentLogger } from '../../src/core/logger.js';
-import { freePort, PrivateKafka } from '../faults/lib/kafka-broker.js';
+import { PrivateKafka } from '../faults/lib/kafka-broker.js';
+import { freePort } from '../support/net.js';
+import { within } from '../support/wait.js';
 
 const USER = 'alice';
 const PASSWORD = 'alice-Zq9x-secret';
@@ -82,8 +84,7 @@ async function roundTrip(log: KafkaLog, name: string): Promise<void> {
   const got: LogRecord[] = [];
   await consumer.connect();
   await consumer.run({ eachBatch: async (b) => void got.push(...b.records) });
-  const end = Date.now() + 60_000;
-  while (got.length < sent.length && Date.now() < end) await new Promise((r) => setTimeout(r, 50));
+  await within(() => got.length >= sent.length, 60_000, 50);
   await consumer.close();
   await admin.deleteTopics([topic]);
   await admin.close();

@@ -2,7 +2,7 @@
 import { afterEach, expect, test } from '@jest/globals';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
-import { kafkaFixture, type KafkaFixture } from './kafka-fixture.js';
+import { kafkaFixture, type KafkaFixture } from '../support/kafka.js';
 
 const run = promisify(execFile);
 let fx: KafkaFixture | undefined;

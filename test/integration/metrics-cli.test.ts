@@ -14,7 +14,8 @@ import { loadMetrics, type RealtimeMetric } from '../../src/metrics/registry.js'
 import { readCatalog } from '../../src/metrics/state.js';
 import { TestLog, geo, pin, type Rec } from '../unit/stream-harness.js';
 import { generate } from '../unit/stream-reference.js';
-import { ROOT, configFor, produce, requireBuild, runCli, sleep, spawnCli, tmpDir } from './consume-stream.helpers.js';
+import { within } from '../support/wait.js';
+import { ROOT, configFor, produce, requireBuild, runCli, spawnCli, tmpDir } from './consume-stream.helpers.js';
 
 const FIXTURES = path.join(ROOT, 'test/fixtures/metrics');
 const cleanups: (() => void)[] = [];
@@ -145,12 +146,7 @@ describe('a quiet pipeline', () => {
       await realtime.connect((await loadMetrics(cfg, { dir: null })).realtime);
       const minute = new Date(m).toISOString();
       let rows: Awaited<ReturnType<typeof realtime.read>> = [];
-      const until = Date.now() + 40_000;
-      while (Date.now() < until) {
-        rows = await realtime.read('R1', { from: minute });
-        if (rows.some((r) => r.final)) break;
-        await sleep(250);
-      }
+      await within(async () => (rows = await realtime.read('R1', { from: minute })).some((r) => r.final), 40_000, 250);
       expect(rows).toEqual([{ metric: 'R1', minute, key: 'quiet', values: { postings: 2 }, final: true }]);
       const r2 = await realtime.read('R2', { from: minute });
       expect(r2).toEqual([{ metric: 'R2', minute, key: 'Chad', values: { postings: 1 }, final: true }]);

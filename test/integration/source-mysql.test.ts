@@ -11,25 +11,21 @@ import { loadGeneratedData } from '../../src/emulate/load-source.js';
 import { generatePosting } from '../../src/connectors/source/generator.js';
 import { Emulator, rowForStep } from '../../src/emulate/runner.js';
 import { startApi } from '../unit/api-harness.js';
+import { need, privateDatabase, type PrivateDatabase } from '../support/services.js';
 
-const base = process.env.TEST_MYSQL_URL;
-if (!base) throw new Error('TEST_MYSQL_URL is not set: run `npm run services:up` and `eval "$(npm run -s services:env)"` first (npm test does both)');
-
-const db = `pinpipe_src_${Date.now().toString(36)}_${Math.random().toString(36).slice(2, 8)}`;
-const url = (() => {
-  const u = new URL(base);
-  u.pathname = `/${db}`;
-  return u.toString();
-})();
+let private_: PrivateDatabase;
+let db: string;
+let url: string;
 let admin: mysql.Connection;
 
 beforeAll(async () => {
-  admin = await mysql.createConnection({ uri: base, dateStrings: true });
-  await admin.query(`CREATE DATABASE \`${db}\``);
+  private_ = await privateDatabase('pinpipe_src');
+  ({ name: db, url } = private_);
+  admin = await mysql.createConnection({ uri: need('TEST_MYSQL_URL'), dateStrings: true });
 });
 afterAll(async () => {
-  await admin.query(`DROP DATABASE IF EXISTS \`${db}\``);
   await admin.end();
+  await private_.drop();
 });
 
 const countRows = async () => {

@@ -179,9 +179,3 @@ export async function mysqlConfig(extra: Flags = {}): Promise<{ cfg: Config; db:
   const cfg = loadConfig({ env: {}, flags: { 'store.mysql.url': db.url, 'store.mysql.poolSize': 3, ...extra } });
   return { cfg, db, drop: db.drop };
 }
-
-/** a Config of the embedded stack on a temp data dir; drop() removes it */
-export function embeddedConfig(extra: Flags = {}, label = 'pinpipe-'): { cfg: Config; drop(): void } {
-  const data = tmpDir(label);
-  return { cfg: loadConfig({ env: {}, flags: { dataDir: data.dir, ...extra } }), drop: data.drop };
-}

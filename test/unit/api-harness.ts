@@ -9,6 +9,8 @@ import type { Log, LogAdmin, LogProducer } from '../../src/connectors/log/types.
 import { silentLogger } from '../../src/core/logger.js';
 import { buildApp, type App } from '../../src/api/app.js';
 import { listen, type Listening } from '../../src/api/server.js';
+import { within } from '../support/wait.js';
+import { ensureTopics, logTopics } from '../../src/connectors/open.js';
 
 export interface Harness {
   dir: string;
@@ -40,8 +42,8 @@ export async function startApi(opts: HarnessOptions = {}): Promise<Harness> {
   const cfg = loadConfig({ env: {}, flags: { dataDir: dir, ...opts.flags } });
   const log = await createLog(cfg);
   const admin = log.admin();
-  const topics = ['pin', 'geo', 'user', 'deadletter'].map((t) => cfg.log.topicPrefix + t);
-  if (!opts.lazy) await admin.ensureTopics(topics);
+  const topics = logTopics(cfg).all;
+  if (!opts.lazy) await ensureTopics(log, cfg);
   const producer = log.producer();
   if (!opts.lazy) await producer.connect();
   const app = buildApp({ config: cfg, producer: opts.wrap ? opts.wrap(producer) : producer, logger: silentLogger, probe: async () => void (await admin.partitionCount(topics[0]!)) });
@@ -52,8 +54,7 @@ export async function startApi(opts: HarnessOptions = {}): Promise<Harness> {
     await consumer.connect();
     const values: Record<string, unknown>[] = [];
     await consumer.run({ eachBatch: async (b) => void values.push(...b.records.map((r) => JSON.parse(r.value) as Record<string, unknown>)) });
-    const deadline = Date.now() + 10_000;
-    while (values.length < expected && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    await within(() => values.length >= expected, 10_000, 20);
     await consumer.close();
     return values;
   };

@@ -3,7 +3,8 @@ import { afterEach, expect, test } from '@jest/globals';
 import { rmSync } from 'node:fs';
 import type { ConsumedBatch, TopicPartition } from '../../src/connectors/log/types.js';
 import type { Config } from '../../src/core/config.js';
-import { newLog, sleep, tmpConfig } from './log-embedded-helpers.js';
+import { sleep, waitFor as waitUntil } from '../support/wait.js';
+import { newLog, tmpConfig } from './log-embedded-helpers.js';
 
 const dirs: string[] = [];
 const cfgFor = (partitions = 3): Config => {
@@ -15,13 +16,7 @@ afterEach(() => {
   for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
 });
 
-const waitFor = async (cond: () => boolean, what: string, ms = 20_000) => {
-  const deadline = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(5);
-  }
-};
+const waitFor = (cond: () => boolean, what: string, ms = 20_000) => waitUntil(cond, what, ms, 5);
 
 test('onAssign gets every partition before any batch; batches go round-robin, default 2000 records, never empty; onRevoke at close', async () => {
   const cfg = cfgFor(3);

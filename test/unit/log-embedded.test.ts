@@ -7,7 +7,8 @@ import { BAD, frameBytes, INCOMPLETE, parseFrame, tableCrc32, writeFrame, type F
 import { murmur2, partitionForKey } from '../../src/connectors/log/embedded-topics.js';
 import type { Config } from '../../src/core/config.js';
 import { PinpipeError } from '../../src/core/errors.js';
-import { newLog, readAll, sleep, tmpConfig } from './log-embedded-helpers.js';
+import { sleep } from '../support/wait.js';
+import { newLog, readAll, tmpConfig } from './log-embedded-helpers.js';
 
 const dirs: string[] = [];
 const cfgFor = (partitions = 3): Config => {

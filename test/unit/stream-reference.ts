@@ -58,7 +58,10 @@ export function reference(log: TestLog, joinWindow: number): Map<string, Record<
     if (p.media_type === 'image') m.images++;
     if (p.media_type === 'video') m.videos++;
     if (p.media_type === 'story') m.stories++;
-    if (p.follower_count !== null) (m.sum += p.follower_count), m.n++;
+    if (p.follower_count !== null) {
+      m.sum += p.follower_count;
+      m.n++;
+    }
     r5.set(minute, m);
   }
   for (const [minute, m] of r5) out.set(`R5|${minute}|`, { images: m.images, videos: m.videos, stories: m.stories, mean_follower_count: m.n ? m.sum / m.n : null });

@@ -10,11 +10,16 @@ import { createHash } from 'node:crypto';
 import { createLake, createLog } from '../../../src/connectors/registry.js';
 import type { Log } from '../../../src/connectors/log/types.js';
 import type { Config } from '../../../src/core/config.js';
-import { DEAD_LETTER_TOPIC } from '../../../src/core/records.js';
+import { DEAD_LETTER_TOPIC, TOPICS } from '../../../src/core/records.js';
 import { endOffsets, readAll } from './logread.js';
-import { buildInput, checkExactlyOnce, deadLetterKeys, incompleteMarkers, produceInput, readLake, readViews, TYPES, type InputOptions, type LakeCheck, type RawObject, type Views } from './postings.js';
-import { exitWithin, sleep, startCli, type Proc } from './proc.js';
+import { buildInput, checkExactlyOnce, deadLetterKeys, incompleteMarkers, produceInput, readLake, readViews, type InputOptions, type LakeCheck, type Views } from './postings.js';
+import { exitWithin, startCli, type Proc } from './proc.js';
+import { expect } from '@jest/globals';
+import { seeded } from '../../support/seed.js';
+import { sleep } from '../../support/wait.js';
 import type { Stack } from './stack.js';
+import { type RawObject } from '../../support/raw.js';
+import { ensureTopics } from '../../../src/connectors/open.js';
 
 export interface CrashOptions {
   input: InputOptions;
@@ -27,6 +32,8 @@ export interface CrashOptions {
 
 export interface CrashReport {
   stack: string;
+  /** the seed of the kill schedule (TEST_SEED replays it) */
+  seed: number;
   postings: number;
   records: number;
   kills: { batch: number; stream: number };
@@ -43,12 +50,11 @@ export interface CrashReport {
   notes: string[];
 }
 
-const rand = (lo: number, hi: number) => lo + Math.random() * (hi - lo);
 
 /** `<logical>:<partition>` → end, for a stack's topics */
 async function logicalEnds(log: Log, cfg: Config): Promise<Map<string, number>> {
   const prefix = cfg.log.topicPrefix;
-  const ends = await endOffsets(log, TYPES.map((t) => prefix + t));
+  const ends = await endOffsets(log, TOPICS.map((t) => prefix + t));
   return new Map([...ends].map(([k, v]) => [k.slice(prefix.length), v]));
 }
 
@@ -82,15 +88,13 @@ function normalize(c: Record<string, number> | null | undefined, prefix: string)
 }
 
 export async function runCrashScenario(a: Stack, b: Stack, o: CrashOptions): Promise<CrashReport> {
+  const random = seeded(`crash (${a.kind})`);
   const failures: string[] = [];
   notes.length = 0;
   const input = buildInput(o.input);
   const logA = await createLog(a.cfg);
   const logB = await createLog(b.cfg);
-  for (const [log, cfg] of [[logA, a.cfg], [logB, b.cfg]] as const) {
-    const admin = log.admin();
-    await admin.ensureTopics([...TYPES, DEAD_LETTER_TOPIC].map((t) => cfg.log.topicPrefix + t)).finally(() => admin.close());
-  }
+  for (const [log, cfg] of [[logA, a.cfg], [logB, b.cfg]] as const) await ensureTopics(log, cfg);
   const poison = await produceInput(logA, a.cfg.log.topicPrefix, input);
   const poisonB = await produceInput(logB, b.cfg.log.topicPrefix, input);
   if ([...poison].sort().join() !== [...poisonB].sort().join()) failures.push('the two logs placed the input differently');
@@ -108,9 +112,9 @@ export async function runCrashScenario(a: Stack, b: Stack, o: CrashOptions): Pro
   for (let r = 0; r < o.rounds; r++) {
     batch ??= startCli('A consume-batch', ['consume-batch', '--config', a.configFile]);
     stream ??= startCli('A consume-stream', ['consume-stream', '--config', a.configFile]);
-    const wait = Math.round(rand(o.killAfterMs[0], o.killAfterMs[1]));
+    const wait = Math.round(random.between(o.killAfterMs[0], o.killAfterMs[1]));
     await sleep(wait);
-    const which = r % 3 === 0 ? 'both' : Math.random() < 0.5 ? 'batch' : 'stream';
+    const which = r % 3 === 0 ? 'both' : random.next() < 0.5 ? 'batch' : 'stream';
     const objects = await objectsNow();
     for (const [name, p] of [['batch', batch], ['stream', stream]] as const) {
       if (which !== 'both' && which !== name) continue;
@@ -167,6 +171,7 @@ export async function runCrashScenario(a: Stack, b: Stack, o: CrashOptions): Pro
   if (!same(va.serving, vb.serving)) failures.push(`serving store rt_* rows differ: ${firstDifferences(va.serving, vb.serving).join('; ')}`);
   return {
     stack: a.kind,
+    seed: random.seed,
     postings: o.input.postings,
     records: input.length,
     kills,
@@ -187,6 +192,22 @@ export async function runCrashScenario(a: Stack, b: Stack, o: CrashOptions): Pro
     failures,
     notes: notes.splice(0),
   };
+}
+
+/**
+ * What a crash run must show, on either stack: no failure, the raw zone exactly once and equal to
+ * the uninterrupted run's, the same views, counters and dead letters, at least `minKills` kills.
+ */
+export function expectCrashGuarantees(r: CrashReport, o: { minKills: number; servingRows: boolean }): void {
+  expect({ failures: r.failures, schedule: r.schedule }).toEqual({ failures: [], schedule: r.schedule });
+  expect(r.lake).toEqual({ lines: r.records - r.deadLetters.poison, objects: expect.any(Number), duplicates: 0, missing: 0, problems: [] });
+  expect(r.lakeUninterrupted).toMatchObject({ duplicates: 0, missing: 0, problems: [] });
+  expect(r.lakeEventIds).toEqual({ lines: r.records - r.deadLetters.poison, unique: r.postings * 3 });
+  expect(r.equal).toEqual({ lake: true, realtime: true, serving: true, counters: true, deadLetters: true });
+  expect(r.deadLetters.poisonDeadLettered).toBe(true);
+  expect(r.views.realtimeRows).toBeGreaterThan(0);
+  if (o.servingRows) expect(r.views.servingRows).toBeGreaterThan(0);
+  expect(r.kills.batch + r.kills.stream).toBeGreaterThanOrEqual(o.minKills);
 }
 
 /** The keys whose values differ between two counter sets, for a failure message. */

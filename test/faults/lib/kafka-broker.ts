@@ -10,7 +10,9 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { ROOT, sleep } from './proc.js';
+import { freePort } from '../../support/net.js';
+import { ROOT } from './proc.js';
+import { sleep } from '../../support/wait.js';
 
 /** KAFKA_HOME as scripts/services-kafka.sh computes it (same env overrides) */
 function kafkaHome(): string {
@@ -18,17 +20,6 @@ function kafkaHome(): string {
   const home = execFileSync('bash', ['-c', script], { cwd: ROOT, encoding: 'utf8' }).trim();
   if (!existsSync(path.join(home, 'libs/.complete'))) throw new Error(`Kafka is not installed at ${home}: run \`npm run services:up\` first (npm test does)`);
   return home;
-}
-
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as net.AddressInfo).port;
-      s.close(() => resolve(port));
-    });
-  });
 }
 
 const portOpen = (port: number) =>

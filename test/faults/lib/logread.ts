@@ -4,7 +4,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { Log, LogRecord } from '../../../src/connectors/log/types.js';
-import { sleep } from './proc.js';
+import { waitFor } from '../../support/wait.js';
 
 /** `topic:partition` → end offset, for the given topics */
 export async function endOffsets(log: Log, topics: string[]): Promise<Map<string, number>> {
@@ -42,12 +42,7 @@ export async function readAll(log: Log, topics: string[], timeoutMs = 60_000): P
         }
       },
     });
-    const deadline = Date.now() + timeoutMs;
-    const done = () => [...ends].every(([k, end]) => end === 0 || (seen.get(k) ?? -1) >= end - 1);
-    while (!done()) {
-      if (Date.now() > deadline) throw new Error(`read ${out.length} of ${want} records within ${timeoutMs} ms`);
-      await sleep(25);
-    }
+    await waitFor(() => [...ends].every(([k, end]) => end === 0 || (seen.get(k) ?? -1) >= end - 1), `the ${want} records of ${topics.join(', ')}`, timeoutMs);
   } finally {
     await consumer.close();
   }

@@ -3,21 +3,18 @@
  * API would have appended them, with retried duplicates and a few poison values), produced into a
  * log; the raw zone read back and checked for exactly-once; the stream's views read back.
  */
-import { gunzipSync } from 'node:zlib';
-import type { Lake } from '../../../src/connectors/lake/types.js';
-import { parseRawChunkKey } from '../../../src/pipeline/raw-keys.js';
 import type { Log, ProduceMessage } from '../../../src/connectors/log/types.js';
 import type { Checkpoint, WindowRow } from '../../../src/connectors/realtime/types.js';
 import { fromTableRow } from '../../../src/connectors/realtime/rows.js';
 import { createLake, createRealtime, createStore } from '../../../src/connectors/registry.js';
 import { generatePosting } from '../../../src/connectors/source/generator.js';
 import type { Config } from '../../../src/core/config.js';
+import type { RecordType } from '../../../src/core/records.js';
 import { loadMetrics } from '../../../src/metrics/registry.js';
-
-export const TYPES = ['pin', 'geo', 'user'] as const;
+import { readRaw, type RawObject } from '../../support/raw.js';
 
 export interface InputRecord {
-  type: (typeof TYPES)[number];
+  type: RecordType;
   key: string;
   value: string;
   /** ingested_at in ms (NaN for a poison value) */
@@ -83,39 +80,6 @@ export async function produceInput(log: Log, prefix: string, input: InputRecord[
   return poison;
 }
 
-export interface RawLine {
-  _partition: number;
-  _offset: number;
-  event_id?: string;
-  ingested_at: string;
-  [k: string]: unknown;
-}
-
-export interface RawObject {
-  key: string;
-  topic: string;
-  partition: number;
-  firstOffset: number;
-  lines: RawLine[];
-}
-
-/** Every raw object of the lake, parsed; markers (non-chunk keys) apart. */
-export async function readRaw(lake: Lake): Promise<{ objects: RawObject[]; markers: string[] }> {
-  const objects: RawObject[] = [];
-  const markers: string[] = [];
-  for (const o of await lake.list('raw/')) {
-    const k = parseRawChunkKey(o.key);
-    if (!k) {
-      markers.push(o.key);
-      continue;
-    }
-    const text = gunzipSync((await lake.get(o.key))!).toString('utf8');
-    const lines = text.split('\n').filter(Boolean).map((l) => JSON.parse(l) as RawLine);
-    objects.push({ key: o.key, topic: k.topic, partition: k.partition, firstOffset: k.firstOffset, lines });
-  }
-  return { objects, markers };
-}
-
 export async function readLake(cfg: Config): Promise<{ objects: RawObject[]; markers: string[] }> {
   const lake = await createLake(cfg);
   try {
@@ -166,7 +130,7 @@ export function checkExactlyOnce(objects: RawObject[], ends: Map<string, number>
   for (const tp of seen.keys()) if (!ends.has(tp)) problems.push(`objects of unknown partition ${tp}`);
   const byTp = new Map<string, RawObject[]>();
   for (const o of objects) byTp.set(`${o.topic}:${o.partition}`, [...(byTp.get(`${o.topic}:${o.partition}`) ?? []), o]);
-  for (const [tp, objs] of byTp) {
+  for (const objs of byTp.values()) {
     objs.sort((a, b) => a.firstOffset - b.firstOffset);
     for (let i = 1; i < objs.length; i++) {
       const prev = objs[i - 1]!.lines;

@@ -7,6 +7,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { waitFor } from '../../support/wait.js';
 
 export const ROOT = path.resolve(import.meta.dirname, '../../..');
 export const BIN = path.join(ROOT, 'bin/pinpipe');
@@ -88,18 +89,6 @@ export async function killAll(): Promise<void> {
   await Promise.all(left.map((p) => p.exited));
 }
 
-export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
-
-export async function waitFor<T>(cond: () => T | Promise<T>, what: string, timeoutMs = 20_000, everyMs = 25): Promise<NonNullable<T>> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await cond();
-    if (v) return v as NonNullable<T>;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await sleep(everyMs);
-  }
-}
-
 /** Wait for the process to end, at most `timeoutMs` (then SIGKILL and report the time-out). */
 export async function exitWithin(p: Proc, timeoutMs: number): Promise<Exit & { ms: number; timedOut: boolean }> {
   const t0 = Date.now();
@@ -139,18 +128,4 @@ export function rssKb(pid: number): number {
   const m = /VmRSS:\s+(\d+)\s+kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
   if (!m) throw new Error(`no VmRSS for pid ${pid}`);
   return Number(m[1]);
-}
-
-/** Lines of a child's JSON log output (non-JSON lines skipped). */
-export function jsonLines(text: string): Record<string, unknown>[] {
-  const out: Record<string, unknown>[] = [];
-  for (const line of text.split('\n')) {
-    if (!line.startsWith('{')) continue;
-    try {
-      out.push(JSON.parse(line) as Record<string, unknown>);
-    } catch {
-      // a partial line
-    }
-  }
-  return out;
 }

@@ -5,14 +5,11 @@
  * JSON config file for the children (--config) and the same Config for the test process.
  * `via` lets a test route MySQL, Redis or S3 through a fault proxy (lib/tcp-proxy.ts).
  */
-import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { createConnection } from 'mysql2/promise';
-import { Redis } from 'ioredis';
 import { loadConfig, type Config } from '../../../src/core/config.js';
-import { createLake, createLog } from '../../../src/connectors/registry.js';
+import { privateBucket, privateDatabase, privateRedisPrefix, privateTopicPrefix, services, uid } from '../../support/services.js';
 
 export interface Stack {
   kind: 'embedded' | 'real';
@@ -30,18 +27,8 @@ type Json = Record<string, unknown>;
 /** users' metric files for the tests (two realtime metrics, one joined; one historical) */
 export const FIXTURE_METRICS = path.resolve(import.meta.dirname, '../../fixtures/metrics');
 
-function need(name: string): string {
-  const v = process.env[name];
-  if (!v) throw new Error(`${name} is not set: run the suite with \`npm test\`, or start the services with \`npm run services:up\` and export the TEST_* variables (see scripts/test.sh) before running jest directly`);
-  return v;
-}
-
-export const realEnv = () => ({
-  brokers: need('TEST_KAFKA_BROKERS').split(',').map((s) => s.trim()).filter(Boolean),
-  s3: need('TEST_S3_ENDPOINT'),
-  mysql: need('TEST_MYSQL_URL'),
-  redis: need('TEST_REDIS_URL'),
-});
+/** the services' settings (TEST_*) */
+export const realEnv = services;
 
 function deepMerge(a: Json, b: Json): Json {
   const out: Json = { ...a };
@@ -101,26 +88,20 @@ function swapHost(url: string, hostPort: string | undefined): string {
 
 export async function realStack(name: string, extra: Json = {}, via: Via = {}): Promise<Stack> {
   const env = realEnv();
-  const id = randomBytes(4).toString('hex');
+  const id = uid();
   const dataDir = mkdtempSync(path.join(os.tmpdir(), `pinpipe-faults-${name}-`));
-  const db = `pinpipe_faults_${id}`;
-  const admin = await createConnection(env.mysql);
-  try {
-    await admin.query(`CREATE DATABASE \`${db}\``);
-  } finally {
-    await admin.end();
-  }
-  const mysqlUrl = new URL(swapHost(env.mysql, via.mysql));
-  mysqlUrl.pathname = `/${db}`;
-  const prefix = `pf-${name}-${id}-`;
-  const bucket = `pinpipe-faults-${id}`;
+  const db = await privateDatabase('pinpipe_faults');
+  const mysqlUrl = new URL(swapHost(db.url, via.mysql));
+  const topics = privateTopicPrefix(`pf-${name}`);
+  const bucket = privateBucket('pinpipe-faults');
+  const keys = privateRedisPrefix('pf');
   const settings = deepMerge(
     {
       dataDir,
-      log: { kind: 'kafka', topicPrefix: prefix, kafka: { brokers: env.brokers, clientId: `pinpipe-faults-${name}` } },
-      lake: { kind: 's3', s3: { bucket, endpoint: swapHost(env.s3, via.s3), forcePathStyle: true, createBucket: true } },
+      log: { kind: 'kafka', topicPrefix: topics.prefix, kafka: { brokers: env.brokers, clientId: `pinpipe-faults-${name}` } },
+      lake: { kind: 's3', s3: { bucket: bucket.bucket, endpoint: swapHost(env.s3, via.s3), forcePathStyle: true, createBucket: true } },
       store: { kind: 'mysql', mysql: { url: mysqlUrl.toString(), poolSize: 3 } },
-      realtime: { kind: 'redis', redis: { url: swapHost(env.redis, via.redis), keyPrefix: `pf:${id}:` } },
+      realtime: { kind: 'redis', redis: { url: swapHost(env.redis, via.redis), keyPrefix: keys.prefix } },
       // consumer groups of their own: Kafka groups are broker-wide, and other test runs use the defaults
       batch: { group: `pinpipe-batch-${id}` },
       stream: { group: `pinpipe-stream-${id}` },
@@ -128,43 +109,8 @@ export async function realStack(name: string, extra: Json = {}, via: Via = {}): 
     extra,
   );
   return write(name, 'real', settings, async () => {
-    const cfg = loadConfig({ env: {}, flags: { dataDir, 'log.kind': 'kafka', 'log.kafka.brokers': env.brokers, 'lake.kind': 's3', 'lake.s3.bucket': bucket, 'lake.s3.endpoint': env.s3, 'lake.s3.forcePathStyle': true } });
-    await dropTopics(cfg, prefix).catch(() => undefined);
-    await emptyBucket(cfg).catch(() => undefined);
-    const c = await createConnection(env.mysql);
-    await c.query(`DROP DATABASE IF EXISTS \`${db}\``).finally(() => c.end());
-    const r = new Redis(env.redis, { lazyConnect: true, maxRetriesPerRequest: 1 });
-    try {
-      await r.connect();
-      let cursor = '0';
-      do {
-        const [next, keys] = await r.scan(cursor, 'MATCH', `pf:${id}:*`, 'COUNT', 1000);
-        cursor = next;
-        if (keys.length) await r.del(...keys);
-      } while (cursor !== '0');
-    } finally {
-      r.disconnect();
-    }
+    const drops = await Promise.allSettled([topics.drop().catch(() => undefined), bucket.drop().catch(() => undefined), db.drop(), keys.drop()]);
+    const failed = drops.find((d): d is PromiseRejectedResult => d.status === 'rejected');
+    if (failed) throw failed.reason;
   });
-}
-
-async function dropTopics(cfg: Config, prefix: string): Promise<void> {
-  const log = await createLog(cfg);
-  const admin = log.admin() as unknown as { listTopics(): Promise<string[]>; deleteTopics(t: string[]): Promise<void>; close(): Promise<void> };
-  try {
-    const mine = (await admin.listTopics()).filter((t) => t.startsWith(prefix));
-    if (mine.length) await admin.deleteTopics(mine);
-  } finally {
-    await admin.close();
-  }
-}
-
-async function emptyBucket(cfg: Config): Promise<void> {
-  const lake = await createLake(cfg);
-  try {
-    const keys = (await lake.list('')).map((o) => o.key);
-    for (let i = 0; i < keys.length; i += 1000) await lake.delete(keys.slice(i, i + 1000));
-  } finally {
-    await lake.close();
-  }
 }

@@ -1,10 +1,43 @@
 /** The embedded log across processes: concurrent writers, a writer killed mid-append, group locks. */
+import { fileURLToPath } from 'node:url';
+import { spawn } from 'node:child_process';
 import { afterEach, expect, test } from '@jest/globals';
 import { readdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import type { Config } from '../../src/core/config.js';
 import { PinpipeError } from '../../src/core/errors.js';
-import { child, newLog, readAll, sleep, tmpConfig } from './log-embedded-helpers.js';
+import { sleep } from '../support/wait.js';
+import { newLog, readAll, tmpConfig } from '../unit/log-embedded-helpers.js';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+
+interface ChildResult {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** Run test/cli/log-embedded.child.ts; onLine sees stdout lines as they come (e.g. to kill it). */
+function child(args: string[], onLine?: (line: string, kill: () => void) => void): Promise<ChildResult> {
+  return new Promise((resolve, reject) => {
+    const p = spawn(process.execPath, ['--import', 'tsx', path.join(here, 'log-embedded.child.ts'), ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    let partial = '';
+    const kill = () => p.kill('SIGKILL');
+    p.stdout.on('data', (d: Buffer) => {
+      stdout += d.toString();
+      partial += d.toString();
+      const lines = partial.split('\n');
+      partial = lines.pop()!;
+      if (onLine) for (const l of lines) onLine(l, kill);
+    });
+    p.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    p.on('error', reject);
+    p.on('close', (code, signal) => resolve({ code, signal, stdout, stderr }));
+  });
+}
 
 const dirs: string[] = [];
 const cfgFor = (partitions = 3): Config => {

@@ -9,6 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { loadConfig } from '../../src/core/config.js';
 import { createLog } from '../../src/connectors/registry.js';
+import { exitWithin, killAll, startCli, waitForOutput } from '../faults/lib/proc.js';
 
 const BIN = path.resolve('bin/pinpipe');
 const ENV = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('PINPIPE_')));
@@ -67,4 +68,19 @@ test('pinpipe api + pinpipe emulate: N postings → 3N records; SIGTERM drains a
     if (api.exitCode === null) api.kill('SIGKILL');
     rmSync(dir, { recursive: true, force: true });
   }
+});
+
+describe('network failures', () => {
+  test('the CLI warns on the first failure at once (it used to retry silently for 37 s)', async () => {
+    const p = startCli('emulate', ['emulate', '--api', 'http://127.0.0.1:9', '--count', '1', '--data-dir', os.tmpdir()]);
+    try {
+      await waitForOutput(p, /a request to the API failed: network error: connection refused at http:\/\/127\.0\.0\.1:9: is `pinpipe api` running there\?; retrying/, 10_000);
+      p.kill('SIGTERM');
+      const e = await exitWithin(p, 20_000);
+      expect(e.code).toBe(1);
+      expect(p.stdout()).toMatch(/failed {5}\d+ \(network error: connection refused at http:\/\/127\.0\.0\.1:9/);
+    } finally {
+      await killAll();
+    }
+  }, 40_000);
 });
