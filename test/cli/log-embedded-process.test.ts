@@ -6,6 +6,7 @@ import { readdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import type { Config } from '../../src/core/config.js';
 import { PinpipeError } from '../../src/core/errors.js';
+import { seeded } from '../support/seed.js';
 import { sleep } from '../support/wait.js';
 import { newLog, readAll, tmpConfig } from '../unit/log-embedded-helpers.js';
 
@@ -78,13 +79,14 @@ test('two processes appending to one topic at once: every record once, offsets u
 test('a writer SIGKILLed mid-append: the log stays readable, every acknowledged send is there, offsets contiguous', async () => {
   const cfg = cfgFor();
   let acked = -1;
+  const random = seeded('embedded log writer crash');
   let lines = 0;
   const res = await child(['produce-forever', cfg.dataDir, 'crash'], (line, kill) => {
     const m = /^ack (\d+) (\d+)$/.exec(line);
     if (!m) return;
     acked = Number(m[2]);
     // kill at some point inside a large append
-    if (++lines === 12) setTimeout(kill, 3 + Math.floor(Math.random() * 10));
+    if (++lines === 12) setTimeout(kill, 3 + Math.floor(random.next() * 10));
   });
   expect(res.signal).toBe('SIGKILL');
   expect(acked).toBeGreaterThan(1000);

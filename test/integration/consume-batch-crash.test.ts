@@ -12,6 +12,7 @@ import path from 'node:path';
 import { LocalLake } from '../../src/connectors/lake/local.js';
 import { EmbeddedLog } from '../../src/connectors/log/embedded.js';
 import { readRaw } from '../support/raw.js';
+import { seeded } from '../support/seed.js';
 import { sleep } from '../support/wait.js';
 import { cleanupDirs, expectExactlyOnce, markerKeys, produceStamped, tmpConfig, type Stamped } from './consume-batch.helpers.js';
 
@@ -44,6 +45,7 @@ function start(args: string[]) {
 }
 
 test('SIGKILL at random points, restart, --until-idle: exactly once', async () => {
+  const random = seeded('consume-batch crash');
   const cfg = tmpConfig();
   const configFile = path.join(cfg.dataDir, 'pinpipe.json');
   writeFileSync(configFile, JSON.stringify({ dataDir: cfg.dataDir, log: { partitions: 3 }, batch: { chunkRecords: 500, chunkSpan: '10m', idleFlush: '200ms' } }));
@@ -58,7 +60,7 @@ test('SIGKILL at random points, restart, --until-idle: exactly once', async () =
   const trickle = (async () => {
     for (let i = 12_000; i < all.length && trickling; i += 600) {
       await produceStamped(log, cfg, all.slice(i, i + 600));
-      await sleep(100 + Math.random() * 300);
+      await sleep(random.between(100, 400));
     }
   })();
 
@@ -68,11 +70,11 @@ test('SIGKILL at random points, restart, --until-idle: exactly once', async () =
   const rounds: string[] = [];
   for (let round = 0; round < 8; round++) {
     const before = (await lake.list('raw/')).length;
-    const want = 1 + Math.floor(Math.random() * 10);
-    const giveUp = Date.now() + 400 + Math.random() * 2000;
+    const want = 1 + Math.floor(random.next() * 10);
+    const giveUp = Date.now() + random.between(400, 2400);
     const { child, exited } = start(['--config', configFile]);
     while (Date.now() < giveUp && (await lake.list('raw/')).length - before < want) await sleep(3);
-    await sleep(Math.random() * 15);
+    await sleep(random.next() * 15);
     child.kill('SIGKILL');
     const e = await exited;
     const adopted = (e.stderr.match(/adopted an object/g) ?? []).length;

@@ -14,6 +14,7 @@ import { TOPICS } from '../../src/core/records.js';
 import { kafkaFixture } from '../support/kafka.js';
 import { privateBucket, uid } from '../support/services.js';
 import { readRaw } from '../support/raw.js';
+import { seeded } from '../support/seed.js';
 import { sleep, waitFor } from '../support/wait.js';
 import { expectExactlyOnce, markerKeys, produceStamped, type Stamped } from './consume-batch.helpers.js';
 import { ensureTopics } from '../../src/connectors/open.js';
@@ -62,7 +63,7 @@ test('Kafka + S3: SIGKILL, SIGTERM drain, --until-idle: exactly once', async () 
   // member 1: killed once it has written a few objects
   const a = start(['--config', configFile]);
   await waitFor(async () => (await lake.list('raw/').catch(() => [])).length >= 3, 'the first objects in S3', 40_000);
-  await sleep(Math.random() * 50);
+  await sleep(seeded('consume-batch kafka/s3 kill').next() * 50);
   a.child.kill('SIGKILL');
   expect((await a.exited).signal).toBe('SIGKILL');
 
