@@ -10,7 +10,7 @@ import { TOPICS, type RecordType } from '../core/records.js';
 import { CURATED_COLUMNS, STAGE_COLUMNS, columnDefs, ident, postingsSelect } from '../engine/schema.js';
 import { pinMatchesSql } from '../engine/metrics/realtime.js';
 import { MetricFileError, lineOf, type MetricFile } from './file.js';
-import { REALTIME_COLUMNS } from './realtime/compile.js';
+import { REALTIME_COLUMNS } from './realtime/compile-expr.js';
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
 export type Ast = any;
