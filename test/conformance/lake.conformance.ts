@@ -30,7 +30,7 @@ function filesUnder(dir: string): Map<string, Buffer> {
 
 export function lakeConformance(name: string, setup: () => Promise<LakeFixture>): void {
   describe(`Lake conformance: ${name}`, () => {
-    const h = connectorHarness(setup, (fx) => fx.lake);
+    const h = connectorHarness(setup, (fx) => fx.lake, (l) => l.connect());
     let lake: Lake;
     beforeEach(() => void (lake = h.main));
 

@@ -1,7 +1,7 @@
 /**
  * The lake on S3 or any S3-compatible store (@aws-sdk/client-s3). Settings lake.s3: bucket,
  * endpoint (custom endpoint for S3-compatible servers), region, forcePathStyle, prefix (prepended
- * to every key, a '/' added if missing), createBucket (create it on first use if missing).
+ * to every key, a '/' added if missing), createBucket (create it when missing: on connect, or on first use).
  * Credentials come only from the SDK's default chain (environment, shared profile, instance or
  * container role), never from pinpipe's config. Transient failures (5xx, throttling, network) are
  * retried by the SDK (maxAttempts) and then with backoff here; what still fails is
@@ -185,8 +185,14 @@ export class S3Lake implements Lake {
     });
   }
 
-  /** nothing to connect: the client connects on each request (the bucket is created, if configured, on first use) */
-  async connect(): Promise<void> {}
+  /** the client connects on each request; the bucket is created here, if configured (else on first use) */
+  async connect(): Promise<void> {
+    try {
+      await this.ensureBucket();
+    } catch (e) {
+      throw lakeError('create bucket', this.bucket, this.keyPrefix, e);
+    }
+  }
 
   /** the bucket answers one listing request (no retries beyond the SDK's) */
   async health(): Promise<void> {
