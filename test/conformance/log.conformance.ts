@@ -5,10 +5,10 @@
  * fx.reopen() returns a second, independent Log instance over the same storage (durability test).
  */
 import { beforeEach, describe, expect, test } from '@jest/globals';
-import { randomBytes } from 'node:crypto';
 import type { ConsumedBatch, ConsumerOptions, Log, LogAdmin, LogConsumer, LogRecord, ProduceMessage, ProduceResult, TopicPartition } from '../../src/connectors/log/types.js';
 import { tpKey } from '../../src/connectors/log/types.js';
 import { connectorHarness } from '../support/conformance.js';
+import { uid } from '../support/services.js';
 import { sleep, waitFor as waitUntil } from '../support/wait.js';
 
 export interface LogFixture {
@@ -20,7 +20,6 @@ export interface LogFixture {
 }
 
 const WAIT_MS = 40_000;
-const uid = () => randomBytes(4).toString('hex');
 /** a Kafka group join takes a few seconds: wait generously */
 const waitFor = (cond: () => boolean, what: string, timeoutMs = WAIT_MS) => waitUntil(cond, what, timeoutMs, 20);
 
