@@ -48,7 +48,7 @@ const SPECS: Spec[] = [
   },
   {
     name: 'emulate',
-    summary: 'post user postings to the API, like the seed\'s user_posting_emulation.py',
+    summary: "post user postings to the API, like the seed's user_posting_emulation.py",
     example: 'pinpipe emulate --api http://127.0.0.1:8080 --count 1000 --rate 50 --seed 42',
     options: (c) =>
       c
@@ -59,9 +59,12 @@ const SPECS: Spec[] = [
         .option('--concurrency <n>', 'requests in flight at once', int('--concurrency'), 4)
         .option('--bulk <n>', 'send postings in bulk requests of n postings (0 = one request per record)', int('--bulk'), 0)
         .option('--rows <n>', 'rows in the generated data set', int('--rows'), 11_000)
-        .option('--source <url>', 'read rows from the seed\'s MySQL tables instead of the generator (mysql://...)')
-        .option('--load-source <url>', 'load the generated data set into MySQL tables like the seed\'s, then exit (mysql://...)')
-        .option('--run-id <id>', 'part of every idempotency key (emu-<seed>-<run-id>-<step>-<type>); the same id re-sends the same events (default: random per run)')
+        .option('--source <url>', "read rows from the seed's MySQL tables instead of the generator (mysql://...)")
+        .option('--load-source <url>', "load the generated data set into MySQL tables like the seed's, then exit (mysql://...)")
+        .option(
+          '--run-id <id>',
+          'part of every idempotency key (emu-<seed>-<run-id>-<step>-<type>); the same id re-sends the same events (default: random per run)',
+        )
         .option('--json', 'print the summary as JSON'),
     load: () => import('./commands/emulate.js'),
   },
@@ -97,7 +100,10 @@ const SPECS: Spec[] = [
         .option('--date <day>', 'process this day (YYYY-MM-DD) even if incomplete')
         .option('--from <day>', 'first day of a backfill (YYYY-MM-DD)')
         .option('--to <day>', 'last day of a backfill (YYYY-MM-DD)')
-        .option('--metric <id>', 'compute only this metric (historical: over the curated zone; realtime: its windows for the days of the raw zone, or --date / --from / --to)')
+        .option(
+          '--metric <id>',
+          'compute only this metric (historical: over the curated zone; realtime: its windows for the days of the raw zone, or --date / --from / --to)',
+        )
         .option('--dry-run', 'list what would be processed and why, and what is skipped and why; change nothing')
         .option('--json', 'print the run summary as JSON')
         .option('--metrics-dir <dir>', 'directory of metric files <id>.sql (env PINPIPE_METRICS_DIR; default ./metrics when it exists)'),
@@ -107,12 +113,13 @@ const SPECS: Spec[] = [
   {
     name: 'query',
     summary: 'read-only SQL over the lake (DuckDB), the serving store (--store), or a metric (--metric)',
-    example: 'pinpipe query "SELECT category, count(*) FROM pins GROUP BY 1 ORDER BY 2 DESC"\n  pinpipe query --metric Q1 --json\n  pinpipe query --store "SELECT * FROM batch_runs"\n  pinpipe query -f report.sql --csv > report.csv\n  pinpipe query --list',
+    example:
+      'pinpipe query "SELECT category, count(*) FROM pins GROUP BY 1 ORDER BY 2 DESC"\n  pinpipe query --metric Q1 --json\n  pinpipe query --store "SELECT * FROM batch_runs"\n  pinpipe query -f report.sql --csv > report.csv\n  pinpipe query --list',
     options: (c) =>
       c
         .argument('[sql]', 'a read-only SQL statement ("-", or none with piped input: read it from standard input)')
         .option('-f, --file <file>', 'read the SQL from a file ("-": standard input)')
-        .option('--list', 'list the lake views and the serving store\'s tables with their columns')
+        .option('--list', "list the lake views and the serving store's tables with their columns")
         .option('--store', 'run the SQL against the serving store instead of the lake')
         .option('--metric <id>', 'print a metric: Q1–Q8, Q3a, Q3b, R1–R5 or one of your metric files (pinpipe metrics list)')
         .option('--source <where>', 'with --metric: "store" (default: the stored views) or "lake" (compute now)')
@@ -143,7 +150,8 @@ const SPECS: Spec[] = [
   {
     name: 'metrics',
     summary: 'the metric definitions: list, show ID, check (built-in and your metric files)',
-    example: 'pinpipe metrics list\n  pinpipe metrics show Q1\n  pinpipe metrics check --metrics-dir ./metrics   # for CI: exit 2 naming the file, line and reason',
+    example:
+      'pinpipe metrics list\n  pinpipe metrics show Q1\n  pinpipe metrics check --metrics-dir ./metrics   # for CI: exit 2 naming the file, line and reason',
     options: (c) =>
       c
         .argument('<action>', 'list | show | check')
@@ -183,8 +191,9 @@ const SPECS: Spec[] = [
   },
   {
     name: 'dashboard',
-    summary: 'a live web dashboard of every metric and of the pipeline\'s health, with JSON endpoints (read-only)',
-    example: 'pinpipe dashboard                      # http://127.0.0.1:8081\n  PINPIPE_DASHBOARD_KEY=... pinpipe dashboard --host 0.0.0.0   # beyond localhost only with an access key',
+    summary: "a live web dashboard of every metric and of the pipeline's health, with JSON endpoints (read-only)",
+    example:
+      'pinpipe dashboard                      # http://127.0.0.1:8081\n  PINPIPE_DASHBOARD_KEY=... pinpipe dashboard --host 0.0.0.0   # beyond localhost only with an access key',
     options: (c) =>
       c
         .option('--host <host>', 'interface to bind (default 127.0.0.1; another needs an access key)')
@@ -198,7 +207,9 @@ const SPECS: Spec[] = [
 
 export function buildProgram(onRun: (spec: Spec, args: unknown[], cmd: Command) => Promise<void>): Command {
   const program = new Command('pinpipe')
-    .description('A Lambda-architecture event pipeline for Pinterest-style postings.\nRuns on embedded defaults with zero set-up; the same code runs on Kafka, S3, MySQL and Redis.')
+    .description(
+      'A Lambda-architecture event pipeline for Pinterest-style postings.\nRuns on embedded defaults with zero set-up; the same code runs on Kafka, S3, MySQL and Redis.',
+    )
     .version('0.1.0')
     .showHelpAfterError()
     .exitOverride();
@@ -245,7 +256,14 @@ export async function main(argv: string[]): Promise<number> {
     process.on('SIGTERM', onTerm);
     try {
       const mod = await spec.load();
-      const ctx: CommandContext = { config, logger, signal: controller.signal, tty: Boolean(process.stdout.isTTY), out: (t) => process.stdout.write(t), configFile: opts.config as string | undefined };
+      const ctx: CommandContext = {
+        config,
+        logger,
+        signal: controller.signal,
+        tty: Boolean(process.stdout.isTTY),
+        out: (t) => process.stdout.write(t),
+        configFile: opts.config as string | undefined,
+      };
       code = await mod.command.run({ ...opts, args: positional }, ctx);
     } finally {
       // the command is over: a signal now ends the process (nothing is left to drain)

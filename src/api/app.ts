@@ -95,7 +95,9 @@ export function buildApp(opts: AppOptions): App {
       lastUnavailableLog = now;
       logger.warn('the log did not accept records; answering 503', { error: errorMessage(err) });
     }
-    return new HttpError(503, 'LOG_UNAVAILABLE', 'the log cannot accept records right now; nothing was written, retry later', [], { 'retry-after': RETRY_AFTER_S });
+    return new HttpError(503, 'LOG_UNAVAILABLE', 'the log cannot accept records right now; nothing was written, retry later', [], {
+      'retry-after': RETRY_AFTER_S,
+    });
   };
 
   /** 422: keys sent again with another record (or type) than they stand for; `field` names each */
@@ -103,9 +105,17 @@ export function buildApp(opts: AppOptions): App {
     const fields = err.reused.map((r) => {
       const was = fingerprintType(r.was);
       const what = was === fingerprintType(r.now) ? `a different ${was} record` : `a ${was} record (route /${was})`;
-      return { field: field(r.index), message: `${r.key} was used within the last ${Math.round(cache.ttlMs / 60_000)} minutes for ${what}; send a new record with a new key` };
+      return {
+        field: field(r.index),
+        message: `${r.key} was used within the last ${Math.round(cache.ttlMs / 60_000)} minutes for ${what}; send a new record with a new key`,
+      };
     });
-    return new HttpError(422, 'IDEMPOTENCY_KEY_REUSED', `idempotency key reused for another record: ${fields[0]!.message}${fields.length > 1 ? ` (and ${fields.length - 1} more)` : ''}`, fields);
+    return new HttpError(
+      422,
+      'IDEMPOTENCY_KEY_REUSED',
+      `idempotency key reused for another record: ${fields[0]!.message}${fields.length > 1 ? ` (and ${fields.length - 1} more)` : ''}`,
+      fields,
+    );
   };
 
   const append = async (items: Parameters<Ingestor['ingest']>[0], field: (index: number) => string): Promise<Outcome[]> => {
@@ -121,7 +131,9 @@ export function buildApp(opts: AppOptions): App {
 
   const gate = (req: IncomingMessage): void => {
     if (!authorized(req)) {
-      throw new HttpError(401, 'UNAUTHORIZED', 'this API needs a key: send "Authorization: Bearer <key>" or "X-API-Key: <key>"', [], { 'www-authenticate': 'Bearer realm="pinpipe"' });
+      throw new HttpError(401, 'UNAUTHORIZED', 'this API needs a key: send "Authorization: Bearer <key>" or "X-API-Key: <key>"', [], {
+        'www-authenticate': 'Bearer realm="pinpipe"',
+      });
     }
   };
 
@@ -132,24 +144,26 @@ export function buildApp(opts: AppOptions): App {
     return readBody(req, api.maxBodyBytes);
   };
 
-  const single = (type: RecordType): Handler => async (req, res) => {
-    gate(req);
-    const key = idempotencyKey(req.headers['idempotency-key']);
-    const { text, value: input } = parseJsonText(await readChecked(req));
-    const inText = textProblems(text, input);
-    const problems = inText.length ? [...inText, ...recordProblems(type, input, limits)] : recordProblems(type, input, limits);
-    if (problems.length) throw invalidRecord(`${type} record`, problems);
-    const record = input as Record<string, unknown>;
-    const print = key === undefined ? undefined : fingerprint(type, JSON.stringify(record));
-    const [out] = await append([{ type, record, key, fingerprint: print, raw: singleRecordText(text) }], () => 'Idempotency-Key');
-    if (out!.duplicate) {
-      metrics.count('duplicates', type);
-      sendJson(res, 200, JSON.stringify({ event_id: out!.event_id, ingested_at: out!.ingested_at, duplicate: true }));
-    } else {
-      metrics.count('accepted', type);
-      sendJson(res, 201, `{"event_id":${JSON.stringify(out!.event_id)},"ingested_at":"${out!.ingested_at}"}`);
-    }
-  };
+  const single =
+    (type: RecordType): Handler =>
+    async (req, res) => {
+      gate(req);
+      const key = idempotencyKey(req.headers['idempotency-key']);
+      const { text, value: input } = parseJsonText(await readChecked(req));
+      const inText = textProblems(text, input);
+      const problems = inText.length ? [...inText, ...recordProblems(type, input, limits)] : recordProblems(type, input, limits);
+      if (problems.length) throw invalidRecord(`${type} record`, problems);
+      const record = input as Record<string, unknown>;
+      const print = key === undefined ? undefined : fingerprint(type, JSON.stringify(record));
+      const [out] = await append([{ type, record, key, fingerprint: print, raw: singleRecordText(text) }], () => 'Idempotency-Key');
+      if (out!.duplicate) {
+        metrics.count('duplicates', type);
+        sendJson(res, 200, JSON.stringify({ event_id: out!.event_id, ingested_at: out!.ingested_at, duplicate: true }));
+      } else {
+        metrics.count('accepted', type);
+        sendJson(res, 201, `{"event_id":${JSON.stringify(out!.event_id)},"ingested_at":"${out!.ingested_at}"}`);
+      }
+    };
 
   const bulk: Handler = async (req, res) => {
     gate(req);
@@ -193,7 +207,11 @@ export function buildApp(opts: AppOptions): App {
       sendJson(res, 200, '{"status":"ready"}');
     },
   });
-  routes.set('/metrics', { label: '/metrics', methods: ['GET', 'HEAD'], run: async (_q, res) => sendText(res, 200, metrics.render(), 'text/plain; version=0.0.4; charset=utf-8') });
+  routes.set('/metrics', {
+    label: '/metrics',
+    methods: ['GET', 'HEAD'],
+    run: async (_q, res) => sendText(res, 200, metrics.render(), 'text/plain; version=0.0.4; charset=utf-8'),
+  });
 
   const handle = (req: IncomingMessage, res: ServerResponse): void => {
     const start = performance.now();
@@ -224,9 +242,16 @@ export function buildApp(opts: AppOptions): App {
       if (!req.complete) e.headers.connection = 'close';
       sendError(res, e);
     };
-    if (!route) return fail(new HttpError(404, 'NOT_FOUND', `no route ${req.method} ${url.slice(0, 200)}; routes: POST /pin /geo /user /bulk, GET /health /ready /metrics`));
+    if (!route)
+      return fail(
+        new HttpError(404, 'NOT_FOUND', `no route ${req.method} ${url.slice(0, 200)}; routes: POST /pin /geo /user /bulk, GET /health /ready /metrics`),
+      );
     if (!route.methods.includes(req.method ?? '')) {
-      return fail(new HttpError(405, 'METHOD_NOT_ALLOWED', `${route.label} accepts ${route.methods.join(', ')}, not ${req.method}`, [], { allow: route.methods.join(', ') }));
+      return fail(
+        new HttpError(405, 'METHOD_NOT_ALLOWED', `${route.label} accepts ${route.methods.join(', ')}, not ${req.method}`, [], {
+          allow: route.methods.join(', '),
+        }),
+      );
     }
     route.run(req, res).catch(fail);
   };

@@ -10,7 +10,11 @@ const JSON_TYPE = /^application\/json\s*(?:;\s*charset\s*=\s*"?utf-?8"?\s*)?$/i;
 /** application/json, optionally with charset=utf-8; anything else is 415. */
 export function checkContentType(header: string | undefined): void {
   if (header === undefined || !JSON_TYPE.test(header.trim())) {
-    throw new HttpError(415, 'UNSUPPORTED_MEDIA_TYPE', `Content-Type must be application/json (charset utf-8 allowed), got ${header === undefined ? 'none' : JSON.stringify(header.slice(0, 100))}`);
+    throw new HttpError(
+      415,
+      'UNSUPPORTED_MEDIA_TYPE',
+      `Content-Type must be application/json (charset utf-8 allowed), got ${header === undefined ? 'none' : JSON.stringify(header.slice(0, 100))}`,
+    );
   }
 }
 

@@ -83,7 +83,20 @@ export function parseBulkBody(body: Buffer, limits: Limits, now: number = Date.n
       end += v.length;
       ends[i] = end;
     }
-    return { ok: true, bulk: { n, types, partitionKeys: pks.join('\n'), eventIds: ids.join('\n'), keyed, fingerprints: prints.join('\n'), values: values.join(''), ends, ingestedAt } };
+    return {
+      ok: true,
+      bulk: {
+        n,
+        types,
+        partitionKeys: pks.join('\n'),
+        eventIds: ids.join('\n'),
+        keyed,
+        fingerprints: prints.join('\n'),
+        values: values.join(''),
+        ends,
+        ingestedAt,
+      },
+    };
   } catch (e) {
     if (e instanceof HttpError) return { ok: false, error: errorData(e), types: [] };
     throw e;
@@ -99,7 +112,12 @@ export function bulkItems(b: StampedBulk): StampedItem[] {
   let start = 0;
   for (let i = 0; i < b.n; i++) {
     const end = b.ends[i]!;
-    items[i] = { type: TOPICS[b.types[i]!]!, key: b.keyed[i] ? ids[i] : undefined, fingerprint: b.keyed[i] ? prints[i] : undefined, stamped: { value: b.values.slice(start, end), logKey: pks[i]!, eventId: ids[i]!, ingestedAt: b.ingestedAt } };
+    items[i] = {
+      type: TOPICS[b.types[i]!]!,
+      key: b.keyed[i] ? ids[i] : undefined,
+      fingerprint: b.keyed[i] ? prints[i] : undefined,
+      stamped: { value: b.values.slice(start, end), logKey: pks[i]!, eventId: ids[i]!, ingestedAt: b.ingestedAt },
+    };
     start = end;
   }
   return items;

@@ -92,7 +92,8 @@ export class Ingestor {
           const hit = this.cache.get(key);
           if (hit) {
             outcomes[i] = { event_id: hit.event_id, ingested_at: hit.ingested_at, duplicate: true };
-            if (hit.fingerprint !== undefined && fingerprint !== undefined && hit.fingerprint !== fingerprint) reused.push({ index: i, key, was: hit.fingerprint, now: fingerprint });
+            if (hit.fingerprint !== undefined && fingerprint !== undefined && hit.fingerprint !== fingerprint)
+              reused.push({ index: i, key, was: hit.fingerprint, now: fingerprint });
           } else wait = this.cache.pending(key);
         }
       }

@@ -45,19 +45,35 @@ export class ApiMetrics {
 
   render(): string {
     const out = new Exposition();
-    out.family('pinpipe_api_requests_total', 'counter', 'HTTP requests by route and status.', [...this.requests].map(([k, n]) => {
-      const [route, status] = k.split(' ');
-      return sample('pinpipe_api_requests_total', n, { route: route!, status: status! });
-    }));
+    out.family(
+      'pinpipe_api_requests_total',
+      'counter',
+      'HTTP requests by route and status.',
+      [...this.requests].map(([k, n]) => {
+        const [route, status] = k.split(' ');
+        return sample('pinpipe_api_requests_total', n, { route: route!, status: status! });
+      }),
+    );
     const records: [string, string, Record<string, number>][] = [
       ['pinpipe_api_records_accepted_total', 'Records durably appended to the log, by type.', this.accepted],
       ['pinpipe_api_records_duplicate_total', 'Records answered as duplicates of an accepted idempotency key (not appended again), by type.', this.duplicates],
       ['pinpipe_api_records_rejected_total', 'Records refused with a 4xx (invalid, too large, unauthorized...), by type.', this.rejected],
     ];
-    for (const [name, help, m] of records) out.family(name, 'counter', help, [...new Set([...TOPICS, ...Object.keys(m)])].map((t) => sample(name, m[t] ?? 0, { type: t })));
+    for (const [name, help, m] of records)
+      out.family(
+        name,
+        'counter',
+        help,
+        [...new Set([...TOPICS, ...Object.keys(m)])].map((t) => sample(name, m[t] ?? 0, { type: t })),
+      );
     out.single('pinpipe_api_log_unavailable_total', 'counter', 'Requests answered 503 because the log did not accept the records.', this.logUnavailable);
     out.single('pinpipe_api_requests_in_flight', 'gauge', 'Requests being handled now.', this.inFlight);
-    out.family('pinpipe_api_request_duration_seconds', 'histogram', 'Time from request start to the response, by route.', [...this.latency].flatMap(([route, h]) => histogramSamples('pinpipe_api_request_duration_seconds', { buckets: BUCKETS, ...h }, { route })));
+    out.family(
+      'pinpipe_api_request_duration_seconds',
+      'histogram',
+      'Time from request start to the response, by route.',
+      [...this.latency].flatMap(([route, h]) => histogramSamples('pinpipe_api_request_duration_seconds', { buckets: BUCKETS, ...h }, { route })),
+    );
     for (const [name, v] of Object.entries(this.gauges())) out.single(name, 'gauge', null, v);
     return out.text();
   }

@@ -25,7 +25,14 @@ export class HttpError extends Error {
 }
 
 export function errorBody(err: HttpError): string {
-  return JSON.stringify({ statusCode: err.status, error: STATUS_CODES[err.status] ?? 'Error', code: err.code, message: err.message, fields: err.fields, ...err.extra });
+  return JSON.stringify({
+    statusCode: err.status,
+    error: STATUS_CODES[err.status] ?? 'Error',
+    code: err.code,
+    message: err.message,
+    fields: err.fields,
+    ...err.extra,
+  });
 }
 
 export function sendJson(res: ServerResponse, status: number, body: string, headers?: Record<string, string>): void {

@@ -38,21 +38,24 @@ export class CoalescingSender {
       this.queue = k === this.queue.length ? [] : this.queue.slice(k);
       this.running++;
       const all = batch.length === 1 ? batch[0]!.messages : batch.flatMap((w) => w.messages);
-      this.producer.send(all).then(
-        (results) => {
-          let at = 0;
-          for (const w of batch) {
-            w.resolve(results.length === all.length ? results.slice(at, at + w.messages.length) : []);
-            at += w.messages.length;
-          }
-        },
-        (err: unknown) => {
-          for (const w of batch) w.reject(err);
-        },
-      ).finally(() => {
-        this.running--;
-        this.pump();
-      });
+      this.producer
+        .send(all)
+        .then(
+          (results) => {
+            let at = 0;
+            for (const w of batch) {
+              w.resolve(results.length === all.length ? results.slice(at, at + w.messages.length) : []);
+              at += w.messages.length;
+            }
+          },
+          (err: unknown) => {
+            for (const w of batch) w.reject(err);
+          },
+        )
+        .finally(() => {
+          this.running--;
+          this.pump();
+        });
     }
   }
 }

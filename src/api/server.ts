@@ -69,7 +69,9 @@ export async function listen(app: Servable, opts: ListenOptions): Promise<Listen
     const body = JSON.stringify({ statusCode: status, error: STATUS_CODES[status], code: timeout ? 'REQUEST_TIMEOUT' : 'USAGE', message, fields: [] });
     const reply = () => {
       if (!socket.writable) return socket.destroy();
-      socket.end(`HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\ncontent-type: application/json; charset=utf-8\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`);
+      socket.end(
+        `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\ncontent-type: application/json; charset=utf-8\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`,
+      );
     };
     // wait for the requests received whole (being answered); one still arriving is what failed
     const open = socket[OPEN];

@@ -115,7 +115,8 @@ export function parseBulk(body: unknown, limits: Limits, problems: Problems = ne
     ]);
   }
   const records = (body as { records: unknown[] }).records;
-  if (records.length === 0) throw new HttpError(400, 'RECORD_INVALID', 'a bulk request must hold at least one record', [{ field: 'records', message: 'must not be empty' }]);
+  if (records.length === 0)
+    throw new HttpError(400, 'RECORD_INVALID', 'a bulk request must hold at least one record', [{ field: 'records', message: 'must not be empty' }]);
   if (records.length > limits.maxBulkRecords) {
     throw new HttpError(413, 'BODY_TOO_LARGE', `a bulk request holds at most ${limits.maxBulkRecords} records, got ${records.length}`, [
       { field: 'records', message: `must hold at most ${limits.maxBulkRecords} records` },

@@ -6,7 +6,6 @@
 import { generatePosting } from '../connectors/source/generator.js';
 import { TOPICS } from '../core/records.js';
 
-
 export interface SingleBody {
   path: string;
   body: string;

@@ -76,7 +76,11 @@ export class RoleProcess {
     const roleArgs = [...spec.args, '--data-dir', spec.stack.dataDir];
     if (spec.stack.configFile) roleArgs.push('--config', spec.stack.configFile);
     const t0 = performance.now();
-    const child = spawn(process.execPath, [...nodeArgs, BIN, ...roleArgs], { cwd: REPO, env: childEnv(spec.stack, hwmFile), stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [...nodeArgs, BIN, ...roleArgs], {
+      cwd: REPO,
+      env: childEnv(spec.stack, hwmFile),
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     this.child = child;
     let stdout = '';
     let stderrTail = '';
@@ -158,7 +162,10 @@ export function runRole(spec: ChildSpec): Promise<ChildResult> {
 
 function profilesIn(dir: string): string[] {
   if (!existsSync(dir)) return [];
-  return readdirSync(dir).filter((f) => f.endsWith('.cpuprofile')).sort().map((f) => path.join(dir, f));
+  return readdirSync(dir)
+    .filter((f) => f.endsWith('.cpuprofile'))
+    .sort()
+    .map((f) => path.join(dir, f));
 }
 
 /** A short description of a failed role run, for the report. */

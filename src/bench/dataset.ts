@@ -54,7 +54,9 @@ export async function makeDataset(ctx: BenchContext, records: number): Promise<D
   const dir = stack.s3 ? path.join(stack.dataDir, 'gen') : path.join(stack.dataDir, 'lake');
   ctx.log(`raw generator: ${records.toLocaleString('en-US')} records for ${day} on ${os.availableParallelism()} worker threads`);
   const gen = await generateRaw(rawSpec({ records, day, seed: 1 }), dir);
-  ctx.log(`raw generator: ${gen.objects} objects, ${(gen.gzBytes / 2 ** 20).toFixed(0)} MiB gzip (${(gen.rawBytes / 2 ** 20).toFixed(0)} MiB of lines) in ${gen.seconds.toFixed(1)} s`);
+  ctx.log(
+    `raw generator: ${gen.objects} objects, ${(gen.gzBytes / 2 ** 20).toFixed(0)} MiB gzip (${(gen.rawBytes / 2 ** 20).toFixed(0)} MiB of lines) in ${gen.seconds.toFixed(1)} s`,
+  );
   if (stack.s3) {
     ctx.log('raw generator: uploading to S3');
     await upload(stack, dir);

@@ -76,7 +76,14 @@ export function openLoop(opts: OpenLoopOptions): Promise<OpenLoopResult> {
       if (i >= 0) res.sent++;
       inFlight++;
       const req = http.request(
-        { host: base.hostname, port: base.port, path: r.path, method: 'POST', agent, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(r.body), ...r.headers } },
+        {
+          host: base.hostname,
+          port: base.port,
+          path: r.path,
+          method: 'POST',
+          agent,
+          headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(r.body), ...r.headers },
+        },
         (response) => {
           const chunks: Buffer[] = [];
           response.on('data', (c: Buffer) => {

@@ -86,7 +86,11 @@ export function summarizeProfile(profiles: { nodes: ProfileNode[] } | { nodes: P
 }
 
 export function summarizeProfileFiles(files: string[], repo: string, top = 12): ProfileSummary {
-  return summarizeProfile(files.map((f) => JSON.parse(readFileSync(f, 'utf8')) as { nodes: ProfileNode[] }), repo, top);
+  return summarizeProfile(
+    files.map((f) => JSON.parse(readFileSync(f, 'utf8')) as { nodes: ProfileNode[] }),
+    repo,
+    top,
+  );
 }
 
 const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
@@ -96,6 +100,7 @@ export function formatProfile(s: ProfileSummary, top = 8): string[] {
   const lines = [`  ${s.samples} busy samples (all threads), idle ${pct(s.idle)} of all, GC ${pct(s.gc)} of busy`, '  self time:'];
   for (const e of s.topSelf.slice(0, top)) lines.push(`    ${pct(e.self).padStart(6)}  ${e.name}  ${e.where}`);
   lines.push('  inclusive time:');
-  for (const e of s.topTotal.filter((e) => e.where && !e.where.startsWith('node:')).slice(0, top)) lines.push(`    ${pct(e.total).padStart(6)}  ${e.name}  ${e.where}`);
+  for (const e of s.topTotal.filter((e) => e.where && !e.where.startsWith('node:')).slice(0, top))
+    lines.push(`    ${pct(e.total).padStart(6)}  ${e.name}  ${e.where}`);
   return lines;
 }

@@ -15,18 +15,32 @@ export interface Report {
 
 function pad(cells: string[][]): string[] {
   const widths = cells[0]!.map((_, i) => Math.max(...cells.map((r) => [...(r[i] ?? '')].length)));
-  return cells.map((r) => r.map((c, i) => c + ' '.repeat(widths[i]! - [...c].length)).join('  ').trimEnd());
+  return cells.map((r) =>
+    r
+      .map((c, i) => c + ' '.repeat(widths[i]! - [...c].length))
+      .join('  ')
+      .trimEnd(),
+  );
 }
 
 export function formatMachine(m: Machine): string {
-  return `machine: ${m.cpu}, ${m.cores} cores, ${m.ramGiB} GiB RAM, load ${m.loadAvg1} at start; ${m.platform}; node ${m.node}\n` +
-    `date: ${m.date}   commit: ${m.commit}${m.dirty ? ' (with uncommitted changes)' : ''}`;
+  return (
+    `machine: ${m.cpu}, ${m.cores} cores, ${m.ramGiB} GiB RAM, load ${m.loadAvg1} at start; ${m.platform}; node ${m.node}\n` +
+    `date: ${m.date}   commit: ${m.commit}${m.dirty ? ' (with uncommitted changes)' : ''}`
+  );
 }
 
 export function formatTable(r: Report): string {
   const cells = [
     ['stage', 'measured', 'target', 'met?', 'peak RSS', 'load'],
-    ...r.rows.map((x) => [x.stage, x.measured, x.target, MET[x.status], x.peakRssMb ? formatValue(x.peakRssMb, 'MiB') : '', x.loadAvg1 === undefined ? '' : x.loadAvg1.toFixed(1)]),
+    ...r.rows.map((x) => [
+      x.stage,
+      x.measured,
+      x.target,
+      MET[x.status],
+      x.peakRssMb ? formatValue(x.peakRssMb, 'MiB') : '',
+      x.loadAvg1 === undefined ? '' : x.loadAvg1.toFixed(1),
+    ]),
   ];
   const lines = pad(cells);
   lines.splice(1, 0, '-'.repeat(lines[0]!.length + 10));

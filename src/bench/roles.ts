@@ -20,7 +20,15 @@ export class RoleFailed extends Error {
 }
 
 /** Start `args` and wait for a log line whose msg matches `ready`; its `url` field is returned. */
-export function startAndWait(ctx: BenchContext, stack: Stack, label: string, args: string[], ready: RegExp, timeoutMs = 60_000, configFile?: string): Promise<Started> {
+export function startAndWait(
+  ctx: BenchContext,
+  stack: Stack,
+  label: string,
+  args: string[],
+  ready: RegExp,
+  timeoutMs = 60_000,
+  configFile?: string,
+): Promise<Started> {
   return new Promise<Started>((resolve, reject) => {
     let settled = false;
     const proc = new RoleProcess({

@@ -51,7 +51,16 @@ function realSettings(id: string, env: Record<string, string>): { settings: Json
     db,
     settings: {
       log: { kind: 'kafka', topicPrefix: `bench-${id}-`, kafka: { brokers: (env.PINPIPE_KAFKA_BROKERS ?? '127.0.0.1:9092').split(',') } },
-      lake: { kind: 's3', s3: { bucket: `pinpipe-bench-${id}`, endpoint: env.PINPIPE_S3_ENDPOINT, forcePathStyle: true, createBucket: true, region: env.AWS_REGION ?? 'us-east-1' } },
+      lake: {
+        kind: 's3',
+        s3: {
+          bucket: `pinpipe-bench-${id}`,
+          endpoint: env.PINPIPE_S3_ENDPOINT,
+          forcePathStyle: true,
+          createBucket: true,
+          region: env.AWS_REGION ?? 'us-east-1',
+        },
+      },
       store: { kind: 'mysql', mysql: { url: url.toString() } },
       realtime: { kind: 'redis', redis: { url: env.PINPIPE_REDIS_URL ?? 'redis://127.0.0.1:6379', keyPrefix: `pinpipe-bench-${id}:` } },
     },
@@ -85,7 +94,8 @@ export async function makeStack(opts: { real: boolean; lake?: 'local' | 's3'; la
     if (!s3) settings.lake = { kind: 'local' };
     await mysqlAdmin(e.PINPIPE_MYSQL_URL!, `CREATE DATABASE \`${db}\``);
   }
-  for (const [k, v] of Object.entries(opts.extra ?? {})) settings[k] = typeof v === 'object' && v && typeof settings[k] === 'object' ? { ...(settings[k] as Json), ...(v as Json) } : v;
+  for (const [k, v] of Object.entries(opts.extra ?? {}))
+    settings[k] = typeof v === 'object' && v && typeof settings[k] === 'object' ? { ...(settings[k] as Json), ...(v as Json) } : v;
   const configFile = path.join(dataDir, 'bench-config.json');
   writeFileSync(configFile, JSON.stringify(settings, null, 2));
   const config = loadConfig({ configFile, env: {}, flags: { dataDir } });

@@ -58,7 +58,14 @@ export interface Stage {
 }
 
 /** A row for a measured figure against a lower bound (≥) or upper bound (≤). */
-export function judged(stage: string, value: number, unit: string, bound: { atLeast?: number; atMost?: number }, fmt: (n: number) => string, extra: Partial<Row> = {}): Row {
+export function judged(
+  stage: string,
+  value: number,
+  unit: string,
+  bound: { atLeast?: number; atMost?: number },
+  fmt: (n: number) => string,
+  extra: Partial<Row> = {},
+): Row {
   const met = bound.atLeast !== undefined ? value >= bound.atLeast : value <= bound.atMost!;
   const target = bound.atLeast !== undefined ? `≥ ${fmt(bound.atLeast)}` : `≤ ${fmt(bound.atMost!)}`;
   return { stage, measured: fmt(value), target, status: Number.isNaN(value) ? 'failed' : met ? 'met' : 'missed', value, unit, ...extra };

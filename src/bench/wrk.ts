@@ -47,7 +47,10 @@ function luaString(s: string): string {
 
 export function wrkScript(requests: WrkRequest[], host: string): string {
   const lines = ['local reqs = {}'];
-  for (const r of requests) lines.push(`reqs[#reqs+1] = wrk.format("POST", ${luaString(r.path)}, {["Content-Type"]="application/json", ["Host"]=${luaString(host)}}, ${luaString(r.body)})`);
+  for (const r of requests)
+    lines.push(
+      `reqs[#reqs+1] = wrk.format("POST", ${luaString(r.path)}, {["Content-Type"]="application/json", ["Host"]=${luaString(host)}}, ${luaString(r.body)})`,
+    );
   lines.push(
     'local i = 0',
     'request = function()',

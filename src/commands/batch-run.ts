@@ -30,12 +30,18 @@ export function summaryText(s: BatchSummary): string {
   const skipped = s.skipped.length ? [`skipped: ${s.skipped.map((d) => `${d.day} (${d.reason})`).join(', ')}`] : [];
   if (s.dry_run) {
     lines.push(s.days.length ? `would process: ${s.days.map((d) => `${d.day} (${d.reason})`).join(', ')}` : 'would process no day');
-    for (const m of s.metrics) lines.push(`would compute ${m.id} (${m.kind}, ${m.reason})${m.days ? ` for ${plural(m.days.length, 'day')}: ${m.days.join(', ')}` : ''}`);
+    for (const m of s.metrics)
+      lines.push(`would compute ${m.id} (${m.kind}, ${m.reason})${m.days ? ` for ${plural(m.days.length, 'day')}: ${m.days.join(', ')}` : ''}`);
     lines.push(...skipped);
     return lines.join('\n') + '\n';
   }
   if (s.days.length === 0 && s.metrics.length === 0 && Object.keys(s.historical).length === 0) {
-    return ['nothing to do: every complete day is done and every metric is up to date (use --date or --from/--to to re-run days, --metric ID to recompute a metric)', ...skipped].join('\n') + '\n';
+    return (
+      [
+        'nothing to do: every complete day is done and every metric is up to date (use --date or --from/--to to re-run days, --metric ID to recompute a metric)',
+        ...skipped,
+      ].join('\n') + '\n'
+    );
   }
   for (const d of s.days) {
     lines.push(
@@ -48,7 +54,9 @@ export function summaryText(s: BatchSummary): string {
   lines.push(...skipped);
   const h = Object.keys(s.historical).length;
   const q = h ? `; ${plural(h, 'historical metric')} recomputed over every curated day` : '';
-  lines.push(`${plural(s.days.length, 'day')}: ${s.raw_records} raw records, ${s.curated_rows} curated rows, ${s.dead} dead, ${s.failed} failed${q} in ${s.seconds} s`);
+  lines.push(
+    `${plural(s.days.length, 'day')}: ${s.raw_records} raw records, ${s.curated_rows} curated rows, ${s.dead} dead, ${s.failed} failed${q} in ${s.seconds} s`,
+  );
   return lines.join('\n') + '\n';
 }
 
@@ -84,7 +92,8 @@ async function run(opts: BatchRunOptions, ctx: CommandContext): Promise<number> 
   const { store } = s;
   let spinner: Ora | undefined;
   // (a terminal that reports no width, e.g. a bare pty, makes ora redraw endlessly: no spinner there)
-  if (ctx.tty && process.stderr.isTTY && (process.stderr.columns ?? 0) > 0 && !opts.dryRun) spinner = ora({ text: 'batch-run: choosing days', stream: process.stderr, discardStdin: false }).start();
+  if (ctx.tty && process.stderr.isTTY && (process.stderr.columns ?? 0) > 0 && !opts.dryRun)
+    spinner = ora({ text: 'batch-run: choosing days', stream: process.stderr, discardStdin: false }).start();
   try {
     const summary = await runBatch(
       // with a spinner on the terminal, only warnings and errors are logged (the summary says the rest)

@@ -34,7 +34,12 @@ async function run(_opts: z.output<typeof options>, ctx: CommandContext): Promis
     await data.start();
     const app = buildDashboard({ data, assets, access: dashboardAccess(apiKey), logger });
     const server = await listen(app, { host, port });
-    logger.info(`pinpipe dashboard at ${server.url}/`, { url: `${server.url}/`, metrics: metrics.all.length, stores: `${config.store.kind}/${config.realtime.kind}`, auth: apiKey ? 'access key' : 'none (localhost)' });
+    logger.info(`pinpipe dashboard at ${server.url}/`, {
+      url: `${server.url}/`,
+      metrics: metrics.all.length,
+      stores: `${config.store.kind}/${config.realtime.kind}`,
+      auth: apiKey ? 'access key' : 'none (localhost)',
+    });
     if (!ctx.signal.aborted) await new Promise<void>((resolve) => ctx.signal.addEventListener('abort', () => resolve(), { once: true }));
     await server.close(2000);
     await app.close();

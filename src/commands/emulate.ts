@@ -23,7 +23,10 @@ const options = (ctx: CommandContext) => {
       rate: number('must be a number >= 0 (0 = as fast as possible)', (n) => n >= 0),
       seed: integer('must be an integer'),
       concurrency: integer('must be an integer from 1 to 1024', (n) => n >= 1 && n <= 1024),
-      bulk: integer(`must be an integer from 0 to ${maxBulk} (3 records per posting, api.maxBulkRecords ${ctx.config.api.maxBulkRecords})`, (n) => n >= 0 && n <= maxBulk),
+      bulk: integer(
+        `must be an integer from 0 to ${maxBulk} (3 records per posting, api.maxBulkRecords ${ctx.config.api.maxBulkRecords})`,
+        (n) => n >= 0 && n <= maxBulk,
+      ),
       rows: integer('must be an integer >= 1', (n) => n >= 1),
       // URLs are checked by the source and the loader (their messages never show a password)
       source: text,
@@ -56,7 +59,11 @@ async function run(opts: EmulateFlags, ctx: CommandContext): Promise<number> {
     progress.start(() => `loading: ${done} / ${opts.rows} rows`);
     const { rows } = await loadGeneratedData(opts.loadSource, { seed: opts.seed, rows: opts.rows }, (n) => (done = n)).finally(() => progress.stop());
     const seconds = (Date.now() - t0) / 1000;
-    ctx.out(opts.json ? JSON.stringify({ loaded: rows, seed: opts.seed, seconds }) + '\n' : `loaded ${rows} rows (seed ${opts.seed}) into pinterest_data, geolocation_data, user_data in ${seconds.toFixed(1)} s\n`);
+    ctx.out(
+      opts.json
+        ? JSON.stringify({ loaded: rows, seed: opts.seed, seconds }) + '\n'
+        : `loaded ${rows} rows (seed ${opts.seed}) into pinterest_data, geolocation_data, user_data in ${seconds.toFixed(1)} s\n`,
+    );
     return 0;
   }
 

@@ -21,7 +21,8 @@ const ACTIONS = ['list', 'show', 'check'] as const;
 /** the arguments: an action (list, show, check) and, for show, a metric id */
 const options = z.strictObject({ ...COMMON, json: flag, metricsDir: text }).superRefine(
   usageCheck(({ args: [action, id, ...rest] }) => {
-    if (!action || !(ACTIONS as readonly string[]).includes(action)) throw new PinpipeError('USAGE', `give an action: ${ACTIONS.join(', ')} (e.g. pinpipe metrics list)`);
+    if (!action || !(ACTIONS as readonly string[]).includes(action))
+      throw new PinpipeError('USAGE', `give an action: ${ACTIONS.join(', ')} (e.g. pinpipe metrics list)`);
     if (rest.length || (action !== 'show' && id !== undefined)) throw new PinpipeError('USAGE', `too many arguments for metrics ${action}`);
   }),
 );
@@ -49,10 +50,16 @@ function show(m: Metric): string {
   const lines = [`${m.id}: ${m.title}`, `  kind:     ${m.kind}`, `  file:     ${m.file}${m.builtin ? ' (built-in)' : ''}`, `  hash:     ${m.hash}`];
   if (m.description) lines.push(`  about:    ${m.description}`);
   if (m.kind === 'historical') {
-    lines.push(`  table:    ${m.spec.name} (serving store; replaced by each batch-run)`, `  keys:     ${m.keys.join(', ') || '(none declared)'}`, `  reads:    postings columns ${m.reads.join(', ') || '(none)'}`);
+    lines.push(
+      `  table:    ${m.spec.name} (serving store; replaced by each batch-run)`,
+      `  keys:     ${m.keys.join(', ') || '(none declared)'}`,
+      `  reads:    postings columns ${m.reads.join(', ') || '(none)'}`,
+    );
   } else {
     const p = m.plan;
-    const joins = Object.entries(p.joins).map(([t, k]) => `${k} join ${t === 'user' ? 'users' : t}`).join(', ');
+    const joins = Object.entries(p.joins)
+      .map(([t, k]) => `${k} join ${t === 'user' ? 'users' : t}`)
+      .join(', ');
     lines.push(
       `  tables:   ${m.spec.name} (consume-stream, final windows; and the realtime store), ${m.batchSpec.name} (batch-run, for verify)`,
       `  window:   the minute of the ${p.source === 'user' ? 'user record' : p.source}'s ingested_at${joins ? `; ${joins} on ind within the stream's join window` : ''}`,
@@ -64,7 +71,10 @@ function show(m: Metric): string {
   lines.push('  SQL:', ...m.sql.split('\n').map((l) => `    ${l}`));
   if (m.kind === 'realtime') {
     const joined = m.plan.trigger.startsWith('pin+');
-    lines.push('  batch SQL (over one day of de-duplicated records):', `    ${planSql(m.plan, { pin: 'd_pin', geo: 'd_geo', user: 'd_user', joinWindowMs: 30_000 }, joined ? 'pin_matches' : undefined)}`);
+    lines.push(
+      '  batch SQL (over one day of de-duplicated records):',
+      `    ${planSql(m.plan, { pin: 'd_pin', geo: 'd_geo', user: 'd_user', joinWindowMs: 30_000 }, joined ? 'pin_matches' : undefined)}`,
+    );
   }
   return lines.join('\n') + '\n';
 }
@@ -75,12 +85,21 @@ async function run(opts: z.output<typeof options>, ctx: CommandContext): Promise
   const [action, id] = opts.args;
   if (action === 'check') {
     const { set, problems } = await checkMetrics(ctx.config);
-    if (opts.json) ctx.out(JSON.stringify({ ok: problems.length === 0, metrics: set.all.map((m) => ({ id: m.id, kind: m.kind, file: m.file })), refused: problems.map((p) => ({ file: p.file, line: p.line, reason: p.reason })) }) + '\n');
+    if (opts.json)
+      ctx.out(
+        JSON.stringify({
+          ok: problems.length === 0,
+          metrics: set.all.map((m) => ({ id: m.id, kind: m.kind, file: m.file })),
+          refused: problems.map((p) => ({ file: p.file, line: p.line, reason: p.reason })),
+        }) + '\n',
+      );
     else {
       const users = set.all.filter((m) => !m.builtin);
       const rel = set.dir ? path.relative(process.cwd(), set.dir) : '';
       const where = set.dir ? (rel && !rel.startsWith('..') ? `./${rel}` : set.dir) : '';
-      ctx.out(`${set.all.length} metric files valid (${set.all.length - users.length} built-in${set.dir ? `, ${users.length} in ${where}` : '; no metrics directory'})\n`);
+      ctx.out(
+        `${set.all.length} metric files valid (${set.all.length - users.length} built-in${set.dir ? `, ${users.length} in ${where}` : '; no metrics directory'})\n`,
+      );
       for (const p of problems) ctx.out(`REFUSED ${p.message}\n`);
     }
     return problems.length ? 2 : 0;
@@ -89,7 +108,23 @@ async function run(opts: z.output<typeof options>, ctx: CommandContext): Promise
   if (action === 'show') {
     if (!id) throw new PinpipeError('USAGE', 'give a metric id: pinpipe metrics show Q1');
     const m = set.get(id);
-    ctx.out(opts.json ? JSON.stringify({ id: m.id, title: m.title, kind: m.kind, file: m.file, builtin: m.builtin, hash: m.hash, description: m.description, keys: m.kind === 'realtime' ? m.keyColumns : m.keys, columns: m.columns.map(([name, type]) => ({ name, type })), tables: m.kind === 'realtime' ? [m.spec.name, m.batchSpec.name] : [m.spec.name], sql: m.sql }) + '\n' : show(m));
+    ctx.out(
+      opts.json
+        ? JSON.stringify({
+            id: m.id,
+            title: m.title,
+            kind: m.kind,
+            file: m.file,
+            builtin: m.builtin,
+            hash: m.hash,
+            description: m.description,
+            keys: m.kind === 'realtime' ? m.keyColumns : m.keys,
+            columns: m.columns.map(([name, type]) => ({ name, type })),
+            tables: m.kind === 'realtime' ? [m.spec.name, m.batchSpec.name] : [m.spec.name],
+            sql: m.sql,
+          }) + '\n'
+        : show(m),
+    );
     return 0;
   }
   const rows = await listed(ctx, set);
@@ -97,4 +132,3 @@ async function run(opts: z.output<typeof options>, ctx: CommandContext): Promise
   else ctx.out(table(ctx, { columns: ['id', 'kind', 'title', 'file', 'last_computed', 'rows', 'stream_from'], rows: rows as unknown as PlainRow[] }));
   return 0;
 }
-

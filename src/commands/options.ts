@@ -64,7 +64,10 @@ export interface Command {
  * A command from its options schema (or a schema that depends on the context, e.g. on a setting)
  * and its body, which receives the checked, typed options.
  */
-export function defineCommand<S extends z.ZodType>(options: S | ((ctx: CommandContext) => S), run: (opts: z.output<S>, ctx: CommandContext) => Promise<number>): Command {
+export function defineCommand<S extends z.ZodType>(
+  options: S | ((ctx: CommandContext) => S),
+  run: (opts: z.output<S>, ctx: CommandContext) => Promise<number>,
+): Command {
   return {
     run: (raw, ctx) => run(parseOptions(typeof options === 'function' ? options(ctx) : options, raw), ctx),
   };

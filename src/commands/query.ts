@@ -31,7 +31,10 @@ const options = z.strictObject({
   list: flag,
   store: flag,
   metric: text,
-  source: z.string().refine((v) => v === 'store' || v === 'lake', 'must be "store" or "lake"').optional(),
+  source: z
+    .string()
+    .refine((v) => v === 'store' || v === 'lake', 'must be "store" or "lake"')
+    .optional(),
   json: flag,
   csv: flag,
   limit: integer('must be a non-negative integer', (n) => n >= 0).optional(),
@@ -52,7 +55,8 @@ export function checkQueryOptions(raw: QueryOptions): Checked {
   if (opts.json && opts.csv) throw usage('--json and --csv cannot be combined: choose one output format');
   if (opts.source !== undefined && opts.metric === undefined) throw usage('--source applies to --metric only');
   if (opts.list) {
-    if (sql !== undefined || opts.metric !== undefined || opts.store) throw usage('--list lists the lake views and the store tables: give it alone (with --json or --csv)');
+    if (sql !== undefined || opts.metric !== undefined || opts.store)
+      throw usage('--list lists the lake views and the store tables: give it alone (with --json or --csv)');
     return { list: true, source: 'lake' };
   }
   if (opts.metric !== undefined) {
@@ -61,7 +65,8 @@ export function checkQueryOptions(raw: QueryOptions): Checked {
     if (opts.metric.trim() === '') throw usage('--metric needs an id (pinpipe metrics list shows them)');
     return { metric: opts.metric, source: (opts.source as 'store' | 'lake' | undefined) ?? 'store' };
   }
-  if (sql === undefined || sql.trim() === '') throw usage('give a read-only SQL statement (argument, -f FILE or standard input), --metric ID, or --list (e.g. pinpipe query --metric Q1)');
+  if (sql === undefined || sql.trim() === '')
+    throw usage('give a read-only SQL statement (argument, -f FILE or standard input), --metric ID, or --list (e.g. pinpipe query --metric Q1)');
   return { sql, source: opts.store ? 'store' : 'lake' };
 }
 
@@ -110,7 +115,8 @@ async function listing(ctx: CommandContext): Promise<Outcome> {
     { source: 'lake', name: 'postings', columns: POSTINGS_COLUMNS.join(', ') },
   ];
   await using c = await open(ctx.config, { store: true });
-  for (const r of await c.store.query(tablesWithColumnsSql(c.store.kind))) rows.push({ source: 'store', name: String(r.table_name), columns: String(r.columns) });
+  for (const r of await c.store.query(tablesWithColumnsSql(c.store.kind)))
+    rows.push({ source: 'store', name: String(r.table_name), columns: String(r.columns) });
   return {
     columns: ['source', 'name', 'columns'],
     rows,
@@ -148,7 +154,12 @@ export function limitNote(limit: number | undefined, shown: number, truncated: b
 export const command = defineCommand(options, run);
 
 async function run(opts: z.output<typeof options>, ctx: CommandContext): Promise<number> {
-  const sql = await readSql({ args: opts.args, file: opts.file, other: Boolean(opts.metric !== undefined || opts.list), stdinIsTty: Boolean(process.stdin.isTTY) });
+  const sql = await readSql({
+    args: opts.args,
+    file: opts.file,
+    other: Boolean(opts.metric !== undefined || opts.list),
+    stdinIsTty: Boolean(process.stdin.isTTY),
+  });
   const q = checkQueryOptions({ ...opts, args: sql === undefined ? [] : [sql] });
   const result = await execute(ctx, q, opts.limit);
   if (opts.limit !== undefined && result.truncated === undefined) {

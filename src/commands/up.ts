@@ -86,7 +86,13 @@ async function run(opts: z.output<typeof options>, ctx: CommandContext): Promise
     }
     last = await reader.read();
     const width = ctx.tty ? Math.max(40, (process.stderr.columns || 80) - 1) : 200;
-    const text = formatSnapshot(last, roles.map((r) => ({ name: r.name, up: r.child.exitCode === null })), (Date.now() - started) / 1000, width, dashboard?.line(config.dataDir));
+    const text = formatSnapshot(
+      last,
+      roles.map((r) => ({ name: r.name, up: r.child.exitCode === null })),
+      (Date.now() - started) / 1000,
+      width,
+      dashboard?.line(config.dataDir),
+    );
     if (ctx.tty) {
       process.stderr.write(redrawPanel(text, lines));
       lines = text.length;
@@ -107,9 +113,14 @@ async function run(opts: z.output<typeof options>, ctx: CommandContext): Promise
   codes['batch-run (final)'] = await final.exited;
   last = await reader.read();
   await reader.close();
-  ctx.out(formatSnapshot(last, [], (Date.now() - started) / 1000).slice(1).join('\n') + '\n');
+  ctx.out(
+    formatSnapshot(last, [], (Date.now() - started) / 1000)
+      .slice(1)
+      .join('\n') + '\n',
+  );
   const failed = Object.entries(codes).filter(([name, code]) => code !== 0 && !(name === 'emulate' && code === 1) && name !== 'dashboard');
-  if (codes.dashboard) logger.warn(`the dashboard stopped with code ${codes.dashboard} (the pipeline is not affected); see ${config.dataDir}/logs/dashboard.log`);
+  if (codes.dashboard)
+    logger.warn(`the dashboard stopped with code ${codes.dashboard} (the pipeline is not affected); see ${config.dataDir}/logs/dashboard.log`);
   for (const [name, code] of failed) logger.error(`${name} exited with code ${code}; see ${config.dataDir}/logs/${name.split(' ')[0]}.log`);
   return failed.length ? 1 : 0;
 }
@@ -128,4 +139,3 @@ async function waitForApi(url: string, role: Role, signal: AbortSignal): Promise
   }
   if (!signal.aborted) throw new PinpipeError('NOT_READY', `the api did not become ready at ${url} within 20 s; see ${role.logFile}`);
 }
-

@@ -30,7 +30,12 @@ const options = z
     }),
   );
 
-const fmt = (v: Record<string, number | null> | null) => (v ? Object.entries(v).map(([k, x]) => `${k}=${x === null ? 'NULL' : x}`).join(' ') : '(no row)');
+const fmt = (v: Record<string, number | null> | null) =>
+  v
+    ? Object.entries(v)
+        .map(([k, x]) => `${k}=${x === null ? 'NULL' : x}`)
+        .join(' ')
+    : '(no row)';
 
 export function verifyText(r: VerifyResult, show = 20): string {
   const lines: string[] = [];
@@ -39,13 +44,17 @@ export function verifyText(r: VerifyResult, show = 20): string {
     const head = `${m.metric}: ${m.windows} windows, ${m.rows} rows compared over ${m.days.length} day(s)`;
     lines.push(m.differences.length ? `${head}: ${m.differences.length} DIFFER` : `${head}: equal`);
     for (const d of m.differences.slice(0, show)) {
-      const key = Object.entries(d.key).map(([k, v]) => `${k}=${JSON.stringify(v)}`).join(' ');
+      const key = Object.entries(d.key)
+        .map(([k, v]) => `${k}=${JSON.stringify(v)}`)
+        .join(' ');
       lines.push(`  ${d.minute}${key ? ` ${key}` : ''}: stream ${fmt(d.stream)} | batch ${fmt(d.batch)}`);
     }
     if (m.differences.length > show) lines.push(`  … and ${m.differences.length - show} more (--json lists all)`);
     for (const n of m.notes) lines.push(`  note: ${n}`);
   }
-  lines.push(r.differences ? `${r.differences} row(s) differ between the stream and the batch layer` : 'the stream and the batch layer agree on every compared window');
+  lines.push(
+    r.differences ? `${r.differences} row(s) differ between the stream and the batch layer` : 'the stream and the batch layer agree on every compared window',
+  );
   return lines.join('\n') + '\n';
 }
 
@@ -57,7 +66,11 @@ async function run(opts: z.output<typeof options>, ctx: CommandContext): Promise
   let chosen = metrics.realtime;
   if (opts.metric) {
     const m = metrics.get(opts.metric);
-    if (m.kind !== 'realtime') throw new PinpipeError('USAGE', `${m.id} is a historical metric: verify compares the stream's windows of realtime metrics with the batch layer's (${metrics.realtime.map((x) => x.id).join(', ')})`);
+    if (m.kind !== 'realtime')
+      throw new PinpipeError(
+        'USAGE',
+        `${m.id} is a historical metric: verify compares the stream's windows of realtime metrics with the batch layer's (${metrics.realtime.map((x) => x.id).join(', ')})`,
+      );
     chosen = [m];
   }
   await using c = await open(ctx.config, { store: true, realtime: metrics.realtime });

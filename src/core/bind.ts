@@ -9,9 +9,12 @@ import { PinpipeError } from './errors.js';
 /** The error for a failed listen on host:port; `setting` names where the port comes from. */
 export function bindError(err: NodeJS.ErrnoException, host: string, port: number, setting: string): Error {
   const where = `${host.includes(':') ? `[${host}]` : host}:${port}`;
-  if (err.code === 'EADDRINUSE') return new PinpipeError('PORT_IN_USE', `${where} is already in use by another process: stop it or choose another port (${setting})`);
-  if (err.code === 'EACCES') return new PinpipeError('CONFIG_INVALID', `not allowed to listen on ${where} (ports below 1024 need privileges): choose another port (${setting})`);
-  if (err.code === 'EADDRNOTAVAIL' || err.code === 'ENOTFOUND' || err.code === 'EAI_AGAIN') return new PinpipeError('CONFIG_INVALID', `cannot listen on ${where}: ${host} is not an address of this machine (${setting})`);
+  if (err.code === 'EADDRINUSE')
+    return new PinpipeError('PORT_IN_USE', `${where} is already in use by another process: stop it or choose another port (${setting})`);
+  if (err.code === 'EACCES')
+    return new PinpipeError('CONFIG_INVALID', `not allowed to listen on ${where} (ports below 1024 need privileges): choose another port (${setting})`);
+  if (err.code === 'EADDRNOTAVAIL' || err.code === 'ENOTFOUND' || err.code === 'EAI_AGAIN')
+    return new PinpipeError('CONFIG_INVALID', `cannot listen on ${where}: ${host} is not an address of this machine (${setting})`);
   return err;
 }
 

@@ -58,7 +58,8 @@ function defaultText(path: string, def: unknown, hasDefault: boolean, type: stri
   return String(def);
 }
 
-const durationText = (ms: number): string => (ms % 86_400_000 === 0 ? `${ms / 86_400_000}d` : ms % 60_000 === 0 ? `${ms / 60_000}m` : ms % 1000 === 0 ? `${ms / 1000}s` : `${ms}ms`);
+const durationText = (ms: number): string =>
+  ms % 86_400_000 === 0 ? `${ms / 86_400_000}d` : ms % 60_000 === 0 ? `${ms / 60_000}m` : ms % 1000 === 0 ? `${ms / 1000}s` : `${ms}ms`;
 
 /** every leaf setting of the schema, in schema order */
 export function settingDocs(): SettingDoc[] {
@@ -82,7 +83,9 @@ export const DOCS_END = '<!-- end of settings -->';
 
 /** the README table of the settings */
 export function settingsTable(): string {
-  const rows = settingDocs().map((d) => `| \`${d.path}\` | ${d.env ? `\`${d.env}\`` : ''} | ${d.type} | ${d.default ? `\`${d.default}\`` : ''} | ${d.description} |`);
+  const rows = settingDocs().map(
+    (d) => `| \`${d.path}\` | ${d.env ? `\`${d.env}\`` : ''} | ${d.type} | ${d.default ? `\`${d.default}\`` : ''} | ${d.description} |`,
+  );
   return ['| setting | environment | values | default | what it is |', '|---|---|---|---|---|', ...rows].join('\n');
 }
 

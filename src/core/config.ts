@@ -23,6 +23,7 @@ const port = z.coerce.number().int().min(0).max(65535);
 const positiveInt = z.coerce.number().int().min(1);
 
 /** `.describe()` of every setting is its documentation: README's settings table is generated from it (config-docs.ts). */
+// prettier-ignore
 export const configSchema = z.strictObject({
   dataDir: z.string().min(1).default('./.pinpipe').describe('data directory of the embedded stack: log, lake, store, logs'),
   log: z.strictObject({
@@ -110,6 +111,7 @@ export type Config = z.output<typeof configSchema>;
 type Json = Record<string, unknown>;
 
 /** Environment variables and the setting each one sets (dotted path); `integer`: digits only. */
+// prettier-ignore
 export const ENV_SETTINGS: Record<string, { path: string; parse?: (v: string) => unknown; integer?: boolean }> = {
   PINPIPE_DATA_DIR: { path: 'dataDir' },
   PINPIPE_LOG: { path: 'log.kind' },
@@ -171,7 +173,8 @@ export function unknownEnvWarnings(env: NodeJS.ProcessEnv): string[] {
   for (const name of Object.keys(env).sort()) {
     if (!name.startsWith('PINPIPE_') || known.includes(name)) continue;
     const near = closest(name, known);
-    const hint = near ? `did you mean ${near}${ENV_SETTINGS[near] ? ` (${ENV_SETTINGS[near].path})` : ''}?` : 'the known variables are listed under Configuration in README.md';
+    const where = near && ENV_SETTINGS[near] ? ` (${ENV_SETTINGS[near].path})` : '';
+    const hint = near ? `did you mean ${near}${where}?` : 'the known variables are listed under Configuration in README.md';
     out.push(`${name} is not a pinpipe setting and is ignored; ${hint}`);
   }
   return out;
@@ -182,7 +185,7 @@ export function envProblems(env: NodeJS.ProcessEnv): string[] {
   const out: string[] = [];
   for (const [name, spec] of Object.entries(ENV_SETTINGS)) {
     const v = env[name];
-    if (spec.integer && v !== undefined && v !== '' && !/^\s*[+-]?\d+\s*$/.test(v)) out.push(`  ${name} (${spec.path}) = ${JSON.stringify(v)}: must be an integer (digits only)`);
+    if (spec.integer && v && !/^\s*[+-]?\d+\s*$/.test(v)) out.push(`  ${name} (${spec.path}) = ${JSON.stringify(v)}: must be an integer (digits only)`);
   }
   return out;
 }
@@ -212,7 +215,8 @@ function deepMerge(a: Json, b: Json): Json {
   for (const [k, v] of Object.entries(b)) {
     if (v === undefined) continue;
     const prev = out[k];
-    out[k] = v && typeof v === 'object' && !Array.isArray(v) && prev && typeof prev === 'object' && !Array.isArray(prev) ? deepMerge(prev as Json, v as Json) : v;
+    out[k] =
+      v && typeof v === 'object' && !Array.isArray(v) && prev && typeof prev === 'object' && !Array.isArray(prev) ? deepMerge(prev as Json, v as Json) : v;
   }
   return out;
 }
@@ -287,6 +291,7 @@ export function loadConfig(opts: LoadOptions = {}): Config {
 }
 
 /** Checks across settings, on the layered settings (so they are reported with the schema's problems). */
+// prettier-ignore
 function crossFieldProblems(raw: Json): string[] {
   const get = (p: string) => getPath(raw, p);
   const text = (p: string) => (typeof get(p) === 'string' ? (get(p) as string) : '');

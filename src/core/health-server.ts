@@ -27,7 +27,9 @@ export async function startHealthServer(source: HealthSource, port: number, host
       const { ok, body } = source.health();
       res.writeHead(ok ? 200 : 503, { 'content-type': 'application/json' }).end(JSON.stringify(body));
     } else {
-      res.writeHead(404, { 'content-type': 'application/json' }).end(JSON.stringify({ statusCode: 404, error: 'Not Found', code: 'NOT_FOUND', message: 'GET /health or /metrics' }));
+      res
+        .writeHead(404, { 'content-type': 'application/json' })
+        .end(JSON.stringify({ statusCode: 404, error: 'Not Found', code: 'NOT_FOUND', message: 'GET /health or /metrics' }));
     }
   });
   await listenOn(server, port, host, 'metricsPort: PINPIPE_METRICS_PORT');

@@ -131,20 +131,22 @@ const queues = new Map<string, Promise<unknown>>();
 /** Hold the lock while the async fn runs; callers in this process are queued. */
 export async function withLock<T>(lockPath: string, fn: () => Promise<T>, timeoutMs = 30_000): Promise<T> {
   const prev = queues.get(lockPath) ?? Promise.resolve();
-  const run = prev.catch(() => {}).then(async () => {
-    const deadline = Date.now() + timeoutMs;
-    let wait = 1;
-    while (!tryLock(lockPath)) {
-      if (Date.now() > deadline) throw new PinpipeError('LOCKED', `timed out waiting for lock ${lockPath}`, { retriable: true });
-      await sleep(wait);
-      wait = Math.min(wait * 2, 20);
-    }
-    try {
-      return await fn();
-    } finally {
-      unlock(lockPath);
-    }
-  });
+  const run = prev
+    .catch(() => {})
+    .then(async () => {
+      const deadline = Date.now() + timeoutMs;
+      let wait = 1;
+      while (!tryLock(lockPath)) {
+        if (Date.now() > deadline) throw new PinpipeError('LOCKED', `timed out waiting for lock ${lockPath}`, { retriable: true });
+        await sleep(wait);
+        wait = Math.min(wait * 2, 20);
+      }
+      try {
+        return await fn();
+      } finally {
+        unlock(lockPath);
+      }
+    });
   queues.set(lockPath, run);
   try {
     return await run;

@@ -38,7 +38,13 @@ export function createLogger(opts: LoggerOptions = {}): Logger {
     if (json) {
       write(JSON.stringify({ time: new Date().toISOString(), level: lvl, component: opts.component, msg, ...fields }));
     } else {
-      const extra = fields && Object.keys(fields).length ? ' ' + Object.entries(fields).map(([k, v]) => `${k}=${typeof v === 'string' ? v : JSON.stringify(v)}`).join(' ') : '';
+      const extra =
+        fields && Object.keys(fields).length
+          ? ' ' +
+            Object.entries(fields)
+              .map(([k, v]) => `${k}=${typeof v === 'string' ? v : JSON.stringify(v)}`)
+              .join(' ')
+          : '';
       write(`${paint[lvl](lvl.padEnd(5))} ${opts.component ? `[${opts.component}] ` : ''}${msg}${extra}`);
     }
   };

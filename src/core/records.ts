@@ -78,17 +78,32 @@ function isUuid(s: string): boolean {
 export function passesRawSchemaFast(type: RecordType, r: Record<string, unknown>): boolean {
   if (type === 'pin') {
     return (
-      isIndex(r.index) && typeof r.unique_id === 'string' && isUuid(r.unique_id) && typeof r.title === 'string' &&
-      typeof r.description === 'string' && (r.poster_name === undefined || typeof r.poster_name === 'string') &&
-      typeof r.follower_count === 'string' && typeof r.tag_list === 'string' && typeof r.is_image_or_video === 'string' &&
-      typeof r.image_src === 'string' && (r.downloaded === 0 || r.downloaded === 1) && typeof r.save_location === 'string' &&
+      isIndex(r.index) &&
+      typeof r.unique_id === 'string' &&
+      isUuid(r.unique_id) &&
+      typeof r.title === 'string' &&
+      typeof r.description === 'string' &&
+      (r.poster_name === undefined || typeof r.poster_name === 'string') &&
+      typeof r.follower_count === 'string' &&
+      typeof r.tag_list === 'string' &&
+      typeof r.is_image_or_video === 'string' &&
+      typeof r.image_src === 'string' &&
+      (r.downloaded === 0 || r.downloaded === 1) &&
+      typeof r.save_location === 'string' &&
       typeof r.category === 'string'
     );
   }
   if (type === 'geo') {
     return isIndex(r.ind) && isDateTime(r.timestamp) && isIn(r.latitude, -90, 90) && isIn(r.longitude, -180, 180) && typeof r.country === 'string';
   }
-  return isIndex(r.ind) && typeof r.first_name === 'string' && typeof r.last_name === 'string' && Number.isSafeInteger(r.age) && isIn(r.age, 0, 130) && isDateTime(r.date_joined);
+  return (
+    isIndex(r.ind) &&
+    typeof r.first_name === 'string' &&
+    typeof r.last_name === 'string' &&
+    Number.isSafeInteger(r.age) &&
+    isIn(r.age, 0, 130) &&
+    isDateTime(r.date_joined)
+  );
 }
 
 export interface FieldProblem {
@@ -107,7 +122,10 @@ export function validateRaw(type: RecordType, input: unknown): Validation<RawRec
   if (res.success) return { ok: true, value: res.data as RawRecord };
   return {
     ok: false,
-    problems: res.error.issues.map((i) => ({ field: i.path.length ? i.path.join('.') : '(record)', message: describeIssue(i, input as Record<string, unknown>) })),
+    problems: res.error.issues.map((i) => ({
+      field: i.path.length ? i.path.join('.') : '(record)',
+      message: describeIssue(i, input as Record<string, unknown>),
+    })),
   };
 }
 

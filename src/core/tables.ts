@@ -41,13 +41,26 @@ export const LEDGER: TableSpec = {
 /** Every run of a day (the ledger keeps the last one): when, why, how it ended. */
 export const BATCH_HISTORY: TableSpec = {
   name: 'batch_history',
-  columns: [['started_at', 'timestamp'], ['day', 'text'], ['reason', 'text'], ['status', 'text'], ['finished_at', 'timestamp'], ['seconds', 'double'], ['raw_records', 'bigint'], ['message', 'text']],
+  columns: [
+    ['started_at', 'timestamp'],
+    ['day', 'text'],
+    ['reason', 'text'],
+    ['status', 'text'],
+    ['finished_at', 'timestamp'],
+    ['seconds', 'double'],
+    ['raw_records', 'bigint'],
+    ['message', 'text'],
+  ],
   key: ['started_at', 'day'],
 };
 
 export const QUALITY: TableSpec = {
   name: 'quality_issues',
-  columns: [['day', 'text'], ['field', 'text'], ['issues', 'bigint']],
+  columns: [
+    ['day', 'text'],
+    ['field', 'text'],
+    ['issues', 'bigint'],
+  ],
   key: ['day', 'field'],
 };
 
@@ -58,14 +71,31 @@ export const QUALITY: TableSpec = {
  */
 export const METRIC_CATALOG: TableSpec = {
   name: 'metric_catalog',
-  columns: [['metric', 'text'], ['kind', 'text'], ['title', 'text'], ['hash', 'text'], ['table_name', 'text'], ['file', 'text'], ['stream_hash', 'text'], ['stream_from', 'timestamp'], ['updated_at', 'timestamp']],
+  columns: [
+    ['metric', 'text'],
+    ['kind', 'text'],
+    ['title', 'text'],
+    ['hash', 'text'],
+    ['table_name', 'text'],
+    ['file', 'text'],
+    ['stream_hash', 'text'],
+    ['stream_from', 'timestamp'],
+    ['updated_at', 'timestamp'],
+  ],
   key: ['metric'],
 };
 
 /** What batch-run computed of each metric: per day for realtime metrics, day '' for historical ones. */
 export const METRIC_RUNS: TableSpec = {
   name: 'metric_runs',
-  columns: [['metric', 'text'], ['day', 'text'], ['hash', 'text'], ['rows', 'bigint'], ['computed_at', 'timestamp'], ['seconds', 'double']],
+  columns: [
+    ['metric', 'text'],
+    ['day', 'text'],
+    ['hash', 'text'],
+    ['rows', 'bigint'],
+    ['computed_at', 'timestamp'],
+    ['seconds', 'double'],
+  ],
   key: ['metric', 'day'],
 };
 

@@ -48,6 +48,7 @@ export function dashboardAccess(key: string | undefined): Access {
   };
   return {
     allowed: (req) => header(req) || cookieOk(req),
-    cookieFor: (presented) => (presented !== null && timingSafeEqual(digest(presented), digest(key)) ? `${COOKIE}=${token}; Path=/; HttpOnly; SameSite=Strict` : null),
+    cookieFor: (presented) =>
+      presented !== null && timingSafeEqual(digest(presented), digest(key)) ? `${COOKIE}=${token}; Path=/; HttpOnly; SameSite=Strict` : null,
   };
 }

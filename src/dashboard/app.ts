@@ -27,7 +27,8 @@ export interface DashboardApp extends Servable {
 }
 
 const SECURITY_HEADERS = {
-  'content-security-policy': "default-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'",
+  'content-security-policy':
+    "default-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'",
   'x-content-type-options': 'nosniff',
   'referrer-policy': 'no-referrer',
 };
@@ -38,7 +39,10 @@ function rangeParam(url: URL, name: string): number | undefined {
   const v = url.searchParams.get(name);
   if (v === null) return undefined;
   const ms = /^\d+$/.test(v) ? Number(v) : parseDateTime(v);
-  if (ms === null || !Number.isFinite(ms)) throw new HttpError(400, 'USAGE', `${name} must be an ISO 8601 time or epoch milliseconds, got ${JSON.stringify(v)}`, [{ field: name, message: 'not a time' }]);
+  if (ms === null || !Number.isFinite(ms))
+    throw new HttpError(400, 'USAGE', `${name} must be an ISO 8601 time or epoch milliseconds, got ${JSON.stringify(v)}`, [
+      { field: name, message: 'not a time' },
+    ]);
   return ms;
 }
 
@@ -72,7 +76,8 @@ export function buildDashboard(opts: { data: DashboardData; assets: Map<string, 
       return;
     }
     if (!access.allowed(req)) {
-      const body = '<!doctype html><meta charset="utf-8"><title>pinpipe dashboard</title><p>This dashboard needs its access key: open it as <code>/?key=&lt;key&gt;</code> (the key of <code>--api-key</code> or <code>PINPIPE_DASHBOARD_KEY</code>).</p>';
+      const body =
+        '<!doctype html><meta charset="utf-8"><title>pinpipe dashboard</title><p>This dashboard needs its access key: open it as <code>/?key=&lt;key&gt;</code> (the key of <code>--api-key</code> or <code>PINPIPE_DASHBOARD_KEY</code>).</p>';
       res.writeHead(401, { 'content-type': 'text/html; charset=utf-8', ...SECURITY_HEADERS });
       res.end(body);
       return;
@@ -81,13 +86,21 @@ export function buildDashboard(opts: { data: DashboardData; assets: Map<string, 
   };
 
   const gate = (req: IncomingMessage) => {
-    if (!access.allowed(req)) throw new HttpError(401, 'UNAUTHORIZED', 'this dashboard needs its access key: "Authorization: Bearer <key>", "X-API-Key: <key>", or open /?key=<key> in a browser', [], { 'www-authenticate': 'Bearer realm="pinpipe-dashboard"' });
+    if (!access.allowed(req))
+      throw new HttpError(
+        401,
+        'UNAUTHORIZED',
+        'this dashboard needs its access key: "Authorization: Bearer <key>", "X-API-Key: <key>", or open /?key=<key> in a browser',
+        [],
+        { 'www-authenticate': 'Bearer realm="pinpipe-dashboard"' },
+      );
   };
 
   const route = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const url = new URL(req.url ?? '/', 'http://dashboard');
     const path = url.pathname;
-    if (req.method !== 'GET' && req.method !== 'HEAD') throw new HttpError(405, 'METHOD_NOT_ALLOWED', `${req.method} is not allowed: the dashboard is read-only`, [], { allow: 'GET, HEAD' });
+    if (req.method !== 'GET' && req.method !== 'HEAD')
+      throw new HttpError(405, 'METHOD_NOT_ALLOWED', `${req.method} is not allowed: the dashboard is read-only`, [], { allow: 'GET, HEAD' });
     if (path === '/health') return json(res, { status: 'ok' });
     if (path === '/' || path === '/index.html') return page(req, res, url);
     const asset = assets.get(path);
@@ -109,7 +122,8 @@ export function buildDashboard(opts: { data: DashboardData; assets: Map<string, 
       const id = decodeURIComponent(m[1]!);
       const from = rangeParam(url, 'from');
       const to = rangeParam(url, 'to');
-      if (from !== undefined && to !== undefined && (to <= from || to - from > MAX_RANGE_MS)) throw new HttpError(400, 'USAGE', 'from must be before to, at most 24 hours apart', [{ field: 'to', message: 'range' }]);
+      if (from !== undefined && to !== undefined && (to <= from || to - from > MAX_RANGE_MS))
+        throw new HttpError(400, 'USAGE', 'from must be before to, at most 24 hours apart', [{ field: 'to', message: 'range' }]);
       try {
         return json(res, await data.metric(id, { from, to }));
       } catch (e) {
@@ -127,7 +141,12 @@ export function buildDashboard(opts: { data: DashboardData; assets: Map<string, 
         if (e instanceof HttpError) return sendError(res, e);
         const retriable = isPinpipeError(e) && e.retriable;
         if (!retriable) logger.error('dashboard request failed', { url: req.url, error: errorMessage(e) });
-        sendError(res, retriable ? new HttpError(503, 'NOT_READY', `a store cannot be read right now: ${errorMessage(e)}`, [], { 'retry-after': '1' }) : new HttpError(500, 'INTERNAL', 'internal error'));
+        sendError(
+          res,
+          retriable
+            ? new HttpError(503, 'NOT_READY', `a store cannot be read right now: ${errorMessage(e)}`, [], { 'retry-after': '1' })
+            : new HttpError(500, 'INTERNAL', 'internal error'),
+        );
       })
       .finally(() => {
         if (--inFlight === 0) for (const w of idleWaiters.splice(0)) w();

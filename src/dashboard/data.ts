@@ -83,8 +83,17 @@ export class DashboardData {
     private readonly src: StatusSources,
     private readonly opts: DashboardDataOptions,
   ) {
-    this.live = new LiveWindows(src.realtime, src.metrics.realtime, { group: src.config.stream.group, joinWindowMs: src.config.stream.joinWindow, pause: () => sleep(PAUSE_MS) });
-    this.status = new StatusReader(src, { thresholds: opts.thresholds, rawEveryMs: opts.rawEveryMs ?? 30_000, windows: () => this.live.latest(), pause: () => sleep(PAUSE_MS) });
+    this.live = new LiveWindows(src.realtime, src.metrics.realtime, {
+      group: src.config.stream.group,
+      joinWindowMs: src.config.stream.joinWindow,
+      pause: () => sleep(PAUSE_MS),
+    });
+    this.status = new StatusReader(src, {
+      thresholds: opts.thresholds,
+      rawEveryMs: opts.rawEveryMs ?? 30_000,
+      windows: () => this.live.latest(),
+      pause: () => sleep(PAUSE_MS),
+    });
   }
 
   onEvent(fn: (e: SseEvent) => void): () => void {
@@ -97,7 +106,16 @@ export class DashboardData {
     await this.src.realtime.connect(this.src.metrics.realtime).catch((e) => this.warn('realtime', e));
     await this.pollLive();
     await this.pollHealth();
-    this.loops = [this.loop(() => this.liveEvery(), () => this.pollLive()), this.loop(() => this.opts.statusMs ?? 2000, () => this.pollHealth())];
+    this.loops = [
+      this.loop(
+        () => this.liveEvery(),
+        () => this.pollLive(),
+      ),
+      this.loop(
+        () => this.opts.statusMs ?? 2000,
+        () => this.pollHealth(),
+      ),
+    ];
   }
 
   async stop(): Promise<void> {
@@ -110,7 +128,8 @@ export class DashboardData {
   initialEvents(): SseEvent[] {
     const out: SseEvent[] = [];
     if (this.report) out.push({ event: 'status', data: this.report });
-    for (const m of this.src.metrics.realtime) out.push({ event: 'window', data: { metric: m.id, replace: true, rows: this.live.rows(m.id).map((w) => windowRow(m, w)) } });
+    for (const m of this.src.metrics.realtime)
+      out.push({ event: 'window', data: { metric: m.id, replace: true, rows: this.live.rows(m.id).map((w) => windowRow(m, w)) } });
     return out;
   }
 
@@ -124,7 +143,14 @@ export class DashboardData {
     return listed.map((l) => {
       const m = this.src.metrics.get(l.id);
       const shape = m.kind === 'realtime' ? { key_columns: m.keyColumns, value_columns: m.valueColumns } : { keys: m.keys };
-      return { ...l, description: m.description ?? null, table: m.spec.name, ...shape, columns: columnsOf(m), href: `/api/metrics/${encodeURIComponent(m.id)}` };
+      return {
+        ...l,
+        description: m.description ?? null,
+        table: m.spec.name,
+        ...shape,
+        columns: columnsOf(m),
+        href: `/api/metrics/${encodeURIComponent(m.id)}`,
+      };
     });
   }
 
@@ -133,7 +159,15 @@ export class DashboardData {
     const m = this.src.metrics.get(id);
     if (m.kind === 'historical') return this.historical(m);
     const wm = this.live.streamWatermark;
-    const base = { id: m.id, kind: 'realtime' as const, title: m.title, key_columns: m.keyColumns, value_columns: m.valueColumns, columns: columnsOf(m), watermark: wm === null ? null : isoMs(wm) };
+    const base = {
+      id: m.id,
+      kind: 'realtime' as const,
+      title: m.title,
+      key_columns: m.keyColumns,
+      value_columns: m.valueColumns,
+      columns: columnsOf(m),
+      watermark: wm === null ? null : isoMs(wm),
+    };
     if (range.from === undefined && range.to === undefined) {
       const rows = this.live.rows(m.id);
       return { ...base, from: isoMs(Date.now() - 3_600_000), to: null, rows: rows.map((w) => windowRow(m, w)) };
@@ -160,7 +194,9 @@ export class DashboardData {
   }
 
   private computedAt(m: Metric): string | null {
-    return this.runs.filter((r) => r.metric === m.id && r.hash === m.hash).reduce<string | null>((a, r) => (a === null || r.computedAt > a ? r.computedAt : a), null);
+    return this.runs
+      .filter((r) => r.metric === m.id && r.hash === m.hash)
+      .reduce<string | null>((a, r) => (a === null || r.computedAt > a ? r.computedAt : a), null);
   }
 
   private async pollLive(): Promise<void> {
@@ -211,7 +247,8 @@ export class DashboardData {
       const sig = `${d.state}|${d.finished_at ?? ''}`;
       if (seen.get(d.day) === sig) continue;
       seen.set(d.day, sig);
-      if (!first && d.finished_at && d.state !== 'running') this.emit({ event: 'batch', data: { day: d.day, state: d.state, finished_at: d.finished_at, message: d.message } });
+      if (!first && d.finished_at && d.state !== 'running')
+        this.emit({ event: 'batch', data: { day: d.day, state: d.state, finished_at: d.finished_at, message: d.message } });
     }
   }
 
@@ -236,7 +273,7 @@ export class DashboardData {
       await fn();
       const took = Date.now() - t;
       const wait = Math.max(every(), 2 * took) - took;
-      for (let end = Date.now() + Math.max(wait, PAUSE_MS); !this.stopped && Date.now() < end; ) await sleep(Math.min(100, end - Date.now()));
+      for (let end = Date.now() + Math.max(wait, PAUSE_MS); !this.stopped && Date.now() < end;) await sleep(Math.min(100, end - Date.now()));
     }
   }
 
@@ -244,6 +281,9 @@ export class DashboardData {
     const now = Date.now();
     if (now - (this.warned.get(what) ?? 0) < 30_000) return;
     this.warned.set(what, now);
-    this.opts.logger.warn(`dashboard: cannot read the ${what === 'store' ? 'serving store' : what === 'realtime' ? 'realtime store' : 'pipeline status'} (retrying)`, { error: errorMessage(e) });
+    this.opts.logger.warn(
+      `dashboard: cannot read the ${what === 'store' ? 'serving store' : what === 'realtime' ? 'realtime store' : 'pipeline status'} (retrying)`,
+      { error: errorMessage(e) },
+    );
   }
 }

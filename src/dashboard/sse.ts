@@ -29,7 +29,12 @@ export class SseHub {
   }
 
   add(req: IncomingMessage, res: ServerResponse, initial: SseEvent[]): void {
-    res.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache, no-transform', connection: 'keep-alive', 'x-accel-buffering': 'no' });
+    res.writeHead(200, {
+      'content-type': 'text/event-stream; charset=utf-8',
+      'cache-control': 'no-cache, no-transform',
+      connection: 'keep-alive',
+      'x-accel-buffering': 'no',
+    });
     res.write(`retry: 2000\n\n${initial.map(frame).join('')}`);
     req.socket.setNoDelay(true);
     this.clients.add(res);

@@ -14,7 +14,10 @@ export interface Answer {
 
 /** A failure worth another attempt; `retryAfterMs` from the server's Retry-After. */
 export class RetriableError extends Error {
-  constructor(message: string, readonly retryAfterMs?: number) {
+  constructor(
+    message: string,
+    readonly retryAfterMs?: number,
+  ) {
     super(message);
     this.name = 'RetriableError';
   }

@@ -73,7 +73,8 @@ export function dayFilesOf(curatedDir: string, table: CuratedTable): DayFile[] {
 export function readCurrent(curatedDir: string): CurrentManifest | null {
   try {
     const m = JSON.parse(readFileSync(path.join(curatedDir, '_current.json'), 'utf8')) as CurrentManifest;
-    if (m?.version !== 3 || typeof m.tables !== 'object' || m.tables === null || !Number.isInteger(m.postings) || !Array.isArray(m.postingsColumns)) return null;
+    if (m?.version !== 3 || typeof m.tables !== 'object' || m.tables === null || !Number.isInteger(m.postings) || !Array.isArray(m.postingsColumns))
+      return null;
     for (const t of CURATED_TABLES) {
       const s = m.tables[t];
       if (!s || !Array.isArray(s.files) || !Number.isInteger(s.superseded)) return null;

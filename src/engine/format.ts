@@ -55,7 +55,13 @@ export function toTable(r: Result, style: TableStyle = {}): string {
   const widths = r.columns.map((c, i) => Math.max(c.length, ...cells.map((row) => row[i]!.length)));
   const pad = (s: string, i: number) => (numeric[i] ? s.padStart(widths[i]!) : s.padEnd(widths[i]!));
   const lines = [header(r.columns.map((c, i) => pad(c, i)).join('  ')), dim(widths.map((w) => '─'.repeat(w)).join('  '))];
-  for (const row of cells) lines.push(row.map((s, i) => pad(s, i)).join('  ').trimEnd());
+  for (const row of cells)
+    lines.push(
+      row
+        .map((s, i) => pad(s, i))
+        .join('  ')
+        .trimEnd(),
+    );
   lines.push(footer);
   return lines.join('\n') + '\n';
 }

@@ -30,22 +30,8 @@ export const RAW_COLUMNS: Record<RecordType, Columns> = {
     ['category', 'VARCHAR'],
     ...STAMPS,
   ],
-  geo: [
-    ['ind', 'BIGINT'],
-    ['timestamp', 'VARCHAR'],
-    ['latitude', 'DOUBLE'],
-    ['longitude', 'DOUBLE'],
-    ['country', 'VARCHAR'],
-    ...STAMPS,
-  ],
-  user: [
-    ['ind', 'BIGINT'],
-    ['first_name', 'VARCHAR'],
-    ['last_name', 'VARCHAR'],
-    ['age', 'INTEGER'],
-    ['date_joined', 'VARCHAR'],
-    ...STAMPS,
-  ],
+  geo: [['ind', 'BIGINT'], ['timestamp', 'VARCHAR'], ['latitude', 'DOUBLE'], ['longitude', 'DOUBLE'], ['country', 'VARCHAR'], ...STAMPS],
+  user: [['ind', 'BIGINT'], ['first_name', 'VARCHAR'], ['last_name', 'VARCHAR'], ['age', 'INTEGER'], ['date_joined', 'VARCHAR'], ...STAMPS],
 };
 
 /** The curated tables (data contract §2 column names) plus event_id and ingested_at. */
@@ -74,14 +60,7 @@ export const CURATED_COLUMNS = {
     ['country', 'VARCHAR'],
     ...STAMPS,
   ],
-  users: [
-    ['ind', 'BIGINT'],
-    ['user_name', 'VARCHAR'],
-    ['age', 'INTEGER'],
-    ['age_group', 'VARCHAR'],
-    ['date_joined', 'TIMESTAMP'],
-    ...STAMPS,
-  ],
+  users: [['ind', 'BIGINT'], ['user_name', 'VARCHAR'], ['age', 'INTEGER'], ['age_group', 'VARCHAR'], ['date_joined', 'TIMESTAMP'], ...STAMPS],
 } as const satisfies Record<string, Columns>;
 
 export type CuratedTable = keyof typeof CURATED_COLUMNS;
@@ -95,7 +74,11 @@ export const TABLE_OF: Record<RecordType, CuratedTable> = { pin: 'pins', geo: 'g
  * definition, is rebuilt; plus the log position (_partition, _offset) for de-duplication.
  */
 export const STAGE_COLUMNS: Record<RecordType, Columns> = {
-  pin: [...CURATED_COLUMNS.pins.map(([n, t]): readonly [string, string] => [n, n === 'tag_list' ? 'VARCHAR' : t]), ['_partition', 'INTEGER'], ['_offset', 'BIGINT']],
+  pin: [
+    ...CURATED_COLUMNS.pins.map(([n, t]): readonly [string, string] => [n, n === 'tag_list' ? 'VARCHAR' : t]),
+    ['_partition', 'INTEGER'],
+    ['_offset', 'BIGINT'],
+  ],
   geo: [...CURATED_COLUMNS.geo.filter(([n]) => n !== 'coordinates'), ['_partition', 'INTEGER'], ['_offset', 'BIGINT']],
   user: [...CURATED_COLUMNS.users, ['_partition', 'INTEGER'], ['_offset', 'BIGINT']],
 };

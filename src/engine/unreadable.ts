@@ -42,7 +42,10 @@ export function unreadableWarning(list: UnreadableFile[], maxFiles = 5): string 
   if (bad.length === 0) return null;
   const lines = bad.reduce((n, f) => n + f.lines, 0);
   const views = [...new Set(bad.map((f) => `raw_${f.topic}`))].sort().join(', ');
-  const named = bad.slice(0, maxFiles).map((f) => `${f.file} (${f.lines})`).join(', ');
+  const named = bad
+    .slice(0, maxFiles)
+    .map((f) => `${f.file} (${f.lines})`)
+    .join(', ');
   const more = bad.length > maxFiles ? ` and ${bad.length - maxFiles} more file(s)` : '';
   return `${lines} line(s) of ${bad.length} raw file(s) could not be read (not JSON the engine accepts, e.g. an unpaired surrogate) and are not in ${views}: ${named}${more}`;
 }

@@ -11,7 +11,18 @@ import type { Lake } from '../connectors/lake/types.js';
 import type { Engine } from './duckdb.js';
 import { sqlString, sqlStringList } from './duckdb.js';
 import { dayFilesOf, readCurrent, stateMatches, type CurrentManifest } from './current.js';
-import { CURATED_COLUMNS, CURATED_TABLES, RAW_COLUMNS, columnList, columnStruct, emptySelect, ident, postingsSelect, type Columns, type CuratedTable } from './schema.js';
+import {
+  CURATED_COLUMNS,
+  CURATED_TABLES,
+  RAW_COLUMNS,
+  columnList,
+  columnStruct,
+  emptySelect,
+  ident,
+  postingsSelect,
+  type Columns,
+  type CuratedTable,
+} from './schema.js';
 
 export interface LakeDirs {
   /** local directory holding the lake's `raw/` prefix */
@@ -34,8 +45,10 @@ export async function hasFiles(engine: Engine, glob: string): Promise<boolean> {
 
 /** SELECT over NDJSON files with explicit columns (unknown fields ignored, bad values → NULL). */
 export function readJsonSql(files: string, cols: Columns, opts: { ignoreErrors?: boolean } = {}): string {
-  return `SELECT ${columnList(cols)} FROM read_json(${files}, format = 'newline_delimited', hive_partitioning = false, ` +
-    `ignore_errors = ${opts.ignoreErrors ? 'true' : 'false'}, columns = ${columnStruct(cols)})`;
+  return (
+    `SELECT ${columnList(cols)} FROM read_json(${files}, format = 'newline_delimited', hive_partitioning = false, ` +
+    `ignore_errors = ${opts.ignoreErrors ? 'true' : 'false'}, columns = ${columnStruct(cols)})`
+  );
 }
 
 /**
@@ -48,9 +61,11 @@ export function readJsonSql(files: string, cols: Columns, opts: { ignoreErrors?:
 export function latestPerInd(fromSql: string, cols: Columns): string {
   const list = columnList(cols);
   const dups = `SELECT ind FROM (${fromSql}) GROUP BY ind HAVING count(*) > 1`;
-  return `SELECT ${list} FROM (${fromSql}) WHERE ind NOT IN (${dups}) UNION ALL ` +
+  return (
+    `SELECT ${list} FROM (${fromSql}) WHERE ind NOT IN (${dups}) UNION ALL ` +
     `SELECT ${list} FROM (${fromSql}) WHERE ind IN (${dups}) ` +
-    'QUALIFY row_number() OVER (PARTITION BY ind ORDER BY ingested_at DESC, event_id DESC) = 1';
+    'QUALIFY row_number() OVER (PARTITION BY ind ORDER BY ingested_at DESC, event_id DESC) = 1'
+  );
 }
 
 /** SELECT of a curated table's current rows (one per ind) over a local copy of the curated zone. */
@@ -64,8 +79,10 @@ export function currentTableSql(curatedDir: string, table: CuratedTable, manifes
   if (state && stateMatches(state, files) && (state.superseded === 0 || existsSync(supFile))) {
     if (state.superseded === 0) return `SELECT ${columnList(cols)} FROM read_parquet(${list}, hive_partitioning = false)`;
     const sup = sqlString(supFile);
-    return `SELECT ${columnList(cols, 't.')} FROM read_parquet(${list}, hive_partitioning = true, hive_types = {'dt': VARCHAR}) t ` +
-      `ANTI JOIN read_parquet(${sup}, hive_partitioning = false) s ON s.dt = t.dt AND s.ind = t.ind`;
+    return (
+      `SELECT ${columnList(cols, 't.')} FROM read_parquet(${list}, hive_partitioning = true, hive_types = {'dt': VARCHAR}) t ` +
+      `ANTI JOIN read_parquet(${sup}, hive_partitioning = false) s ON s.dt = t.dt AND s.ind = t.ind`
+    );
   }
   return latestPerInd(`SELECT ${columnList(cols)} FROM read_parquet(${list}, hive_partitioning = false)`, cols);
 }
@@ -76,7 +93,9 @@ export async function registerLakeViews(engine: Engine, dirs: LakeDirs, opts: { 
     const cols = RAW_COLUMNS[topic];
     const glob = rawGlob(dirs.raw, topic);
     // a line that is not a stamped record (no event_id) is not shown; wrongly typed fields read as NULL
-    const body = (await hasFiles(engine, glob)) ? `${readJsonSql(sqlString(glob), cols, { ignoreErrors: true })} WHERE event_id IS NOT NULL` : emptySelect(cols);
+    const body = (await hasFiles(engine, glob))
+      ? `${readJsonSql(sqlString(glob), cols, { ignoreErrors: true })} WHERE event_id IS NOT NULL`
+      : emptySelect(cols);
     await engine.run(`CREATE OR REPLACE VIEW ${ident(`raw_${topic}`)} AS ${body}`);
   }
   const manifest = readCurrent(dirs.curated);

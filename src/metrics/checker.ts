@@ -30,7 +30,12 @@ export class SqlChecker {
   static async open(): Promise<SqlChecker> {
     let instance: DuckDBInstance;
     try {
-      instance = await DuckDBInstance.create(':memory:', { threads: '1', memory_limit: '128MB', autoinstall_known_extensions: 'false', autoload_known_extensions: 'false' });
+      instance = await DuckDBInstance.create(':memory:', {
+        threads: '1',
+        memory_limit: '128MB',
+        autoinstall_known_extensions: 'false',
+        autoload_known_extensions: 'false',
+      });
     } catch (e) {
       throw new PinpipeError('INTERNAL', `cannot start the DuckDB engine to check metric files: ${errorMessage(e)}`, { cause: e });
     }
@@ -40,7 +45,9 @@ export class SqlChecker {
     await conn.run(`CREATE VIEW postings AS ${postingsSelect()}`);
     for (const t of TOPICS) await conn.run(`CREATE TABLE ${CHECK_RELATIONS[t]} (${columnDefs(STAGE_COLUMNS[t])})`);
     const all = (t: RecordType) => [...REALTIME_COLUMNS[t].keys()];
-    await conn.run(`CREATE TABLE ${CHECK_RELATIONS.matches} AS ${pinMatchesSql({ ...CHECK_RELATIONS, joinWindowMs: 30_000 }, { pin: all('pin'), geo: all('geo'), user: all('user') })} LIMIT 0`);
+    await conn.run(
+      `CREATE TABLE ${CHECK_RELATIONS.matches} AS ${pinMatchesSql({ ...CHECK_RELATIONS, joinWindowMs: 30_000 }, { pin: all('pin'), geo: all('geo'), user: all('user') })} LIMIT 0`,
+    );
     return new SqlChecker(instance, conn);
   }
 
@@ -55,7 +62,8 @@ export class SqlChecker {
       const reason = /only SELECT/i.test(msg) ? 'a metric is one SELECT statement (no INSERT, UPDATE, DELETE, DDL or PRAGMA)' : `SQL syntax error: ${msg}`;
       throw new MetricFileError(file.file, line, reason);
     }
-    if (out.statements.length !== 1) throw new MetricFileError(file.file, null, `a metric file holds one SELECT; this one holds ${out.statements.length} statements`);
+    if (out.statements.length !== 1)
+      throw new MetricFileError(file.file, null, `a metric file holds one SELECT; this one holds ${out.statements.length} statements`);
     return out.statements[0].node;
   }
 
@@ -95,7 +103,12 @@ export class SqlChecker {
  * The relations a historical SELECT reads (base tables and table functions, outside its own CTEs),
  * and whether it reads every column of postings (a star), from the syntax tree.
  */
-export function relationsOf(ast: Ast): { tables: { name: string; loc: number | null }[]; functions: { name: string; loc: number | null }[]; columns: Set<string>; star: boolean } {
+export function relationsOf(ast: Ast): {
+  tables: { name: string; loc: number | null }[];
+  functions: { name: string; loc: number | null }[];
+  columns: Set<string>;
+  star: boolean;
+} {
   const tables: { name: string; loc: number | null }[] = [];
   const functions: { name: string; loc: number | null }[] = [];
   const columns = new Set<string>();

@@ -63,7 +63,8 @@ export function parseMetricFile(file: string, text: string, opts: { builtin?: bo
   const base = path.basename(file);
   if (!base.endsWith('.sql')) throw new MetricFileError(file, null, 'a metric file is named <id>.sql');
   const id = base.slice(0, -4);
-  if (!ID_PATTERN.test(id)) throw new MetricFileError(file, null, `the id "${id}" (the file name) must start with a letter and hold only letters, digits and "_" (at most 63)`);
+  if (!ID_PATTERN.test(id))
+    throw new MetricFileError(file, null, `the id "${id}" (the file name) must start with a letter and hold only letters, digits and "_" (at most 63)`);
   const lines = text.replace(/^\uFEFF/, '').split('\n');
   const header: Partial<Record<(typeof HEADER_KEYS)[number], { value: string; line: number }>> = {};
   let i = 0;
@@ -85,12 +86,23 @@ export function parseMetricFile(file: string, text: string, opts: { builtin?: bo
   if (sql === '') throw new MetricFileError(file, null, 'no SQL after the header: a metric file holds one SELECT');
 
   const kindText = (header.kind?.value ?? 'historical').toLowerCase();
-  if (kindText !== 'historical' && kindText !== 'realtime') throw new MetricFileError(file, header.kind!.line, `kind must be "historical" or "realtime", got "${header.kind!.value}"`);
-  const keys = header.keys ? header.keys.value.split(',').map((k) => k.trim()).filter(Boolean) : [];
+  if (kindText !== 'historical' && kindText !== 'realtime')
+    throw new MetricFileError(file, header.kind!.line, `kind must be "historical" or "realtime", got "${header.kind!.value}"`);
+  const keys = header.keys
+    ? header.keys.value
+        .split(',')
+        .map((k) => k.trim())
+        .filter(Boolean)
+    : [];
   for (const k of keys) if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(k)) throw new MetricFileError(file, header.keys!.line, `key "${k}" is not a column name`);
   if (new Set(keys).size !== keys.length) throw new MetricFileError(file, header.keys!.line, 'a key column is listed twice');
   const table = header.table?.value ?? id.toLowerCase();
-  if (!TABLE_PATTERN.test(table)) throw new MetricFileError(file, header.table?.line ?? null, `table "${table}" must be lower case letters, digits and "_", starting with a letter (at most 48)`);
+  if (!TABLE_PATTERN.test(table))
+    throw new MetricFileError(
+      file,
+      header.table?.line ?? null,
+      `table "${table}" must be lower case letters, digits and "_", starting with a letter (at most 48)`,
+    );
   const title = header.title?.value || id;
   const description = header.description?.value ?? '';
   const norm = [kindText, keys.join(','), table, sql.replace(/\s+/g, ' ')].join('\n');

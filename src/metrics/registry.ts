@@ -86,7 +86,8 @@ export function metricsDir(cfg: Config, cwd = process.cwd()): string | null {
   const set = cfg.metrics?.dir;
   if (set) {
     const dir = path.resolve(cwd, set);
-    if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new PinpipeError('CONFIG_INVALID', `metrics.dir (--metrics-dir, PINPIPE_METRICS_DIR) = ${JSON.stringify(set)}: ${dir} is not a directory`);
+    if (!existsSync(dir) || !statSync(dir).isDirectory())
+      throw new PinpipeError('CONFIG_INVALID', `metrics.dir (--metrics-dir, PINPIPE_METRICS_DIR) = ${JSON.stringify(set)}: ${dir} is not a directory`);
     return dir;
   }
   const def = path.resolve(cwd, 'metrics');
@@ -94,7 +95,9 @@ export function metricsDir(cfg: Config, cwd = process.cwd()): string | null {
 }
 
 function readDir(dir: string, builtin: boolean): MetricFile[] {
-  const names = readdirSync(dir).filter((n) => n.endsWith('.sql')).sort();
+  const names = readdirSync(dir)
+    .filter((n) => n.endsWith('.sql'))
+    .sort();
   return names.map((n) => {
     const file = path.join(dir, n);
     const rel = path.relative(process.cwd(), file);
@@ -121,19 +124,23 @@ async function checkHistorical(checker: SqlChecker, f: MetricFile): Promise<Hist
   const ast = await checker.parse(f);
   const rel = relationsOf(ast);
   const at = (loc: number | null) => (loc === null ? null : f.sqlLine + lineOf(f.sql, loc) - 1);
-  for (const fn of rel.functions) throw new MetricFileError(f.file, at(fn.loc), `${fn.name}(): a historical metric reads only the curated views ${HISTORICAL_RELATIONS.join(', ')}`);
+  for (const fn of rel.functions)
+    throw new MetricFileError(f.file, at(fn.loc), `${fn.name}(): a historical metric reads only the curated views ${HISTORICAL_RELATIONS.join(', ')}`);
   for (const t of rel.tables) {
-    if (!(HISTORICAL_RELATIONS as readonly string[]).includes(t.name)) throw new MetricFileError(f.file, at(t.loc), `"${t.name}" is not a curated view: a historical metric reads ${HISTORICAL_RELATIONS.join(', ')}`);
+    if (!(HISTORICAL_RELATIONS as readonly string[]).includes(t.name))
+      throw new MetricFileError(f.file, at(t.loc), `"${t.name}" is not a curated view: a historical metric reads ${HISTORICAL_RELATIONS.join(', ')}`);
   }
   const out = await checker.bind(f, f.sql);
   const columns = out.map(({ name, type }): [string, ColumnType] => [name, storeType(type)]);
   const names = new Set<string>();
   for (const [n] of columns) {
-    if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(n)) throw new MetricFileError(f.file, null, `output column "${n}" needs a plain name: give it one with AS (letters, digits, "_")`);
+    if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(n))
+      throw new MetricFileError(f.file, null, `output column "${n}" needs a plain name: give it one with AS (letters, digits, "_")`);
     if (names.has(n.toLowerCase())) throw new MetricFileError(f.file, null, `output column ${n} appears twice`);
     names.add(n.toLowerCase());
   }
-  for (const k of f.keys) if (!names.has(k.toLowerCase())) throw new MetricFileError(f.file, null, `key ${k} is not an output column (${columns.map(([n]) => n).join(', ')})`);
+  for (const k of f.keys)
+    if (!names.has(k.toLowerCase())) throw new MetricFileError(f.file, null, `key ${k} is not an output column (${columns.map(([n]) => n).join(', ')})`);
   // the postings columns it reads (batch-run materializes only those); when the syntax tree does
   // not tell them all (a star, or a construct that names columns another way), all of them
   let reads = rel.star ? POSTINGS_COLUMNS : POSTINGS_COLUMNS.filter((c) => rel.columns.has(c));
@@ -156,11 +163,21 @@ async function checkRealtime(checker: SqlChecker, f: MetricFile): Promise<Realti
     const t = bound.find((b) => b.name === v.name)?.type ?? '?';
     const st = storeType(t);
     const ok = v.ty === 'double' ? st === 'double' : st === 'bigint' || st === 'int';
-    if (!ok) throw new MetricFileError(f.file, null, `${v.name}: the engine types it ${t}, the stream ${v.ty}; simplify the expression (realtime subset: docs/metrics.md)`);
+    if (!ok)
+      throw new MetricFileError(
+        f.file,
+        null,
+        `${v.name}: the engine types it ${t}, the stream ${v.ty}; simplify the expression (realtime subset: docs/metrics.md)`,
+      );
   }
   const keyColumns = plan.keys.map((k) => k.name);
   const valueColumns = plan.values.map((v) => v.name);
-  const columns: [string, ColumnType][] = [['minute', 'timestamp'], ...keyColumns.map((k): [string, ColumnType] => [k, 'text']), ...plan.values.map((v): [string, ColumnType] => [v.name, v.ty === 'int' ? 'bigint' : 'double']), ['final', 'bool']];
+  const columns: [string, ColumnType][] = [
+    ['minute', 'timestamp'],
+    ...keyColumns.map((k): [string, ColumnType] => [k, 'text']),
+    ...plan.values.map((v): [string, ColumnType] => [v.name, v.ty === 'int' ? 'bigint' : 'double']),
+    ['final', 'bool'],
+  ];
   const spec = (name: string): TableSpec => ({ name, columns, key: ['minute', ...keyColumns], rebuild: true });
   return { ...f, kind: 'realtime', plan, columns, keyColumns, valueColumns, spec: spec(`rt_${f.table}`), batchSpec: spec(`batch_${f.table}`) };
 }
@@ -177,7 +194,11 @@ export interface LoadOptions {
  */
 export async function loadMetrics(cfg: Config, opts: LoadOptions = {}): Promise<MetricSet> {
   const { set, problems } = await checkMetrics(cfg, opts);
-  if (problems.length) throw new PinpipeError('METRIC_INVALID', problems.length === 1 ? problems[0]!.message : `${problems.length} metric files are refused:\n  ${problems.map((p) => p.message).join('\n  ')}`);
+  if (problems.length)
+    throw new PinpipeError(
+      'METRIC_INVALID',
+      problems.length === 1 ? problems[0]!.message : `${problems.length} metric files are refused:\n  ${problems.map((p) => p.message).join('\n  ')}`,
+    );
   return set;
 }
 
@@ -188,7 +209,9 @@ export async function checkMetrics(cfg: Config, opts: LoadOptions = {}): Promise
   const builtin = readDir(BUILTIN_DIR, true);
   const files: MetricFile[] = [...builtin];
   if (dir) {
-    for (const name of readdirSync(dir).filter((n) => n.endsWith('.sql')).sort()) {
+    for (const name of readdirSync(dir)
+      .filter((n) => n.endsWith('.sql'))
+      .sort()) {
       const file = path.join(dir, name);
       try {
         files.push(parseMetricFile(file, readFileSync(file, 'utf8')));
@@ -206,7 +229,13 @@ export async function checkMetrics(cfg: Config, opts: LoadOptions = {}): Promise
   for (const f of files) {
     const prev = ids.get(f.id.toLowerCase());
     if (prev) {
-      problems.push(new MetricFileError(f.file, null, prev.builtin ? `the id ${f.id} is a built-in metric (${prev.id}); choose another file name` : `the id ${f.id} is also defined by ${prev.file}`));
+      problems.push(
+        new MetricFileError(
+          f.file,
+          null,
+          prev.builtin ? `the id ${f.id} is a built-in metric (${prev.id}); choose another file name` : `the id ${f.id} is also defined by ${prev.file}`,
+        ),
+      );
       continue;
     }
     const names = physical(f);
@@ -216,7 +245,13 @@ export async function checkMetrics(cfg: Config, opts: LoadOptions = {}): Promise
     }
     const clash = names.map((t) => tables.get(t)).find(Boolean);
     if (clash) {
-      problems.push(new MetricFileError(f.file, null, `table ${f.table} is also the table of ${clash.id}${clash.builtin ? ' (built-in)' : ''}: set another with "-- table: name"`));
+      problems.push(
+        new MetricFileError(
+          f.file,
+          null,
+          `table ${f.table} is also the table of ${clash.id}${clash.builtin ? ' (built-in)' : ''}: set another with "-- table: name"`,
+        ),
+      );
       continue;
     }
     ids.set(f.id.toLowerCase(), f);

@@ -21,10 +21,28 @@ export interface CatalogEntry {
 
 export async function readCatalog(store: ServingStore): Promise<Map<string, CatalogEntry>> {
   const rows = await store.select(METRIC_CATALOG);
-  return new Map(rows.map((r) => [String(r.metric), { metric: String(r.metric), hash: (r.hash as string) ?? null, streamHash: (r.stream_hash as string) ?? null, streamFrom: (r.stream_from as string) ?? null }]));
+  return new Map(
+    rows.map((r) => [
+      String(r.metric),
+      {
+        metric: String(r.metric),
+        hash: (r.hash as string) ?? null,
+        streamHash: (r.stream_hash as string) ?? null,
+        streamFrom: (r.stream_from as string) ?? null,
+      },
+    ]),
+  );
 }
 
-const catalogRow = (m: Metric): Row => ({ metric: m.id, kind: m.kind, title: m.title, hash: m.hash, table_name: m.table, file: m.file, updated_at: Date.now() });
+const catalogRow = (m: Metric): Row => ({
+  metric: m.id,
+  kind: m.kind,
+  title: m.title,
+  hash: m.hash,
+  table_name: m.table,
+  file: m.file,
+  updated_at: Date.now(),
+});
 
 /**
  * consume-stream at start: a realtime metric whose definition is new or changed since the stream
@@ -82,7 +100,10 @@ export async function readRuns(store: ServingStore): Promise<MetricRun[]> {
 export async function recordRuns(store: ServingStore, runs: { metric: Metric; day: string; rows: number; seconds: number }[]): Promise<void> {
   if (!runs.length) return;
   const now = Date.now();
-  await store.upsert(METRIC_RUNS, runs.map((r) => ({ metric: r.metric.id, day: r.day, hash: r.metric.hash, rows: r.rows, computed_at: now, seconds: r.seconds })));
+  await store.upsert(
+    METRIC_RUNS,
+    runs.map((r) => ({ metric: r.metric.id, day: r.day, hash: r.metric.hash, rows: r.rows, computed_at: now, seconds: r.seconds })),
+  );
   const seen = new Map(runs.map((r) => [r.metric.id, r.metric]));
   await store.upsert(METRIC_CATALOG, [...seen.values()].map(catalogRow));
 }

@@ -47,9 +47,14 @@ export function sameValue(a: number | null, b: number | null): boolean {
 }
 
 /** Compare two sets of rows of a metric (already restricted to the same windows). Pure. */
-export function compareRows(metric: Pick<RealtimeMetric, 'keyColumns' | 'valueColumns'>, stream: Row[], batch: Row[]): { windows: number; rows: number; differences: RowDiff[] } {
+export function compareRows(
+  metric: Pick<RealtimeMetric, 'keyColumns' | 'valueColumns'>,
+  stream: Row[],
+  batch: Row[],
+): { windows: number; rows: number; differences: RowDiff[] } {
   const keyOf = (r: Row) => JSON.stringify([r.minute, ...metric.keyColumns.map((k) => r[k] ?? '')]);
-  const values = (r: Row) => Object.fromEntries(metric.valueColumns.map((c) => [c, r[c] === null || r[c] === undefined ? null : Number(r[c])])) as Record<string, number | null>;
+  const values = (r: Row) =>
+    Object.fromEntries(metric.valueColumns.map((c) => [c, r[c] === null || r[c] === undefined ? null : Number(r[c])])) as Record<string, number | null>;
   const s = new Map(stream.map((r) => [keyOf(r), r]));
   const b = new Map(batch.map((r) => [keyOf(r), r]));
   const differences: RowDiff[] = [];
@@ -63,7 +68,8 @@ export function compareRows(metric: Pick<RealtimeMetric, 'keyColumns' | 'valueCo
     const sv = sr ? values(sr) : null;
     const bv = br ? values(br) : null;
     const equal = sv && bv && metric.valueColumns.every((c) => sameValue(sv[c]!, bv[c]!));
-    if (!equal) differences.push({ minute: String(any.minute), key: Object.fromEntries(metric.keyColumns.map((c) => [c, String(any[c] ?? '')])), stream: sv, batch: bv });
+    if (!equal)
+      differences.push({ minute: String(any.minute), key: Object.fromEntries(metric.keyColumns.map((c) => [c, String(any[c] ?? '')])), stream: sv, batch: bv });
   }
   differences.sort((x, y) => (x.minute < y.minute ? -1 : x.minute > y.minute ? 1 : JSON.stringify(x.key) < JSON.stringify(y.key) ? -1 : 1));
   return { windows: windows.size, rows: all.size, differences };
@@ -96,9 +102,15 @@ export async function verify(store: ServingStore, realtime: RealtimeStore, metri
       continue;
     }
     const streamFrom = entry.streamFrom ? Date.parse(entry.streamFrom) : -Infinity;
-    const batchDays = runs.filter((r) => r.metric === m.id && r.hash === m.hash && r.day !== '' && (!opts.from || r.day >= opts.from) && (!opts.to || r.day <= opts.to)).map((r) => r.day).sort();
+    const batchDays = runs
+      .filter((r) => r.metric === m.id && r.hash === m.hash && r.day !== '' && (!opts.from || r.day >= opts.from) && (!opts.to || r.day <= opts.to))
+      .map((r) => r.day)
+      .sort();
     const stale = runs.filter((r) => r.metric === m.id && r.hash !== m.hash).length;
-    if (!batchDays.length) v.notes.push(`batch-run has not computed ${m.id}${opts.from || opts.to ? ' for these days' : ''} yet${stale ? ' with this definition' : ''} (run pinpipe batch-run)`);
+    if (!batchDays.length)
+      v.notes.push(
+        `batch-run has not computed ${m.id}${opts.from || opts.to ? ' for these days' : ''} yet${stale ? ' with this definition' : ''} (run pinpipe batch-run)`,
+      );
     for (const day of batchDays) {
       const dayFrom = Date.parse(`${day}T00:00:00Z`);
       const from = Math.max(dayFrom, streamFrom);
@@ -111,7 +123,12 @@ export async function verify(store: ServingStore, realtime: RealtimeStore, metri
       v.rows += cmp.rows;
       v.differences.push(...cmp.differences);
     }
-    if (entry.streamFrom && batchDays.some((d) => Date.parse(`${addDays(d, 1)}T00:00:00Z`) > Date.parse(entry.streamFrom!) && Date.parse(`${d}T00:00:00Z`) < Date.parse(entry.streamFrom!))) {
+    if (
+      entry.streamFrom &&
+      batchDays.some(
+        (d) => Date.parse(`${addDays(d, 1)}T00:00:00Z`) > Date.parse(entry.streamFrom!) && Date.parse(`${d}T00:00:00Z`) < Date.parse(entry.streamFrom!),
+      )
+    ) {
       v.notes.push(`the stream computes this definition from ${entry.streamFrom}; earlier windows have batch results only`);
     }
     result.differences += v.differences.length;

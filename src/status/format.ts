@@ -47,7 +47,8 @@ export function columns(header: string[], rows: string[][], right: boolean[] = [
 
 const n = (v: number | null | undefined) => (v === null || v === undefined ? '-' : v.toLocaleString('en-US'));
 const hhmm = (iso: string | null) => (iso ? `${iso.slice(0, 10)} ${iso.slice(11, 19)}` : '-');
-const ago = (s: number | null) => (s === null ? '' : s < 120 ? ` (${s.toFixed(1)} s ago)` : s < 7200 ? ` (${Math.round(s / 60)} min ago)` : ` (${(s / 3600).toFixed(1)} h ago)`);
+const ago = (s: number | null) =>
+  s === null ? '' : s < 120 ? ` (${s.toFixed(1)} s ago)` : s < 7200 ? ` (${Math.round(s / 60)} min ago)` : ` (${(s / 3600).toFixed(1)} h ago)`;
 
 export function formatStatus(r: StatusReport, width = 80, style: FormatStyle = {}): string {
   const bold = style.bold ?? id;
@@ -57,7 +58,10 @@ export function formatStatus(r: StatusReport, width = 80, style: FormatStyle = {
   const add = (text: string, st: (s: string) => string = id) => out.push([text, st]);
   const table = (header: string[], rows: string[][], right: boolean[]) => columns(header, rows, right).forEach((l, i) => add(l, i === 0 ? bold : id));
 
-  add(`pinpipe status  ${r.at}  ${r.healthy ? 'HEALTHY' : `${r.problems.length} PROBLEM${r.problems.length === 1 ? '' : 'S'}`}`, r.healthy ? (style.good ?? id) : bad);
+  add(
+    `pinpipe status  ${r.at}  ${r.healthy ? 'HEALTHY' : `${r.problems.length} PROBLEM${r.problems.length === 1 ? '' : 'S'}`}`,
+    r.healthy ? (style.good ?? id) : bad,
+  );
   for (const p of r.problems) for (const l of wrap(`  ✗ ${p}`, width, 4)) add(l, bad);
   const c = r.connectors;
   add(`  log ${c.log}, lake ${c.lake}, store ${c.store}, realtime ${c.realtime}`, dim);
@@ -79,12 +83,24 @@ export function formatStatus(r: StatusReport, width = 80, style: FormatStyle = {
   add(`  newest record  ${s.newest_record ? `${hhmm(s.newest_record)}${ago(s.freshness_s)}` : '-'}`);
   add(`  counts         ${n(k.accepted)} accepted, ${n(k.late)} late, ${n(k.deadLettered)} dead-lettered, ${n(k.duplicates)} duplicates`);
   add(`                 unmatched: ${n(k.unmatchedGeo)} without geo, ${n(k.unmatchedUser)} without user`);
-  table(['METRIC', 'LATEST WINDOW', 'STATE', 'ROWS', 'OPEN WINDOWS'], s.windows.map((w) => [w.metric, w.minute ? `${hhmm(w.minute).slice(0, 16)} UTC` : '-', w.final === null ? '-' : w.final ? 'final' : 'open', n(w.rows), n(w.open)]), [false, false, false, true, true]);
+  table(
+    ['METRIC', 'LATEST WINDOW', 'STATE', 'ROWS', 'OPEN WINDOWS'],
+    s.windows.map((w) => [
+      w.metric,
+      w.minute ? `${hhmm(w.minute).slice(0, 16)} UTC` : '-',
+      w.final === null ? '-' : w.final ? 'final' : 'open',
+      n(w.rows),
+      n(w.open),
+    ]),
+    [false, false, false, true, true],
+  );
 
   const counts = r.ledger.counts;
   add('');
   add(`DAYS  ${counts.done} done, ${counts.partial} partial, ${counts.pending} pending, ${counts.running} running, ${counts.failed} failed`, bold);
-  const days = r.ledger.days.slice(0, 10).map((d) => [d.day, d.state, n(d.raw_records), n(d.curated_rows), d.finished_at ? hhmm(d.finished_at).slice(11) : '-', d.note ?? d.message ?? '']);
+  const days = r.ledger.days
+    .slice(0, 10)
+    .map((d) => [d.day, d.state, n(d.raw_records), n(d.curated_rows), d.finished_at ? hhmm(d.finished_at).slice(11) : '-', d.note ?? d.message ?? '']);
   if (days.length) table(['DAY', 'STATE', 'RAW', 'CURATED', 'FINISHED', 'NOTE'], days, [false, false, true, true, false, false]);
   if (r.ledger.days.length > 10) add(`  ... ${r.ledger.days.length - 10} older days (--json lists all)`, dim);
 

@@ -99,5 +99,14 @@ export function problemsOf(r: Omit<StatusReport, 'healthy' | 'problems'>): strin
 
 /** a row of the batch history as reported */
 export function batchRun(r: Row): BatchRun {
-  return { started_at: String(r.started_at), day: String(r.day), reason: str(r.reason), status: String(r.status ?? ''), finished_at: str(r.finished_at), seconds: num(r.seconds), raw_records: num(r.raw_records), message: str(r.message) };
+  return {
+    started_at: String(r.started_at),
+    day: String(r.day),
+    reason: str(r.reason),
+    status: String(r.status ?? ''),
+    finished_at: str(r.finished_at),
+    seconds: num(r.seconds),
+    raw_records: num(r.raw_records),
+    message: str(r.message),
+  };
 }

@@ -101,13 +101,17 @@ export class StatusReader {
     const ends = new Map<string, number[]>();
     const batchPos = new Map<string, number[]>();
     const topics = TOPICS.map((t) => topicName(cfg, t));
-    await attempt('the log', async () => {
-      for (const t of [...topics, topicName(cfg, DEAD_LETTER_TOPIC)]) {
-        const end = await this.endOffsets(t);
-        ends.set(t, end);
-        if (end.length && t !== topicName(cfg, DEAD_LETTER_TOPIC)) batchPos.set(t, await this.admin.groupOffsets(cfg.batch.group, t));
-      }
-    }, undefined);
+    await attempt(
+      'the log',
+      async () => {
+        for (const t of [...topics, topicName(cfg, DEAD_LETTER_TOPIC)]) {
+          const end = await this.endOffsets(t);
+          ends.set(t, end);
+          if (end.length && t !== topicName(cfg, DEAD_LETTER_TOPIC)) batchPos.set(t, await this.admin.groupOffsets(cfg.batch.group, t));
+        }
+      },
+      undefined,
+    );
 
     // the stream's checkpoint: watermark, counters, read positions
     const cp = await attempt('the realtime store', () => this.src.realtime.loadCheckpoint(cfg.stream.group), null);
@@ -117,18 +121,36 @@ export class StatusReader {
     for (const p of resume.partitions.values()) if (p.max > NO_WATERMARK) newest = Math.max(newest ?? p.max, p.max);
 
     const groups: GroupLag[] = [
-      groupLag(cfg.batch.group, 'consume-batch', 'committed offsets', topics.flatMap((t) => partitionLags(t, ends.get(t) ?? [], batchPos.get(t) ?? []))),
+      groupLag(
+        cfg.batch.group,
+        'consume-batch',
+        'committed offsets',
+        topics.flatMap((t) => partitionLags(t, ends.get(t) ?? [], batchPos.get(t) ?? [])),
+      ),
       groupLag(
         cfg.stream.group,
         'consume-stream',
         'stream checkpoint',
-        topics.flatMap((t) => partitionLags(t, ends.get(t) ?? [], (ends.get(t) ?? []).map((_, p) => resume.partitions.get(`${t}:${p}`)?.read ?? null))),
+        topics.flatMap((t) =>
+          partitionLags(
+            t,
+            ends.get(t) ?? [],
+            (ends.get(t) ?? []).map((_, p) => resume.partitions.get(`${t}:${p}`)?.read ?? null),
+          ),
+        ),
       ),
     ];
 
-    const windows = watermark === null ? this.src.metrics.realtime.map((m) => latestWindows(m.id, [])) : (this.opts.windows?.(watermark) ?? (await attempt('the realtime store', () => this.readWindows(watermark), [])));
+    const windows =
+      watermark === null
+        ? this.src.metrics.realtime.map((m) => latestWindows(m.id, []))
+        : (this.opts.windows?.(watermark) ?? (await attempt('the realtime store', () => this.readWindows(watermark), [])));
     const ledgerRows = await attempt('the serving store', () => this.src.store.select(LEDGER), [] as Row[]);
-    const history = await attempt('the serving store', () => this.src.store.select(BATCH_HISTORY, undefined, { column: 'started_at', from: at - HISTORY_SPAN_MS, to: at + HISTORY_SPAN_MS }), [] as Row[]);
+    const history = await attempt(
+      'the serving store',
+      () => this.src.store.select(BATCH_HISTORY, undefined, { column: 'started_at', from: at - HISTORY_SPAN_MS, to: at + HISTORY_SPAN_MS }),
+      [] as Row[],
+    );
     const raw = await this.rawDays(at, errors);
     const days = classifyDays(ledgerRows, raw);
 
@@ -143,7 +165,11 @@ export class StatusReader {
       at: isoMs(at),
       thresholds: { max_lag: this.thresholds.maxLag, max_watermark_age_s: this.thresholds.maxWatermarkAgeMs / 1000 },
       connectors: { log: cfg.log.kind, lake: cfg.lake.kind, store: cfg.store.kind, realtime: cfg.realtime.kind },
-      ingest: { records, per_second: perSecond === null ? null : Math.round(perSecond * 10) / 10, topics: topics.map((t) => ({ topic: t, records: (ends.get(t) ?? []).reduce((x, y) => x + y, 0) })) },
+      ingest: {
+        records,
+        per_second: perSecond === null ? null : Math.round(perSecond * 10) / 10,
+        topics: topics.map((t) => ({ topic: t, records: (ends.get(t) ?? []).reduce((x, y) => x + y, 0) })),
+      },
       groups,
       stream: {
         group: cfg.stream.group,
@@ -200,4 +226,3 @@ export class StatusReader {
 }
 
 const round1 = (x: number) => Math.round(x * 10) / 10;
-

@@ -28,14 +28,21 @@ export class SummaryReader {
   private admin: LogAdmin;
   private prev: { at: number; postings: number } | null = null;
 
-  constructor(private cfg: Config, log: Log, private realtime: RealtimeStore, private store: ServingStore) {
+  constructor(
+    private cfg: Config,
+    log: Log,
+    private realtime: RealtimeStore,
+    private store: ServingStore,
+  ) {
     this.admin = log.admin();
   }
 
   async read(): Promise<Snapshot> {
     const at = Date.now();
     const topics = TOPICS.map((t) => topicName(this.cfg, t));
-    let ends: number[] = [], batchLag = 0, streamLag = 0;
+    let ends: number[] = [],
+      batchLag = 0,
+      streamLag = 0;
     for (const t of topics) {
       const end = await this.admin.endOffsets(t).catch(() => [] as number[]);
       if (t === topics[0]) ends = end;
@@ -58,7 +65,12 @@ export class SummaryReader {
       streamLag,
       r1: latestWindow(r1Rows),
       batch: last
-        ? { day: String(last.day), status: String(last.status), finishedAt: (last.finished_at as string | null) ?? null, curatedRows: (last.curated_rows as number | null) ?? null }
+        ? {
+            day: String(last.day),
+            status: String(last.status),
+            finishedAt: (last.finished_at as string | null) ?? null,
+            curatedRows: (last.curated_rows as number | null) ?? null,
+          }
         : null,
     };
   }
@@ -72,7 +84,9 @@ export function latestWindow(rows: WindowRow[]): Snapshot['r1'] {
   if (!rows.length) return null;
   const minute = rows.reduce((m, r) => (r.minute > m ? r.minute : m), rows[0]!.minute);
   const inWindow = rows.filter((r) => r.minute === minute);
-  const counts = inWindow.map((r) => [r.key || '(none)', Number(r.values.postings ?? 0)] as [string, number]).sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]));
+  const counts = inWindow
+    .map((r) => [r.key || '(none)', Number(r.values.postings ?? 0)] as [string, number])
+    .sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]));
   return { minute, total: counts.reduce((a, [, n]) => a + n, 0), top: counts.slice(0, 3), final: inWindow.every((r) => r.final) };
 }
 

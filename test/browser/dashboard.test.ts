@@ -38,7 +38,11 @@ const foreign: string[] = [];
 
 /** start a long-running role; resolves with the first match of `ready` in its output */
 function startRole(args: string[], ready: RegExp): Promise<string> {
-  const child = spawn(process.execPath, [BIN, ...args, '--data-dir', t.dir], { cwd: t.dir, env: { PATH: process.env.PATH ?? '', NO_COLOR: '1', ...ENV }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [BIN, ...args, '--data-dir', t.dir], {
+    cwd: t.dir,
+    env: { PATH: process.env.PATH ?? '', NO_COLOR: '1', ...ENV },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   children.push(child);
   let out = '';
   return new Promise((resolve, reject) => {
@@ -59,7 +63,6 @@ async function cli(args: string[]): Promise<string> {
   return r.stdout;
 }
 
-
 beforeAll(async () => {
   requireBuild();
   if (!existsSync(CHROMIUM)) throw new Error(`no browser at ${CHROMIUM}: run bash scripts/browser.sh (npm test does)`);
@@ -75,7 +78,19 @@ beforeAll(async () => {
     return s.groups.find((g) => g.role === 'consume-stream')!.lag === 0 && s.stream.counters.accepted === 12_000;
   };
   await waitFor(() => caughtUp().catch(() => false), 'consume-stream to catch up', 60_000, 100);
-  browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'] });
+  browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
+  });
   page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
   page.on('console', (m) => m.type() === 'error' && consoleErrors.push(m.text()));
   page.on('pageerror', (e) => consoleErrors.push(String(e)));
@@ -89,9 +104,11 @@ afterAll(async () => {
   t.cleanup();
 });
 
-test('the page loads with no console error, nothing from elsewhere, a card for every metric (built-in and the user\'s files)', async () => {
+test("the page loads with no console error, nothing from elsewhere, a card for every metric (built-in and the user's files)", async () => {
   await page.goto(dashUrl);
-  await page.waitForFunction(() => (window as unknown as { pinpipeDashboard?: { state: { ready: boolean } } }).pinpipeDashboard?.state.ready === true, null, { timeout: 30_000 });
+  await page.waitForFunction(() => (window as unknown as { pinpipeDashboard?: { state: { ready: boolean } } }).pinpipeDashboard?.state.ready === true, null, {
+    timeout: 30_000,
+  });
   const ids = (JSON.parse(await cli(['metrics', 'list', '--json'])) as { id: string }[]).map((m) => m.id);
   expect(ids).toEqual(expect.arrayContaining(['Q1', 'R1', 'R5', 'tag_by_category', 'media_per_minute', 'big_posters_by_country']));
   expect(await page.$$eval('[data-metric]', (els) => els.map((e) => e.getAttribute('data-metric')))).toEqual(expect.arrayContaining(ids));
@@ -108,13 +125,19 @@ test('a posting sent to the API shows up in the live R1 chart once consume-strea
   const p = generatePosting(99, 17, 11_000);
   const ind = 5_000_000 + Math.floor(Math.random() * 1_000_000);
   const sent = Date.now();
-  for (const [type, record] of [['pin', { ...p.pin, index: ind, category }], ['geo', { ...p.geo, ind }], ['user', { ...p.user, ind }]] as const) {
+  for (const [type, record] of [
+    ['pin', { ...p.pin, index: ind, category }],
+    ['geo', { ...p.geo, ind }],
+    ['user', { ...p.user, ind }],
+  ] as const) {
     const res = await fetch(`${apiUrl}/${type}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(record) });
     expect(res.status).toBe(201);
   }
   await page.waitForFunction(
     (cat) => {
-      const d = (window as unknown as { pinpipeDashboard: { chartData(id: string): { series?: { label: string; values: (number | null)[] }[] } | null } }).pinpipeDashboard.chartData('R1');
+      const d = (
+        window as unknown as { pinpipeDashboard: { chartData(id: string): { series?: { label: string; values: (number | null)[] }[] } | null } }
+      ).pinpipeDashboard.chartData('R1');
       return d?.series?.some((s) => s.label === cat && s.values.some((v) => (v ?? 0) >= 1)) ?? false;
     },
     category,
@@ -138,7 +161,9 @@ test('every historical table equals pinpipe query --metric ID --json', async () 
     if (await more.count()) await more.click();
     const table = await card.locator(`table[data-table="${id}"]`).evaluate((el) => ({
       head: [...el.querySelectorAll('thead th')].map((th) => th.textContent),
-      body: [...el.querySelectorAll('tbody tr')].map((tr) => [...tr.querySelectorAll('td')].map((td) => (td.querySelector('[data-null]') ? null : td.textContent))),
+      body: [...el.querySelectorAll('tbody tr')].map((tr) =>
+        [...tr.querySelectorAll('td')].map((td) => (td.querySelector('[data-null]') ? null : td.textContent)),
+      ),
     }));
     const columns = table.head as string[];
     expect([id, rows.length]).toEqual([id, table.body.length]);
@@ -149,11 +174,18 @@ test('every historical table equals pinpipe query --metric ID --json', async () 
 }, 120_000);
 
 test('usable at 1280 and 390 pixels wide: no sideways overflow, charts within the page; screenshots', async () => {
-  for (const [width, height, name] of [[1280, 900, 'dashboard.png'], [390, 844, 'dashboard-mobile.png']] as const) {
+  for (const [width, height, name] of [
+    [1280, 900, 'dashboard.png'],
+    [390, 844, 'dashboard-mobile.png'],
+  ] as const) {
     await page.setViewportSize({ width, height });
     await page.evaluate(() => window.scrollTo(0, 0));
     await page.waitForFunction((w) => [...document.querySelectorAll('.uplot')].every((u) => u.getBoundingClientRect().right <= w), width);
-    const m = await page.evaluate(() => ({ scroll: document.documentElement.scrollWidth, client: document.documentElement.clientWidth, body: document.body.scrollWidth }));
+    const m = await page.evaluate(() => ({
+      scroll: document.documentElement.scrollWidth,
+      client: document.documentElement.clientWidth,
+      body: document.body.scrollWidth,
+    }));
     expect([width, m.scroll, m.body]).toEqual([width, m.client, m.client]);
     expect(await page.isVisible('#metric-R1 canvas')).toBe(true);
     await page.screenshot({ path: path.join(SHOTS, name) });

@@ -37,7 +37,9 @@ describe('a port in use', () => {
   test('api --port P: exit 2 naming the address and the setting, without hanging', async () => {
     const r = await run(['api', '--port', String(port), '--data-dir', dir]);
     expect({ code: r.code, timedOut: r.timedOut }).toEqual({ code: 2, timedOut: false });
-    expect(r.err).toContain(`pinpipe: PORT_IN_USE: 127.0.0.1:${port} is already in use by another process: stop it or choose another port (api.port: --port or PINPIPE_API_PORT)`);
+    expect(r.err).toContain(
+      `pinpipe: PORT_IN_USE: 127.0.0.1:${port} is already in use by another process: stop it or choose another port (api.port: --port or PINPIPE_API_PORT)`,
+    );
     expect(r.err).not.toContain('unexpected error');
   });
 

@@ -14,7 +14,11 @@ describe('the CLI checks the data dir before anything else', () => {
 
   test('PINPIPE_DATA_DIR under /proc: exit 2 naming the setting and the path (it used to spin for ever)', async () => {
     const r = await run(['query', 'SELECT 1'], { PINPIPE_DATA_DIR: '/proc/nonexistent' });
-    expect(r).toEqual({ code: 2, timedOut: false, err: expect.stringContaining('dataDir (--data-dir, PINPIPE_DATA_DIR or the config file): /proc/nonexistent is on /proc') });
+    expect(r).toEqual({
+      code: 2,
+      timedOut: false,
+      err: expect.stringContaining('dataDir (--data-dir, PINPIPE_DATA_DIR or the config file): /proc/nonexistent is on /proc'),
+    });
   });
 
   test.each(['query', 'batch-run', 'consume-batch', 'api'])('a data dir that is a file: %s exits 2 and creates nothing', async (cmd) => {

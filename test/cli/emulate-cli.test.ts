@@ -74,7 +74,11 @@ describe('network failures', () => {
   test('the CLI warns on the first failure at once (it used to retry silently for 37 s)', async () => {
     const p = startCli('emulate', ['emulate', '--api', 'http://127.0.0.1:9', '--count', '1', '--data-dir', os.tmpdir()]);
     try {
-      await waitForOutput(p, /a request to the API failed: network error: connection refused at http:\/\/127\.0\.0\.1:9: is `pinpipe api` running there\?; retrying/, 10_000);
+      await waitForOutput(
+        p,
+        /a request to the API failed: network error: connection refused at http:\/\/127\.0\.0\.1:9: is `pinpipe api` running there\?; retrying/,
+        10_000,
+      );
       p.kill('SIGTERM');
       const e = await exitWithin(p, 20_000);
       expect(e.code).toBe(1);

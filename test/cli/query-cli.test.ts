@@ -25,7 +25,11 @@ let odd: string;
 
 function pinpipe(args: string[], opts: { stdin?: string; dataDir?: string } = {}): Promise<{ code: number | null; out: string; err: string }> {
   return new Promise((resolve) => {
-    const p = spawn(process.execPath, [BIN, ...args, '--data-dir', opts.dataDir ?? cfg.dataDir], { cwd: CWD, env: childEnv(), stdio: [opts.stdin === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'] });
+    const p = spawn(process.execPath, [BIN, ...args, '--data-dir', opts.dataDir ?? cfg.dataDir], {
+      cwd: CWD,
+      env: childEnv(),
+      stdio: [opts.stdin === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
+    });
     let out = '';
     let err = '';
     p.stdout!.on('data', (d) => (out += d));
@@ -41,7 +45,10 @@ beforeAll(async () => {
   writeFixtureLake(lake);
   // day 3: a valid pin whose title is an unpaired surrogate (JSON.parse takes it, DuckDB cannot read
   // the line), a line that is not JSON, and a plain valid pin
-  const surrogate = JSON.stringify({ ...pin('s1', `${DAY3}T10:00:00.000Z`, 301, 'art', '10', 'Sue', 'image'), _partition: 2, _offset: 1 }).replace('"title":"Pin 301"', '"title":"\\ud800"');
+  const surrogate = JSON.stringify({ ...pin('s1', `${DAY3}T10:00:00.000Z`, 301, 'art', '10', 'Sue', 'image'), _partition: 2, _offset: 1 }).replace(
+    '"title":"Pin 301"',
+    '"title":"\\ud800"',
+  );
   writeChunk(lake, 'pin', DAY3, '10', 2, 0, [pin('s3', `${DAY3}T10:00:02.000Z`, 303, 'art', '10', 'Sam', 'image'), surrogate, '{"index": 302, "title": ']);
   odd = path.join(lake, 'raw', 'pin', `dt=${DAY3}`, 'hr=10', 'pin+2+0000000000.ndjson.gz');
   markDay(lake, 'pin', DAY3);
@@ -63,14 +70,29 @@ describe('raw lines the engine cannot read (item 3)', () => {
     expect(referencedRawTopics('SELECT * FROM RAW_PIN JOIN "raw_geo" USING (ind)')).toEqual(['pin', 'geo']);
     expect(referencedRawTopics('SELECT * FROM pins')).toEqual([]);
     expect(unreadableWarning([])).toBeNull();
-    expect(unreadableWarning([{ file: '/a', topic: 'pin', lines: 2 }, { file: '/b', topic: 'geo', lines: 3 }, { file: '/c', topic: 'geo', lines: 0 }], 1)).toBe(
+    expect(
+      unreadableWarning(
+        [
+          { file: '/a', topic: 'pin', lines: 2 },
+          { file: '/b', topic: 'geo', lines: 3 },
+          { file: '/c', topic: 'geo', lines: 0 },
+        ],
+        1,
+      ),
+    ).toBe(
       '5 line(s) of 2 raw file(s) could not be read (not JSON the engine accepts, e.g. an unpaired surrogate) and are not in raw_geo, raw_pin: /b (3) and 1 more file(s)',
     );
   });
 
   test('pure: non-empty lines of a gzipped file, across chunk boundaries', async () => {
     const file = path.join(cfg.dataDir, 'lines.gz');
-    for (const [text, n] of [['a\nb\n', 2], ['a\n\nb', 2], ['\n\n', 0], ['', 0], [`${'x'.repeat(100_000)}\n\n${'y'.repeat(70_000)}\nz`, 3]] as const) {
+    for (const [text, n] of [
+      ['a\nb\n', 2],
+      ['a\n\nb', 2],
+      ['\n\n', 0],
+      ['', 0],
+      [`${'x'.repeat(100_000)}\n\n${'y'.repeat(70_000)}\nz`, 3],
+    ] as const) {
       writeFileSync(file, gzipSync(text));
       expect({ text: text.slice(0, 10), n: await nonEmptyLines(file) }).toEqual({ text: text.slice(0, 10), n });
     }
@@ -80,7 +102,9 @@ describe('raw lines the engine cannot read (item 3)', () => {
     for (let i = 0; i < 2; i++) {
       const r = await pinpipe(['query', `SELECT index FROM raw_pin WHERE ingested_at >= '${DAY3}' ORDER BY index`]);
       expect({ code: r.code, rows: JSON.parse(r.out) }).toEqual({ code: 0, rows: [{ index: 303 }] });
-      expect(r.err).toBe(`pinpipe: warning: 2 line(s) of 1 raw file(s) could not be read (not JSON the engine accepts, e.g. an unpaired surrogate) and are not in raw_pin: ${odd} (2)\n`);
+      expect(r.err).toBe(
+        `pinpipe: warning: 2 line(s) of 1 raw file(s) could not be read (not JSON the engine accepts, e.g. an unpaired surrogate) and are not in raw_pin: ${odd} (2)\n`,
+      );
     }
     expect(existsSync(path.join(cfg.dataDir, 'cache', 'raw-unreadable.json'))).toBe(true);
     const curated = await pinpipe(['query', 'SELECT count(*) AS n FROM pins']);
@@ -93,7 +117,10 @@ describe('raw lines the engine cannot read (item 3)', () => {
     const day = JSON.parse(r.out).days[0];
     expect(day).toMatchObject({ day: DAY3, status: 'done', raw_records: 3, dead: 1, dead_reasons: { 'line is not valid JSON': 1 } });
     const pins = await pinpipe(['query', 'SELECT ind, title FROM pins WHERE ind > 300 ORDER BY ind']);
-    expect(JSON.parse(pins.out)).toEqual([{ ind: 301, title: '\ufffd' }, { ind: 303, title: 'Pin 303' }]);
+    expect(JSON.parse(pins.out)).toEqual([
+      { ind: 301, title: '\ufffd' },
+      { ind: 303, title: 'Pin 303' },
+    ]);
   }, 60_000);
 });
 
@@ -111,7 +138,10 @@ describe('the store read-only check (item 6)', () => {
 
 describe('query as a DuckDB or psql user expects (item 13)', () => {
   const SQL = 'SELECT ind, user_name FROM users ORDER BY ind LIMIT 2';
-  const ROWS = [{ ind: 1, user_name: 'Ann Lee' }, { ind: 2, user_name: 'Bob Ray' }];
+  const ROWS = [
+    { ind: 1, user_name: 'Ann Lee' },
+    { ind: 2, user_name: 'Bob Ray' },
+  ];
 
   test('SQL from -f FILE, -f -, "-" and piped standard input', async () => {
     const file = path.join(cfg.dataDir, 'q.sql');
@@ -121,7 +151,10 @@ describe('query as a DuckDB or psql user expects (item 13)', () => {
     expect(JSON.parse((await pinpipe(['query', '-'], { stdin: SQL })).out)).toEqual(ROWS);
     expect(JSON.parse((await pinpipe(['query', '--store'], { stdin: `SELECT count(*) AS n FROM batch_runs WHERE day <= '${DAY2}'` })).out)).toEqual([{ n: 2 }]);
     const missing = await pinpipe(['query', '-f', path.join(cfg.dataDir, 'nope.sql')]);
-    expect({ code: missing.code, err: missing.err }).toEqual({ code: 2, err: `pinpipe: USAGE: -f ${path.join(cfg.dataDir, 'nope.sql')}: cannot read the file (ENOENT)\n` });
+    expect({ code: missing.code, err: missing.err }).toEqual({
+      code: 2,
+      err: `pinpipe: USAGE: -f ${path.join(cfg.dataDir, 'nope.sql')}: cannot read the file (ENOENT)\n`,
+    });
     const both = await pinpipe(['query', '-f', file, 'SELECT 1']);
     expect(both.code).toBe(2);
   });
@@ -133,14 +166,24 @@ describe('query as a DuckDB or psql user expects (item 13)', () => {
     expect(list.code).toBe(0);
     const rows = JSON.parse(list.out) as { source: string; name: string; columns: string }[];
     expect(rows.filter((r) => r.source === 'lake').map((r) => r.name)).toEqual(['raw_pin', 'raw_geo', 'raw_user', 'pins', 'geo', 'users', 'postings']);
-    expect(rows.find((r) => r.name === 'users')!.columns).toBe('ind BIGINT, user_name VARCHAR, age INTEGER, age_group VARCHAR, date_joined TIMESTAMP, event_id VARCHAR, ingested_at TIMESTAMP');
-    expect(rows.find((r) => r.name === 'batch_runs')).toEqual({ source: 'store', name: 'batch_runs', columns: 'day TEXT, status TEXT, started_at TEXT, finished_at TEXT, raw_records INTEGER, curated_rows INTEGER, message TEXT, reason TEXT, complete INTEGER, raw_objects INTEGER, raw_fingerprint TEXT' });
+    expect(rows.find((r) => r.name === 'users')!.columns).toBe(
+      'ind BIGINT, user_name VARCHAR, age INTEGER, age_group VARCHAR, date_joined TIMESTAMP, event_id VARCHAR, ingested_at TIMESTAMP',
+    );
+    expect(rows.find((r) => r.name === 'batch_runs')).toEqual({
+      source: 'store',
+      name: 'batch_runs',
+      columns:
+        'day TEXT, status TEXT, started_at TEXT, finished_at TEXT, raw_records INTEGER, curated_rows INTEGER, message TEXT, reason TEXT, complete INTEGER, raw_objects INTEGER, raw_fingerprint TEXT',
+    });
     expect(list.err).toContain('pinpipe metrics list, then pinpipe query --metric ID');
   });
 
   test('--limit says on stderr when rows were cut (lake: without reading them all; store and metrics: of how many)', async () => {
     const lake = await pinpipe(['query', '--limit', '1', 'SELECT ind FROM users ORDER BY ind']);
-    expect({ rows: JSON.parse(lake.out), err: lake.err }).toEqual({ rows: [{ ind: 1 }], err: 'pinpipe: showing the first 1 rows; there are more (--limit 1)\n' });
+    expect({ rows: JSON.parse(lake.out), err: lake.err }).toEqual({
+      rows: [{ ind: 1 }],
+      err: 'pinpipe: showing the first 1 rows; there are more (--limit 1)\n',
+    });
     const exact = await pinpipe(['query', '--limit', '2', SQL]);
     expect(exact.err).toBe('');
     const store = await pinpipe(['query', '--store', '--limit', '1', `SELECT day FROM batch_runs WHERE day <= '${DAY2}' ORDER BY day`]);
@@ -165,7 +208,10 @@ describe('batch-run over an empty or mistyped data dir (item 12)', () => {
   test('says where no raw data was found, exits 0 and creates nothing', async () => {
     const missing = path.join(cfg.dataDir, 'typo', '.pinpipe');
     const r = await pinpipe(['batch-run'], { dataDir: missing });
-    expect({ code: r.code, out: r.out }).toEqual({ code: 0, out: `no raw data found at ${path.join(missing, 'lake', 'raw')}: nothing to do (is the data dir right? it is ${missing}: --data-dir, PINPIPE_DATA_DIR)\n` });
+    expect({ code: r.code, out: r.out }).toEqual({
+      code: 0,
+      out: `no raw data found at ${path.join(missing, 'lake', 'raw')}: nothing to do (is the data dir right? it is ${missing}: --data-dir, PINPIPE_DATA_DIR)\n`,
+    });
     expect(existsSync(path.join(cfg.dataDir, 'typo'))).toBe(false);
     const json = await pinpipe(['batch-run', '--json'], { dataDir: missing });
     expect(JSON.parse(json.out)).toMatchObject({ days: [], failed: 0, message: expect.stringMatching(/^no raw data found at /) });

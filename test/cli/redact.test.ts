@@ -14,9 +14,14 @@ describe('the CLI', () => {
     const e = await exitWithin(p, 30_000);
     return { code: e.code, text: p.stdout() + p.stderr() };
   };
-  const env = { PINPIPE_API_KEY: KEY, PINPIPE_KAFKA_SASL_PASSWORD: PW, PINPIPE_REDIS_URL: `redis://:${PW}@127.0.0.1:1`, AWS_SECRET_ACCESS_KEY: 'aws-secret-value-42' };
+  const env = {
+    PINPIPE_API_KEY: KEY,
+    PINPIPE_KAFKA_SASL_PASSWORD: PW,
+    PINPIPE_REDIS_URL: `redis://:${PW}@127.0.0.1:1`,
+    AWS_SECRET_ACCESS_KEY: 'aws-secret-value-42',
+  };
 
-  test('the issue\'s example: exit 2, the key nowhere in the output', async () => {
+  test("the issue's example: exit 2, the key nowhere in the output", async () => {
     const dir = mkdtempSync(path.join(os.tmpdir(), 'pinpipe-redact-'));
     writeFileSync(path.join(dir, 'c.json'), JSON.stringify({ api: { prot: 8080 } }));
     const r = await run(['query', '--config', path.join(dir, 'c.json'), '--data-dir', dir, 'SELECT 1'], env);

@@ -30,7 +30,11 @@ function filesUnder(dir: string): Map<string, Buffer> {
 
 export function lakeConformance(name: string, setup: () => Promise<LakeFixture>): void {
   describe(`Lake conformance: ${name}`, () => {
-    const h = connectorHarness(setup, (fx) => fx.lake, (l) => l.connect());
+    const h = connectorHarness(
+      setup,
+      (fx) => fx.lake,
+      (l) => l.connect(),
+    );
     let lake: Lake;
     beforeEach(() => void (lake = h.main));
 
@@ -69,13 +73,29 @@ export function lakeConformance(name: string, setup: () => Promise<LakeFixture>)
     });
 
     test('list is sorted by key, recursive, and filters by any prefix', async () => {
-      const keys = ['raw/pin/dt=2026-11-27/hr=10/b', 'raw/pin/dt=2026-11-27/hr=09/z', 'raw/geo/dt=2026-11-27/hr=10/a', 'raw/pinx/a', 'curated/pins/dt=2026-11-27/part-0.parquet', 'raw/pin/dt=2026-11-26/_SUCCESS'];
+      const keys = [
+        'raw/pin/dt=2026-11-27/hr=10/b',
+        'raw/pin/dt=2026-11-27/hr=09/z',
+        'raw/geo/dt=2026-11-27/hr=10/a',
+        'raw/pinx/a',
+        'curated/pins/dt=2026-11-27/part-0.parquet',
+        'raw/pin/dt=2026-11-26/_SUCCESS',
+      ];
       for (const k of keys) await lake.put(k, k);
       const all = await lake.list('');
       expect(all.map((o) => o.key)).toEqual([...keys].sort());
       expect(all.every((o) => o.size === Buffer.byteLength(o.key))).toBe(true);
-      expect((await lake.list('raw/pin/')).map((o) => o.key)).toEqual(['raw/pin/dt=2026-11-26/_SUCCESS', 'raw/pin/dt=2026-11-27/hr=09/z', 'raw/pin/dt=2026-11-27/hr=10/b']);
-      expect((await lake.list('raw/pin')).map((o) => o.key)).toEqual(['raw/pin/dt=2026-11-26/_SUCCESS', 'raw/pin/dt=2026-11-27/hr=09/z', 'raw/pin/dt=2026-11-27/hr=10/b', 'raw/pinx/a']);
+      expect((await lake.list('raw/pin/')).map((o) => o.key)).toEqual([
+        'raw/pin/dt=2026-11-26/_SUCCESS',
+        'raw/pin/dt=2026-11-27/hr=09/z',
+        'raw/pin/dt=2026-11-27/hr=10/b',
+      ]);
+      expect((await lake.list('raw/pin')).map((o) => o.key)).toEqual([
+        'raw/pin/dt=2026-11-26/_SUCCESS',
+        'raw/pin/dt=2026-11-27/hr=09/z',
+        'raw/pin/dt=2026-11-27/hr=10/b',
+        'raw/pinx/a',
+      ]);
       expect((await lake.list('raw/pin/dt=2026-11-2')).map((o) => o.key)).toHaveLength(3);
       expect((await lake.list('raw/pin/dt=2026-11-27/hr=1')).map((o) => o.key)).toEqual(['raw/pin/dt=2026-11-27/hr=10/b']);
       expect(await lake.list('nothing/here/')).toEqual([]);

@@ -5,7 +5,17 @@
  * fx.reopen() returns a second, independent Log instance over the same storage (durability test).
  */
 import { beforeEach, describe, expect, test } from '@jest/globals';
-import type { ConsumedBatch, ConsumerOptions, Log, LogAdmin, LogConsumer, LogRecord, ProduceMessage, ProduceResult, TopicPartition } from '../../src/connectors/log/types.js';
+import type {
+  ConsumedBatch,
+  ConsumerOptions,
+  Log,
+  LogAdmin,
+  LogConsumer,
+  LogRecord,
+  ProduceMessage,
+  ProduceResult,
+  TopicPartition,
+} from '../../src/connectors/log/types.js';
 import { tpKey } from '../../src/connectors/log/types.js';
 import { connectorHarness } from '../support/conformance.js';
 import { uid } from '../support/services.js';
@@ -111,7 +121,10 @@ export function logConformance(name: string, setup: () => Promise<LogFixture>): 
     test('produce then consume: every record once, in per-partition order, offsets contiguous from 0', async () => {
       const { topic, partitions } = await newTopic('order');
       expect(partitions).toBeGreaterThanOrEqual(1);
-      const bulk = await produce(log, range(0, 200).map((i) => ({ topic, key: `k${i % 23}`, value: JSON.stringify({ i, s: 'héllo ✓ "q"' }) })));
+      const bulk = await produce(
+        log,
+        range(0, 200).map((i) => ({ topic, key: `k${i % 23}`, value: JSON.stringify({ i, s: 'héllo ✓ "q"' }) })),
+      );
       const p = log.producer();
       await p.connect();
       const singles = await Promise.all(range(200, 260).map((i) => p.send([{ topic, key: `k${i % 23}`, value: JSON.stringify({ i }) }])));
@@ -161,19 +174,31 @@ export function logConformance(name: string, setup: () => Promise<LogFixture>): 
     test('records with one key go to one partition; records without a key are accepted', async () => {
       const { topic, partitions } = await newTopic('keys');
       const keys = range(0, 40).map((i) => `user-${i}`);
-      const first = await produce(log, keys.map((key) => ({ topic, key, value: '{}' })));
-      const second = await produce(log, [...keys].reverse().map((key) => ({ topic, key, value: '{}' })));
+      const first = await produce(
+        log,
+        keys.map((key) => ({ topic, key, value: '{}' })),
+      );
+      const second = await produce(
+        log,
+        [...keys].reverse().map((key) => ({ topic, key, value: '{}' })),
+      );
       const partOf = new Map(first.map((r, i) => [keys[i]!, r.partition]));
       second.forEach((r, i) => expect(r.partition).toBe(partOf.get(keys[keys.length - 1 - i]!)));
       if (partitions > 1) expect(new Set(first.map((r) => r.partition)).size).toBeGreaterThan(1);
-      const unkeyed = await produce(log, range(0, 10).map((i) => ({ topic, value: JSON.stringify({ i }) })));
+      const unkeyed = await produce(
+        log,
+        range(0, 10).map((i) => ({ topic, value: JSON.stringify({ i }) })),
+      );
       for (const r of unkeyed) expect(r.partition).toBeLessThan(partitions);
       expect((await withAdmin(log, (a) => a.endOffsets(topic))).reduce((a, b) => a + b, 0)).toBe(90);
     });
 
     test('committed offsets keep their metadata; a new member of the group resumes there', async () => {
       const { topic, partitions } = await newTopic('commit');
-      const results = await produce(log, range(0, 60).map((i) => ({ topic, key: `k${i}`, value: JSON.stringify({ i }) })));
+      const results = await produce(
+        log,
+        range(0, 60).map((i) => ({ topic, key: `k${i}`, value: JSON.stringify({ i }) })),
+      );
       const counts = range(0, partitions).map((p) => results.filter((r) => r.partition === p).length);
       const g = group();
       const tps = range(0, partitions).map((partition) => ({ topic, partition }));
@@ -182,7 +207,9 @@ export function logConformance(name: string, setup: () => Promise<LogFixture>): 
       await waitFor(() => a.records.length >= 60, 'all 60 records');
       expect((await a.consumer.committed(tps)).map((c) => c.offset)).toEqual(tps.map(() => -1));
       const mids = counts.map((c) => Math.floor(c / 2));
-      const commits = tps.filter((tp) => counts[tp.partition]! > 0).map((tp) => ({ ...tp, offset: mids[tp.partition]!, metadata: JSON.stringify({ day: '2026-11-27', p: tp.partition }) }));
+      const commits = tps
+        .filter((tp) => counts[tp.partition]! > 0)
+        .map((tp) => ({ ...tp, offset: mids[tp.partition]!, metadata: JSON.stringify({ day: '2026-11-27', p: tp.partition }) }));
       await a.consumer.commit(commits);
       const back = await a.consumer.committed(tps);
       for (const tp of tps) {
@@ -201,14 +228,20 @@ export function logConformance(name: string, setup: () => Promise<LogFixture>): 
       await waitFor(() => b.records.length >= expected, `${expected} records after the committed offsets`);
       for (const [p, offs] of offsetsByPartition(b.records)) expect(offs).toEqual(range(mids[p]!, counts[p]!));
       // the resumed member follows new appends too
-      await produce(log, range(0, 5).map((i) => ({ topic, key: `late${i}`, value: '{}' })));
+      await produce(
+        log,
+        range(0, 5).map((i) => ({ topic, key: `late${i}`, value: '{}' })),
+      );
       await waitFor(() => b.records.length >= expected + 5, 'records appended after the resume');
       expect((await b.consumer.committed(tps)).filter((c) => c.offset >= 0).map((c) => c.metadata)).toEqual(commits.map((c) => c.metadata));
     });
 
     test('seek moves the read position of an assigned partition', async () => {
       const { topic } = await newTopic('seek');
-      const results = await produce(log, range(0, 10).map((i) => ({ topic, key: 'one-key', value: JSON.stringify({ i }) })));
+      const results = await produce(
+        log,
+        range(0, 10).map((i) => ({ topic, key: 'one-key', value: JSON.stringify({ i }) })),
+      );
       const partition = results[0]!.partition;
       const run = await track(consume(log, { groupId: group(), topics: [topic], fromBeginning: true, maxBatchRecords: 4 }));
       await waitFor(() => run.records.length >= 10, 'the first 10 records');
@@ -222,7 +255,10 @@ export function logConformance(name: string, setup: () => Promise<LogFixture>): 
 
     test('pause stops a partition after the batch in flight, others keep flowing; resume goes on from where it stood', async () => {
       const { topic } = await newTopic('pause');
-      const results = await produce(log, range(0, 90).map((i) => ({ topic, key: `k${i}`, value: JSON.stringify({ i }) })));
+      const results = await produce(
+        log,
+        range(0, 90).map((i) => ({ topic, key: `k${i}`, value: JSON.stringify({ i }) })),
+      );
       const perPartition = new Map<number, number>();
       for (const r of results) perPartition.set(r.partition, (perPartition.get(r.partition) ?? 0) + 1);
       let paused: number | null = null;
@@ -250,12 +286,15 @@ export function logConformance(name: string, setup: () => Promise<LogFixture>): 
       expect(run.errors).toEqual([]);
     });
 
-    test('endOffsets (admin and consumer) and each batch\'s highWatermark', async () => {
+    test("endOffsets (admin and consumer) and each batch's highWatermark", async () => {
       const { topic, partitions } = await newTopic('ends');
       const admin = log.admin();
       try {
         expect(await admin.endOffsets(topic)).toEqual(range(0, partitions).map(() => 0));
-        const results = await produce(log, range(0, 45).map((i) => ({ topic, key: `k${i}`, value: JSON.stringify({ i }) })));
+        const results = await produce(
+          log,
+          range(0, 45).map((i) => ({ topic, key: `k${i}`, value: JSON.stringify({ i }) })),
+        );
         const counts = range(0, partitions).map((p) => results.filter((r) => r.partition === p).length);
         expect(await admin.endOffsets(topic)).toEqual(counts);
         expect(await admin.groupOffsets(`${topic}-nobody`, topic)).toEqual(counts.map(() => -1));
@@ -275,7 +314,10 @@ export function logConformance(name: string, setup: () => Promise<LogFixture>): 
 
     test('a send that resolved is visible to a fresh Log instance', async () => {
       const { topic } = await newTopic('durable');
-      const results = await produce(log, range(0, 25).map((i) => ({ topic, key: `k${i % 4}`, value: JSON.stringify({ i }) })));
+      const results = await produce(
+        log,
+        range(0, 25).map((i) => ({ topic, key: `k${i % 4}`, value: JSON.stringify({ i }) })),
+      );
       const fresh = await h.fx.reopen();
       expect((await withAdmin(fresh, (a) => a.endOffsets(topic))).reduce((a, b) => a + b, 0)).toBe(25);
       const run = await track(consume(fresh, { groupId: group(), topics: [topic], fromBeginning: true }));
@@ -286,7 +328,10 @@ export function logConformance(name: string, setup: () => Promise<LogFixture>): 
 
     test('close() waits for the batch in flight, stops delivery, and frees the group for a new member', async () => {
       const { topic } = await newTopic('close');
-      await produce(log, range(0, 6).map((i) => ({ topic, key: 'k', value: JSON.stringify({ i }) })));
+      await produce(
+        log,
+        range(0, 6).map((i) => ({ topic, key: 'k', value: JSON.stringify({ i }) })),
+      );
       let inFlight = false;
       let finished = 0;
       const g = group();

@@ -18,16 +18,36 @@ const r1 = (minute: string, key: string, postings: number, final = false): Windo
 /** a metric with two key columns (a user's realtime metric file would give such a shape) */
 const TWO_KEYS: RealtimeShape = {
   id: 'by_country_media',
-  spec: { name: 'rt_by_country_media', columns: [['minute', 'timestamp'], ['country', 'text'], ['media_type', 'text'], ['n', 'bigint'], ['mean', 'double'], ['final', 'bool']], key: ['minute', 'country', 'media_type'], rebuild: true },
+  spec: {
+    name: 'rt_by_country_media',
+    columns: [
+      ['minute', 'timestamp'],
+      ['country', 'text'],
+      ['media_type', 'text'],
+      ['n', 'bigint'],
+      ['mean', 'double'],
+      ['final', 'bool'],
+    ],
+    key: ['minute', 'country', 'media_type'],
+    rebuild: true,
+  },
   keyColumns: ['country', 'media_type'],
   valueColumns: ['n', 'mean'],
 };
 export const METRICS: RealtimeShape[] = [...BUILTIN.realtime, TWO_KEYS];
-const cp = (n: number): Checkpoint => ({ offsets: { 'pin:0': n, 'pin:1': n + 1, 'geo:2': 0 }, watermark: Date.parse(M('10:00')) + n, counters: { accepted: n * 10, late: 1, unmatched: 0 } });
+const cp = (n: number): Checkpoint => ({
+  offsets: { 'pin:0': n, 'pin:1': n + 1, 'geo:2': 0 },
+  watermark: Date.parse(M('10:00')) + n,
+  counters: { accepted: n * 10, late: 1, unmatched: 0 },
+});
 
 export function realtimeConformance(name: string, setup: () => Promise<RealtimeFixture>): void {
   describe(`RealtimeStore conformance: ${name}`, () => {
-    const h = connectorHarness(setup, (fx) => fx.realtime, (r) => r.connect(METRICS));
+    const h = connectorHarness(
+      setup,
+      (fx) => fx.realtime,
+      (r) => r.connect(METRICS),
+    );
     let rt: RealtimeStore;
     beforeEach(() => void (rt = h.main));
     const reopen = () => h.track(h.fx.reopen());
@@ -111,7 +131,9 @@ export function realtimeConformance(name: string, setup: () => Promise<RealtimeF
 
     test('a commit with a bad row stores nothing, not even the checkpoint', async () => {
       await expect(rt.commit('g', cp(1), [r1(M('10:00'), 'art', 1), r1('2026-11-27T10:00:30.000Z', 'art', 1)])).rejects.toThrow(/minute/);
-      await expect(rt.commit('g', cp(1), [r1(M('10:00'), 'art', 1), { metric: 'R4', minute: M('10:00'), key: '', values: { postings: 1 }, final: false }])).rejects.toThrow(/postings/);
+      await expect(
+        rt.commit('g', cp(1), [r1(M('10:00'), 'art', 1), { metric: 'R4', minute: M('10:00'), key: '', values: { postings: 1 }, final: false }]),
+      ).rejects.toThrow(/postings/);
       await expect(rt.commit('g', cp(1), [{ metric: 'R9' as 'R1', minute: M('10:00'), key: '', values: {}, final: false }])).rejects.toThrow(/R9/);
       expect(await rt.read('R1')).toEqual([]);
       expect(await rt.loadCheckpoint('g')).toBeNull();
@@ -129,7 +151,11 @@ export function realtimeConformance(name: string, setup: () => Promise<RealtimeF
     });
 
     test('reset deletes every window of one metric and nothing else', async () => {
-      await rt.commit('g', cp(1), [r1(M('10:00'), 'art', 2), r1(M('10:01'), 'diy', 1, true), { metric: 'R4', minute: M('10:00'), key: '', values: { distinct_posters: 3 }, final: false }]);
+      await rt.commit('g', cp(1), [
+        r1(M('10:00'), 'art', 2),
+        r1(M('10:01'), 'diy', 1, true),
+        { metric: 'R4', minute: M('10:00'), key: '', values: { distinct_posters: 3 }, final: false },
+      ]);
       await rt.reset('R1');
       expect(await rt.read('R1')).toEqual([]);
       expect(await rt.read('R4')).toEqual([{ metric: 'R4', minute: M('10:00'), key: '', values: { distinct_posters: 3 }, final: false }]);
@@ -140,12 +166,16 @@ export function realtimeConformance(name: string, setup: () => Promise<RealtimeF
 
     test('many windows in one commit', async () => {
       const base = Date.parse(M('00:00'));
-      const rows = Array.from({ length: 3000 }, (_, i) => r1(new Date(base + Math.floor(i / 3) * 60_000).toISOString(), ['art', 'diy', 'travel'][i % 3]!, i, i < 1500));
+      const rows = Array.from({ length: 3000 }, (_, i) =>
+        r1(new Date(base + Math.floor(i / 3) * 60_000).toISOString(), ['art', 'diy', 'travel'][i % 3]!, i, i < 1500),
+      );
       await rt.commit('g', cp(9), rows);
       const got = await rt.read('R1');
       expect(got.length).toBe(3000);
       expect(got).toEqual(rows);
-      expect(await rt.read('R1', { from: new Date(base + 500 * 60_000).toISOString(), to: new Date(base + 502 * 60_000).toISOString() })).toEqual(rows.slice(1500, 1506));
+      expect(await rt.read('R1', { from: new Date(base + 500 * 60_000).toISOString(), to: new Date(base + 502 * 60_000).toISOString() })).toEqual(
+        rows.slice(1500, 1506),
+      );
     });
   });
 }

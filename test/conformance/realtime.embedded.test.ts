@@ -12,7 +12,11 @@ const tmpCfg = (): Config => loadConfig({ env: {}, flags: { dataDir: mkdtempSync
 
 realtimeConformance('embedded', async () => {
   const cfg = tmpCfg();
-  return { realtime: new EmbeddedRealtime(cfg), reopen: () => new EmbeddedRealtime(cfg), cleanup: async () => rmSync(cfg.dataDir, { recursive: true, force: true }) };
+  return {
+    realtime: new EmbeddedRealtime(cfg),
+    reopen: () => new EmbeddedRealtime(cfg),
+    cleanup: async () => rmSync(cfg.dataDir, { recursive: true, force: true }),
+  };
 });
 
 test('embedded realtime: windows live in the rt_* tables of the serving store file', async () => {
@@ -27,7 +31,9 @@ test('embedded realtime: windows live in the rt_* tables of the serving store fi
     const store = new EmbeddedStore(cfg);
     expect(await store.select(realtimeMetric('R2').spec)).toEqual([{ minute: '2026-11-27T10:00:00.000Z', country: 'Chile', postings: 3, final: true }]);
     expect(await store.select(realtimeMetric('R4').spec)).toEqual([{ minute: '2026-11-27T10:00:00.000Z', distinct_posters: 2, final: false }]);
-    expect(await store.query('SELECT group_name, checkpoint FROM stream_checkpoints')).toEqual([{ group_name: 'g', checkpoint: '{"offsets":{"pin:0":5},"watermark":1,"counters":{}}' }]);
+    expect(await store.query('SELECT group_name, checkpoint FROM stream_checkpoints')).toEqual([
+      { group_name: 'g', checkpoint: '{"offsets":{"pin:0":5},"watermark":1,"counters":{}}' },
+    ]);
   } finally {
     rmSync(cfg.dataDir, { recursive: true, force: true });
   }

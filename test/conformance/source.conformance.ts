@@ -19,7 +19,11 @@ export interface SourceFixture {
 
 export function sourceConformance(name: string, setup: () => Promise<SourceFixture>): void {
   describe(`Source conformance: ${name}`, () => {
-    const h = connectorHarness(setup, (fx) => fx.source, (s) => s.connect());
+    const h = connectorHarness(
+      setup,
+      (fx) => fx.source,
+      (s) => s.connect(),
+    );
     let source: Source;
     beforeEach(() => void (source = h.main));
 

@@ -33,7 +33,11 @@ if (mode === 'upsert') {
     db.exec('PRAGMA cache_size = 5');
     db.run('DELETE FROM batch_r1_postings_by_category');
     for (let i = 0; i < 3000; i++) {
-      db.run('INSERT INTO batch_r1_postings_by_category (minute, category, postings, final) VALUES (?, ?, ?, 0)', [new Date(base + i * 60_000).toISOString(), 'crash-' + 'x'.repeat(200), i]);
+      db.run('INSERT INTO batch_r1_postings_by_category (minute, category, postings, final) VALUES (?, ?, ?, 0)', [
+        new Date(base + i * 60_000).toISOString(),
+        'crash-' + 'x'.repeat(200),
+        i,
+      ]);
     }
     process.stdout.write(`written ${readdirSync(dataDir!).sort().join(' ')}\n`);
     process.kill(process.pid, 'SIGKILL');
@@ -43,7 +47,7 @@ if (mode === 'upsert') {
   const db = new pkg.Database(path.join(dataDir!, 'store.db'));
   db.exec(OPEN_PRAGMAS);
   db.exec('BEGIN IMMEDIATE');
-  db.run("UPDATE batch_r1_postings_by_category SET postings = 42");
+  db.run('UPDATE batch_r1_postings_by_category SET postings = 42');
   db.exec('COMMIT');
   process.stdout.write(`committed ${readdirSync(dataDir!).sort().join(' ')}\n`);
   process.kill(process.pid, 'SIGKILL');

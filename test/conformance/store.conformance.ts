@@ -21,7 +21,11 @@ const r1 = (minute: string, category: string, postings: number, final = true): R
 
 export function storeConformance(name: string, setup: () => Promise<StoreFixture>): void {
   describe(`ServingStore conformance: ${name}`, () => {
-    const h = connectorHarness(setup, (fx) => fx.store, (s) => s.connect());
+    const h = connectorHarness(
+      setup,
+      (fx) => fx.store,
+      (s) => s.connect(),
+    );
     let store: ServingStore;
     beforeEach(() => void (store = h.main));
     const reopen = () => h.track(h.fx.reopen());
@@ -74,13 +78,28 @@ export function storeConformance(name: string, setup: () => Promise<StoreFixture
     });
 
     test('replace with a range: one day of minutes, half-open, other days untouched', async () => {
-      const before = [r1('2026-11-26T23:59:00.000Z', 'art', 1), r1('2026-11-27T00:00:00.000Z', 'art', 2), r1('2026-11-27T12:30:00.000Z', 'diy', 3), r1('2026-11-27T23:59:00.000Z', 'art', 4), r1('2026-11-28T00:00:00.000Z', 'art', 5)];
+      const before = [
+        r1('2026-11-26T23:59:00.000Z', 'art', 1),
+        r1('2026-11-27T00:00:00.000Z', 'art', 2),
+        r1('2026-11-27T12:30:00.000Z', 'diy', 3),
+        r1('2026-11-27T23:59:00.000Z', 'art', 4),
+        r1('2026-11-28T00:00:00.000Z', 'art', 5),
+      ];
       await store.replace(R1, before);
       const day = { column: 'minute', from: '2026-11-27T00:00:00.000Z', to: '2026-11-28T00:00:00.000Z' };
       await store.replace(R1, [r1('2026-11-27T08:00:00.000Z', 'travel', 6)], undefined, day);
-      expect(await store.select(R1)).toEqual([r1('2026-11-26T23:59:00.000Z', 'art', 1), r1('2026-11-27T08:00:00.000Z', 'travel', 6), r1('2026-11-28T00:00:00.000Z', 'art', 5)]);
+      expect(await store.select(R1)).toEqual([
+        r1('2026-11-26T23:59:00.000Z', 'art', 1),
+        r1('2026-11-27T08:00:00.000Z', 'travel', 6),
+        r1('2026-11-28T00:00:00.000Z', 'art', 5),
+      ]);
       // where and range together; range bounds as epoch ms
-      await store.replace(R1, [r1('2026-11-26T23:59:00.000Z', 'art', 10)], { category: 'art' }, { column: 'minute', from: Date.parse('2026-11-26T00:00:00Z'), to: Date.parse('2026-11-29T00:00:00Z') });
+      await store.replace(
+        R1,
+        [r1('2026-11-26T23:59:00.000Z', 'art', 10)],
+        { category: 'art' },
+        { column: 'minute', from: Date.parse('2026-11-26T00:00:00Z'), to: Date.parse('2026-11-29T00:00:00Z') },
+      );
       expect(await store.select(R1)).toEqual([r1('2026-11-26T23:59:00.000Z', 'art', 10), r1('2026-11-27T08:00:00.000Z', 'travel', 6)]);
       expect(await store.select(R1, undefined, day)).toEqual([r1('2026-11-27T08:00:00.000Z', 'travel', 6)]);
     });
@@ -92,8 +111,32 @@ export function storeConformance(name: string, setup: () => Promise<StoreFixture
         { day: '2026-11-26', status: 'failed', message: 'boom' },
       ]);
       expect(await store.select(LEDGER)).toEqual([
-        { day: '2026-11-26', status: 'failed', started_at: null, finished_at: null, raw_records: null, curated_rows: null, message: 'boom', reason: null, complete: null, raw_objects: null, raw_fingerprint: null },
-        { day: '2026-11-27', status: 'done', started_at: '2026-11-28T01:00:00.000Z', finished_at: '2026-11-28T01:00:42.500Z', raw_records: 1000, curated_rows: 990, message: null, reason: null, complete: null, raw_objects: null, raw_fingerprint: null },
+        {
+          day: '2026-11-26',
+          status: 'failed',
+          started_at: null,
+          finished_at: null,
+          raw_records: null,
+          curated_rows: null,
+          message: 'boom',
+          reason: null,
+          complete: null,
+          raw_objects: null,
+          raw_fingerprint: null,
+        },
+        {
+          day: '2026-11-27',
+          status: 'done',
+          started_at: '2026-11-28T01:00:00.000Z',
+          finished_at: '2026-11-28T01:00:42.500Z',
+          raw_records: 1000,
+          curated_rows: 990,
+          message: null,
+          reason: null,
+          complete: null,
+          raw_objects: null,
+          raw_fingerprint: null,
+        },
       ]);
     });
 
@@ -101,7 +144,10 @@ export function storeConformance(name: string, setup: () => Promise<StoreFixture
       const base = Date.parse('2026-11-27T00:00:00Z');
       const rows = Array.from({ length: 2600 }, (_, i) => r1(new Date(base + Math.floor(i / 2) * 60_000).toISOString(), i % 2 ? 'art' : 'diy', i, false));
       await store.upsert(R1, rows);
-      await store.upsert(R1, rows.slice(0, 1200).map((r) => ({ ...r, postings: (r.postings as number) + 100_000, final: true })));
+      await store.upsert(
+        R1,
+        rows.slice(0, 1200).map((r) => ({ ...r, postings: (r.postings as number) + 100_000, final: true })),
+      );
       const got = await store.select(R1);
       expect(got.length).toBe(2600);
       const expected = rows.map((r, i) => (i < 1200 ? { ...r, postings: i + 100_000, final: true } : r));
@@ -120,8 +166,11 @@ export function storeConformance(name: string, setup: () => Promise<StoreFixture
         { minute: '2026-11-27T10:01:00.000Z', images: -1, videos: 2, stories: 0, mean_follower_count: null, final: true },
         { minute: '2026-11-27T10:02:00.000Z', images: 1, videos: 1, stories: 1, mean_follower_count: -1234567.890625, final: true },
       ]);
-      const texts = ["it's \"quoted\"", 'émoji 📌 ünïcode', '', 'back\\slash'];
-      await store.replace(HISTORICAL.Q3a, texts.map((t, i) => ({ country: t, poster_name: i === 0 ? null : t, follower_count: i })));
+      const texts = ['it\'s "quoted"', 'émoji 📌 ünïcode', '', 'back\\slash'];
+      await store.replace(
+        HISTORICAL.Q3a,
+        texts.map((t, i) => ({ country: t, poster_name: i === 0 ? null : t, follower_count: i })),
+      );
       const got = await store.select(HISTORICAL.Q3a);
       expect(got.map((r) => r.country).sort()).toEqual([...texts].sort());
       expect(got.find((r) => r.follower_count === 0)).toEqual({ country: texts[0], poster_name: null, follower_count: 0 });
@@ -144,15 +193,21 @@ export function storeConformance(name: string, setup: () => Promise<StoreFixture
     });
 
     test('query runs a SELECT or WITH and refuses anything that writes', async () => {
-      await store.replace(QUALITY, [{ day: '2026-11-27', field: 'age', issues: 3 }, { day: '2026-11-27', field: 'title', issues: 4 }]);
-      expect(await store.query('SELECT field, issues FROM quality_issues ORDER BY field')).toEqual([{ field: 'age', issues: 3 }, { field: 'title', issues: 4 }]);
+      await store.replace(QUALITY, [
+        { day: '2026-11-27', field: 'age', issues: 3 },
+        { day: '2026-11-27', field: 'title', issues: 4 },
+      ]);
+      expect(await store.query('SELECT field, issues FROM quality_issues ORDER BY field')).toEqual([
+        { field: 'age', issues: 3 },
+        { field: 'title', issues: 4 },
+      ]);
       expect(await store.query('  with t as (select sum(issues) as total from quality_issues) select total from t;  ')).toEqual([{ total: 7 }]);
       expect(await store.query("SELECT 'a;b' AS s -- a comment; DROP TABLE x")).toEqual([{ s: 'a;b' }]);
       const refused = [
         "INSERT INTO quality_issues (day, field, issues) VALUES ('2026-11-28', 'x', 1)",
-        "DELETE FROM quality_issues",
+        'DELETE FROM quality_issues',
         'DROP TABLE quality_issues',
-        "UPDATE quality_issues SET issues = 0",
+        'UPDATE quality_issues SET issues = 0',
         'SELECT 1; DROP TABLE quality_issues',
         'SELECT 1; SELECT 2',
         'WITH t AS (SELECT 1) DELETE FROM quality_issues',
@@ -166,11 +221,17 @@ export function storeConformance(name: string, setup: () => Promise<StoreFixture
 
     test('query: SHOW TABLES lists the tables; bool columns come back as booleans, as select gives them', async () => {
       const R4 = realtimeMetric('R4').spec;
-      await store.upsert(R4, [{ minute: '2026-11-27T10:00:00.000Z', distinct_posters: 2, final: true }, { minute: '2026-11-27T10:01:00.000Z', distinct_posters: 1, final: false }]);
+      await store.upsert(R4, [
+        { minute: '2026-11-27T10:00:00.000Z', distinct_posters: 2, final: true },
+        { minute: '2026-11-27T10:01:00.000Z', distinct_posters: 1, final: false },
+      ]);
       expect((await store.query('show tables;')).map((r) => r.table_name)).toEqual(expect.arrayContaining(['batch_runs', 'quality_issues', R4.name]));
       const sql = `SELECT distinct_posters, final FROM ${R4.name} WHERE minute >= '2026-11-27' ORDER BY distinct_posters DESC`;
       // (a metric's table: its spec comes with the query, as pinpipe query --store passes the metrics' specs)
-      expect(await store.query(sql, { specs: [R4] })).toEqual([{ distinct_posters: 2, final: true }, { distinct_posters: 1, final: false }]);
+      expect(await store.query(sql, { specs: [R4] })).toEqual([
+        { distinct_posters: 2, final: true },
+        { distinct_posters: 1, final: false },
+      ]);
     });
 
     test('replace is atomic for a concurrent reader', async () => {
@@ -202,15 +263,37 @@ export function storeConformance(name: string, setup: () => Promise<StoreFixture
       const again = reopen();
       await again.connect();
       expect(await again.select(LEDGER)).toEqual([
-        { day: '2026-11-27', status: 'done', started_at: null, finished_at: null, raw_records: 12, curated_rows: null, message: null, reason: null, complete: null, raw_objects: null, raw_fingerprint: null },
+        {
+          day: '2026-11-27',
+          status: 'done',
+          started_at: null,
+          finished_at: null,
+          raw_records: 12,
+          curated_rows: null,
+          message: null,
+          reason: null,
+          complete: null,
+          raw_objects: null,
+          raw_fingerprint: null,
+        },
       ]);
-      const v1: TableSpec = { name: 'conformance_migrate', columns: [['id', 'text'], ['n', 'int']], key: ['id'] };
+      const v1: TableSpec = {
+        name: 'conformance_migrate',
+        columns: [
+          ['id', 'text'],
+          ['n', 'int'],
+        ],
+        key: ['id'],
+      };
       const v2: TableSpec = { ...v1, columns: [...v1.columns, ['x', 'double'], ['at', 'timestamp'], ['ok', 'bool']] };
       await again.upsert(v1, [{ id: 'a', n: 1 }]);
       const third = reopen();
       await third.connect();
       expect(await third.select(v2)).toEqual([{ id: 'a', n: 1, x: null, at: null, ok: null }]);
-      await third.upsert(v2, [{ id: 'a', x: 2.5, at: '2026-11-27T00:00:01.001Z', ok: true }, { id: 'b', n: 2, ok: false }]);
+      await third.upsert(v2, [
+        { id: 'a', x: 2.5, at: '2026-11-27T00:00:01.001Z', ok: true },
+        { id: 'b', n: 2, ok: false },
+      ]);
       expect(await again.select(v2)).toEqual([
         { id: 'a', n: 1, x: 2.5, at: '2026-11-27T00:00:01.001Z', ok: true },
         { id: 'b', n: 2, x: null, at: null, ok: false },
@@ -218,19 +301,47 @@ export function storeConformance(name: string, setup: () => Promise<StoreFixture
     });
 
     test('a metric table (rebuild) whose definition changed is created again, empty; an unchanged one keeps its rows', async () => {
-      const v1: TableSpec = { name: 'conformance_metric', columns: [['minute', 'timestamp'], ['k', 'text'], ['n', 'bigint'], ['final', 'bool']], key: ['minute', 'k'], rebuild: true };
+      const v1: TableSpec = {
+        name: 'conformance_metric',
+        columns: [
+          ['minute', 'timestamp'],
+          ['k', 'text'],
+          ['n', 'bigint'],
+          ['final', 'bool'],
+        ],
+        key: ['minute', 'k'],
+        rebuild: true,
+      };
       await store.upsert(v1, [{ minute: '2026-11-27T10:00:00.000Z', k: 'a', n: 1, final: true }]);
       const same = reopen();
       await same.connect();
       expect(await same.select({ ...v1 })).toEqual([{ minute: '2026-11-27T10:00:00.000Z', k: 'a', n: 1, final: true }]);
       // a value column's type changed (bigint → double) and one was added: the old rows cannot be right
-      const v2: TableSpec = { ...v1, columns: [['minute', 'timestamp'], ['k', 'text'], ['n', 'double'], ['m', 'double'], ['final', 'bool']] };
+      const v2: TableSpec = {
+        ...v1,
+        columns: [
+          ['minute', 'timestamp'],
+          ['k', 'text'],
+          ['n', 'double'],
+          ['m', 'double'],
+          ['final', 'bool'],
+        ],
+      };
       const other = reopen();
       await other.connect();
       expect(await other.select(v2)).toEqual([]);
       await other.upsert(v2, [{ minute: '2026-11-27T10:00:00.000Z', k: 'a', n: 0.5, m: 2, final: false }]);
       // the key changed: created again too
-      const v3: TableSpec = { ...v2, key: ['minute'], columns: [['minute', 'timestamp'], ['n', 'double'], ['m', 'double'], ['final', 'bool']] };
+      const v3: TableSpec = {
+        ...v2,
+        key: ['minute'],
+        columns: [
+          ['minute', 'timestamp'],
+          ['n', 'double'],
+          ['m', 'double'],
+          ['final', 'bool'],
+        ],
+      };
       const third = reopen();
       await third.connect();
       await third.upsert(v3, [{ minute: '2026-11-27T10:00:00.000Z', n: 1, m: 1, final: true }]);

@@ -44,7 +44,9 @@ describe('embedded store across processes', () => {
         const mine = rows.filter((r) => r.category === tag);
         expect(mine.map((r) => r.postings)).toEqual(Array.from({ length: n }, (_, i) => i));
       }
-      expect(rows.filter((r) => r.category === 'shared')).toEqual([{ minute: '2026-11-27T00:00:00.000Z', category: 'shared', postings: n - 1, final: expect.any(Boolean) }]);
+      expect(rows.filter((r) => r.category === 'shared')).toEqual([
+        { minute: '2026-11-27T00:00:00.000Z', category: 'shared', postings: n - 1, final: expect.any(Boolean) },
+      ]);
       expect(rows.length).toBe(2 * n + 1);
       expect(await store.file.run('check', 'read', (db) => db.all('PRAGMA integrity_check'))).toEqual([{ integrity_check: 'ok' }]);
     } finally {

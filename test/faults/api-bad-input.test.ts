@@ -100,46 +100,221 @@ const deep = 100_000;
 const CASES: Case[] = [
   { name: 'malformed JSON', send: () => post(url, '/pin', '{"index": 1, "title": '), status: 400, code: 'JSON_INVALID' },
   { name: 'empty body', send: () => post(url, '/geo', ''), status: 400, code: 'JSON_INVALID' },
-  { name: 'invalid UTF-8 bytes', send: () => post(url, '/pin', Buffer.concat([Buffer.from('{"index": 1, "title": "'), Buffer.from([0xc3, 0x28, 0xff, 0xfe, 0xed, 0xa0, 0x80]), Buffer.from('"}')])), status: 400, code: 'JSON_INVALID' },
-  { name: 'overlong UTF-8 encoding of "/"', send: () => post(url, '/user', Buffer.concat([Buffer.from('{"first_name": "'), Buffer.from([0xc0, 0xaf]), Buffer.from('"}')])), status: 400, code: 'JSON_INVALID' },
+  {
+    name: 'invalid UTF-8 bytes',
+    send: () =>
+      post(url, '/pin', Buffer.concat([Buffer.from('{"index": 1, "title": "'), Buffer.from([0xc3, 0x28, 0xff, 0xfe, 0xed, 0xa0, 0x80]), Buffer.from('"}')])),
+    status: 400,
+    code: 'JSON_INVALID',
+  },
+  {
+    name: 'overlong UTF-8 encoding of "/"',
+    send: () => post(url, '/user', Buffer.concat([Buffer.from('{"first_name": "'), Buffer.from([0xc0, 0xaf]), Buffer.from('"}')])),
+    status: 400,
+    code: 'JSON_INVALID',
+  },
   { name: 'a JSON string, not an object', send: () => post(url, '/pin', '"hello"'), status: 400, code: 'RECORD_INVALID' },
   { name: 'JSON null', send: () => post(url, '/geo', 'null'), status: 400, code: 'RECORD_INVALID' },
-  { name: 'wrong type: index as a string', send: () => post(url, '/pin', JSON.stringify(pin({ index: '11' }))), status: 400, code: 'RECORD_INVALID', field: 'index' },
-  { name: 'wrong type: downloaded true', send: () => post(url, '/pin', JSON.stringify(pin({ downloaded: true }))), status: 400, code: 'RECORD_INVALID', field: 'downloaded' },
-  { name: 'wrong type: latitude as a string', send: () => post(url, '/geo', JSON.stringify(geo({ latitude: '12.5' }))), status: 400, code: 'RECORD_INVALID', field: 'latitude' },
+  {
+    name: 'wrong type: index as a string',
+    send: () => post(url, '/pin', JSON.stringify(pin({ index: '11' }))),
+    status: 400,
+    code: 'RECORD_INVALID',
+    field: 'index',
+  },
+  {
+    name: 'wrong type: downloaded true',
+    send: () => post(url, '/pin', JSON.stringify(pin({ downloaded: true }))),
+    status: 400,
+    code: 'RECORD_INVALID',
+    field: 'downloaded',
+  },
+  {
+    name: 'wrong type: latitude as a string',
+    send: () => post(url, '/geo', JSON.stringify(geo({ latitude: '12.5' }))),
+    status: 400,
+    code: 'RECORD_INVALID',
+    field: 'latitude',
+  },
   { name: 'missing field', send: () => post(url, '/user', JSON.stringify({ ...user(), age: undefined })), status: 400, code: 'RECORD_INVALID', field: 'age' },
-  { name: 'out of range: latitude 90.0001', send: () => post(url, '/geo', JSON.stringify(geo({ latitude: 90.0001 }))), status: 400, code: 'RECORD_INVALID', field: 'latitude' },
-  { name: 'out of range: longitude -180.5', send: () => post(url, '/geo', JSON.stringify(geo({ longitude: -180.5 }))), status: 400, code: 'RECORD_INVALID', field: 'longitude' },
+  {
+    name: 'out of range: latitude 90.0001',
+    send: () => post(url, '/geo', JSON.stringify(geo({ latitude: 90.0001 }))),
+    status: 400,
+    code: 'RECORD_INVALID',
+    field: 'latitude',
+  },
+  {
+    name: 'out of range: longitude -180.5',
+    send: () => post(url, '/geo', JSON.stringify(geo({ longitude: -180.5 }))),
+    status: 400,
+    code: 'RECORD_INVALID',
+    field: 'longitude',
+  },
   { name: 'out of range: age 131', send: () => post(url, '/user', JSON.stringify(user({ age: 131 }))), status: 400, code: 'RECORD_INVALID', field: 'age' },
   { name: 'out of range: index -1', send: () => post(url, '/pin', JSON.stringify(pin({ index: -1 }))), status: 400, code: 'RECORD_INVALID', field: 'index' },
-  { name: 'out of range: age 1e400 (Infinity)', send: () => post(url, '/user', JSON.stringify(user()).replace(/"age":\d+/, '"age":1e400')), status: 400, code: 'RECORD_INVALID', field: 'age' },
+  {
+    name: 'out of range: age 1e400 (Infinity)',
+    send: () => post(url, '/user', JSON.stringify(user()).replace(/"age":\d+/, '"age":1e400')),
+    status: 400,
+    code: 'RECORD_INVALID',
+    field: 'age',
+  },
   { name: 'not an integer: ind 1.5', send: () => post(url, '/user', JSON.stringify(user({ ind: 1.5 }))), status: 400, code: 'RECORD_INVALID', field: 'ind' },
-  { name: 'impossible date', send: () => post(url, '/geo', JSON.stringify(geo({ timestamp: '2020-02-30 10:00:00' }))), status: 400, code: 'RECORD_INVALID', field: 'timestamp' },
-  { name: 'huge string (20,000 chars)', send: () => post(url, '/pin', JSON.stringify(pin({ title: 'x'.repeat(20_000) }))), status: 400, code: 'RECORD_INVALID', field: 'title' },
-  { name: 'huge string in an extra field (900 kB)', send: () => post(url, '/pin', JSON.stringify(pin({ note: 'é'.repeat(450_000) }))), status: 400, code: 'RECORD_INVALID', field: 'note' },
-  { name: 'thousands of fields (5,000)', send: () => post(url, '/pin', JSON.stringify({ ...pin(), ...Object.fromEntries(Array.from({ length: 5000 }, (_, i) => [`f${i}`, i])) })), status: 400, code: 'RECORD_INVALID', field: '(record)' },
+  {
+    name: 'impossible date',
+    send: () => post(url, '/geo', JSON.stringify(geo({ timestamp: '2020-02-30 10:00:00' }))),
+    status: 400,
+    code: 'RECORD_INVALID',
+    field: 'timestamp',
+  },
+  {
+    name: 'huge string (20,000 chars)',
+    send: () => post(url, '/pin', JSON.stringify(pin({ title: 'x'.repeat(20_000) }))),
+    status: 400,
+    code: 'RECORD_INVALID',
+    field: 'title',
+  },
+  {
+    name: 'huge string in an extra field (900 kB)',
+    send: () => post(url, '/pin', JSON.stringify(pin({ note: 'é'.repeat(450_000) }))),
+    status: 400,
+    code: 'RECORD_INVALID',
+    field: 'note',
+  },
+  {
+    name: 'thousands of fields (5,000)',
+    send: () => post(url, '/pin', JSON.stringify({ ...pin(), ...Object.fromEntries(Array.from({ length: 5000 }, (_, i) => [`f${i}`, i])) })),
+    status: 400,
+    code: 'RECORD_INVALID',
+    field: '(record)',
+  },
   { name: 'deeply nested arrays (100k levels)', send: () => post(url, '/pin', '['.repeat(deep) + ']'.repeat(deep)), status: 400, code: 'RECORD_INVALID' },
-  { name: 'deeply nested objects in a field (100k levels)', send: () => post(url, '/pin', JSON.stringify(pin()).slice(0, -1) + ',"x":' + '{"a":'.repeat(deep) + '1' + '}'.repeat(deep) + '}'), status: 400, code: 'RECORD_INVALID', field: 'x' },
+  {
+    name: 'deeply nested objects in a field (100k levels)',
+    send: () => post(url, '/pin', JSON.stringify(pin()).slice(0, -1) + ',"x":' + '{"a":'.repeat(deep) + '1' + '}'.repeat(deep) + '}'),
+    status: 400,
+    code: 'RECORD_INVALID',
+    field: 'x',
+  },
   { name: 'unbalanced nesting (100k [)', send: () => post(url, '/pin', '['.repeat(deep)), status: 400, code: 'JSON_INVALID' },
-  { name: 'deep nesting inside a bulk item', send: () => post(url, '/bulk', '{"records":[{"type":"pin","record":' + '['.repeat(deep) + ']'.repeat(deep) + '}]}'), status: 400, code: 'RECORD_INVALID' },
-  { name: 'content type text/plain', send: () => post(url, '/pin', JSON.stringify(pin()), { 'content-type': 'text/plain' }), status: 415, code: 'UNSUPPORTED_MEDIA_TYPE' },
-  { name: 'content type form', send: () => post(url, '/pin', 'index=1', { 'content-type': 'application/x-www-form-urlencoded' }), status: 415, code: 'UNSUPPORTED_MEDIA_TYPE' },
+  {
+    name: 'deep nesting inside a bulk item',
+    send: () => post(url, '/bulk', '{"records":[{"type":"pin","record":' + '['.repeat(deep) + ']'.repeat(deep) + '}]}'),
+    status: 400,
+    code: 'RECORD_INVALID',
+  },
+  {
+    name: 'content type text/plain',
+    send: () => post(url, '/pin', JSON.stringify(pin()), { 'content-type': 'text/plain' }),
+    status: 415,
+    code: 'UNSUPPORTED_MEDIA_TYPE',
+  },
+  {
+    name: 'content type form',
+    send: () => post(url, '/pin', 'index=1', { 'content-type': 'application/x-www-form-urlencoded' }),
+    status: 415,
+    code: 'UNSUPPORTED_MEDIA_TYPE',
+  },
   { name: 'no content type', send: () => post(url, '/geo', JSON.stringify(geo()), { 'content-type': undefined }), status: 415, code: 'UNSUPPORTED_MEDIA_TYPE' },
-  { name: 'charset latin1', send: () => post(url, '/user', JSON.stringify(user()), { 'content-type': 'application/json; charset=latin1' }), status: 415, code: 'UNSUPPORTED_MEDIA_TYPE' },
-  { name: 'invalid Idempotency-Key', send: () => post(url, '/pin', JSON.stringify(pin()), { 'idempotency-key': 'no spaces allowed' }), status: 400, code: 'IDEMPOTENCY_KEY_INVALID' },
-  { name: 'bulk: one invalid item rejects all (nothing appended)', send: () => post(url, '/bulk', JSON.stringify({ records: [{ type: 'pin', record: pin() }, { type: 'geo', record: geo() }, { type: 'user', record: user({ age: -3 }) }] })), status: 400, code: 'RECORD_INVALID', field: 'records[2].record.age' },
-  { name: 'bulk: unknown type', send: () => post(url, '/bulk', JSON.stringify({ records: [{ type: 'pins', record: pin() }] })), status: 400, code: 'RECORD_INVALID', field: 'records[0].type' },
-  { name: 'bulk: repeated event_id', send: () => post(url, '/bulk', JSON.stringify({ records: [{ type: 'geo', record: geo(), event_id: 'same' }, { type: 'geo', record: geo(), event_id: 'same' }] })), status: 400, code: 'RECORD_INVALID', field: 'records[1].event_id' },
+  {
+    name: 'charset latin1',
+    send: () => post(url, '/user', JSON.stringify(user()), { 'content-type': 'application/json; charset=latin1' }),
+    status: 415,
+    code: 'UNSUPPORTED_MEDIA_TYPE',
+  },
+  {
+    name: 'invalid Idempotency-Key',
+    send: () => post(url, '/pin', JSON.stringify(pin()), { 'idempotency-key': 'no spaces allowed' }),
+    status: 400,
+    code: 'IDEMPOTENCY_KEY_INVALID',
+  },
+  {
+    name: 'bulk: one invalid item rejects all (nothing appended)',
+    send: () =>
+      post(
+        url,
+        '/bulk',
+        JSON.stringify({
+          records: [
+            { type: 'pin', record: pin() },
+            { type: 'geo', record: geo() },
+            { type: 'user', record: user({ age: -3 }) },
+          ],
+        }),
+      ),
+    status: 400,
+    code: 'RECORD_INVALID',
+    field: 'records[2].record.age',
+  },
+  {
+    name: 'bulk: unknown type',
+    send: () => post(url, '/bulk', JSON.stringify({ records: [{ type: 'pins', record: pin() }] })),
+    status: 400,
+    code: 'RECORD_INVALID',
+    field: 'records[0].type',
+  },
+  {
+    name: 'bulk: repeated event_id',
+    send: () =>
+      post(
+        url,
+        '/bulk',
+        JSON.stringify({
+          records: [
+            { type: 'geo', record: geo(), event_id: 'same' },
+            { type: 'geo', record: geo(), event_id: 'same' },
+          ],
+        }),
+      ),
+    status: 400,
+    code: 'RECORD_INVALID',
+    field: 'records[1].event_id',
+  },
   { name: 'bulk: empty', send: () => post(url, '/bulk', '{"records":[]}'), status: 400, code: 'RECORD_INVALID' },
-  { name: 'bulk: more than maxBulkRecords items', send: () => post(url, '/bulk', JSON.stringify({ records: Array.from({ length: 10_001 }, () => ({})) })), status: 413, code: 'BODY_TOO_LARGE' },
-  { name: 'repeated key (latitude 999, then 10.5)', send: () => post(url, '/geo', JSON.stringify(geo({ latitude: 999 })).replace('"latitude":999', '"latitude":999,"latitude":10.5')), status: 400, code: 'RECORD_INVALID', field: 'latitude' },
-  { name: 'repeated key written with an escape, in a bulk item', send: () => post(url, '/bulk', `{"records":[{"type":"user","record":${JSON.stringify(user()).replace('"age":', '"age":-5,"\\u0061ge":')}}]}`), status: 400, code: 'RECORD_INVALID', field: 'records[0].record.age' },
-  { name: 'unpaired surrogate "\\ud800"', send: () => post(url, '/pin', JSON.stringify(pin()).replace(/"title":"[^"]*"/, '"title":"\\ud800"')), status: 400, code: 'RECORD_INVALID', field: 'title' },
-  { name: 'idempotency key reused for another record', send: () => post(url, '/pin', JSON.stringify(pin()), { 'idempotency-key': 'faults-ok-0' }), status: 422, code: 'IDEMPOTENCY_KEY_REUSED', field: 'Idempotency-Key' },
+  {
+    name: 'bulk: more than maxBulkRecords items',
+    send: () => post(url, '/bulk', JSON.stringify({ records: Array.from({ length: 10_001 }, () => ({})) })),
+    status: 413,
+    code: 'BODY_TOO_LARGE',
+  },
+  {
+    name: 'repeated key (latitude 999, then 10.5)',
+    send: () => post(url, '/geo', JSON.stringify(geo({ latitude: 999 })).replace('"latitude":999', '"latitude":999,"latitude":10.5')),
+    status: 400,
+    code: 'RECORD_INVALID',
+    field: 'latitude',
+  },
+  {
+    name: 'repeated key written with an escape, in a bulk item',
+    send: () => post(url, '/bulk', `{"records":[{"type":"user","record":${JSON.stringify(user()).replace('"age":', '"age":-5,"\\u0061ge":')}}]}`),
+    status: 400,
+    code: 'RECORD_INVALID',
+    field: 'records[0].record.age',
+  },
+  {
+    name: 'unpaired surrogate "\\ud800"',
+    send: () => post(url, '/pin', JSON.stringify(pin()).replace(/"title":"[^"]*"/, '"title":"\\ud800"')),
+    status: 400,
+    code: 'RECORD_INVALID',
+    field: 'title',
+  },
+  {
+    name: 'idempotency key reused for another record',
+    send: () => post(url, '/pin', JSON.stringify(pin()), { 'idempotency-key': 'faults-ok-0' }),
+    status: 422,
+    code: 'IDEMPOTENCY_KEY_REUSED',
+    field: 'Idempotency-Key',
+  },
   { name: 'unknown route', send: () => post(url, '/pins', JSON.stringify(pin())), status: 404, code: 'NOT_FOUND' },
   { name: 'wrong method', send: () => rawRequest(url, 'GET /pin HTTP/1.1\r\nhost: x\r\nconnection: close\r\n\r\n'), status: 405, code: 'METHOD_NOT_ALLOWED' },
   { name: 'malformed HTTP', send: () => rawRequest(url, 'POST /pin HTTP/1.1\r\nhost x\r\n\r\n'), status: 400, code: 'USAGE' },
-  { name: 'body over the limit, declared (Content-Length 2 MB)', send: () => post(url, '/pin', Buffer.alloc(2 * 1024 * 1024, 0x20)), status: 413, code: 'BODY_TOO_LARGE' },
+  {
+    name: 'body over the limit, declared (Content-Length 2 MB)',
+    send: () => post(url, '/pin', Buffer.alloc(2 * 1024 * 1024, 0x20)),
+    status: 413,
+    code: 'BODY_TOO_LARGE',
+  },
 ];
 
 describe('bad input at the API', () => {
@@ -158,7 +333,11 @@ describe('bad input at the API', () => {
     const before = rssKb(api.pid);
     for (const chunked of [false, true]) {
       const r = await streamBody(url, '/pin', { totalBytes: 200 * 1024 * 1024, chunked, timeoutMs: 20_000 });
-      expect({ chunked, status: r.status, code: (JSON.parse(r.body || '{}') as { code?: string }).code }).toEqual({ chunked, status: 413, code: 'BODY_TOO_LARGE' });
+      expect({ chunked, status: r.status, code: (JSON.parse(r.body || '{}') as { code?: string }).code }).toEqual({
+        chunked,
+        status: 413,
+        code: 'BODY_TOO_LARGE',
+      });
       expect(r.ms).toBeLessThan(QUICK_MS * 2);
       // the server stopped reading long before the end: at most a few socket buffers past the limit
       expect(r.sentBytes).toBeLessThan(16 * 1024 * 1024);
@@ -250,9 +429,15 @@ describe('bad input at the API', () => {
     const chunks: Buffer[] = [];
     x.socket.on('data', (d: Buffer) => chunks.push(d));
     const closed = new Promise<void>((resolve) => x.socket.on('close', () => resolve()));
-    x.socket.write(`POST /pin HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\nidempotency-key: ${key}\r\ncontent-length: ${Buffer.byteLength(body)}\r\n\r\n${body}\x16\x03\x01 not http\r\n\r\n`);
+    x.socket.write(
+      `POST /pin HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\nidempotency-key: ${key}\r\ncontent-length: ${Buffer.byteLength(body)}\r\n\r\n${body}\x16\x03\x01 not http\r\n\r\n`,
+    );
     await closed;
-    const statuses = [...Buffer.concat(chunks).toString('latin1').matchAll(/HTTP\/1\.1 (\d{3})/g)].map((m) => Number(m[1]));
+    const statuses = [
+      ...Buffer.concat(chunks)
+        .toString('latin1')
+        .matchAll(/HTTP\/1\.1 (\d{3})/g),
+    ].map((m) => Number(m[1]));
     expect(statuses).toEqual([201, 400]);
     accepted.add(key);
     await stillHealthy();
@@ -271,6 +456,8 @@ describe('bad input at the API', () => {
     expect(new Set(ids).size).toBe(ids.length);
     expect(new Set(ids)).toEqual(accepted);
     expect(records.every((r) => r.topic === 'pin')).toBe(true);
-    process.stdout.write(`api bad input: ${CASES.length} malformed requests, 3 huge bodies, 20 slowloris clients (${slowloris}); ${bulkFlood}; a valid request followed by garbage; ${accepted.size} valid records accepted and in the log, RSS ${baselineRss} kB → ${after} kB (peak ${peakRss} kB)\n`);
+    process.stdout.write(
+      `api bad input: ${CASES.length} malformed requests, 3 huge bodies, 20 slowloris clients (${slowloris}); ${bulkFlood}; a valid request followed by garbage; ${accepted.size} valid records accepted and in the log, RSS ${baselineRss} kB → ${after} kB (peak ${peakRss} kB)\n`,
+    );
   }, 60_000);
 });

@@ -42,7 +42,24 @@ test('Kafka stopped and restarted while the emulator posts: 503 + Retry-After me
   const { proc: api, url } = await startApi(['--config', stack.configFile]);
   proxy = await startRecordingProxy(url);
 
-  const emulate = startCli('emulate', ['emulate', '--api', proxy.url, '--count', String(POSTINGS), '--rate', '25', '--concurrency', '4', '--seed', '5', '--run-id', 'outage', '--json', '--config', stack.configFile]);
+  const emulate = startCli('emulate', [
+    'emulate',
+    '--api',
+    proxy.url,
+    '--count',
+    String(POSTINGS),
+    '--rate',
+    '25',
+    '--concurrency',
+    '4',
+    '--seed',
+    '5',
+    '--run-id',
+    'outage',
+    '--json',
+    '--config',
+    stack.configFile,
+  ]);
   const ok = () => proxy!.log.filter((e) => e.status >= 200 && e.status < 300).length;
   await waitFor(() => ok() >= 150, 'the first 150 accepted records', 30_000);
 
@@ -51,7 +68,10 @@ test('Kafka stopped and restarted while the emulator posts: 503 + Retry-After me
   await kafka.stop();
   const ready: number[] = [];
   const readyPoll = setInterval(() => {
-    fetch(`${url}/ready`).then((r) => ready.push(r.status), () => ready.push(0));
+    fetch(`${url}/ready`).then(
+      (r) => ready.push(r.status),
+      () => ready.push(0),
+    );
   }, 500);
   await waitFor(() => proxy!.log.some((e) => e.status === 503 && e.at > stoppedAt), 'a 503 while Kafka is down', 30_000);
   // a few seconds into the outage: requests answered more than 6 s after the stop
@@ -63,21 +83,29 @@ test('Kafka stopped and restarted while the emulator posts: 503 + Retry-After me
 
   const e = await exitWithin(emulate, 120_000);
   const summary = JSON.parse(emulate.stdout().trim().split('\n').pop() || '{}') as Record<string, number>;
-  expect({ code: e.code, summary, stderr: e.code === 0 ? '' : emulate.stderr().slice(-2000) }).toEqual({ code: 0, summary: expect.objectContaining({ postings: POSTINGS, accepted: POSTINGS * 3, failed: 0, rejected: 0 }), stderr: '' });
+  expect({ code: e.code, summary, stderr: e.code === 0 ? '' : emulate.stderr().slice(-2000) }).toEqual({
+    code: 0,
+    summary: expect.objectContaining({ postings: POSTINGS, accepted: POSTINGS * 3, failed: 0, rejected: 0 }),
+    stderr: '',
+  });
   expect(api.done()).toBe(false);
 
   // what the API answered while the broker was down
   const during = proxy.log.filter((x) => x.at > stoppedAt && x.at < restartedAt);
   const unavailable = during.filter((x) => x.status === 503);
   expect(unavailable.length).toBeGreaterThan(0);
-  for (const x of unavailable) expect({ code: x.code, retryAfter: x.retryAfter }).toEqual({ code: 'LOG_UNAVAILABLE', retryAfter: expect.stringMatching(/^\d+$/) });
+  for (const x of unavailable)
+    expect({ code: x.code, retryAfter: x.retryAfter }).toEqual({ code: 'LOG_UNAVAILABLE', retryAfter: expect.stringMatching(/^\d+$/) });
   expect(okWhileDown).toBe(0); // a few seconds into the outage nothing is acknowledged any more
   expect(ready).toContain(503);
   for (const x of proxy.log) expect([200, 201, 503]).toContain(x.status);
 
   // every 2xx record is in the log (the API never acknowledged a record it did not persist)
   const log = await createLog(stack.cfg);
-  const records = await readAll(log, TOPICS.map((t) => prefix + t));
+  const records = await readAll(
+    log,
+    TOPICS.map((t) => prefix + t),
+  );
   const inLog = new Map<string, number>();
   for (const r of records) {
     const id = (JSON.parse(r.value) as { event_id: string }).event_id;
@@ -97,7 +125,10 @@ test('Kafka stopped and restarted while the emulator posts: 503 + Retry-After me
   const batch = startCli('consume-batch', ['consume-batch', '--until-idle', '--config', stack.configFile]);
   const be = await exitWithin(batch, 90_000);
   expect({ code: be.code, stderr: be.code === 0 ? '' : batch.stderr().slice(-2000) }).toEqual({ code: 0, stderr: '' });
-  const ends = await endOffsets(log, TOPICS.map((t) => prefix + t));
+  const ends = await endOffsets(
+    log,
+    TOPICS.map((t) => prefix + t),
+  );
   const lake = await readLake(stack.cfg);
   const check = checkExactlyOnce(lake.objects, new Map([...ends].map(([k, v]) => [k.slice(prefix.length), v])));
   expect(check).toEqual({ lines: total(ends), objects: expect.any(Number), duplicates: 0, missing: 0, problems: [] });

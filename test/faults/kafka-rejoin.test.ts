@@ -53,21 +53,33 @@ async function killTwiceThenFinish(s: Stack, role: string, joined: (p: Proc) => 
 
 test('consume-stream restarted while a dead member is still in its group: --until-idle reads every partition and finalizes nothing without it', async () => {
   const s = await setUp('rejoin-stream');
-  const last = await killTwiceThenFinish(s, 'consume-stream', (p) => waitFor(() => /partitions assigned/.test(p.stderr()), 'the first member to be assigned', 30_000));
+  const last = await killTwiceThenFinish(s, 'consume-stream', (p) =>
+    waitFor(() => /partitions assigned/.test(p.stderr()), 'the first member to be assigned', 30_000),
+  );
   const { checkpoint } = await readViews(s.cfg);
   const c = checkpoint?.counters ?? {};
   const assigned = (last.stderr().match(/"partitions":\d+/g) ?? []).join(', ');
   process.stdout.write(`kafka rejoin (consume-stream): ${last.stdout().trim()} [assignments: ${assigned}]\n`);
-  expect({ recordsIn: c.recordsIn, late: c.late, unmatchedGeo: c.unmatchedGeo, unmatchedUser: c.unmatchedUser }).toEqual({ recordsIn: POSTINGS * 3, late: 0, unmatchedGeo: 0, unmatchedUser: 0 });
+  expect({ recordsIn: c.recordsIn, late: c.late, unmatchedGeo: c.unmatchedGeo, unmatchedUser: c.unmatchedUser }).toEqual({
+    recordsIn: POSTINGS * 3,
+    late: 0,
+    unmatchedGeo: 0,
+    unmatchedUser: 0,
+  });
 }, 150_000);
 
 test('consume-batch restarted while a dead member is still in its group: --until-idle writes every partition before it exits', async () => {
   const s = await setUp('rejoin-batch');
   const lake = await createLake(s.cfg);
-  const last = await killTwiceThenFinish(s, 'consume-batch', () => waitFor(async () => (await lake.list('raw/').catch(() => [])).length > 0, 'the first member to write', 30_000));
+  const last = await killTwiceThenFinish(s, 'consume-batch', () =>
+    waitFor(async () => (await lake.list('raw/').catch(() => [])).length > 0, 'the first member to write', 30_000),
+  );
   await lake.close();
   const prefix = s.cfg.log.topicPrefix;
-  const ends = await endOffsets(await createLog(s.cfg), TOPICS.map((t) => prefix + t));
+  const ends = await endOffsets(
+    await createLog(s.cfg),
+    TOPICS.map((t) => prefix + t),
+  );
   const check = checkExactlyOnce((await readLake(s.cfg)).objects, new Map([...ends].map(([k, v]) => [k.slice(prefix.length), v])));
   process.stdout.write(`kafka rejoin (consume-batch): ${last.stdout().trim()}; lake ${JSON.stringify(check)}\n`);
   expect(check).toEqual({ lines: total(ends), objects: expect.any(Number), duplicates: 0, missing: 0, problems: [] });

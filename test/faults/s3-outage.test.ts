@@ -54,7 +54,10 @@ async function covered(lake: Lake): Promise<Map<string, number>> {
     for (const o of objs) {
       if (o.first !== next) break;
       if (!lastOffsets.has(o.key)) {
-        const lines = gunzipSync((await lake.get(o.key))!).toString('utf8').trim().split('\n');
+        const lines = gunzipSync((await lake.get(o.key))!)
+          .toString('utf8')
+          .trim()
+          .split('\n');
         lastOffsets.set(o.key, (JSON.parse(lines[lines.length - 1]!) as { _offset: number })._offset);
       }
       next = lastOffsets.get(o.key)! + 1;
@@ -88,7 +91,12 @@ test('S3 down during consume-batch: no offset committed past unwritten data, /he
   proxy = await startTcpProxy(hostPortOf(env.s3));
   stack = await realStack('s3-outage', { metricsPort: 0, batch: { chunkRecords: 2000, chunkSpan: '30s', idleFlush: '1s' } }, { s3: proxy.address });
   const s3 = stack.settings.lake as { s3: { bucket: string } };
-  const direct = new S3Lake(loadConfig({ env: {}, flags: { dataDir: stack.dataDir, 'lake.kind': 's3', 'lake.s3.bucket': s3.s3.bucket, 'lake.s3.endpoint': env.s3, 'lake.s3.forcePathStyle': true } }));
+  const direct = new S3Lake(
+    loadConfig({
+      env: {},
+      flags: { dataDir: stack.dataDir, 'lake.kind': 's3', 'lake.s3.bucket': s3.s3.bucket, 'lake.s3.endpoint': env.s3, 'lake.s3.forcePathStyle': true },
+    }),
+  );
   const log = await createLog(stack.cfg);
   const prefix = stack.cfg.log.topicPrefix;
   await ensureTopics(log, stack.cfg);
@@ -117,11 +125,18 @@ test('S3 down during consume-batch: no offset committed past unwritten data, /he
 
   await feeding;
   // (a failure to catch up is reported at the end, after the rest of the evidence is in)
-  const caughtUp = await waitFor(async () => {
-    const h = await fetch(`${base}/health`);
-    const body = (await h.json()) as { lag?: number };
-    return h.status === 200 && body.lag === 0;
-  }, 'consume-batch to catch up after S3 returned', 45_000).then(() => true, () => false);
+  const caughtUp = await waitFor(
+    async () => {
+      const h = await fetch(`${base}/health`);
+      const body = (await h.json()) as { lag?: number };
+      return h.status === 200 && body.lag === 0;
+    },
+    'consume-batch to catch up after S3 returned',
+    45_000,
+  ).then(
+    () => true,
+    () => false,
+  );
   for (let i = 0; i < 3; i++) checks.push(await committedPastLake(log, stack.cfg, direct));
   const metrics = await (await fetch(`${base}/metrics`)).text();
   batch.kill('SIGTERM');
@@ -137,10 +152,15 @@ test('S3 down during consume-batch: no offset committed past unwritten data, /he
   const again = startCli('consume-batch', ['consume-batch', '--until-idle', '--config', stack.configFile]);
   const ae = await exitWithin(again, 60_000);
   expect({ code: ae.code, stderr: ae.code === 0 ? '' : again.stderr().slice(-1500) }).toEqual({ code: 0, stderr: '' });
-  const ends = await endOffsets(log, TOPICS.map((t) => prefix + t));
+  const ends = await endOffsets(
+    log,
+    TOPICS.map((t) => prefix + t),
+  );
   const { objects } = await readRaw(direct);
   const check = checkExactlyOnce(objects, new Map([...ends].map(([k, v]) => [k.slice(prefix.length), v])));
-  process.stdout.write(`s3 outage: S3 down 10 s, ${checks.length} committed-vs-lake checks (${checks.flat().length} past the lake), ${objectsWhileDown} objects when it returned, caught up: ${caughtUp}; after the SIGTERM drain the lake held ${drained.objects.reduce((n, o) => n + o.lines.length, 0)} of ${input.length} records with markers ${JSON.stringify(drained.markers)}; after --until-idle ${JSON.stringify(check)}\n`);
+  process.stdout.write(
+    `s3 outage: S3 down 10 s, ${checks.length} committed-vs-lake checks (${checks.flat().length} past the lake), ${objectsWhileDown} objects when it returned, caught up: ${caughtUp}; after the SIGTERM drain the lake held ${drained.objects.reduce((n, o) => n + o.lines.length, 0)} of ${input.length} records with markers ${JSON.stringify(drained.markers)}; after --until-idle ${JSON.stringify(check)}\n`,
+  );
   expect({ caughtUp, badMarkers }).toEqual({ caughtUp: true, badMarkers: [] });
   expect(check).toEqual({ lines: input.length, objects: expect.any(Number), duplicates: 0, missing: 0, problems: [] });
   const committed = await committedPastLake(log, stack.cfg, direct);

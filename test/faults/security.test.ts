@@ -36,10 +36,24 @@ describe('API key', () => {
     stacks.push(s);
     const { url } = await startApi(['--config', s.configFile], { PINPIPE_API_KEY: KEY });
     const pin = JSON.stringify(generatePosting(1, 1).pin);
-    const wrong = [undefined, 'Bearer', `Bearer ${KEY.slice(0, -1)}`, `Bearer ${KEY}x`, `Bearer ${KEY.toUpperCase()}`, `Bearer ${KEY.slice(0, -1)}X`, `Basic ${Buffer.from(`u:${KEY}`).toString('base64')}`, `Bearer ${'a'.repeat(5000)}`];
+    const wrong = [
+      undefined,
+      'Bearer',
+      `Bearer ${KEY.slice(0, -1)}`,
+      `Bearer ${KEY}x`,
+      `Bearer ${KEY.toUpperCase()}`,
+      `Bearer ${KEY.slice(0, -1)}X`,
+      `Basic ${Buffer.from(`u:${KEY}`).toString('base64')}`,
+      `Bearer ${'a'.repeat(5000)}`,
+    ];
     for (const auth of wrong) {
       const r = await post(url, '/pin', pin, { authorization: auth });
-      expect({ auth, status: r.status, www: r.headers['www-authenticate'], code: (JSON.parse(r.body) as { code: string }).code }).toEqual({ auth, status: 401, www: expect.stringMatching(/^Bearer/), code: 'UNAUTHORIZED' });
+      expect({ auth, status: r.status, www: r.headers['www-authenticate'], code: (JSON.parse(r.body) as { code: string }).code }).toEqual({
+        auth,
+        status: 401,
+        www: expect.stringMatching(/^Bearer/),
+        code: 'UNAUTHORIZED',
+      });
       expect(r.body).not.toContain(KEY);
     }
     expect((await post(url, '/pin', pin, { 'x-api-key': 'nope' })).status).toBe(401);
@@ -154,7 +168,18 @@ describe('pinpipe query is read-only', () => {
     const count = async () => (JSON.parse((await query(s, ['--store', `SELECT count(*) AS n FROM ${table}`, '--json'])).out) as { n: number }[])[0]!.n;
     const before = await count();
     expect(before).toBeGreaterThan(0);
-    for (const sql of [`INSERT INTO ${table} (minute, category, postings, final) VALUES ('2026-01-01 00:00:00', 'x', 1, 1)`, `DELETE FROM ${table}`, 'PRAGMA user_version = 7', 'PRAGMA query_only = 0', `ATTACH '${s.dataDir}/other.db' AS o`, `SELECT 1; DELETE FROM ${table}`, `SELECT '\\'; DELETE FROM ${table}; --'`, `WITH x AS (SELECT 1) DELETE FROM ${table}`, `DROP TABLE ${table}`, 'VACUUM']) {
+    for (const sql of [
+      `INSERT INTO ${table} (minute, category, postings, final) VALUES ('2026-01-01 00:00:00', 'x', 1, 1)`,
+      `DELETE FROM ${table}`,
+      'PRAGMA user_version = 7',
+      'PRAGMA query_only = 0',
+      `ATTACH '${s.dataDir}/other.db' AS o`,
+      `SELECT 1; DELETE FROM ${table}`,
+      `SELECT '\\'; DELETE FROM ${table}; --'`,
+      `WITH x AS (SELECT 1) DELETE FROM ${table}`,
+      `DROP TABLE ${table}`,
+      'VACUUM',
+    ]) {
       const res = await query(s, ['--store', sql]);
       expect({ sql, code: res.code, said: /QUERY_INVALID/.test(res.err) }).toEqual({ sql, code: 1, said: true });
     }
@@ -173,7 +198,20 @@ describe('pinpipe query is read-only', () => {
       await c.query('INSERT INTO canary VALUES (1), (2)');
       const ok = await query(r, ['--store', 'SELECT count(*) AS n FROM canary', '--json']);
       expect({ code: ok.code, rows: JSON.parse(ok.out || '[]') }).toEqual({ code: 0, rows: [{ n: 2 }] });
-      for (const sql of ['INSERT INTO canary VALUES (3)', 'DELETE FROM canary', 'UPDATE canary SET id = 9', 'DROP TABLE canary', 'TRUNCATE canary', 'SELECT 1; DELETE FROM canary', "SELECT * FROM canary INTO OUTFILE '/tmp/pinpipe-faults-outfile.txt'", "LOAD DATA INFILE '/etc/passwd' INTO TABLE canary", 'CREATE TABLE t2 (x INT)', 'SET GLOBAL max_connections = 1', 'GRANT ALL ON *.* TO pinpipe', "SELECT LOAD_FILE('/etc/passwd')"]) {
+      for (const sql of [
+        'INSERT INTO canary VALUES (3)',
+        'DELETE FROM canary',
+        'UPDATE canary SET id = 9',
+        'DROP TABLE canary',
+        'TRUNCATE canary',
+        'SELECT 1; DELETE FROM canary',
+        "SELECT * FROM canary INTO OUTFILE '/tmp/pinpipe-faults-outfile.txt'",
+        "LOAD DATA INFILE '/etc/passwd' INTO TABLE canary",
+        'CREATE TABLE t2 (x INT)',
+        'SET GLOBAL max_connections = 1',
+        'GRANT ALL ON *.* TO pinpipe',
+        "SELECT LOAD_FILE('/etc/passwd')",
+      ]) {
         const res = await query(r, ['--store', sql]);
         expect({ sql, code: res.code, said: /QUERY_INVALID/.test(res.err) }).toEqual({ sql, code: 1, said: true });
         expect(res.out).not.toMatch(/root:/);
@@ -186,7 +224,10 @@ describe('pinpipe query is read-only', () => {
       await c.query('CREATE TABLE flags (b BOOL, n TINYINT)');
       await c.query('INSERT INTO flags VALUES (1, 1), (0, 0)');
       const flags = await query(r, ['--store', 'SELECT b, n FROM flags ORDER BY n DESC', '--json']);
-      expect(JSON.parse(flags.out || '[]')).toEqual([{ b: true, n: 1 }, { b: false, n: 0 }]);
+      expect(JSON.parse(flags.out || '[]')).toEqual([
+        { b: true, n: 1 },
+        { b: false, n: 0 },
+      ]);
       const [rows] = await c.query('SELECT id FROM canary ORDER BY id');
       expect(rows).toEqual([{ id: 1 }, { id: 2 }]);
       expect(existsSync('/tmp/pinpipe-faults-outfile.txt')).toBe(false);
@@ -208,14 +249,35 @@ describe('no secrets in logs or errors', () => {
     const closed = await freePort();
     const badMysql = `mysql://pinpipe:${SECRET}@${mysql.host}:${mysql.port}/pinpipe`;
     const deadMysql = `mysql://pinpipe:${SECRET}@127.0.0.1:${closed}/pinpipe`;
-    const sasl = { PINPIPE_KAFKA_BROKERS: env.brokers.join(','), PINPIPE_KAFKA_SASL_MECHANISM: 'plain', PINPIPE_KAFKA_SASL_USERNAME: 'pinpipe', PINPIPE_KAFKA_SASL_PASSWORD: SECRET, PINPIPE_TOPIC_PREFIX: 'pf-secrets-' };
+    const sasl = {
+      PINPIPE_KAFKA_BROKERS: env.brokers.join(','),
+      PINPIPE_KAFKA_SASL_MECHANISM: 'plain',
+      PINPIPE_KAFKA_SASL_USERNAME: 'pinpipe',
+      PINPIPE_KAFKA_SASL_PASSWORD: SECRET,
+      PINPIPE_TOPIC_PREFIX: 'pf-secrets-',
+    };
     const runs: { name: string; args: string[]; env: Record<string, string>; succeeds?: boolean; says?: RegExp }[] = [
       { name: 'consume-stream, wrong MySQL password', args: ['consume-stream', '--until-idle', '--data-dir', s.dataDir], env: { PINPIPE_MYSQL_URL: badMysql } },
       { name: 'consume-stream, MySQL down', args: ['consume-stream', '--until-idle', '--data-dir', s.dataDir], env: { PINPIPE_MYSQL_URL: deadMysql } },
       // the test Redis has no password: ioredis warns and goes on, so this run succeeds
-      { name: 'consume-stream, Redis password', args: ['consume-stream', '--until-idle', '--data-dir', s.dataDir], env: { PINPIPE_REDIS_URL: `redis://:${SECRET}@127.0.0.1:${hostPortOf(env.redis).port}`, PINPIPE_REDIS_KEY_PREFIX: 'pf-secrets:' }, succeeds: true },
-      { name: 'query --store, wrong MySQL password', args: ['query', '--store', 'SELECT 1', '--data-dir', s.dataDir], env: { PINPIPE_MYSQL_URL: badMysql }, says: /STORE_UNAVAILABLE/ },
-      { name: 'emulate --source with a password', args: ['emulate', '--source', badMysql, '--count', '1', '--data-dir', s.dataDir], env: {}, says: /SOURCE_UNAVAILABLE: MySQL source .*Access denied/ },
+      {
+        name: 'consume-stream, Redis password',
+        args: ['consume-stream', '--until-idle', '--data-dir', s.dataDir],
+        env: { PINPIPE_REDIS_URL: `redis://:${SECRET}@127.0.0.1:${hostPortOf(env.redis).port}`, PINPIPE_REDIS_KEY_PREFIX: 'pf-secrets:' },
+        succeeds: true,
+      },
+      {
+        name: 'query --store, wrong MySQL password',
+        args: ['query', '--store', 'SELECT 1', '--data-dir', s.dataDir],
+        env: { PINPIPE_MYSQL_URL: badMysql },
+        says: /STORE_UNAVAILABLE/,
+      },
+      {
+        name: 'emulate --source with a password',
+        args: ['emulate', '--source', badMysql, '--count', '1', '--data-dir', s.dataDir],
+        env: {},
+        says: /SOURCE_UNAVAILABLE: MySQL source .*Access denied/,
+      },
       { name: 'api, Kafka SASL password', args: ['api', '--port', '0', '--data-dir', s.dataDir], env: sasl },
       { name: 'consume-batch, Kafka SASL password', args: ['consume-batch', '--until-idle', '--data-dir', s.dataDir], env: sasl },
       { name: 'api, an API key that is too short', args: ['api', '--port', '0', '--data-dir', s.dataDir], env: { PINPIPE_API_KEY: SECRET } },

@@ -40,7 +40,21 @@ test('api: SIGTERM under load answers what is in flight, exits 0 in time; every 
   const { proc: api, url } = await startApi(['--config', s.configFile]);
   const proxy = await startRecordingProxy(url);
   proxies.push(proxy);
-  const emulate = startCli('emulate', ['emulate', '--api', proxy.url, '--count', '0', '--rate', '0', '--concurrency', '16', '--seed', '3', '--config', s.configFile]);
+  const emulate = startCli('emulate', [
+    'emulate',
+    '--api',
+    proxy.url,
+    '--count',
+    '0',
+    '--rate',
+    '0',
+    '--concurrency',
+    '16',
+    '--seed',
+    '3',
+    '--config',
+    s.configFile,
+  ]);
   await waitFor(() => proxy.log.filter((e) => e.status === 201).length > 2000, '2000 accepted records', 30_000);
   api.kill('SIGTERM');
   const e = await exitWithin(api, BOUND_MS);
@@ -55,7 +69,22 @@ test('api: SIGTERM under load answers what is in flight, exits 0 in time; every 
 test('emulate: SIGTERM stops posting, finishes the requests in flight, exits 0 in time; the log holds exactly what it counted', async () => {
   const s = stack('sigterm-emulate');
   const { url } = await startApi(['--config', s.configFile]);
-  const emulate = startCli('emulate', ['emulate', '--api', url, '--count', '0', '--rate', '300', '--concurrency', '8', '--seed', '4', '--json', '--config', s.configFile]);
+  const emulate = startCli('emulate', [
+    'emulate',
+    '--api',
+    url,
+    '--count',
+    '0',
+    '--rate',
+    '300',
+    '--concurrency',
+    '8',
+    '--seed',
+    '4',
+    '--json',
+    '--config',
+    s.configFile,
+  ]);
   const inLog = await createLog(s.cfg);
   await waitFor(async () => total(await endOffsets(inLog, [...TOPICS])) >= 600, 'the first 200 postings in the log', 30_000, 100);
   emulate.kill('SIGTERM');
@@ -115,7 +144,13 @@ test('consume-batch: SIGTERM mid-run flushes the open chunks and commits exactly
   const again = startCli('consume-batch', ['consume-batch', '--until-idle', '--config', s.configFile]);
   expect((await exitWithin(again, 60_000)).code).toBe(0);
   const ends = await endOffsets(log, [...TOPICS]);
-  expect(checkExactlyOnce((await readLake(s.cfg)).objects, ends)).toEqual({ lines: total(ends), objects: expect.any(Number), duplicates: 0, missing: 0, problems: [] });
+  expect(checkExactlyOnce((await readLake(s.cfg)).objects, ends)).toEqual({
+    lines: total(ends),
+    objects: expect.any(Number),
+    duplicates: 0,
+    missing: 0,
+    problems: [],
+  });
   process.stdout.write(`sigterm consume-batch: exit ${e.code} in ${e.ms} ms; committed ${JSON.stringify(Object.fromEntries(committed))} = lake\n`);
 }, 120_000);
 
@@ -143,7 +178,9 @@ test('consume-stream: SIGTERM mid-run commits its views and checkpoint, exit 0 i
   expect(va.realtime).toEqual(vb.realtime);
   expect(va.serving).toEqual(vb.serving);
   expect(va.checkpoint?.counters).toEqual(vb.checkpoint?.counters);
-  process.stdout.write(`sigterm consume-stream: exit ${e.code} in ${e.ms} ms (checkpoint at ${mid.checkpoint?.counters.recordsIn} records); after a restart the views equal an uninterrupted run (${va.realtime.length} rows)\n`);
+  process.stdout.write(
+    `sigterm consume-stream: exit ${e.code} in ${e.ms} ms (checkpoint at ${mid.checkpoint?.counters.recordsIn} records); after a restart the views equal an uninterrupted run (${va.realtime.length} rows)\n`,
+  );
 }, 150_000);
 
 /** pids of the processes whose parent is pid */
@@ -173,13 +210,22 @@ test('up: SIGTERM drains every role in turn and exits 0 in time, leaving no role
   const s = stack('sigterm-up');
   const port = await freePort();
   const up = startCli('up', ['up', '--port', String(port), '--rate', '50', '--batch-every', '5', '--config', s.configFile]);
-  const roles = await waitFor(() => {
-    const c = childrenOf(up.pid);
-    return c.length >= 4 ? c : null;
-  }, 'up to start its roles', 30_000);
+  const roles = await waitFor(
+    () => {
+      const c = childrenOf(up.pid);
+      return c.length >= 4 ? c : null;
+    },
+    'up to start its roles',
+    30_000,
+  );
   // working: postings in the log and the first scheduled batch-run started (--batch-every 5)
   const upLog = await createLog(s.cfg);
-  await waitFor(async () => existsSync(path.join(s.dataDir, 'logs', 'batch-run.log')) && total(await endOffsets(upLog, [...TOPICS])) > 0, 'the first batch run of up', 30_000, 100);
+  await waitFor(
+    async () => existsSync(path.join(s.dataDir, 'logs', 'batch-run.log')) && total(await endOffsets(upLog, [...TOPICS])) > 0,
+    'the first batch run of up',
+    30_000,
+    100,
+  );
   expect(up.done()).toBe(false);
   up.kill('SIGTERM');
   const e = await exitWithin(up, 60_000);
@@ -192,9 +238,13 @@ test('up: SIGTERM drains every role in turn and exits 0 in time, leaving no role
   const cov = coveredByLake(objects);
   const admin = log.admin();
   for (const t of TOPICS) {
-    (await admin.groupOffsets(s.cfg.batch.group, t)).forEach((c, p) => expect({ tp: `${t}:${p}`, pastLake: c > (cov.get(`${t}:${p}`) ?? 0) }).toEqual({ tp: `${t}:${p}`, pastLake: false }));
+    (await admin.groupOffsets(s.cfg.batch.group, t)).forEach((c, p) =>
+      expect({ tp: `${t}:${p}`, pastLake: c > (cov.get(`${t}:${p}`) ?? 0) }).toEqual({ tp: `${t}:${p}`, pastLake: false }),
+    );
   }
   await admin.close();
   expect(total(await endOffsets(log, [DEAD_LETTER_TOPIC]))).toBe(0);
-  process.stdout.write(`sigterm up: exit ${e.code} in ${e.ms} ms, ${roles.length} roles stopped, ${total(ends)} records in the log, ${objects.reduce((n, o) => n + o.lines.length, 0)} in the lake\n`);
+  process.stdout.write(
+    `sigterm up: exit ${e.code} in ${e.ms} ms, ${roles.length} roles stopped, ${total(ends)} records in the log, ${objects.reduce((n, o) => n + o.lines.length, 0)} in the lake\n`,
+  );
 }, 120_000);

@@ -48,21 +48,37 @@ test('MySQL then Redis down mid-stream: no commit meanwhile, fault reported, res
   const b = await realStack('store-b', STREAM);
   stacks.push(b);
   // a direct view of A's realtime store (not through the proxy), for the checkpoint
-  const directRt = new RedisRealtime(loadConfig({ env: {}, flags: { dataDir: a.dataDir, 'realtime.redis.url': env.redis, 'realtime.redis.keyPrefix': (a.settings.realtime as { redis: { keyPrefix: string } }).redis.keyPrefix } }));
+  const directRt = new RedisRealtime(
+    loadConfig({
+      env: {},
+      flags: {
+        dataDir: a.dataDir,
+        'realtime.redis.url': env.redis,
+        'realtime.redis.keyPrefix': (a.settings.realtime as { redis: { keyPrefix: string } }).redis.keyPrefix,
+      },
+    }),
+  );
   await directRt.connect();
 
   // 12,000 postings over 12.5 minutes of record time, appended 3 s of record time every 250 ms
   const input = buildInput({ postings: 12_000, t0: Date.parse('2026-11-21T10:00:00.000Z'), stepMs: 62.5, duplicateEvery: 50 });
   const logA = await createLog(a.cfg);
   const logB = await createLog(b.cfg);
-  for (const [log, s] of [[logA, a], [logB, b]] as const) await ensureTopics(log, s.cfg);
+  for (const [log, s] of [
+    [logA, a],
+    [logB, b],
+  ] as const)
+    await ensureTopics(log, s.cfg);
   const stream = startCli('A consume-stream', ['consume-stream', '--config', a.configFile]);
   const base = (await waitForOutput(stream, /"url":"(http:\/\/127\.0\.0\.1:\d+)\/metrics"/))[1]!;
   const progress = { appended: 0 };
   const feeding = trickleInput(logA, a.cfg.log.topicPrefix, input, { sliceMs: 3000, everyMs: 250, progress });
 
   const outages: Record<string, unknown>[] = [];
-  for (const [name, proxy] of [['mysql', mysql], ['redis', redis]] as const) {
+  for (const [name, proxy] of [
+    ['mysql', mysql],
+    ['redis', redis],
+  ] as const) {
     // let the stream run normally first
     await waitFor(async () => (await health(base)).commits > 0 && progress.appended > 0, 'commits before the outage', 30_000);
     const running = (await health(base)).commits;
@@ -72,11 +88,19 @@ test('MySQL then Redis down mid-stream: no commit meanwhile, fault reported, res
     await proxy.down();
     const downAt = Date.now();
     // the fault shows on /health (503) and /metrics within a few seconds (a window must close first)
-    const sick = await waitFor(async () => {
-      const h = await health(base);
-      return h.status === 503 ? h : null;
-    }, `/health to report the ${name} fault`, 20_000);
-    expect({ name, body: sick.body, healthy: sick.healthy }).toEqual({ name, body: expect.objectContaining({ status: 'unhealthy', commit: expect.any(String) }), healthy: 0 });
+    const sick = await waitFor(
+      async () => {
+        const h = await health(base);
+        return h.status === 503 ? h : null;
+      },
+      `/health to report the ${name} fault`,
+      20_000,
+    );
+    expect({ name, body: sick.body, healthy: sick.healthy }).toEqual({
+      name,
+      body: expect.objectContaining({ status: 'unhealthy', commit: expect.any(String) }),
+      healthy: 0,
+    });
     // nothing is committed while the service is down: the commit counter and the checkpoint stand still
     const frozen = await health(base);
     const cp1 = JSON.stringify(await directRt.loadCheckpoint(a.cfg.stream.group));
@@ -88,11 +112,21 @@ test('MySQL then Redis down mid-stream: no commit meanwhile, fault reported, res
     if (name === 'mysql') expect(cp2).toBe(cp1); // (with Redis down the checkpoint cannot move by construction)
     await proxy.up();
     const upAt = Date.now();
-    const healed = await waitFor(async () => {
-      const h = await health(base);
-      return h.status === 200 && h.commits > still.commits ? h : null;
-    }, `consume-stream to commit again after ${name} returned`, 45_000);
-    outages.push({ service: name, downSeconds: Math.round((upAt - downAt) / 1000), commitsFrozenAt: frozen.commits, recoveredInMs: Date.now() - upAt, commitsAfter: healed.commits });
+    const healed = await waitFor(
+      async () => {
+        const h = await health(base);
+        return h.status === 200 && h.commits > still.commits ? h : null;
+      },
+      `consume-stream to commit again after ${name} returned`,
+      45_000,
+    );
+    outages.push({
+      service: name,
+      downSeconds: Math.round((upAt - downAt) / 1000),
+      commitsFrozenAt: frozen.commits,
+      recoveredInMs: Date.now() - upAt,
+      commitsAfter: healed.commits,
+    });
   }
   expect(stream.stderr()).toMatch(/commit failed; retrying/);
   expect(stream.stderr()).toMatch(/commit succeeded again/);
@@ -100,17 +134,26 @@ test('MySQL then Redis down mid-stream: no commit meanwhile, fault reported, res
 
   await feeding;
   // caught up: lag 0 and the commit counter settled; then SIGTERM drains and exits 0
-  await waitFor(async () => {
-    const h = await health(base);
-    return h.status === 200 && h.body.lag === 0;
-  }, 'consume-stream to catch up', 60_000);
+  await waitFor(
+    async () => {
+      const h = await health(base);
+      return h.status === 200 && h.body.lag === 0;
+    },
+    'consume-stream to catch up',
+    60_000,
+  );
   let last = -1;
-  await waitFor(async () => {
-    const { commits } = await health(base);
-    const settled = commits === last;
-    last = commits;
-    return settled;
-  }, 'the commit counter to settle', 20_000, 300);
+  await waitFor(
+    async () => {
+      const { commits } = await health(base);
+      const settled = commits === last;
+      last = commits;
+      return settled;
+    },
+    'the commit counter to settle',
+    20_000,
+    300,
+  );
   stream.kill('SIGTERM');
   const e = await exitWithin(stream, 20_000);
   expect({ code: e.code, timedOut: e.timedOut }).toEqual({ code: 0, timedOut: false });
@@ -124,10 +167,17 @@ test('MySQL then Redis down mid-stream: no commit meanwhile, fault reported, res
   await directRt.close();
   const va = await readViews(a.cfg);
   const vb = await readViews(b.cfg);
-  const strip = (c: Record<string, number> | undefined, prefix: string) => Object.fromEntries(Object.entries(c ?? {}).filter(([k]) => !k.startsWith('_')).map(([k, v]) => [k.split(prefix).join(''), v]));
+  const strip = (c: Record<string, number> | undefined, prefix: string) =>
+    Object.fromEntries(
+      Object.entries(c ?? {})
+        .filter(([k]) => !k.startsWith('_'))
+        .map(([k, v]) => [k.split(prefix).join(''), v]),
+    );
   expect(va.realtime.length).toBeGreaterThan(0);
   expect(va.realtime).toEqual(vb.realtime);
   expect(va.serving).toEqual(vb.serving);
   expect(strip(va.checkpoint?.counters, a.cfg.log.topicPrefix)).toEqual(strip(vb.checkpoint?.counters, b.cfg.log.topicPrefix));
-  process.stdout.write(`store outage: ${input.length} records, ${JSON.stringify(outages)}; views equal (${va.realtime.length} realtime rows, ${va.serving.length} serving rows); counters ${JSON.stringify(strip(va.checkpoint?.counters, a.cfg.log.topicPrefix))}\n`);
+  process.stdout.write(
+    `store outage: ${input.length} records, ${JSON.stringify(outages)}; views equal (${va.realtime.length} realtime rows, ${va.serving.length} serving rows); counters ${JSON.stringify(strip(va.checkpoint?.counters, a.cfg.log.topicPrefix))}\n`,
+  );
 }, 240_000);

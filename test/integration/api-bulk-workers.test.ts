@@ -28,7 +28,10 @@ interface Api {
 const apis: Api[] = [];
 
 beforeAll(async () => {
-  for (const [name, workers] of [['worker', '1'], ['inline', '0']] as const) {
+  for (const [name, workers] of [
+    ['worker', '1'],
+    ['inline', '0'],
+  ] as const) {
     const dir = mkdtempSync(path.join(os.tmpdir(), `pinpipe-bulk-${name}-`));
     const { proc, url } = await startApi(['--data-dir', dir], { PINPIPE_API_BULK_WORKERS: workers });
     apis.push({ name, dir, url, proc });
@@ -52,7 +55,8 @@ function bulkBody(seed: number, postings: number, opts: { ids?: string; bad?: nu
       records.push(item);
     });
   }
-  if (opts.bad !== undefined) (records[opts.bad] as { record: Record<string, unknown> }).record = { ...(records[opts.bad] as { record: object }).record, index: 'seven' };
+  if (opts.bad !== undefined)
+    (records[opts.bad] as { record: Record<string, unknown> }).record = { ...(records[opts.bad] as { record: object }).record, index: 'seven' };
   return JSON.stringify({ records });
 }
 

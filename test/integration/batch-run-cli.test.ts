@@ -59,7 +59,10 @@ describe('pinpipe batch-run and query (CLI)', () => {
     expect([r.code, r.err.includes('"level":"error"')]).toEqual([0, false]);
     const s = JSON.parse(r.out);
     expect(s).toMatchObject({ raw_records: 32, curated_rows: 22, dead: 2, failed: 0, seconds: expect.any(Number) });
-    expect(s.days.map((d: { day: string; status: string }) => [d.day, d.status])).toEqual([[DAY1, 'done'], [DAY2, 'done']]);
+    expect(s.days.map((d: { day: string; status: string }) => [d.day, d.status])).toEqual([
+      [DAY1, 'done'],
+      [DAY2, 'done'],
+    ]);
     expect(Object.keys(s.historical)).toEqual(HISTORICAL_IDS);
     const store = new EmbeddedStore(cfg);
     try {
@@ -94,7 +97,10 @@ describe('pinpipe batch-run and query (CLI)', () => {
     const r4 = await pinpipe('query', '--metric', 'R4', '--source', 'lake', '--csv');
     expect(r4.out).toBe(`minute,distinct_posters,final\n${DAY1}T10:00:00.000Z,4,true\n${DAY1}T10:01:00.000Z,2,true\n${DAY2}T00:00:00.000Z,1,true\n`);
     const st = await pinpipe('query', '--store', 'SELECT day, status, raw_records FROM batch_runs ORDER BY day');
-    expect(JSON.parse(st.out)).toEqual([{ day: DAY1, status: 'done', raw_records: 26 }, { day: DAY2, status: 'done', raw_records: 6 }]);
+    expect(JSON.parse(st.out)).toEqual([
+      { day: DAY1, status: 'done', raw_records: 26 },
+      { day: DAY2, status: 'done', raw_records: 6 },
+    ]);
   });
 
   test('query --metric R2 prints the stored view of the stream (the realtime store)', async () => {

@@ -52,14 +52,17 @@ async function parquetSql(sql: string, table: string, day: string): Promise<Reco
   try {
     const file = path.join(cfg.dataDir, 'lake', 'curated', table, `dt=${day}`, 'part-0.parquet');
     const r = await conn.runAndReadAll(sql.replace('FILE', `read_parquet('${file}', hive_partitioning = false)`));
-    return r.getRowObjectsJS().map((o) => Object.fromEntries(Object.entries(o).map(([k, v]) => [k, typeof v === 'bigint' ? Number(v) : v instanceof Date ? v.toISOString() : v])));
+    return r
+      .getRowObjectsJS()
+      .map((o) => Object.fromEntries(Object.entries(o).map(([k, v]) => [k, typeof v === 'bigint' ? Number(v) : v instanceof Date ? v.toISOString() : v])));
   } finally {
     conn.closeSync();
     db.closeSync();
   }
 }
 const parquet = (table: string, day: string) => parquetSql('SELECT * FROM FILE ORDER BY ind', table, day);
-const parquetTypes = async (table: string, day: string) => (await parquetSql('DESCRIBE SELECT * FROM FILE', table, day)).map((o) => `${o.column_name} ${o.column_type}`);
+const parquetTypes = async (table: string, day: string) =>
+  (await parquetSql('DESCRIBE SELECT * FROM FILE', table, day)).map((o) => `${o.column_name} ${o.column_type}`);
 
 const DAY1_R = {
   R1: [
@@ -171,7 +174,9 @@ async function allHistorical(): Promise<Record<string, Row[]>> {
 describe('batch-run', () => {
   test('default run: only the complete day, curated + R1–R5 + quality + ledger; a second run has nothing to do', async () => {
     const s = await batch();
-    expect(s.days.map((d) => [d.day, d.status, d.raw_records, d.curated_rows, d.dead, d.unmatched_geo, d.unmatched_user])).toEqual([[DAY1, 'done', 26, 18, 0, 2, 1]]);
+    expect(s.days.map((d) => [d.day, d.status, d.raw_records, d.curated_rows, d.dead, d.unmatched_geo, d.unmatched_user])).toEqual([
+      [DAY1, 'done', 26, 18, 0, 2, 1],
+    ]);
     expect(s.failed).toBe(0);
     expect(await rOf(DAY1)).toEqual(DAY1_R);
     expect(await store.select(QUALITY)).toEqual([
@@ -180,7 +185,19 @@ describe('batch-run', () => {
     ]);
     const ledger = await store.select(LEDGER);
     expect(ledger).toEqual([
-      { day: DAY1, status: 'done', started_at: expect.any(String), finished_at: expect.any(String), raw_records: 26, curated_rows: 18, message: 'dead 0; unmatched geo 2, user 1', reason: 'new', complete: true, raw_objects: 5, raw_fingerprint: expect.stringMatching(/^[0-9a-f]{16}$/) },
+      {
+        day: DAY1,
+        status: 'done',
+        started_at: expect.any(String),
+        finished_at: expect.any(String),
+        raw_records: 26,
+        curated_rows: 18,
+        message: 'dead 0; unmatched geo 2, user 1',
+        reason: 'new',
+        complete: true,
+        raw_objects: 5,
+        raw_fingerprint: expect.stringMatching(/^[0-9a-f]{16}$/),
+      },
     ]);
     // day 1 alone: ind 1 is still the art pin p1, so Chile ties art/diy
     expect(await store.select(historical('Q1').spec)).toEqual([
@@ -197,12 +214,40 @@ describe('batch-run', () => {
   test('curated Parquet of day 1: contract column names and types, de-duplicated, one row per ind', async () => {
     await batch({ date: DAY1 });
     expect(await parquetTypes('pins', DAY1)).toEqual([
-      'ind BIGINT', 'unique_id VARCHAR', 'title VARCHAR', 'description VARCHAR', 'poster_name VARCHAR', 'follower_count BIGINT',
-      'tag_list VARCHAR[]', 'media_type VARCHAR', 'image_src VARCHAR', 'downloaded BOOLEAN', 'save_location VARCHAR', 'category VARCHAR',
-      'event_id VARCHAR', 'ingested_at TIMESTAMP',
+      'ind BIGINT',
+      'unique_id VARCHAR',
+      'title VARCHAR',
+      'description VARCHAR',
+      'poster_name VARCHAR',
+      'follower_count BIGINT',
+      'tag_list VARCHAR[]',
+      'media_type VARCHAR',
+      'image_src VARCHAR',
+      'downloaded BOOLEAN',
+      'save_location VARCHAR',
+      'category VARCHAR',
+      'event_id VARCHAR',
+      'ingested_at TIMESTAMP',
     ]);
-    expect(await parquetTypes('geo', DAY1)).toEqual(['ind BIGINT', 'timestamp TIMESTAMP', 'latitude DOUBLE', 'longitude DOUBLE', 'coordinates DOUBLE[]', 'country VARCHAR', 'event_id VARCHAR', 'ingested_at TIMESTAMP']);
-    expect(await parquetTypes('users', DAY1)).toEqual(['ind BIGINT', 'user_name VARCHAR', 'age INTEGER', 'age_group VARCHAR', 'date_joined TIMESTAMP', 'event_id VARCHAR', 'ingested_at TIMESTAMP']);
+    expect(await parquetTypes('geo', DAY1)).toEqual([
+      'ind BIGINT',
+      'timestamp TIMESTAMP',
+      'latitude DOUBLE',
+      'longitude DOUBLE',
+      'coordinates DOUBLE[]',
+      'country VARCHAR',
+      'event_id VARCHAR',
+      'ingested_at TIMESTAMP',
+    ]);
+    expect(await parquetTypes('users', DAY1)).toEqual([
+      'ind BIGINT',
+      'user_name VARCHAR',
+      'age INTEGER',
+      'age_group VARCHAR',
+      'date_joined TIMESTAMP',
+      'event_id VARCHAR',
+      'ingested_at TIMESTAMP',
+    ]);
 
     const pins = await parquet('pins', DAY1);
     expect(pins.map((p) => [p.ind, p.event_id, p.category, p.follower_count, p.media_type, p.poster_name])).toEqual([
@@ -213,7 +258,16 @@ describe('batch-run', () => {
       [5, 'p5', 'diy', null, null, 'Eve'],
       [6, 'p6', 'diy', 10, 'image', 'Fay'],
     ]);
-    expect(pins[0]).toMatchObject({ unique_id: expect.stringMatching(/^00000000-/), title: 'Pin 1', description: null, tag_list: ['red', 'blue', 'green'], image_src: 'https://i.example/1.jpg', downloaded: true, save_location: '/data/art', ingested_at: `${DAY1}T10:00:05.000Z` });
+    expect(pins[0]).toMatchObject({
+      unique_id: expect.stringMatching(/^00000000-/),
+      title: 'Pin 1',
+      description: null,
+      tag_list: ['red', 'blue', 'green'],
+      image_src: 'https://i.example/1.jpg',
+      downloaded: true,
+      save_location: '/data/art',
+      ingested_at: `${DAY1}T10:00:05.000Z`,
+    });
     const geo = await parquet('geo', DAY1);
     expect(geo.map((g) => [g.ind, g.event_id, g.country, g.timestamp])).toEqual([
       [1, 'g1', 'Chile', '2019-05-01T12:00:00.000Z'],
@@ -238,12 +292,20 @@ describe('batch-run', () => {
   test('forced incomplete day 2: dead records counted, margin join, Q1–Q8 over both days', async () => {
     await batch();
     const s = await batch({ date: DAY2 });
-    expect(s.days.map((d) => [d.day, d.status, d.raw_records, d.curated_rows, d.dead, d.unmatched_geo, d.unmatched_user])).toEqual([[DAY2, 'done', 6, 4, 2, 2, 2]]);
-    expect(s.days[0]!.dead_reasons).toEqual({ 'line is not valid JSON': 1, 'invalid geo record: timestamp must be a date-time like "2020-08-28 03:52:47" or ISO 8601 (UTC)': 1 });
+    expect(s.days.map((d) => [d.day, d.status, d.raw_records, d.curated_rows, d.dead, d.unmatched_geo, d.unmatched_user])).toEqual([
+      [DAY2, 'done', 6, 4, 2, 2, 2],
+    ]);
+    expect(s.days[0]!.dead_reasons).toEqual({
+      'line is not valid JSON': 1,
+      'invalid geo record: timestamp must be a date-time like "2020-08-28 03:52:47" or ISO 8601 (UTC)': 1,
+    });
     expect(await rOf(DAY2)).toEqual(DAY2_R);
     expect(await rOf(DAY1)).toEqual(DAY1_R); // untouched
     expect(await allHistorical()).toEqual(Q_BOTH_DAYS);
-    expect((await store.select(LEDGER)).map((r) => [r.day, r.status])).toEqual([[DAY1, 'done'], [DAY2, 'done']]);
+    expect((await store.select(LEDGER)).map((r) => [r.day, r.status])).toEqual([
+      [DAY1, 'done'],
+      [DAY2, 'done'],
+    ]);
     expect(await store.select(QUALITY, { day: DAY2 })).toEqual([]);
   });
 
@@ -255,14 +317,19 @@ describe('batch-run', () => {
       r2: await rOf(DAY2),
       q: await allHistorical(),
       quality: await store.select(QUALITY),
-      files: ['pins', 'geo', 'users'].flatMap((t) => [DAY1, DAY2].map((d) => readFileSync(path.join(cfg.dataDir, 'lake', 'curated', t, `dt=${d}`, 'part-0.parquet')).toString('base64'))),
+      files: ['pins', 'geo', 'users'].flatMap((t) =>
+        [DAY1, DAY2].map((d) => readFileSync(path.join(cfg.dataDir, 'lake', 'curated', t, `dt=${d}`, 'part-0.parquet')).toString('base64')),
+      ),
     });
     const first = await snapshot();
     expect(first.q).toEqual(Q_BOTH_DAYS);
     expect(first.r1).toEqual(DAY1_R);
     expect(first.r2).toEqual(DAY2_R);
     const again = await batch({ from: DAY1, to: DAY2 });
-    expect(again.days.map((d) => [d.day, d.status])).toEqual([[DAY1, 'done'], [DAY2, 'done']]);
+    expect(again.days.map((d) => [d.day, d.status])).toEqual([
+      [DAY1, 'done'],
+      [DAY2, 'done'],
+    ]);
     expect(await snapshot()).toEqual(first);
     expect((await batch({ from: '2026-11-22' })).days).toEqual([]);
     expect((await batch({ to: DAY1 })).days.map((d) => d.day)).toEqual([DAY1]);
@@ -275,9 +342,25 @@ describe('batch-run', () => {
     writeFileSync(path.join(cfg.dataDir, 'lake', 'raw', 'pin', `dt=${DAY2}`, 'hr=09', 'pin+0+0000000009.ndjson.gz'), 'not gzip at all');
     const s = await batch({ date: DAY2 });
     expect(s.failed).toBe(1);
-    expect(s.days).toEqual([{ day: DAY2, status: 'failed', reason: 'forced', seconds: expect.any(Number), message: expect.stringMatching(/header|gzip|check/i) }]);
+    expect(s.days).toEqual([
+      { day: DAY2, status: 'failed', reason: 'forced', seconds: expect.any(Number), message: expect.stringMatching(/header|gzip|check/i) },
+    ]);
     const ledger = await store.select(LEDGER, { day: DAY2 });
-    expect(ledger).toEqual([{ day: DAY2, status: 'failed', started_at: expect.any(String), finished_at: expect.any(String), raw_records: null, curated_rows: null, message: s.days[0]!.message, reason: 'forced', complete: false, raw_objects: expect.any(Number), raw_fingerprint: expect.any(String) }]);
+    expect(ledger).toEqual([
+      {
+        day: DAY2,
+        status: 'failed',
+        started_at: expect.any(String),
+        finished_at: expect.any(String),
+        raw_records: null,
+        curated_rows: null,
+        message: s.days[0]!.message,
+        reason: 'forced',
+        complete: false,
+        raw_objects: expect.any(Number),
+        raw_fingerprint: expect.any(String),
+      },
+    ]);
     expect(readFileSync(curated).equals(before)).toBe(true);
     expect(await rOf(DAY2)).toEqual(DAY2_R);
     expect(await allHistorical()).toEqual(Q_BOTH_DAYS);

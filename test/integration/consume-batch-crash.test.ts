@@ -35,7 +35,11 @@ interface Exit {
 }
 
 function start(args: string[]) {
-  const child = spawn(process.execPath, [path.join(ROOT, 'bin/pinpipe'), 'consume-batch', ...args], { cwd: ROOT, env: childEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [path.join(ROOT, 'bin/pinpipe'), 'consume-batch', ...args], {
+    cwd: ROOT,
+    env: childEnv(),
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (d) => (stdout += d));
@@ -48,7 +52,10 @@ test('SIGKILL at random points, restart, --until-idle: exactly once', async () =
   const random = seeded('consume-batch crash');
   const cfg = tmpConfig();
   const configFile = path.join(cfg.dataDir, 'pinpipe.json');
-  writeFileSync(configFile, JSON.stringify({ dataDir: cfg.dataDir, log: { partitions: 3 }, batch: { chunkRecords: 500, chunkSpan: '10m', idleFlush: '200ms' } }));
+  writeFileSync(
+    configFile,
+    JSON.stringify({ dataDir: cfg.dataDir, log: { partitions: 3 }, batch: { chunkRecords: 500, chunkSpan: '10m', idleFlush: '200ms' } }),
+  );
   const log = new EmbeddedLog(cfg);
 
   // 30,000 records, 100 ms apart in ingested_at, across an hour and a day boundary

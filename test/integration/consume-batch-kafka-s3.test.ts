@@ -40,7 +40,9 @@ function start(args: string[]) {
   let stderr = '';
   child.stdout.on('data', (d) => (stdout += d));
   child.stderr.on('data', (d) => (stderr += d));
-  const exited = new Promise<{ code: number | null; signal: string | null; stdout: string; stderr: string }>((resolve) => child.on('exit', (code, signal) => resolve({ code, signal, stdout, stderr })));
+  const exited = new Promise<{ code: number | null; signal: string | null; stdout: string; stderr: string }>((resolve) =>
+    child.on('exit', (code, signal) => resolve({ code, signal, stdout, stderr })),
+  );
   return { child, exited };
 }
 
@@ -148,4 +150,3 @@ test('Kafka + S3: two members share the group; one leaves (rebalance), the other
   expectExactlyOnce(objects, ends);
   await lake.close();
 });
-

@@ -43,7 +43,10 @@ export async function produce(log: Log, messages: ProduceMessage[]): Promise<Pro
 }
 
 export const produceStamped = (log: Log, cfg: Config, items: Stamped[]) =>
-  produce(log, items.map((s) => ({ topic: cfg.log.topicPrefix + s.topic, key: String(s.ind), value: stampedValue(s) })));
+  produce(
+    log,
+    items.map((s) => ({ topic: cfg.log.topicPrefix + s.topic, key: String(s.ind), value: stampedValue(s) })),
+  );
 
 /**
  * Exactly once: for every (topic, partition), the offsets across all objects are exactly

@@ -70,20 +70,29 @@ describe('consume-batch on the embedded stack', () => {
     expectExactlyOnce(objects, ends);
     // contents: each line is the produced value plus _partition and _offset
     const byPos = new Map(results.map((r, i) => [`${r.topic}:${r.partition}:${r.offset}`, items[i]!]));
-    for (const o of objects) for (const l of o.lines) {
-      const { _partition, _offset, ...rest } = l;
-      expect(rest).toEqual(JSON.parse(stampedValue(byPos.get(`${o.topic}:${_partition}:${_offset}`)!)));
-    }
+    for (const o of objects)
+      for (const l of o.lines) {
+        const { _partition, _offset, ...rest } = l;
+        expect(rest).toEqual(JSON.parse(stampedValue(byPos.get(`${o.topic}:${_partition}:${_offset}`)!)));
+      }
     // keys: exactly the writer's own cut (count 50, hour boundary) of each partition's records
     const expected: string[] = [];
     for (const [tp] of ends) {
       const [topic, p] = [tp.split(':')[0]!, Number(tp.split(':')[1])];
-      const recs = results.map((r, i) => ({ r, i })).filter(({ r }) => r.topic === topic && r.partition === p).sort((a, b) => a.r.offset - b.r.offset);
-      const cut = cutChunks(topic, p, recs.map(({ r, i }) => {
-        const s = stampRecord(stampedValue(items[i]!), p, r.offset);
-        if (!s.ok) throw new Error(s.reason);
-        return { offset: r.offset, stamp: s.stamp, line: s.line };
-      }), { chunkRecords: 50, chunkSpan: 3_600_000 });
+      const recs = results
+        .map((r, i) => ({ r, i }))
+        .filter(({ r }) => r.topic === topic && r.partition === p)
+        .sort((a, b) => a.r.offset - b.r.offset);
+      const cut = cutChunks(
+        topic,
+        p,
+        recs.map(({ r, i }) => {
+          const s = stampRecord(stampedValue(items[i]!), p, r.offset);
+          if (!s.ok) throw new Error(s.reason);
+          return { offset: r.offset, stamp: s.stamp, line: s.line };
+        }),
+        { chunkRecords: 50, chunkSpan: 3_600_000 },
+      );
       expected.push(...[...cut.closed, ...(cut.open ? [cut.open] : [])].map(chunkKey));
     }
     expect(objects.map((o) => o.key).sort()).toEqual(expected.sort());
@@ -105,7 +114,11 @@ describe('consume-batch on the embedded stack', () => {
     const cfg = tmpConfig({ 'batch.chunkRecords': 50, 'log.partitions': 1 });
     const log = new EmbeddedLog(cfg);
     const lake = new LocalLake(cfg);
-    const items = Array.from({ length: 120 }, (_, i) => ({ topic: 'pin' as const, ind: i, at: new Date(Date.parse('2026-11-23T05:00:00.000Z') + i * 1000).toISOString() }));
+    const items = Array.from({ length: 120 }, (_, i) => ({
+      topic: 'pin' as const,
+      ind: i,
+      at: new Date(Date.parse('2026-11-23T05:00:00.000Z') + i * 1000).toISOString(),
+    }));
     await produceStamped(log, cfg, items);
     // what a writer killed between put and commit left behind: two idle-flushed chunks, nothing committed
     const lines = items.map((it, i) => {
@@ -113,14 +126,22 @@ describe('consume-batch on the embedded stack', () => {
       if (!s.ok) throw new Error(s.reason);
       return { offset: i, stamp: s.stamp, line: s.line };
     });
-    const left = [cutChunks('pin', 0, lines.slice(0, 7), { chunkRecords: 50, chunkSpan: 60_000 }).open!, cutChunks('pin', 0, lines.slice(7, 30), { chunkRecords: 50, chunkSpan: 60_000 }).open!];
+    const left = [
+      cutChunks('pin', 0, lines.slice(0, 7), { chunkRecords: 50, chunkSpan: 60_000 }).open!,
+      cutChunks('pin', 0, lines.slice(7, 30), { chunkRecords: 50, chunkSpan: 60_000 }).open!,
+    ];
     for (const c of left) await lake.put(chunkKey(c), await gzipText(chunkBody(c)));
     const before = await Promise.all(left.map((c) => lake.get(chunkKey(c))));
 
     const run = await untilIdle(cfg, log, lake);
     expect(run.stats.summary()).toMatchObject({ records: 120, adopted: 2, objects: 2 });
     const { objects } = await readRaw(lake, { expectKeys: true });
-    expect(objects.map((o) => [o.firstOffset, o.lines[o.lines.length - 1]!._offset])).toEqual([[0, 6], [7, 29], [30, 79], [80, 119]]);
+    expect(objects.map((o) => [o.firstOffset, o.lines[o.lines.length - 1]!._offset])).toEqual([
+      [0, 6],
+      [7, 29],
+      [30, 79],
+      [80, 119],
+    ]);
     expect(await Promise.all(left.map((c) => lake.get(chunkKey(c))))).toEqual(before);
     const { ends, committed } = await committedOffsets(cfg, log);
     expectExactlyOnce(objects, ends);
@@ -141,13 +162,24 @@ describe('consume-batch on the embedded stack', () => {
     const lake = new LocalLake(cfg);
     const { ac, running } = background(cfg, log, lake);
     const now = Date.now();
-    await produceStamped(log, cfg, [0, 1, 2].map((i) => ({ topic: 'pin' as const, ind: i, at: new Date(now + i).toISOString() })));
+    await produceStamped(
+      log,
+      cfg,
+      [0, 1, 2].map((i) => ({ topic: 'pin' as const, ind: i, at: new Date(now + i).toISOString() })),
+    );
     await waitFor(async () => (await lake.list('raw/pin/')).length === 1, 'the idle flush of pin');
     await waitFor(async () => (await committedOffsets(cfg, log)).committed.get('pin:0')!.offset === 3, 'the commit after the idle flush');
-    await produceStamped(log, cfg, [3, 4].map((i) => ({ topic: 'pin' as const, ind: i, at: new Date(now + i).toISOString() })));
+    await produceStamped(
+      log,
+      cfg,
+      [3, 4].map((i) => ({ topic: 'pin' as const, ind: i, at: new Date(now + i).toISOString() })),
+    );
     await waitFor(async () => (await lake.list('raw/pin/')).length === 2, 'the second idle flush');
     const { objects } = await readRaw(lake, { expectKeys: true });
-    expect(objects.map((o) => o.lines.map((l) => l._offset))).toEqual([[0, 1, 2], [3, 4]]);
+    expect(objects.map((o) => o.lines.map((l) => l._offset))).toEqual([
+      [0, 1, 2],
+      [3, 4],
+    ]);
     // today is not complete: no marker
     expect((await lake.list('raw/')).filter((o) => o.key.endsWith('_SUCCESS'))).toEqual([]);
     const t0 = Date.now();
@@ -225,7 +257,11 @@ describe('consume-batch on the embedded stack', () => {
     mkdirSync(path.join(cfg.dataDir, 'lake/raw'), { recursive: true });
     const blocker = path.join(cfg.dataDir, 'lake/raw/pin');
     writeFileSync(blocker, 'in the way');
-    await produceStamped(log, cfg, Array.from({ length: 20 }, (_, i) => ({ topic: 'pin' as const, ind: i, at: new Date(Date.now() + i).toISOString() })));
+    await produceStamped(
+      log,
+      cfg,
+      Array.from({ length: 20 }, (_, i) => ({ topic: 'pin' as const, ind: i, at: new Date(Date.now() + i).toISOString() })),
+    );
     const lines: string[] = [];
     const { ac, running } = background(cfg, log, lake, createLogger({ json: true, write: (l) => lines.push(l) }));
     await waitFor(() => lines.some((l) => l.includes('metrics listening')), 'the metrics server');

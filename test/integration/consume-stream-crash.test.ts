@@ -9,7 +9,19 @@ import { publicCounters } from '../../src/pipeline/stream/checkpoint.js';
 import { TestLog } from '../unit/stream-harness.js';
 import { generate, reference } from '../unit/stream-reference.js';
 import { sleep } from '../support/wait.js';
-import { ROOT, finalRowsByKey, readCheckpoint, produce, readServing, readViews, recordsOf, requireBuild, runCli, spawnCli, tmpDir } from './consume-stream.helpers.js';
+import {
+  ROOT,
+  finalRowsByKey,
+  readCheckpoint,
+  produce,
+  readServing,
+  readViews,
+  recordsOf,
+  requireBuild,
+  runCli,
+  spawnCli,
+  tmpDir,
+} from './consume-stream.helpers.js';
 import path from 'node:path';
 import { loadMetrics } from '../../src/metrics/registry.js';
 import { configFor } from './consume-stream.helpers.js';
@@ -53,7 +65,7 @@ test('SIGKILL mid-run and restart, several times: the views equal an uninterrupt
   }
   process.stderr.write(`kills: ${JSON.stringify(kills)}\n`);
   const last = await runCli(b.dir, ['consume-stream', '--until-idle'], 50_000, METRIC_ENV);
-  expect({ code: last.code, stderr: last.code === 0 ? "" : last.stderr.slice(-3000) }).toEqual({ code: 0, stderr: "" });
+  expect({ code: last.code, stderr: last.code === 0 ? '' : last.stderr.slice(-3000) }).toEqual({ code: 0, stderr: '' });
 
   // the kills hit running processes, some after a partial commit
   expect(kills.filter((k) => k.killed).length).toBeGreaterThanOrEqual(3);

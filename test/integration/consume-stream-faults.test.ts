@@ -40,15 +40,24 @@ test('store down: unhealthy, checkpoint held, retried; back up: no loss, no doub
   await sleep(1200); // an end-offsets check confirms every partition caught up
 
   // the store goes away: swap the file for a directory while holding the store lock
-  await withLock(`${a.dir}/store.lock`, async () => {
-    renameSync(`${a.dir}/store.db`, `${a.dir}/store.db.away`);
-    mkdirSync(`${a.dir}/store.db`);
-  }, 10_000);
+  await withLock(
+    `${a.dir}/store.lock`,
+    async () => {
+      renameSync(`${a.dir}/store.db`, `${a.dir}/store.db.away`);
+      mkdirSync(`${a.dir}/store.db`);
+    },
+    10_000,
+  );
   await produce(a.dir, rest, new TestLog(3));
-  const unhealthy = await waitFor(async () => {
-    const res = await fetch(`${url}/health`);
-    return res.status === 503 ? ((await res.json()) as Record<string, unknown>) : null;
-  }, 'GET /health to fail', 20_000, 50);
+  const unhealthy = await waitFor(
+    async () => {
+      const res = await fetch(`${url}/health`);
+      return res.status === 503 ? ((await res.json()) as Record<string, unknown>) : null;
+    },
+    'GET /health to fail',
+    20_000,
+    50,
+  );
   expect(unhealthy).toMatchObject({ status: 'unhealthy', commit: expect.stringMatching(/REALTIME_UNAVAILABLE|STORE_UNAVAILABLE|Could not open/) });
   expect(await metrics()).toMatch(/^pinpipe_stream_healthy 0$/m);
   // several retries with backoff
@@ -57,10 +66,14 @@ test('store down: unhealthy, checkpoint held, retried; back up: no loss, no doub
   expect(Number(/^pinpipe_stream_commit_failures_total (\d+)$/m.exec(await metrics())?.[1])).toBeGreaterThanOrEqual(2);
 
   // back up
-  await withLock(`${a.dir}/store.lock`, async () => {
-    rmdirSync(`${a.dir}/store.db`);
-    renameSync(`${a.dir}/store.db.away`, `${a.dir}/store.db`);
-  }, 10_000);
+  await withLock(
+    `${a.dir}/store.lock`,
+    async () => {
+      rmdirSync(`${a.dir}/store.db`);
+      renameSync(`${a.dir}/store.db.away`, `${a.dir}/store.db`);
+    },
+    10_000,
+  );
   expect(stderr).toMatch(/"level":"warn".*commit failed; retrying, the checkpoint stays where it is/);
   await waitFor(async () => (await fetch(`${url}/health`)).status === 200, 'GET /health to recover', 20_000, 50);
   await waitFor(async () => (await recordsIn()) === all.length, 'every record', 20_000, 50);

@@ -22,7 +22,8 @@ export const BIN = path.join(ROOT, 'bin/pinpipe');
 export const METRICS = REALTIME_IDS;
 
 export function requireBuild(): void {
-  if (!existsSync(path.join(ROOT, 'dist/commands/consume-stream.js'))) throw new Error('dist/ is missing: build first with `npx tsc -p tsconfig.json` (npm test does)');
+  if (!existsSync(path.join(ROOT, 'dist/commands/consume-stream.js')))
+    throw new Error('dist/ is missing: build first with `npx tsc -p tsconfig.json` (npm test does)');
 }
 
 export function tmpDir(): { dir: string; cleanup: () => void } {
@@ -78,7 +79,11 @@ export interface CliResult {
 }
 
 export function spawnCli(dir: string, args: string[], extraEnv: Record<string, string> = {}): { child: ChildProcess; done: Promise<CliResult> } {
-  const child = spawn(process.execPath, [BIN, ...args, '--data-dir', dir], { cwd: dir, env: { PATH: process.env.PATH ?? '', NO_COLOR: '1', ...extraEnv }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [BIN, ...args, '--data-dir', dir], {
+    cwd: dir,
+    env: { PATH: process.env.PATH ?? '', NO_COLOR: '1', ...extraEnv },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let stdout = '';
   let stderr = '';
   child.stdout!.on('data', (d) => (stdout += d));
@@ -135,4 +140,3 @@ export async function readServing(dir: string, set: MetricSet = BUILTIN): Promis
 export function finalRowsByKey(rows: WindowRow[]): Map<string, Record<string, number | null>> {
   return new Map(rows.filter((r) => r.final && r.values.postings !== 0).map((r) => [`${r.metric}|${r.minute}|${r.key}`, r.values]));
 }
-

@@ -71,7 +71,15 @@ describe('consume-stream --until-idle', () => {
     await consumer.close();
     expect(garbage).toBeGreaterThan(0);
     expect(got).toHaveLength(garbage);
-    for (const d of got) expect(d).toMatchObject({ topic: 'pin', reason: 'value is not JSON', record: '{not json', partition: expect.any(Number), offset: expect.any(Number), at: expect.any(String) });
+    for (const d of got)
+      expect(d).toMatchObject({
+        topic: 'pin',
+        reason: 'value is not JSON',
+        record: '{not json',
+        partition: expect.any(Number),
+        offset: expect.any(Number),
+        at: expect.any(String),
+      });
   });
 
   test('the checkpoint holds the counters and safe points; the log group shows everything read (no lag)', async () => {
@@ -105,7 +113,9 @@ describe('until-idle runs over a growing log', () => {
     // per topic, the first run's records are a prefix of all records
     const firstCount = (t: string) => first.filter((r) => r.type === t).length;
     const rest = ['pin', 'geo', 'user'].flatMap((t) => all.filter((r) => r.type === t).slice(firstCount(t)));
-    expect(first.every((r, i) => r.value === all.filter((a) => a.type === r.type)[first.slice(0, i).filter((f) => f.type === r.type).length]!.value)).toBe(true);
+    expect(first.every((r, i) => r.value === all.filter((a) => a.type === r.type)[first.slice(0, i).filter((f) => f.type === r.type).length]!.value)).toBe(
+      true,
+    );
     expect(first.length + rest.length).toBe(all.length);
 
     const one = fresh();

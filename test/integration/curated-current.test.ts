@@ -66,7 +66,14 @@ describe('curated current state', () => {
     expect(currentTableSql(curated, 'geo', m)).not.toMatch(/QUALIFY|_superseded/);
     const v = await views();
     expect(v.pins!.map((r) => [(r as { ind: number }).ind, (r as { event_id: string }).event_id])).toEqual([
-      [1, 'p1c'], [2, 'p2b'], [3, 'p3'], [4, 'p4'], [5, 'p5'], [6, 'p6'], [7, 'p7'], [10, 'p10'],
+      [1, 'p1c'],
+      [2, 'p2b'],
+      [3, 'p3'],
+      [4, 'p4'],
+      [5, 'p5'],
+      [6, 'p6'],
+      [7, 'p7'],
+      [10, 'p10'],
     ]);
 
     // without its superseded rows, without the manifest, or with a day file the manifest does not
@@ -79,7 +86,10 @@ describe('curated current state', () => {
     rmSync(path.join(curated, '_current.json'));
     expect(currentTableSql(curated, 'pins', readCurrent(curated))).toMatch(/QUALIFY row_number/);
     expect(await views()).toEqual(v);
-    writeFileSync(path.join(curated, '_current.json'), JSON.stringify({ ...m, tables: { ...m.tables, pins: { ...m.tables.pins, files: [{ ...m.tables.pins.files[0]!, size: 1 }, m.tables.pins.files[1]] } } }));
+    writeFileSync(
+      path.join(curated, '_current.json'),
+      JSON.stringify({ ...m, tables: { ...m.tables, pins: { ...m.tables.pins, files: [{ ...m.tables.pins.files[0]!, size: 1 }, m.tables.pins.files[1]] } } }),
+    );
     expect(currentTableSql(curated, 'pins', readCurrent(curated))).toMatch(/QUALIFY row_number/);
     expect(currentTableSql(curated, 'geo', readCurrent(curated))).not.toMatch(/QUALIFY/);
     expect(await views()).toEqual(v);
@@ -117,9 +127,15 @@ describe('curated files from worker threads', () => {
   test('the built CLI writes byte-identical curated files on every run (staging order is kept, no sort)', () => {
     const BIN = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../bin/pinpipe');
     const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('PINPIPE_')));
-    const files = () => ['pins', 'geo', 'users'].flatMap((t) => [DAY1, DAY2].map((d) => readFileSync(path.join(curated, t, `dt=${d}`, 'part-0.parquet')).toString('base64')));
+    const files = () =>
+      ['pins', 'geo', 'users'].flatMap((t) => [DAY1, DAY2].map((d) => readFileSync(path.join(curated, t, `dt=${d}`, 'part-0.parquet')).toString('base64')));
     const run = () => {
-      const r = spawnSync(process.execPath, [BIN, 'batch-run', '--from', DAY1, '--to', DAY2, '--json', '--data-dir', cfg.dataDir], { cwd: cfg.dataDir, env, encoding: 'utf8', timeout: 50_000 });
+      const r = spawnSync(process.execPath, [BIN, 'batch-run', '--from', DAY1, '--to', DAY2, '--json', '--data-dir', cfg.dataDir], {
+        cwd: cfg.dataDir,
+        env,
+        encoding: 'utf8',
+        timeout: 50_000,
+      });
       expect([r.status, JSON.parse(r.stdout).failed]).toEqual([0, 0]);
     };
     run();

@@ -57,12 +57,21 @@ afterAll(async () => {
 
 test('status and /api/status: the real connectors, healthy once consume-stream caught up', async () => {
   let report: StatusReport | null = null;
-  await within(() => {
-    const r = cli(['status', '--json']);
-    report = JSON.parse(r.stdout) as StatusReport;
-    return r.code === 0 && report.stream.counters.accepted === 450;
-  }, 60_000, 250);
-  expect(report).toMatchObject({ healthy: true, connectors: { log: 'kafka', lake: 's3', store: 'mysql', realtime: 'redis' }, ingest: { records: 450 }, errors: [] });
+  await within(
+    () => {
+      const r = cli(['status', '--json']);
+      report = JSON.parse(r.stdout) as StatusReport;
+      return r.code === 0 && report.stream.counters.accepted === 450;
+    },
+    60_000,
+    250,
+  );
+  expect(report).toMatchObject({
+    healthy: true,
+    connectors: { log: 'kafka', lake: 's3', store: 'mysql', realtime: 'redis' },
+    ingest: { records: 450 },
+    errors: [],
+  });
   expect(report!.groups.map((g) => g.lag)).toEqual([0, 0]);
   expect(report!.ledger.days).toHaveLength(1);
   const served = (await (await fetch(`${dash}api/status`)).json()) as StatusReport;
@@ -84,7 +93,11 @@ test('a posting sent to the API is pushed as an R1 window event', async () => {
   const category = `real-stack-${Date.now().toString(36)}`;
   const p = generatePosting(8, 3, 11_000);
   const ind = 7_000_000 + Math.floor(Math.random() * 1_000_000);
-  for (const [type, record] of [['pin', { ...p.pin, index: ind, category }], ['geo', { ...p.geo, ind }], ['user', { ...p.user, ind }]] as const) {
+  for (const [type, record] of [
+    ['pin', { ...p.pin, index: ind, category }],
+    ['geo', { ...p.geo, ind }],
+    ['user', { ...p.user, ind }],
+  ] as const) {
     expect((await fetch(`${api}/${type}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(record) })).status).toBe(201);
   }
   let text = '';

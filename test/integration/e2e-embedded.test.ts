@@ -32,7 +32,6 @@ function json<T = Record<string, unknown>[]>(args: string[], dataDir: string): T
   return JSON.parse(r.stdout) as T;
 }
 
-
 afterAll(() => {
   for (const c of children) if (c.exitCode === null) c.kill('SIGKILL');
   for (const d of dirs) rmSync(d, { recursive: true, force: true });
@@ -63,7 +62,13 @@ test('api + emulate + consume-batch + consume-stream + batch-run + query, each i
   expect(pinpipe(['consume-stream', '--until-idle'], dir).code).toBe(0);
 
   // The raw zone holds every accepted record exactly once.
-  const raw = json<{ n: number; ids: number }[]>(['query', "SELECT count(*) AS n, count(DISTINCT event_id) AS ids FROM (SELECT event_id FROM raw_pin UNION ALL SELECT event_id FROM raw_geo UNION ALL SELECT event_id FROM raw_user)"], dir);
+  const raw = json<{ n: number; ids: number }[]>(
+    [
+      'query',
+      'SELECT count(*) AS n, count(DISTINCT event_id) AS ids FROM (SELECT event_id FROM raw_pin UNION ALL SELECT event_id FROM raw_geo UNION ALL SELECT event_id FROM raw_user)',
+    ],
+    dir,
+  );
   expect(raw).toEqual([{ n: 3 * N, ids: 3 * N }]);
 
   // Every pin counts once in R1 (open or final windows).

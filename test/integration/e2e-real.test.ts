@@ -25,7 +25,6 @@ function cli(stack: Stack, args: string[], timeout = 120_000) {
 }
 const rows = (stack: Stack, args: string[]): Rows => JSON.parse(cli(stack, [...args, '--json']));
 
-
 /** Run the pipeline on one stack; returns what the comparisons need. */
 async function runPipeline(stack: Stack) {
   const port = await freePort();
@@ -34,7 +33,9 @@ async function runPipeline(stack: Stack) {
   const url = `http://127.0.0.1:${port}`;
   await waitFor(() => isReady(url), `the api on ${stack.kind} to be ready`, 30_000, 100);
   // concurrency 1: the same seeded postings in the same order on both stacks
-  const emu = JSON.parse(cli(stack, ['emulate', '--api', url, '--count', String(N), '--rate', '0', '--concurrency', '1', '--seed', '5', '--run-id', 'e2e', '--json']));
+  const emu = JSON.parse(
+    cli(stack, ['emulate', '--api', url, '--count', String(N), '--rate', '0', '--concurrency', '1', '--seed', '5', '--run-id', 'e2e', '--json']),
+  );
   api.kill('SIGTERM');
   await new Promise((r) => api.on('exit', r));
   cli(stack, ['consume-batch', '--until-idle']);
@@ -50,7 +51,10 @@ async function runPipeline(stack: Stack) {
   const r5 = rows(stack, ['query', '--metric', 'R5']);
   return {
     emu,
-    raw: rows(stack, ['query', 'SELECT (SELECT count(*) FROM raw_pin) AS pins, (SELECT count(*) FROM raw_geo) AS geos, (SELECT count(*) FROM raw_user) AS users, (SELECT count(*) FROM pins) AS curated_pins'])[0]!,
+    raw: rows(stack, [
+      'query',
+      'SELECT (SELECT count(*) FROM raw_pin) AS pins, (SELECT count(*) FROM raw_geo) AS geos, (SELECT count(*) FROM raw_user) AS users, (SELECT count(*) FROM pins) AS curated_pins',
+    ])[0]!,
     pinIds: rows(stack, ['query', 'SELECT event_id FROM raw_pin ORDER BY event_id']).map((r) => r.event_id as string),
     metrics,
     r1: totals('R1', 'category', 'postings'),
@@ -65,7 +69,7 @@ afterAll(async () => {
   for (const s of stacks) await s.cleanup().catch(() => undefined);
 });
 
-test('the real stack gives the embedded stack\'s results, and independent clients agree', async () => {
+test("the real stack gives the embedded stack's results, and independent clients agree", async () => {
   const real = await realStack('e2e');
   const emb = embeddedStack('e2e');
   stacks.push(real, emb);
@@ -90,22 +94,49 @@ test('the real stack gives the embedded stack\'s results, and independent client
   const topic = `${(real.settings.log as { topicPrefix: string }).topicPrefix}pin`;
   const kc = spawnSync('kcat', ['-C', '-b', brokers[0]!, '-t', topic, '-e', '-o', 'beginning', '-q'], { encoding: 'utf8', timeout: 60_000 });
   expect(kc.status).toBe(0);
-  const kIds = kc.stdout.trim().split('\n').map((l) => JSON.parse(l).event_id as string).sort();
+  const kIds = kc.stdout
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l).event_id as string)
+    .sort();
   expect(kIds).toEqual(r.pinIds);
 
   // The mariadb client reads the serving views pinpipe wrote.
   const url = new URL((real.settings.store as { mysql: { url: string } }).mysql.url);
-  const my = spawnSync('mariadb', ['-h', url.hostname, '-P', url.port, '-u', url.username, `-p${url.password}`, url.pathname.slice(1), '-N', '-B', '-e',
-    'SELECT country, category, category_count FROM q1_category_by_country ORDER BY country, category'], { encoding: 'utf8', timeout: 30_000 });
+  const my = spawnSync(
+    'mariadb',
+    [
+      '-h',
+      url.hostname,
+      '-P',
+      url.port,
+      '-u',
+      url.username,
+      `-p${url.password}`,
+      url.pathname.slice(1),
+      '-N',
+      '-B',
+      '-e',
+      'SELECT country, category, category_count FROM q1_category_by_country ORDER BY country, category',
+    ],
+    { encoding: 'utf8', timeout: 30_000 },
+  );
   expect(my.status).toBe(0);
-  const viaClient = my.stdout.trim().split('\n').map((l) => l.split('\t'));
-  const viaPinpipe = [...r.metrics.Q1!].map((x) => [String(x.country), String(x.category), String(x.category_count)])
+  const viaClient = my.stdout
+    .trim()
+    .split('\n')
+    .map((l) => l.split('\t'));
+  const viaPinpipe = [...r.metrics.Q1!]
+    .map((x) => [String(x.country), String(x.category), String(x.category_count)])
     .sort((a, b) => (a[0]! < b[0]! ? -1 : a[0]! > b[0]! ? 1 : a[1]! < b[1]! ? -1 : a[1]! > b[1]! ? 1 : 0));
   expect(viaClient).toEqual(viaPinpipe);
 
   // redis-cli reads the real-time R1 keys.
   const prefix = (real.settings.realtime as { redis: { keyPrefix: string } }).redis.keyPrefix;
-  const keys = spawnSync('redis-cli', ['-u', redis, '--scan', '--pattern', `${prefix}rt:R1:*`], { encoding: 'utf8' }).stdout.trim().split('\n').filter((k) => k && !k.endsWith(':minutes'));
+  const keys = spawnSync('redis-cli', ['-u', redis, '--scan', '--pattern', `${prefix}rt:R1:*`], { encoding: 'utf8' })
+    .stdout.trim()
+    .split('\n')
+    .filter((k) => k && !k.endsWith(':minutes'));
   expect(keys.length).toBeGreaterThan(0);
   let postings = 0;
   for (const k of keys) {
@@ -114,7 +145,9 @@ test('the real stack gives the embedded stack\'s results, and independent client
     for (const f of fields) postings += JSON.parse(f).v.postings as number;
   }
   expect(postings).toBe(N);
-  console.log(`e2e real stack: ${3 * N} records accepted by the API, ${kIds.length} pins read back by kcat, ` +
-    `${Number(r.raw.pins) + Number(r.raw.geos) + Number(r.raw.users)} records in the S3 raw zone, ${r.raw.curated_pins} curated pins, ` +
-    `${viaClient.length} Q1 rows read by the mariadb client, ${postings} R1 postings over ${keys.length} Redis window keys`);
+  console.log(
+    `e2e real stack: ${3 * N} records accepted by the API, ${kIds.length} pins read back by kcat, ` +
+      `${Number(r.raw.pins) + Number(r.raw.geos) + Number(r.raw.users)} records in the S3 raw zone, ${r.raw.curated_pins} curated pins, ` +
+      `${viaClient.length} Q1 rows read by the mariadb client, ${postings} R1 postings over ${keys.length} Redis window keys`,
+  );
 }, 420_000);

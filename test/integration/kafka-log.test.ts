@@ -55,13 +55,15 @@ test('a topic that does not exist is NOT_FOUND, and is not created', async () =>
   await admin.close();
 });
 
-test('many concurrent sends are all acknowledged with distinct, contiguous offsets; timestamps are the log\'s', async () => {
+test("many concurrent sends are all acknowledged with distinct, contiguous offsets; timestamps are the log's", async () => {
   fx = kafkaFixture();
   const topic = await topicOf(fx, 'burst');
   const producer = fx.log.producer();
   await producer.connect();
   const before = Date.now();
-  const results = (await Promise.all(Array.from({ length: 1500 }, (_, i) => producer.send([{ topic, key: `u${i % 97}`, value: JSON.stringify({ i }) }])))).flat();
+  const results = (
+    await Promise.all(Array.from({ length: 1500 }, (_, i) => producer.send([{ topic, key: `u${i % 97}`, value: JSON.stringify({ i }) }])))
+  ).flat();
   const after = Date.now();
   await producer.close();
   const byPartition = new Map<number, number[]>();
@@ -90,10 +92,17 @@ test('a second member takes over partitions: onRevoke/onAssign, and no member se
   const topic = await topicOf(fx, 'rebalance');
   const groupId = fx.topic('g-rebalance');
   const producer = fx.log.producer();
-  const sendN = async (from: number, n: number) => producer.send(Array.from({ length: n }, (_, i) => ({ topic, key: `k${from + i}`, value: JSON.stringify({ i: from + i }) })));
+  const sendN = async (from: number, n: number) =>
+    producer.send(Array.from({ length: n }, (_, i) => ({ topic, key: `k${from + i}`, value: JSON.stringify({ i: from + i }) })));
 
   const member = async () => {
-    const m = { records: [] as LogRecord[], assigned: [] as TopicPartition[], revoked: [] as TopicPartition[], errors: [] as Error[], consumer: fx!.log.consumer({ groupId, topics: [topic] }) };
+    const m = {
+      records: [] as LogRecord[],
+      assigned: [] as TopicPartition[],
+      revoked: [] as TopicPartition[],
+      errors: [] as Error[],
+      consumer: fx!.log.consumer({ groupId, topics: [topic] }),
+    };
     consumers.push(m.consumer);
     m.consumer.onError((e) => m.errors.push(e));
     await m.consumer.connect();
@@ -116,7 +125,12 @@ test('a second member takes over partitions: onRevoke/onAssign, and no member se
   expect(new Set(a.revoked.map((tp) => tp.partition))).toEqual(bParts);
 
   await sendN(30, 60);
-  await waitFor(() => a.records.length + b.records.length >= 90 + [...bParts].reduce((s, p) => s + a.records.filter((r) => r.partition === p && JSON.parse(r.value).i < 30).length, 0), 'the next 60 records');
+  await waitFor(
+    () =>
+      a.records.length + b.records.length >=
+      90 + [...bParts].reduce((s, p) => s + a.records.filter((r) => r.partition === p && JSON.parse(r.value).i < 30).length, 0),
+    'the next 60 records',
+  );
   await sleep(500);
   for (const m of [a, b]) {
     const keys = m.records.map((r) => `${r.partition}@${r.offset}`);
@@ -134,7 +148,10 @@ test('a handler that throws stops the consumer and reaches onError', async () =>
   fx = kafkaFixture();
   const topic = await topicOf(fx, 'fatal');
   const producer = fx.log.producer();
-  await producer.send([{ topic, key: 'a', value: '1' }, { topic, key: 'a', value: '2' }]);
+  await producer.send([
+    { topic, key: 'a', value: '1' },
+    { topic, key: 'a', value: '2' },
+  ]);
   await producer.close();
   const errors: Error[] = [];
   let calls = 0;

@@ -93,15 +93,29 @@ async function roundTrip(log: KafkaLog, name: string): Promise<void> {
 }
 
 describe('SASL_PLAINTEXT', () => {
-  test.each(['plain', 'scram-sha-256', 'scram-sha-512'])('%s: topics, produce and consume', async (mechanism) => {
-    await roundTrip(logWith(saslPort, { 'log.kafka.saslMechanism': mechanism, 'log.kafka.saslUsername': USER, 'log.kafka.saslPassword': PASSWORD }), mechanism);
-  }, 120_000);
+  test.each(['plain', 'scram-sha-256', 'scram-sha-512'])(
+    '%s: topics, produce and consume',
+    async (mechanism) => {
+      await roundTrip(
+        logWith(saslPort, { 'log.kafka.saslMechanism': mechanism, 'log.kafka.saslUsername': USER, 'log.kafka.saslPassword': PASSWORD }),
+        mechanism,
+      );
+    },
+    120_000,
+  );
 
   test('a wrong password fails the producer at once with a LOG_UNAVAILABLE that is not retriable and names no secret', async () => {
     const wrong = 'Wr0ng-Zq9x-password';
-    const producer = logWith(saslPort, { 'log.kafka.saslMechanism': 'scram-sha-256', 'log.kafka.saslUsername': USER, 'log.kafka.saslPassword': wrong }).producer();
+    const producer = logWith(saslPort, {
+      'log.kafka.saslMechanism': 'scram-sha-256',
+      'log.kafka.saslUsername': USER,
+      'log.kafka.saslPassword': wrong,
+    }).producer();
     const t0 = Date.now();
-    const err = await producer.connect().then(() => null, (e: unknown) => e);
+    const err = await producer.connect().then(
+      () => null,
+      (e: unknown) => e,
+    );
     await producer.close();
     expect(err).toMatchObject({ code: 'LOG_UNAVAILABLE', retriable: false, message: expect.stringMatching(/SASL authentication failed/) });
     expect(String((err as Error).message)).not.toContain(wrong);
@@ -112,14 +126,28 @@ describe('SASL_PLAINTEXT', () => {
 describe('SASL_SSL', () => {
   test('scram-sha-512 over TLS with the CA file: topics, produce and consume', async () => {
     await roundTrip(
-      logWith(saslSslPort, { 'log.kafka.ssl': true, 'log.kafka.sslCaFile': path.join(certs, 'ca.pem'), 'log.kafka.saslMechanism': 'scram-sha-512', 'log.kafka.saslUsername': USER, 'log.kafka.saslPassword': PASSWORD }),
+      logWith(saslSslPort, {
+        'log.kafka.ssl': true,
+        'log.kafka.sslCaFile': path.join(certs, 'ca.pem'),
+        'log.kafka.saslMechanism': 'scram-sha-512',
+        'log.kafka.saslUsername': USER,
+        'log.kafka.saslPassword': PASSWORD,
+      }),
       'tls',
     );
   }, 120_000);
 
   test('a broker certificate from an unknown CA is refused', async () => {
-    const producer = logWith(saslSslPort, { 'log.kafka.ssl': true, 'log.kafka.saslMechanism': 'plain', 'log.kafka.saslUsername': USER, 'log.kafka.saslPassword': PASSWORD }).producer();
-    const err = await producer.connect().then(() => null, (e: unknown) => e);
+    const producer = logWith(saslSslPort, {
+      'log.kafka.ssl': true,
+      'log.kafka.saslMechanism': 'plain',
+      'log.kafka.saslUsername': USER,
+      'log.kafka.saslPassword': PASSWORD,
+    }).producer();
+    const err = await producer.connect().then(
+      () => null,
+      (e: unknown) => e,
+    );
     await producer.close();
     expect(err).toMatchObject({ code: 'LOG_UNAVAILABLE', message: expect.stringMatching(/certificate/i) });
   }, 60_000);

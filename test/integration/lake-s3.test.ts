@@ -37,7 +37,10 @@ test('s3 lake: multipart for a big body (no upload left behind), key prefix, cac
     expect((await c.send(new ListMultipartUploadsCommand({ Bucket: cfg.lake.s3.bucket }))).Uploads ?? []).toEqual([]);
     const listed = await c.send(new ListObjectsV2Command({ Bucket: cfg.lake.s3.bucket }));
     expect(listed.Contents!.map((o) => o.Key)).toEqual(['team-a/curated/pins/dt=2026-11-27/part-0.parquet', 'team-a/raw/pin/x']);
-    expect(await lake.list('')).toEqual([{ key: 'curated/pins/dt=2026-11-27/part-0.parquet', size: big.length }, { key: 'raw/pin/x', size: 1 }]);
+    expect(await lake.list('')).toEqual([
+      { key: 'curated/pins/dt=2026-11-27/part-0.parquet', size: big.length },
+      { key: 'raw/pin/x', size: 1 },
+    ]);
     expect(await lake.localDir('curated/pins')).toBe(path.join(cfg.dataDir, 'cache/s3', cfg.lake.s3.bucket, 'team-a/curated/pins'));
   } finally {
     c.destroy();
@@ -92,7 +95,10 @@ test('s3 lake: failures are LAKE_UNAVAILABLE, retriable, naming bucket and key b
   const missing = m.cfg;
   const lake = new S3Lake(missing);
   try {
-    const e = await lake.put('raw/pin/k', 'x').then(() => null, (err: unknown) => err);
+    const e = await lake.put('raw/pin/k', 'x').then(
+      () => null,
+      (err: unknown) => err,
+    );
     expect(e).toMatchObject({ code: 'LAKE_UNAVAILABLE', retriable: true });
     expect((e as Error).message).toContain(`s3://${missing.lake.s3.bucket}/raw/pin/k`);
   } finally {
@@ -107,12 +113,18 @@ test('s3 lake: failures are LAKE_UNAVAILABLE, retriable, naming bucket and key b
   const down = d.cfg;
   const lake2 = new S3Lake(down);
   try {
-    const e = await lake2.get('raw/pin/k').then(() => null, (err: unknown) => err);
+    const e = await lake2.get('raw/pin/k').then(
+      () => null,
+      (err: unknown) => err,
+    );
     expect(e).toMatchObject({ code: 'LAKE_UNAVAILABLE', retriable: true });
     expect((e as Error).message).toContain(`s3://${down.lake.s3.bucket}/raw/pin/k`);
     expect((e as Error).message).not.toMatch(/recognizable-secret|AKIDRECOGNIZABLE/);
   } finally {
-    for (const [name, v] of [['AWS_ACCESS_KEY_ID', saved.id], ['AWS_SECRET_ACCESS_KEY', saved.secret]] as const) {
+    for (const [name, v] of [
+      ['AWS_ACCESS_KEY_ID', saved.id],
+      ['AWS_SECRET_ACCESS_KEY', saved.secret],
+    ] as const) {
       if (v === undefined) delete process.env[name];
       else process.env[name] = v;
     }

@@ -46,8 +46,12 @@ afterEach(async () => {
 });
 
 const metrics = () => loadMetrics(cfg, { dir });
-const batch = async (opts: BatchOptions = {}, set?: MetricSet) => runBatch({ cfg, lake, store, logger: silentLogger, metrics: set ?? (await metrics()) }, { workers: 0, ...opts });
-const tagged = (id: string, at: string, ind: number, category: string, tags: string, media: string) => ({ ...pin(id, at, ind, category, '1k', 'P', media), tag_list: tags });
+const batch = async (opts: BatchOptions = {}, set?: MetricSet) =>
+  runBatch({ cfg, lake, store, logger: silentLogger, metrics: set ?? (await metrics()) }, { workers: 0, ...opts });
+const tagged = (id: string, at: string, ind: number, category: string, tags: string, media: string) => ({
+  ...pin(id, at, ind, category, '1k', 'P', media),
+  tag_list: tags,
+});
 
 /** one complete day of pins with chosen tags and media (no geo or user records) */
 function writeTaggedDay(): void {
@@ -77,7 +81,8 @@ const MEDIA = [
   { minute: m('10:01'), media_type: 'image', postings: 1, final: true },
 ];
 
-const curatedBytes = () => ['pins', 'geo', 'users'].map((tb) => readFileSync(path.join(lakeRoot, 'curated', tb, `dt=${DAY}`, 'part-0.parquet')).toString('base64'));
+const curatedBytes = () =>
+  ['pins', 'geo', 'users'].map((tb) => readFileSync(path.join(lakeRoot, 'curated', tb, `dt=${DAY}`, 'part-0.parquet')).toString('base64'));
 
 describe('metric files: added, backfilled, changed, recomputed', () => {
   test('new metrics are computed on the next run without re-cleaning the curated day', async () => {
@@ -124,7 +129,10 @@ describe('metric files: added, backfilled, changed, recomputed', () => {
     writeTaggedDay();
     copyFileSync(path.join(FIXTURE_METRICS, 'media_per_minute.sql'), path.join(dir, 'media_per_minute.sql'));
     await batch();
-    writeFileSync(path.join(dir, 'media_per_minute.sql'), '-- kind: realtime\n-- keys: media_type\nSELECT media_type, count(*) AS postings, sum(follower_count) AS followers\nFROM pins\nWHERE category = \'diy\'\nGROUP BY media_type\n');
+    writeFileSync(
+      path.join(dir, 'media_per_minute.sql'),
+      "-- kind: realtime\n-- keys: media_type\nSELECT media_type, count(*) AS postings, sum(follower_count) AS followers\nFROM pins\nWHERE category = 'diy'\nGROUP BY media_type\n",
+    );
     const set = await metrics();
     const s = await batch({}, set);
     expect(s.metrics).toEqual([{ id: 'media_per_minute', kind: 'realtime', reason: 'changed definition', days: [DAY], rows: 3 }]);
@@ -178,7 +186,9 @@ describe('the ledger cannot lock in a wrong day', () => {
     const s = await batch();
     expect(s.days.map((d) => [d.day, d.status, d.reason, d.raw_records])).toEqual([[DAY1, 'done', 'late data', 27]]);
     const r1 = (await metrics()).get('R1') as RealtimeMetric;
-    expect(await store.select(r1.batchSpec, { minute: `${DAY1}T10:05:00.000Z` })).toEqual([{ minute: `${DAY1}T10:05:00.000Z`, category: 'late', postings: 1, final: true }]);
+    expect(await store.select(r1.batchSpec, { minute: `${DAY1}T10:05:00.000Z` })).toEqual([
+      { minute: `${DAY1}T10:05:00.000Z`, category: 'late', postings: 1, final: true },
+    ]);
     expect((await batch()).days).toEqual([]);
   });
 });

@@ -40,13 +40,20 @@ describe('metrics commands', () => {
     expect([ok.code, ok.stdout]).toEqual([0, `17 metric files valid (14 built-in, 3 in ${FIXTURES})\n`]);
     const bad = path.join(t.dir, 'm');
     mkdirSync(bad);
-    writeFileSync(path.join(bad, 'mine.sql'), '-- kind: realtime\nSELECT category, count(*) AS n\nFROM pins\nWHERE title LIKE \'a%\'\nGROUP BY category\n');
+    writeFileSync(path.join(bad, 'mine.sql'), "-- kind: realtime\nSELECT category, count(*) AS n\nFROM pins\nWHERE title LIKE 'a%'\nGROUP BY category\n");
     const r = await runCli(t.dir, ['metrics', 'check', '--json'], 50_000, { PINPIPE_METRICS_DIR: bad });
     expect(r.code).toBe(2);
-    expect(JSON.parse(r.stdout)).toEqual({ ok: false, metrics: expect.any(Array), refused: [{ file: path.join(bad, 'mine.sql'), line: 4, reason: 'LIKE is not in the realtime subset (realtime subset: docs/metrics.md)' }] });
+    expect(JSON.parse(r.stdout)).toEqual({
+      ok: false,
+      metrics: expect.any(Array),
+      refused: [{ file: path.join(bad, 'mine.sql'), line: 4, reason: 'LIKE is not in the realtime subset (realtime subset: docs/metrics.md)' }],
+    });
     // any command that reads the metrics refuses to start (exit 2), naming the file and line
     const q = await runCli(t.dir, ['query', '--metric', 'R1'], 50_000, { PINPIPE_METRICS_DIR: bad });
-    expect([q.code, q.stderr]).toEqual([2, `pinpipe: METRIC_INVALID: ${path.join(bad, 'mine.sql')}:4: LIKE is not in the realtime subset (realtime subset: docs/metrics.md)\n`]);
+    expect([q.code, q.stderr]).toEqual([
+      2,
+      `pinpipe: METRIC_INVALID: ${path.join(bad, 'mine.sql')}:4: LIKE is not in the realtime subset (realtime subset: docs/metrics.md)\n`,
+    ]);
     const unknown = await runCli(t.dir, ['metrics', 'show', 'nope'], 50_000, withMetrics);
     expect(unknown.code).toBe(2);
     expect(unknown.stderr).toContain('unknown metric "nope": defined are Q1,');
@@ -111,7 +118,9 @@ describe('a new realtime metric, the stream, the batch layer and verify', () => 
     expect(ok.code).toBe(0);
     expect(v.metrics.map((x) => x.metric)).toEqual(['R1', 'R2', 'R3', 'R4', 'R5', 'big_posters_by_country', 'media_per_minute']);
     for (const x of v.metrics) expect(x.windows).toBeGreaterThanOrEqual(x.metric === 'media_per_minute' || x.metric === 'big_posters_by_country' ? 5 : 10);
-    expect(v.metrics.find((x) => x.metric === 'media_per_minute')!.notes).toEqual([`the stream computes this definition from ${from}; earlier windows have batch results only`]);
+    expect(v.metrics.find((x) => x.metric === 'media_per_minute')!.notes).toEqual([
+      `the stream computes this definition from ${from}; earlier windows have batch results only`,
+    ]);
 
     // a stream row altered in the store: verify names it and exits 1
     const r1 = set.get('R1') as RealtimeMetric;
@@ -122,7 +131,9 @@ describe('a new realtime metric, the stream, the batch layer and verify', () => 
     const key = r1.keyColumns[0]!;
     expect(bad.stdout).toContain(`R1: `);
     expect(bad.stdout).toContain('1 DIFFER');
-    expect(bad.stdout).toContain(`  ${victim.minute} ${key}=${JSON.stringify(victim[key])}: stream postings=${Number(victim.postings) + 1} | batch postings=${victim.postings}`);
+    expect(bad.stdout).toContain(
+      `  ${victim.minute} ${key}=${JSON.stringify(victim[key])}: stream postings=${Number(victim.postings) + 1} | batch postings=${victim.postings}`,
+    );
     expect(bad.stdout).toContain('1 row(s) differ between the stream and the batch layer');
     await store.close();
   }, 180_000);
@@ -141,7 +152,11 @@ describe('a quiet pipeline', () => {
       // postings stamped at the end of the last whole minute, as the API would have stamped them
       const m = minuteOf(Date.now()) - 60_000;
       const sec = (s: number) => (m - Date.parse('2026-11-27T10:00:00.000Z')) / 1000 + s;
-      await produce(t.dir, [pin(1, sec(57), { category: 'quiet' }), geo(1, sec(57.5), { country: 'Chad' }), pin(2, sec(58), { category: 'quiet' })], new TestLog(3));
+      await produce(
+        t.dir,
+        [pin(1, sec(57), { category: 'quiet' }), geo(1, sec(57.5), { country: 'Chad' }), pin(2, sec(58), { category: 'quiet' })],
+        new TestLog(3),
+      );
       const realtime = new EmbeddedRealtime(cfg);
       await realtime.connect((await loadMetrics(cfg, { dir: null })).realtime);
       const minute = new Date(m).toISOString();

@@ -39,7 +39,10 @@ const countRows = async () => {
 
 test('a missing table is a clear SOURCE_UNAVAILABLE; a bad URL is a usage error; no password in messages', async () => {
   const s = new MysqlSource(url);
-  await expect(s.connect()).rejects.toMatchObject({ code: 'SOURCE_UNAVAILABLE', message: expect.stringMatching(/tables .* are missing \(load them with pinpipe emulate --load-source <url>\)/) });
+  await expect(s.connect()).rejects.toMatchObject({
+    code: 'SOURCE_UNAVAILABLE',
+    message: expect.stringMatching(/tables .* are missing \(load them with pinpipe emulate --load-source <url>\)/),
+  });
   await s.connect().catch((e: Error) => expect(e.message).not.toContain(':pinpipe@'));
   expect(() => new MysqlSource('postgres://x/y')).toThrow(/--source must be a mysql:\/\/user:password@host:port\/database URL/);
 });
@@ -49,8 +52,15 @@ test('--load-source creates the tables and loads the data set; loading again rep
   expect(await countRows()).toEqual([300, 300, 300]);
   // the seed's column types, checked with an independent query
   const [cols] = await admin.query<mysql.RowDataPacket[]>(
-    `SELECT TABLE_NAME AS t, COLUMN_NAME AS c, DATA_TYPE AS d FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = ? AND COLUMN_NAME IN ('index', 'timestamp', 'latitude', 'date_joined') ORDER BY t, c`, [db]);
-  expect(cols.map((r) => `${r.t}.${r.c}:${r.d}`)).toEqual(['geolocation_data.latitude:double', 'geolocation_data.timestamp:datetime', 'pinterest_data.index:int', 'user_data.date_joined:datetime']);
+    `SELECT TABLE_NAME AS t, COLUMN_NAME AS c, DATA_TYPE AS d FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = ? AND COLUMN_NAME IN ('index', 'timestamp', 'latitude', 'date_joined') ORDER BY t, c`,
+    [db],
+  );
+  expect(cols.map((r) => `${r.t}.${r.c}:${r.d}`)).toEqual([
+    'geolocation_data.latitude:double',
+    'geolocation_data.timestamp:datetime',
+    'pinterest_data.index:int',
+    'user_data.date_joined:datetime',
+  ]);
   const [row] = await admin.query<mysql.RowDataPacket[]>(`SELECT * FROM \`${db}\`.geolocation_data WHERE ind = 17`);
   expect(row[0]!.timestamp).toBe(generatePosting(5, 17, 300).geo.timestamp);
   await loadGeneratedData(url, { seed: 5, rows: 300 });
@@ -80,7 +90,17 @@ test('emulate --source: postings from MySQL through the real API into the log (3
   const source = new MysqlSource(url);
   await source.connect();
   try {
-    const s = await new Emulator({ api: h.url, source, count: 20, rate: 0, seed: 4, runId: 'my', concurrency: 4, bulk: 0, signal: new AbortController().signal }).run();
+    const s = await new Emulator({
+      api: h.url,
+      source,
+      count: 20,
+      rate: 0,
+      seed: 4,
+      runId: 'my',
+      concurrency: 4,
+      bulk: 0,
+      signal: new AbortController().signal,
+    }).run();
     expect(s).toMatchObject({ postings: 20, accepted: 60, rejected: 0, failed: 0 });
     expect([await h.count('pin'), await h.count('geo'), await h.count('user')]).toEqual([20, 20, 20]);
     const users = await h.read('user', 20);

@@ -24,7 +24,15 @@ test('no role has run: healthy, nothing in the log, no days', async () => {
   cleanups.push(t.cleanup);
   const { code, report } = await status(t.dir);
   expect(code).toBe(0);
-  expect(report).toMatchObject({ healthy: true, problems: [], ingest: { records: 0 }, stream: { watermark: null }, ledger: { days: [] }, dead_letters: { records: 0 }, errors: [] });
+  expect(report).toMatchObject({
+    healthy: true,
+    problems: [],
+    ingest: { records: 0 },
+    stream: { watermark: null },
+    ledger: { days: [] },
+    dead_letters: { records: 0 },
+    errors: [],
+  });
 });
 
 test('consumers behind (exit 1), then caught up (exit 0), then a failed day (exit 1)', async () => {
@@ -36,7 +44,10 @@ test('consumers behind (exit 1), then caught up (exit 0), then a failed day (exi
   const behind = await status(t.dir, ['--max-lag', '100']);
   expect(behind.code).toBe(1);
   expect(behind.report.healthy).toBe(false);
-  expect(behind.report.groups.map((g) => [g.role, g.lag])).toEqual([['consume-batch', 3000], ['consume-stream', 3000]]);
+  expect(behind.report.groups.map((g) => [g.role, g.lag])).toEqual([
+    ['consume-batch', 3000],
+    ['consume-stream', 3000],
+  ]);
   expect(behind.report.problems).toEqual([
     'consume-batch (group pinpipe-batch) is 3000 records behind (more than --max-lag 100)',
     'consume-stream (group pinpipe-stream) is 3000 records behind (more than --max-lag 100)',
@@ -55,7 +66,12 @@ test('consumers behind (exit 1), then caught up (exit 0), then a failed day (exi
   expect(ok.report.stream.windows.map((w) => w.metric)).toEqual(['R1', 'R2', 'R3', 'R4', 'R5']);
   expect(ok.report.stream.windows.every((w) => w.minute !== null && w.rows > 0)).toBe(true);
   const days = readdirSync(path.join(t.dir, 'lake/raw/pin')).map((d) => d.slice(3));
-  expect(ok.report.ledger.days.map((d) => [d.day, d.state])).toEqual(days.sort().reverse().map((d) => [d, 'pending']));
+  expect(ok.report.ledger.days.map((d) => [d.day, d.state])).toEqual(
+    days
+      .sort()
+      .reverse()
+      .map((d) => [d, 'pending']),
+  );
 
   // a raw chunk of the day is damaged: batch-run fails the day, status says so
   const day = days.sort().at(-1)!;

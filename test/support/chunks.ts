@@ -14,7 +14,13 @@ export interface Cut {
 }
 
 /** the chunks the batch writer makes of these records (no idle rule: that one depends on the wall clock) */
-export function cutChunks(topic: string, partition: number, records: { offset: number; stamp: Stamp; line: string }[], limits: ChunkLimits, open: Chunk | null = null): Cut {
+export function cutChunks(
+  topic: string,
+  partition: number,
+  records: { offset: number; stamp: Stamp; line: string }[],
+  limits: ChunkLimits,
+  open: Chunk | null = null,
+): Cut {
   const state = new PartitionState(topic, topic, partition);
   state.recovering = false;
   state.open = open;

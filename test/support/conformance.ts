@@ -19,7 +19,11 @@ export interface Harness<F, C> {
   track<T extends Closable>(c: T): T;
 }
 
-export function connectorHarness<F extends { cleanup(): Promise<void> }, C extends Closable>(setup: () => Promise<F>, main: (fx: F) => C, ready: (c: C) => Promise<void> = async () => {}): Harness<F, C> {
+export function connectorHarness<F extends { cleanup(): Promise<void> }, C extends Closable>(
+  setup: () => Promise<F>,
+  main: (fx: F) => C,
+  ready: (c: C) => Promise<void> = async () => {},
+): Harness<F, C> {
   let fx: F | undefined;
   const opened: Closable[] = [];
   beforeEach(async () => {

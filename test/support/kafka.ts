@@ -17,7 +17,10 @@ export interface KafkaFixture {
 export function kafkaFixture(): KafkaFixture {
   const topics = privateTopicPrefix('pt');
   const data = tmpDir('pinpipe-kafka-');
-  const cfg = loadConfig({ env: {}, flags: { dataDir: data.dir, 'log.kind': 'kafka', 'log.kafka.brokers': topics.brokers, 'log.kafka.clientId': 'pinpipe-test' } });
+  const cfg = loadConfig({
+    env: {},
+    flags: { dataDir: data.dir, 'log.kind': 'kafka', 'log.kafka.brokers': topics.brokers, 'log.kafka.clientId': 'pinpipe-test' },
+  });
   const logger = createLogger({ level: 'error' });
   const newLog = () => new KafkaLog(cfg, { logger });
   const log = newLog();

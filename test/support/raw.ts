@@ -36,7 +36,10 @@ export async function readRaw(lake: Lake, opts: { expectKeys?: boolean } = {}): 
     }
     const text = gunzipSync((await lake.get(o.key))!).toString('utf8');
     if (opts.expectKeys) expect(text.endsWith('\n')).toBe(true);
-    const lines = text.split('\n').filter(Boolean).map((l) => JSON.parse(l) as RawLine);
+    const lines = text
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => JSON.parse(l) as RawLine);
     objects.push({ key: o.key, topic: k.topic, partition: k.partition, firstOffset: k.firstOffset, lines });
     if (opts.expectKeys) {
       // the key is the first record's: dt/hr of every line, partition, first offset

@@ -20,12 +20,19 @@ export type ServiceVar = 'TEST_KAFKA_BROKERS' | 'TEST_S3_ENDPOINT' | 'TEST_MYSQL
 /** a TEST_* setting of the services, or an error saying how to get it */
 export function need(name: ServiceVar): string {
   const v = process.env[name];
-  if (!v) throw new Error(`${name} is not set: run the suite with \`npm test\`, or start the services with \`npm run services:up\` and export the TEST_* variables (see scripts/test.sh) before running jest directly`);
+  if (!v)
+    throw new Error(
+      `${name} is not set: run the suite with \`npm test\`, or start the services with \`npm run services:up\` and export the TEST_* variables (see scripts/test.sh) before running jest directly`,
+    );
   return v;
 }
 
 /** TEST_KAFKA_BROKERS as a list */
-export const brokers = (): string[] => need('TEST_KAFKA_BROKERS').split(',').map((s) => s.trim()).filter(Boolean);
+export const brokers = (): string[] =>
+  need('TEST_KAFKA_BROKERS')
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
 
 export const services = () => ({
   brokers: brokers(),
@@ -140,7 +147,9 @@ export function privateTopicPrefix(prefix = 'pt'): PrivatePrefix & { brokers: st
     prefix: mine,
     drop: async () => {
       const dataDir = tmpDir('pinpipe-kafka-drop-');
-      const log = new KafkaLog(loadConfig({ env: {}, flags: { dataDir: dataDir.dir, 'log.kind': 'kafka', 'log.kafka.brokers': list } }), { logger: createLogger({ level: 'error' }) });
+      const log = new KafkaLog(loadConfig({ env: {}, flags: { dataDir: dataDir.dir, 'log.kind': 'kafka', 'log.kafka.brokers': list } }), {
+        logger: createLogger({ level: 'error' }),
+      });
       const admin = log.admin();
       try {
         const topics = (await admin.listTopics()).filter((t) => t.startsWith(mine));
@@ -161,7 +170,15 @@ export function s3LakeConfig(extra: Flags = {}): { cfg: Config; bucket: PrivateB
   const data = tmpDir('pinpipe-s3lake-');
   const cfg = loadConfig({
     env: {},
-    flags: { dataDir: data.dir, 'lake.kind': 's3', 'lake.s3.bucket': bucket.bucket, 'lake.s3.endpoint': bucket.endpoint, 'lake.s3.forcePathStyle': true, 'lake.s3.createBucket': true, ...extra },
+    flags: {
+      dataDir: data.dir,
+      'lake.kind': 's3',
+      'lake.s3.bucket': bucket.bucket,
+      'lake.s3.endpoint': bucket.endpoint,
+      'lake.s3.forcePathStyle': true,
+      'lake.s3.createBucket': true,
+      ...extra,
+    },
   });
   return { cfg, bucket, drop: () => bucket.drop().finally(() => data.drop()) };
 }

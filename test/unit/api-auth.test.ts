@@ -9,7 +9,13 @@ beforeAll(async () => {
 afterAll(async () => h.close());
 
 test('no key, a wrong key, or a key of another length → 401 with WWW-Authenticate; nothing written', async () => {
-  for (const headers of [{} as Record<string, string>, { authorization: `Bearer ${KEY}x` }, { 'x-api-key': 'short' }, { authorization: KEY }, { authorization: 'Basic abc' }]) {
+  for (const headers of [
+    {} as Record<string, string>,
+    { authorization: `Bearer ${KEY}x` },
+    { 'x-api-key': 'short' },
+    { authorization: KEY },
+    { authorization: 'Basic abc' },
+  ]) {
     const r = await post(h.url, '/geo', GEO, headers);
     expect(r.status).toBe(401);
     expect(r.headers['www-authenticate']).toBe('Bearer realm="pinpipe"');

@@ -12,7 +12,9 @@ import { stampedValue } from '../../src/api/ingest.js';
 function spaced(value: unknown, ws: () => string): string {
   if (Array.isArray(value)) return `[${ws()}${value.map((v) => spaced(v, ws)).join(`${ws()},${ws()}`)}${ws()}]`;
   if (value !== null && typeof value === 'object') {
-    return `{${ws()}${Object.entries(value).map(([k, v]) => `${JSON.stringify(k)}${ws()}:${ws()}${spaced(v, ws)}`).join(`${ws()},${ws()}`)}${ws()}}`;
+    return `{${ws()}${Object.entries(value)
+      .map(([k, v]) => `${JSON.stringify(k)}${ws()}:${ws()}${spaced(v, ws)}`)
+      .join(`${ws()},${ws()}`)}${ws()}}`;
   }
   return JSON.stringify(value);
 }
@@ -21,22 +23,31 @@ const jsonObject = fc.dictionary(fc.string({ maxLength: 6 }), fc.jsonValue({ max
 
 test('bulk record texts parse to the records JSON.parse gave; stamped values are equal', () => {
   fc.assert(
-    fc.property(fc.array(fc.tuple(jsonObject, fc.boolean(), fc.constantFrom('pin', 'geo', 'user')), { minLength: 1, maxLength: 6 }), fc.array(fc.constantFrom('', ' ', '\t', '  '), { minLength: 1, maxLength: 7 }), (items, spaces) => {
-      let n = 0;
-      const ws = () => spaces[n++ % spaces.length]!;
-      const body = { before: { records: 'not this' }, records: items.map(([record, withId, type]) => (withId ? { event_id: 'e-1', record, type } : { type, record, note: ['}', '"', '\\'] })) };
-      const text = spaced(body, ws);
-      const parsed = JSON.parse(text) as typeof body;
-      const texts = bulkRecordTexts(text);
-      expect(texts).not.toBeNull();
-      expect(texts!.length).toBe(items.length);
-      texts!.forEach((raw, i) => {
-        const rec = parsed.records[i]!.record;
-        expect(raw).not.toBeNull();
-        expect(JSON.parse(raw!)).toEqual(rec);
-        expect(JSON.parse(stampedValue(rec, 'id-1', '2026-11-27T00:00:00.000Z', raw))).toEqual(JSON.parse(stampedValue(rec, 'id-1', '2026-11-27T00:00:00.000Z')));
-      });
-    }),
+    fc.property(
+      fc.array(fc.tuple(jsonObject, fc.boolean(), fc.constantFrom('pin', 'geo', 'user')), { minLength: 1, maxLength: 6 }),
+      fc.array(fc.constantFrom('', ' ', '\t', '  '), { minLength: 1, maxLength: 7 }),
+      (items, spaces) => {
+        let n = 0;
+        const ws = () => spaces[n++ % spaces.length]!;
+        const body = {
+          before: { records: 'not this' },
+          records: items.map(([record, withId, type]) => (withId ? { event_id: 'e-1', record, type } : { type, record, note: ['}', '"', '\\'] })),
+        };
+        const text = spaced(body, ws);
+        const parsed = JSON.parse(text) as typeof body;
+        const texts = bulkRecordTexts(text);
+        expect(texts).not.toBeNull();
+        expect(texts!.length).toBe(items.length);
+        texts!.forEach((raw, i) => {
+          const rec = parsed.records[i]!.record;
+          expect(raw).not.toBeNull();
+          expect(JSON.parse(raw!)).toEqual(rec);
+          expect(JSON.parse(stampedValue(rec, 'id-1', '2026-11-27T00:00:00.000Z', raw))).toEqual(
+            JSON.parse(stampedValue(rec, 'id-1', '2026-11-27T00:00:00.000Z')),
+          );
+        });
+      },
+    ),
     { numRuns: 500 },
   );
 });

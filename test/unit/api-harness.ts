@@ -46,7 +46,12 @@ export async function startApi(opts: HarnessOptions = {}): Promise<Harness> {
   if (!opts.lazy) await ensureTopics(log, cfg);
   const producer = log.producer();
   if (!opts.lazy) await producer.connect();
-  const app = buildApp({ config: cfg, producer: opts.wrap ? opts.wrap(producer) : producer, logger: silentLogger, probe: async () => void (await admin.partitionCount(topics[0]!)) });
+  const app = buildApp({
+    config: cfg,
+    producer: opts.wrap ? opts.wrap(producer) : producer,
+    logger: silentLogger,
+    probe: async () => void (await admin.partitionCount(topics[0]!)),
+  });
   const server = await listen(app, { host: '127.0.0.1', port: 0, requestTimeoutMs: opts.requestTimeoutMs });
   const count = async (type: string) => (await admin.endOffsets(cfg.log.topicPrefix + type)).reduce((a, b) => a + b, 0);
   const read = async (type: string, expected: number) => {
@@ -59,7 +64,16 @@ export async function startApi(opts: HarnessOptions = {}): Promise<Harness> {
     return values;
   };
   return {
-    dir, cfg, log, admin, producer, app, server, url: server.url, count, read,
+    dir,
+    cfg,
+    log,
+    admin,
+    producer,
+    app,
+    server,
+    url: server.url,
+    count,
+    read,
     close: async () => {
       await server.close(1000);
       await producer.close();
@@ -105,10 +119,18 @@ export const post = (url: string, route: string, body: unknown, headers: Record<
   request(url, 'POST', route, typeof body === 'string' || Buffer.isBuffer(body) ? body : JSON.stringify(body), { ...JSON_HEADERS, ...headers });
 
 export const PIN = {
-  index: 7528, unique_id: 'fbe53c66-3442-4773-b19e-d3ec6f54dddf', title: 'No Title Data Available',
-  description: 'No description available Story format', poster_name: 'User Info Error', follower_count: 'User Info Error',
-  tag_list: 'N,o, ,T,a,g,s, ,A,v,a,i,l,a,b,l,e', is_image_or_video: 'multi-video(story page format)', image_src: 'Image src error.',
-  downloaded: 0, save_location: 'Local save in /data/mens-fashion', category: 'mens-fashion',
+  index: 7528,
+  unique_id: 'fbe53c66-3442-4773-b19e-d3ec6f54dddf',
+  title: 'No Title Data Available',
+  description: 'No description available Story format',
+  poster_name: 'User Info Error',
+  follower_count: 'User Info Error',
+  tag_list: 'N,o, ,T,a,g,s, ,A,v,a,i,l,a,b,l,e',
+  is_image_or_video: 'multi-video(story page format)',
+  image_src: 'Image src error.',
+  downloaded: 0,
+  save_location: 'Local save in /data/mens-fashion',
+  category: 'mens-fashion',
 };
 export const GEO = { ind: 7528, timestamp: '2020-08-28 03:52:47', latitude: -89.9787, longitude: -173.293, country: 'Albania' };
 export const USER = { ind: 7528, first_name: 'Abigail', last_name: 'Ali', age: 20, date_joined: '2015-10-24 11:23:51' };

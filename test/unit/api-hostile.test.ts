@@ -42,7 +42,10 @@ describe('repeated keys (item 2)', () => {
 
   test('/bulk: the item is named, inline and on the parse worker; the envelope too', async () => {
     const before = await total();
-    const items = (n: number, bad: number) => Array.from({ length: n }, (_, i) => (i === bad ? `{"type":"geo","record":${geoText}}` : `{"type":"user","record":${JSON.stringify({ ...USER, ind: i })}}`));
+    const items = (n: number, bad: number) =>
+      Array.from({ length: n }, (_, i) =>
+        i === bad ? `{"type":"geo","record":${geoText}}` : `{"type":"user","record":${JSON.stringify({ ...USER, ind: i })}}`,
+      );
     const small = await post(h.url, '/bulk', `{"records":[${items(3, 1).join(',')}]}`);
     expect(small.status).toBe(400);
     expect(small.json.fields).toEqual([{ item: 1, field: 'records[1].record.latitude', message: expect.stringMatching(/^appears more than once/) }]);
@@ -83,7 +86,11 @@ describe('unpaired surrogates (item 3)', () => {
   });
 
   test('/bulk names the item; a well-formed pair (an emoji written as escapes) is accepted', async () => {
-    const bad = await post(h.url, '/bulk', `{"records":[{"type":"user","record":${JSON.stringify(USER)}},{"type":"pin","record":${JSON.stringify(PIN).replace('"title":"No Title Data Available"', '"title":"\\ud800"')}}]}`);
+    const bad = await post(
+      h.url,
+      '/bulk',
+      `{"records":[{"type":"user","record":${JSON.stringify(USER)}},{"type":"pin","record":${JSON.stringify(PIN).replace('"title":"No Title Data Available"', '"title":"\\ud800"')}}]}`,
+    );
     expect(bad.status).toBe(400);
     expect(bad.json.fields).toEqual([{ item: 1, field: 'records[1].record.title', message: expect.stringMatching(/unpaired UTF-16 surrogate/) }]);
     const ok = await post(h.url, '/pin', JSON.stringify(PIN).replace('"title":"No Title Data Available"', '"title":"\\ud83d\\ude00"'));
@@ -138,10 +145,19 @@ describe('an idempotency key sent again with another record (item 7)', () => {
     expect(first.status).toBe(201);
     const n = await total();
     const again = await post(h.url, '/user', JSON.stringify({ ...USER, ind: 77 }, null, 1), key);
-    expect({ status: again.status, duplicate: again.json.duplicate, event_id: again.json.event_id }).toEqual({ status: 200, duplicate: true, event_id: 'reuse-1' });
+    expect({ status: again.status, duplicate: again.json.duplicate, event_id: again.json.event_id }).toEqual({
+      status: 200,
+      duplicate: true,
+      event_id: 'reuse-1',
+    });
     const other = await post(h.url, '/user', { ...USER, ind: 78 }, key);
     expect(other.status).toBe(422);
-    expect(other.json).toMatchObject({ code: 'IDEMPOTENCY_KEY_REUSED', fields: [{ field: 'Idempotency-Key', message: 'reuse-1 was used within the last 10 minutes for a different user record; send a new record with a new key' }] });
+    expect(other.json).toMatchObject({
+      code: 'IDEMPOTENCY_KEY_REUSED',
+      fields: [
+        { field: 'Idempotency-Key', message: 'reuse-1 was used within the last 10 minutes for a different user record; send a new record with a new key' },
+      ],
+    });
     const route = await post(h.url, '/geo', { ...GEO, ind: 77 }, key);
     expect(route.status).toBe(422);
     expect(route.json.fields[0].message).toBe('reuse-1 was used within the last 10 minutes for a user record (route /user); send a new record with a new key');
@@ -157,9 +173,13 @@ describe('an idempotency key sent again with another record (item 7)', () => {
     const n = await total();
     const same = await post(h.url, '/bulk', { records });
     expect({ status: same.status, duplicates: same.json.duplicates }).toEqual({ status: 200, duplicates: 2 });
-    const changed = await post(h.url, '/bulk', { records: [{ type: 'user', event_id: 'fresh-b-2', record: USER }, records[0], { ...records[1], record: { ...GEO, ind: 501, latitude: 1 } }] });
+    const changed = await post(h.url, '/bulk', {
+      records: [{ type: 'user', event_id: 'fresh-b-2', record: USER }, records[0], { ...records[1], record: { ...GEO, ind: 501, latitude: 1 } }],
+    });
     expect(changed.status).toBe(422);
-    expect(changed.json.fields).toEqual([{ field: 'records[2].event_id', message: 'reuse-b-1 was used within the last 10 minutes for a different geo record; send a new record with a new key' }]);
+    expect(changed.json.fields).toEqual([
+      { field: 'records[2].event_id', message: 'reuse-b-1 was used within the last 10 minutes for a different geo record; send a new record with a new key' },
+    ]);
     // a key of /bulk reused on a single route
     const single = await post(h.url, '/pin', { ...PIN, index: 999 }, { 'idempotency-key': 'reuse-b-0' });
     expect(single.status).toBe(422);

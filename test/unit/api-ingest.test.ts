@@ -119,7 +119,12 @@ describe('accepting records', () => {
     expect(shape.status).toBe(400);
     expect(shape.json.fields).toEqual([{ field: 'records', message: 'must be an array' }]);
     expect((await post(h.url, '/bulk', { records: [] })).json.fields).toEqual([{ field: 'records', message: 'must not be empty' }]);
-    const rep = await post(h.url, '/bulk', { records: [{ type: 'geo', record: GEO, event_id: 'same' }, { type: 'geo', record: GEO, event_id: 'same' }] });
+    const rep = await post(h.url, '/bulk', {
+      records: [
+        { type: 'geo', record: GEO, event_id: 'same' },
+        { type: 'geo', record: GEO, event_id: 'same' },
+      ],
+    });
     expect(rep.status).toBe(400);
     expect(rep.json.fields).toEqual([{ item: 1, field: 'records[1].event_id', message: 'repeats the event_id of records[0]' }]);
     const big = await post(h.url, '/bulk', { records: Array.from({ length: 7 }, () => ({ type: 'geo', record: GEO })) });

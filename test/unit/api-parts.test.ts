@@ -56,7 +56,9 @@ test('record limits and schema problems are reported together, once per field', 
     { field: 'country', message: 'is 51 characters long; at most 50 allowed' },
     { field: 'latitude', message: 'must be <= 90' },
   ]);
-  expect(recordProblems('geo', { ...GEO, a: 1, b: 2 }, { ...limits, maxFields: 6 })).toEqual([{ field: '(record)', message: 'has 7 fields; at most 6 allowed' }]);
+  expect(recordProblems('geo', { ...GEO, a: 1, b: 2 }, { ...limits, maxFields: 6 })).toEqual([
+    { field: '(record)', message: 'has 7 fields; at most 6 allowed' },
+  ]);
   let deep: unknown = 'leaf';
   for (let i = 0; i < 12; i++) deep = { d: deep };
   expect(recordProblems('geo', { ...GEO, deep }, limits)).toEqual([{ field: 'deep.d.d.d.d.d.d.d', message: 'is nested more than 8 levels deep' }]);
@@ -70,7 +72,15 @@ test('Idempotency-Key header', () => {
 });
 
 test('parseBulk collects the problems of every item and keeps the valid ones typed', () => {
-  const p = parseBulk({ records: [{ type: 'geo', record: GEO, event_id: 'k1' }, { type: 'pin', record: {} }] }, limits);
+  const p = parseBulk(
+    {
+      records: [
+        { type: 'geo', record: GEO, event_id: 'k1' },
+        { type: 'pin', record: {} },
+      ],
+    },
+    limits,
+  );
   expect(p.items).toHaveLength(2);
   expect(p.types).toEqual(['geo', 'pin']);
   expect(p.problems.listed.every((x) => x.item === 1 && x.field.startsWith('records[1].record.'))).toBe(true);

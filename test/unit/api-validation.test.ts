@@ -24,7 +24,13 @@ describe('records that break data contract §1 → 400 RECORD_INVALID naming eve
   ])('not a JSON object (%s)', async (_what, route, body) => {
     const r = await post(h.url, route, JSON.stringify(body));
     expect(r.status).toBe(400);
-    expect(r.json).toEqual({ statusCode: 400, error: 'Bad Request', code: 'RECORD_INVALID', message: expect.stringContaining('must be a JSON object'), fields: [{ field: '(record)', message: 'must be a JSON object' }] });
+    expect(r.json).toEqual({
+      statusCode: 400,
+      error: 'Bad Request',
+      code: 'RECORD_INVALID',
+      message: expect.stringContaining('must be a JSON object'),
+      fields: [{ field: '(record)', message: 'must be a JSON object' }],
+    });
   });
 
   test('a missing field', async () => {
@@ -100,14 +106,27 @@ describe('request-level refusals', () => {
   test('body over api.maxBodyBytes (declared) → 413 before reading it', async () => {
     const r = await post(h.url, '/pin', { ...PIN, pad: 'p'.repeat(5000) });
     expect(r.status).toBe(413);
-    expect(r.json).toEqual({ statusCode: 413, error: 'Payload Too Large', code: 'BODY_TOO_LARGE', message: 'request body is larger than 4096 bytes', fields: [] });
+    expect(r.json).toEqual({
+      statusCode: 413,
+      error: 'Payload Too Large',
+      code: 'BODY_TOO_LARGE',
+      message: 'request body is larger than 4096 bytes',
+      fields: [],
+    });
     expect(r.headers.connection).toBe('close');
   });
 
   test('body over api.maxBodyBytes (chunked, no length) → 413 and the server stops reading', async () => {
     const u = new URL(h.url);
     const reply = await new Promise<{ status: number; body: string; written: number }>((resolve, reject) => {
-      const req = http.request({ hostname: u.hostname, port: u.port, path: '/pin', method: 'POST', headers: { ...JSON_HEADERS, 'transfer-encoding': 'chunked' }, agent: false });
+      const req = http.request({
+        hostname: u.hostname,
+        port: u.port,
+        path: '/pin',
+        method: 'POST',
+        headers: { ...JSON_HEADERS, 'transfer-encoding': 'chunked' },
+        agent: false,
+      });
       let written = 0;
       let stop = false;
       req.on('response', (res) => {
@@ -163,7 +182,10 @@ describe('request-level refusals', () => {
     for (const key of ['has space', 'x'.repeat(129), 'ünïcode', '']) {
       const r = await post(h.url, '/geo', GEO, { 'idempotency-key': key });
       expect(r.status).toBe(400);
-      expect(r.json).toMatchObject({ code: 'IDEMPOTENCY_KEY_INVALID', fields: [{ field: 'Idempotency-Key', message: 'must match /^[A-Za-z0-9._:-]{1,128}$/' }] });
+      expect(r.json).toMatchObject({
+        code: 'IDEMPOTENCY_KEY_INVALID',
+        fields: [{ field: 'Idempotency-Key', message: 'must match /^[A-Za-z0-9._:-]{1,128}$/' }],
+      });
     }
   });
 
@@ -171,7 +193,14 @@ describe('request-level refusals', () => {
     const u = new URL(h.url);
     const started = Date.now();
     const status = await new Promise<number>((resolve, reject) => {
-      const req = http.request({ hostname: u.hostname, port: u.port, path: '/geo', method: 'POST', headers: { ...JSON_HEADERS, 'content-length': 200 }, agent: false });
+      const req = http.request({
+        hostname: u.hostname,
+        port: u.port,
+        path: '/geo',
+        method: 'POST',
+        headers: { ...JSON_HEADERS, 'content-length': 200 },
+        agent: false,
+      });
       req.on('response', (res) => {
         res.resume();
         resolve(res.statusCode!);

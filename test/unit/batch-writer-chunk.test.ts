@@ -14,14 +14,27 @@ const limits = { chunkRecords: 3, chunkSpan: 60_000 };
 
 describe('chunk closing rules', () => {
   test('closes at chunkRecords', () => {
-    const { closed, open } = cutChunks('pin', 0, [0, 1, 2, 3, 4, 5, 6].map((o) => rec(o, T0 + o)), limits);
-    expect(runs(closed)).toEqual([[0, 2], [3, 5]]);
+    const { closed, open } = cutChunks(
+      'pin',
+      0,
+      [0, 1, 2, 3, 4, 5, 6].map((o) => rec(o, T0 + o)),
+      limits,
+    );
+    expect(runs(closed)).toEqual([
+      [0, 2],
+      [3, 5],
+    ]);
     expect(open && [open.firstOffset, open.lastOffset, open.count]).toEqual([6, 6, 1]);
   });
 
   test('closes before a record of another hour, and across midnight', () => {
     const ms = [T0 + 3_599_000, T0 + 3_599_999, T0 + 3_600_000, Date.UTC(2026, 10, 27, 23, 59, 59), Date.UTC(2026, 10, 28, 0, 0, 0)];
-    const { closed, open } = cutChunks('geo', 1, ms.map((m, i) => rec(i, m)), { chunkRecords: 100, chunkSpan: 86_400_000 });
+    const { closed, open } = cutChunks(
+      'geo',
+      1,
+      ms.map((m, i) => rec(i, m)),
+      { chunkRecords: 100, chunkSpan: 86_400_000 },
+    );
     expect(closed.map((c) => [c.firstOffset, c.lastOffset, c.day, c.hour])).toEqual([
       [0, 1, '2026-11-27', '10'],
       [2, 2, '2026-11-27', '11'],

@@ -1,5 +1,13 @@
 import { describe, expect, test } from '@jest/globals';
-import { completeDays, dayEndMs, isDayComplete, MAX_RESTART_DAYS, partitionFrontier, restartCandidates, topicFrontier } from '../../src/pipeline/batch-writer/day-markers.js';
+import {
+  completeDays,
+  dayEndMs,
+  isDayComplete,
+  MAX_RESTART_DAYS,
+  partitionFrontier,
+  restartCandidates,
+  topicFrontier,
+} from '../../src/pipeline/batch-writer/day-markers.js';
 import { advanceMeta, commitPosition, decodeMeta, encodeMeta } from '../../src/pipeline/batch-writer/commit-meta.js';
 import { cutChunks } from '../support/chunks.js';
 import { stampOf } from '../../src/pipeline/batch-writer/stamp.js';
@@ -36,7 +44,12 @@ describe('day markers', () => {
   });
 
   test('restart candidates: the day before the least progress through the day of the largest', () => {
-    expect(restartCandidates([at('2026-11-27T10:00:00Z'), at('2026-11-29T01:00:00Z'), Number.NEGATIVE_INFINITY, Number.NaN])).toEqual(['2026-11-26', '2026-11-27', '2026-11-28', '2026-11-29']);
+    expect(restartCandidates([at('2026-11-27T10:00:00Z'), at('2026-11-29T01:00:00Z'), Number.NEGATIVE_INFINITY, Number.NaN])).toEqual([
+      '2026-11-26',
+      '2026-11-27',
+      '2026-11-28',
+      '2026-11-29',
+    ]);
     expect(restartCandidates([Number.NEGATIVE_INFINITY])).toEqual([]);
     const long = restartCandidates([at('2020-01-01T00:00:00Z'), at('2026-11-27T00:00:00Z')]);
     expect(long.length).toBe(MAX_RESTART_DAYS + 1);

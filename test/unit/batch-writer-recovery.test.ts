@@ -30,7 +30,7 @@ const T0 = Date.UTC(2026, 10, 27, 9, 58, 0);
 function makeLog(n: number, seed: number): LogRecord[] {
   let t = T0;
   let s = seed;
-  const rnd = () => ((s = (s * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+  const rnd = () => (s = (s * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
   return Array.from({ length: n }, (_, offset) => {
     t += Math.floor(rnd() * 4000);
     const value = rnd() < 0.03 ? '{"broken": true}' : JSON.stringify({ ind: offset, event_id: `e${offset}`, ingested_at: new Date(t).toISOString() });
@@ -40,7 +40,11 @@ function makeLog(n: number, seed: number): LogRecord[] {
 
 describe('summarize a raw object', () => {
   test('first/last offset, count and last ingested_at', async () => {
-    const text = ['{"ingested_at":"2026-11-27T10:00:00.000Z","_partition":0,"_offset":7}', '{"ingested_at":"2026-11-27T10:00:01.500Z","_partition":0,"_offset":9}', ''].join('\n');
+    const text = [
+      '{"ingested_at":"2026-11-27T10:00:00.000Z","_partition":0,"_offset":7}',
+      '{"ingested_at":"2026-11-27T10:00:01.500Z","_partition":0,"_offset":9}',
+      '',
+    ].join('\n');
     expect(summarizeChunkText(text, 'k')).toEqual({ firstOffset: 7, lastOffset: 9, count: 2, lastMs: Date.UTC(2026, 10, 27, 10, 0, 1, 500) });
     expect(await summarizeChunkObject(await gzipText(text), 'k')).toEqual(summarizeChunkText(text, 'k'));
     expect(() => summarizeChunkText('{"a":1}\n', 'raw/x')).toThrow('raw object raw/x has a line without _offset or ingested_at');
@@ -53,7 +57,15 @@ describe('crash at any point, restart, adopt', () => {
       seed: fc.integer({ min: 1, max: 1e6 }),
       chunkRecords: fc.integer({ min: 2, max: 12 }),
       // per incarnation: batch sizes, idle-flush coin, crash moment (in writes)
-      lives: fc.array(fc.record({ batch: fc.integer({ min: 1, max: 9 }), idle: fc.double({ min: 0, max: 0.7, noNaN: true }), crashAfter: fc.integer({ min: 0, max: 6 }), commitEvery: fc.integer({ min: 1, max: 4 }) }), { minLength: 1, maxLength: 5 }),
+      lives: fc.array(
+        fc.record({
+          batch: fc.integer({ min: 1, max: 9 }),
+          idle: fc.double({ min: 0, max: 0.7, noNaN: true }),
+          crashAfter: fc.integer({ min: 0, max: 6 }),
+          commitEvery: fc.integer({ min: 1, max: 4 }),
+        }),
+        { minLength: 1, maxLength: 5 },
+      ),
     });
     await fc.assert(
       fc.asyncProperty(plan, async ({ seed, chunkRecords, lives }) => {
@@ -62,7 +74,7 @@ describe('crash at any point, restart, adopt', () => {
         const limits = { chunkRecords, chunkSpan: 45_000 };
         let committed = -1;
         let rnd = seed;
-        const coin = (p: number) => ((rnd = (rnd * 48271) % 2147483647) / 2147483647) < p;
+        const coin = (p: number) => (rnd = (rnd * 48271) % 2147483647) / 2147483647 < p;
         const lookup = async (k: string) => {
           const gz = await lake.get(k);
           return gz ? summarizeChunkObject(gz, k) : null;
@@ -104,7 +116,11 @@ describe('crash at any point, restart, adopt', () => {
         const ranges: [number, number][] = [];
         const seen: number[] = [];
         for (const k of keys) {
-          const lines = gunzipSync((await lake.get(k))!).toString('utf8').trim().split('\n').map((l) => JSON.parse(l) as { _offset: number });
+          const lines = gunzipSync((await lake.get(k))!)
+            .toString('utf8')
+            .trim()
+            .split('\n')
+            .map((l) => JSON.parse(l) as { _offset: number });
           const offs = lines.map((l) => l._offset);
           expect(parseRawChunkKey(k)!.firstOffset).toBe(offs[0]);
           ranges.push([offs[0]!, offs[offs.length - 1]!]);

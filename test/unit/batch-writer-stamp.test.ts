@@ -11,8 +11,18 @@ describe('stampRecord: ingested_at and the raw-zone line', () => {
     ['ingested_at not last (slow path)', JSON.stringify({ ingested_at: '2026-11-27T23:00:00.000Z', index: 1 }), '2026-11-27', '23'],
     ['with spaces around the tail', '{"a": 1, "ingested_at" : "2026-01-01T00:00:00.000Z" }  ', '2026-01-01', '00'],
     ['offset zone converted to UTC', JSON.stringify({ a: 1, ingested_at: '2026-11-28T01:30:00+02:00' }), '2026-11-27', '23'],
-    ['a decoy in a nested object is not the record stamp', JSON.stringify({ ingested_at: '2026-05-05T05:00:00.000Z', x: { ingested_at: '2020-01-01T00:00:00.000Z' } }), '2026-05-05', '05'],
-    ['duplicate keys: the last one wins like JSON.parse', '{"ingested_at":"2020-01-01T00:00:00.000Z","a":1,"ingested_at":"2026-02-03T04:05:06.000Z"}', '2026-02-03', '04'],
+    [
+      'a decoy in a nested object is not the record stamp',
+      JSON.stringify({ ingested_at: '2026-05-05T05:00:00.000Z', x: { ingested_at: '2020-01-01T00:00:00.000Z' } }),
+      '2026-05-05',
+      '05',
+    ],
+    [
+      'duplicate keys: the last one wins like JSON.parse',
+      '{"ingested_at":"2020-01-01T00:00:00.000Z","a":1,"ingested_at":"2026-02-03T04:05:06.000Z"}',
+      '2026-02-03',
+      '04',
+    ],
   ])('%s', (_name, value, day, hour) => {
     const r = stampRecord(value, 2, 41);
     expect(r.ok).toBe(true);
@@ -48,7 +58,11 @@ describe('stampRecord: ingested_at and the raw-zone line', () => {
   test('property: the line is the value plus _partition/_offset; dt/hr are those of ingested_at', () => {
     // values as JSON carries them (fc.jsonValue may produce -0, which JSON writes as 0)
     const value = fc.jsonValue().map((v) => JSON.parse(JSON.stringify(v)) as unknown);
-    const obj = fc.dictionary(fc.string().filter((k) => !['ingested_at', '_partition', '_offset', '__proto__'].includes(k)), value, { maxKeys: 6 });
+    const obj = fc.dictionary(
+      fc.string().filter((k) => !['ingested_at', '_partition', '_offset', '__proto__'].includes(k)),
+      value,
+      { maxKeys: 6 },
+    );
     const when = fc.integer({ min: Date.UTC(2000, 0, 1), max: Date.UTC(2099, 11, 31) });
     fc.assert(
       fc.property(obj, when, fc.boolean(), fc.nat(1000), fc.nat(1e9), (o, ms, last, p, off) => {

@@ -15,7 +15,16 @@ async function server(): Promise<{ url: string; seen: string[]; close: () => Pro
   });
   await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
   const port = (s.address() as AddressInfo).port;
-  return { url: `http://127.0.0.1:${port}`, seen, delayMs, close: () => new Promise((r) => { s.closeAllConnections(); s.close(() => r()); }) };
+  return {
+    url: `http://127.0.0.1:${port}`,
+    seen,
+    delayMs,
+    close: () =>
+      new Promise((r) => {
+        s.closeAllConnections();
+        s.close(() => r());
+      }),
+  };
 }
 
 /** run fn against a fresh server, closed afterwards */
@@ -30,7 +39,13 @@ async function withServer(fn: (srv: Awaited<ReturnType<typeof server>>) => Promi
 
 test('open loop: exactly rate × duration measured requests, warm-up requests sent but not counted', async () => {
   await withServer(async (srv) => {
-    const r = await openLoop({ url: srv.url, rate: 400, durationMs: 500, warmupMs: 250, request: (i) => ({ path: i < 0 ? `/warm${-i}` : `/m${i}`, body: '{}' }) });
+    const r = await openLoop({
+      url: srv.url,
+      rate: 400,
+      durationMs: 500,
+      warmupMs: 250,
+      request: (i) => ({ path: i < 0 ? `/warm${-i}` : `/m${i}`, body: '{}' }),
+    });
     expect(r.due).toBe(200);
     expect(r.sent).toBe(200);
     expect(r.ok).toBe(200);

@@ -43,7 +43,12 @@ describe('bench raw generator: records', () => {
 
   test("a raw line is exactly what consume-batch's stamping makes of the log value", () => {
     const at = '2026-11-26T13:59:59.999Z';
-    for (const [k, t, p, o] of [[0, 0, 0, 0], [7528, 0, 2, 99], [5, 1, 1, 3], [123456, 2, 0, 4_000_000]] as const) {
+    for (const [k, t, p, o] of [
+      [0, 0, 0, 0],
+      [7528, 0, 2, 99],
+      [5, 1, 1, 3],
+      [123456, 2, 0, 4_000_000],
+    ] as const) {
       const stamped = stampRecord(logValue(pool, 1, k, t, at), p, o);
       expect(stamped.ok).toBe(true);
       if (stamped.ok) {
@@ -105,7 +110,14 @@ function readLake(dir: string): Obj[] {
       if (statSync(p).isDirectory()) walk(p);
       else if (e.endsWith('.ndjson.gz')) {
         const text = gunzipSync(readFileSync(p)).toString('utf8');
-        out.push({ key: path.relative(dir, p).split(path.sep).join('/'), text, lines: text.trimEnd().split('\n').map((l) => JSON.parse(l)) });
+        out.push({
+          key: path.relative(dir, p).split(path.sep).join('/'),
+          text,
+          lines: text
+            .trimEnd()
+            .split('\n')
+            .map((l) => JSON.parse(l)),
+        });
       }
     }
   };
@@ -137,7 +149,8 @@ describe('bench raw generator: objects', () => {
     expect(ra.records).toBe(20_000);
     expect(ra.objects).toBe(oa.length);
     expect(oa.reduce((n, o) => n + o.lines.length, 0)).toBe(20_000);
-    for (const t of ['pin', 'geo', 'user']) expect(JSON.parse(readFileSync(path.join(a, 'raw', t, 'dt=2026-11-26', '_SUCCESS'), 'utf8'))).toMatchObject({ topic: t, day: '2026-11-26' });
+    for (const t of ['pin', 'geo', 'user'])
+      expect(JSON.parse(readFileSync(path.join(a, 'raw', t, 'dt=2026-11-26', '_SUCCESS'), 'utf8'))).toMatchObject({ topic: t, day: '2026-11-26' });
     const c = tmp();
     await generateRaw({ ...spec, seed: 6 }, c, { workers: 0 });
     expect(readLake(c)[0]!.text).not.toBe(oa[0]!.text);
@@ -188,6 +201,9 @@ describe('bench raw generator: objects', () => {
     expect(r.perTopic).toEqual([1, 1, 0]);
     expect(existsSync(path.join(dir, 'raw', 'user', 'dt=2026-01-01', '_SUCCESS'))).toBe(true);
     const p = partitionOfKey(0, 3);
-    expect(readLake(dir).map((o) => o.key)).toEqual([`raw/geo/dt=2026-01-01/hr=00/geo+${p}+0000000000.ndjson.gz`, `raw/pin/dt=2026-01-01/hr=00/pin+${p}+0000000000.ndjson.gz`]);
+    expect(readLake(dir).map((o) => o.key)).toEqual([
+      `raw/geo/dt=2026-01-01/hr=00/geo+${p}+0000000000.ndjson.gz`,
+      `raw/pin/dt=2026-01-01/hr=00/pin+${p}+0000000000.ndjson.gz`,
+    ]);
   });
 });

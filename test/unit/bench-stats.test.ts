@@ -45,7 +45,15 @@ describe('bench stats: percentiles by nearest rank', () => {
   });
 
   test('firstSeen: time of the first observation whose count reaches each rank', () => {
-    const seen = firstSeen([{ t: 100, count: 0 }, { t: 125, count: 2 }, { t: 150, count: 2 }, { t: 175, count: 5 }], 6);
+    const seen = firstSeen(
+      [
+        { t: 100, count: 0 },
+        { t: 125, count: 2 },
+        { t: 150, count: 2 },
+        { t: 175, count: 5 },
+      ],
+      6,
+    );
     expect([...seen.subarray(0, 5)]).toEqual([125, 125, 175, 175, 175]);
     expect(seen[5]).toBeNaN();
   });
@@ -75,7 +83,9 @@ describe('bench stats: percentiles by nearest rank', () => {
 
 describe('bench helpers', () => {
   test('parseExports reads the export lines of services-env.sh', () => {
-    const env = parseExports("export PINPIPE_KAFKA_BROKERS=127.0.0.1:9092\n# comment\nexport AWS_REGION='us-east-1'\nexport PINPIPE_MYSQL_URL=mysql://u:p@h:3306/db\nnot an export\n");
+    const env = parseExports(
+      "export PINPIPE_KAFKA_BROKERS=127.0.0.1:9092\n# comment\nexport AWS_REGION='us-east-1'\nexport PINPIPE_MYSQL_URL=mysql://u:p@h:3306/db\nnot an export\n",
+    );
     expect(env).toEqual({ PINPIPE_KAFKA_BROKERS: '127.0.0.1:9092', AWS_REGION: 'us-east-1', PINPIPE_MYSQL_URL: 'mysql://u:p@h:3306/db' });
   });
 

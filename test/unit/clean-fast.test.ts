@@ -28,7 +28,10 @@ const RUNS = 2000;
 const refSplitTags = (v: unknown): string[] | null => {
   const t = dropPlaceholder(v, ['N,o, ,T,a,g,s, ,A,v,a,i,l,a,b,l,e']);
   if (t === null) return null;
-  const tags = t.split(',').map((s) => s.trim()).filter((s) => s !== '');
+  const tags = t
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s !== '');
   return tags.length ? tags : null;
 };
 const refStripSaveLocation = (v: unknown): string | null => {
@@ -65,11 +68,19 @@ function refClean(type: RecordType, raw: unknown): unknown {
       ok: true,
       issues,
       value: {
-        ind: r.index, unique_id: cleanText(r.unique_id), title: dropPlaceholder(r.title, ['No Title Data Available']),
+        ind: r.index,
+        unique_id: cleanText(r.unique_id),
+        title: dropPlaceholder(r.title, ['No Title Data Available']),
         description: dropPlaceholder(r.description, ['No description available Story format', 'No description available']),
-        poster_name: dropPlaceholder(r.poster_name, ['User Info Error']), follower_count, tag_list: refSplitTags(r.tag_list), media_type,
-        image_src: dropPlaceholder(r.image_src, ['Image src error.']), downloaded: r.downloaded === 1,
-        save_location: refStripSaveLocation(r.save_location), category: cleanText(r.category), ...s,
+        poster_name: dropPlaceholder(r.poster_name, ['User Info Error']),
+        follower_count,
+        tag_list: refSplitTags(r.tag_list),
+        media_type,
+        image_src: dropPlaceholder(r.image_src, ['Image src error.']),
+        downloaded: r.downloaded === 1,
+        save_location: refStripSaveLocation(r.save_location),
+        category: cleanText(r.category),
+        ...s,
       },
     };
   }
@@ -80,14 +91,22 @@ function refClean(type: RecordType, raw: unknown): unknown {
     if (!s) return { ok: false, reason: 'missing event_id or ingested_at stamp' };
     const latitude = r.latitude as number;
     const longitude = r.longitude as number;
-    return { ok: true, issues: [], value: { ind: r.ind, timestamp, latitude, longitude, coordinates: [latitude, longitude], country: cleanText(r.country), ...s } };
+    return {
+      ok: true,
+      issues: [],
+      value: { ind: r.ind, timestamp, latitude, longitude, coordinates: [latitude, longitude], country: cleanText(r.country), ...s },
+    };
   }
   const date_joined = refIso(r.date_joined);
   if (date_joined === null) return { ok: false, reason: 'date_joined is not a date-time' };
   const s = refStamps(r);
   if (!s) return { ok: false, reason: 'missing event_id or ingested_at stamp' };
   const age = r.age as number;
-  return { ok: true, issues: [], value: { ind: r.ind, user_name: joinUserName(r.first_name, r.last_name), age, age_group: toAgeGroup(age), date_joined, ...s } };
+  return {
+    ok: true,
+    issues: [],
+    value: { ind: r.ind, user_name: joinUserName(r.first_name, r.last_name), age, age_group: toAgeGroup(age), date_joined, ...s },
+  };
 }
 
 // ---- arbitraries ------------------------------------------------------------------------------
@@ -98,19 +117,65 @@ const plainShaped = fc
   .map(([y, mo, d, sep, h, mi, s]) => `${y}-${mo}-${d}${sep}${h}:${mi}:${s}`);
 const dateText = fc.oneof(
   plainShaped,
-  fc.date({ min: new Date(Date.UTC(100, 0, 1)), max: new Date(Date.UTC(9999, 11, 31)), noInvalidDate: true }).map((d) => d.toISOString().replace('T', ' ').slice(0, 19)),
+  fc
+    .date({ min: new Date(Date.UTC(100, 0, 1)), max: new Date(Date.UTC(9999, 11, 31)), noInvalidDate: true })
+    .map((d) => d.toISOString().replace('T', ' ').slice(0, 19)),
   fc.date({ noInvalidDate: true }).map((d) => d.toISOString()),
-  fc.constantFrom('2020-02-29 00:00:00', '2019-02-29 00:00:00', '1900-02-29 12:00:00', '2000-02-29 23:59:59', '0099-12-31 00:00:00', '0100-01-01 00:00:00',
-    '2020-08-28 24:00:00', '2020-08-28 03:60:00', '2020-08-28 03:52:60', '2020-00-10 00:00:00', '2020-12-32 00:00:00', '2020-08-28 03:52:47 ', ' 2020-08-28 03:52:47', '２020-08-28 03:52:47'),
+  fc.constantFrom(
+    '2020-02-29 00:00:00',
+    '2019-02-29 00:00:00',
+    '1900-02-29 12:00:00',
+    '2000-02-29 23:59:59',
+    '0099-12-31 00:00:00',
+    '0100-01-01 00:00:00',
+    '2020-08-28 24:00:00',
+    '2020-08-28 03:60:00',
+    '2020-08-28 03:52:60',
+    '2020-00-10 00:00:00',
+    '2020-12-32 00:00:00',
+    '2020-08-28 03:52:47 ',
+    ' 2020-08-28 03:52:47',
+    '２020-08-28 03:52:47',
+  ),
   fc.string({ maxLength: 24 }),
 );
-const tagText = fc.array(fc.constantFrom('a', 'b c', ',', ' ', '\t', '\u00a0', '\u3000', '\n', 'é', '"', 'N,o, ,T,a,g,s, ,A,v,a,i,l,a,b,l,e', '\ufeff', 'x\u2028'), { maxLength: 12 }).map((a) => a.join(''));
-const saveText = fc.tuple(fc.constantFrom('Local save in ', 'Local save in', 'Local save in  ', 'Local save in\t', 'local save in ', ' Local save in ', ''), fc.constantFrom('', '/data/art', ' /x ', '\u00a0', 'Local save in /y')).map(([a, b]) => a + b);
+const tagText = fc
+  .array(fc.constantFrom('a', 'b c', ',', ' ', '\t', '\u00a0', '\u3000', '\n', 'é', '"', 'N,o, ,T,a,g,s, ,A,v,a,i,l,a,b,l,e', '\ufeff', 'x\u2028'), {
+    maxLength: 12,
+  })
+  .map((a) => a.join(''));
+const saveText = fc
+  .tuple(
+    fc.constantFrom('Local save in ', 'Local save in', 'Local save in  ', 'Local save in\t', 'local save in ', ' Local save in ', ''),
+    fc.constantFrom('', '/data/art', ' /x ', '\u00a0', 'Local save in /y'),
+  )
+  .map(([a, b]) => a + b);
 const edgeValue = fc.oneof(
   fc.jsonValue({ maxDepth: 2 }),
   fc.double(),
   fc.integer(),
-  fc.constantFrom(-1, 0, 1, 2, -0, 17, 130, 131, 90, -90, 90.0001, 180, -180.5, Number.MAX_SAFE_INTEGER, 2 ** 53, 0.5, 'fbe53c66-3442-4773-b19e-d3ec6f54dddf', 'FBE53C66-3442-4773-B19E-D3EC6F54DDDF', 'fbe53c66-3442-4773-b19e-d3ec6f54dddg', 'fbe53c66x3442-4773-b19e-d3ec6f54dddf'),
+  fc.constantFrom(
+    -1,
+    0,
+    1,
+    2,
+    -0,
+    17,
+    130,
+    131,
+    90,
+    -90,
+    90.0001,
+    180,
+    -180.5,
+    Number.MAX_SAFE_INTEGER,
+    2 ** 53,
+    0.5,
+    'fbe53c66-3442-4773-b19e-d3ec6f54dddf',
+    'FBE53C66-3442-4773-B19E-D3EC6F54DDDF',
+    'fbe53c66-3442-4773-b19e-d3ec6f54dddg',
+    'fbe53c66x3442-4773-b19e-d3ec6f54dddf',
+  ),
   dateText,
   tagText,
   saveText,

@@ -1,6 +1,16 @@
 import {
-  cleanGeo, cleanPin, cleanRecord, cleanText, cleanUser, dropPlaceholder, joinUserName, parseFollowerCount,
-  splitTags, stripSaveLocation, toAgeGroup, toMediaType,
+  cleanGeo,
+  cleanPin,
+  cleanRecord,
+  cleanText,
+  cleanUser,
+  dropPlaceholder,
+  joinUserName,
+  parseFollowerCount,
+  splitTags,
+  stripSaveLocation,
+  toAgeGroup,
+  toMediaType,
 } from '../../src/core/clean.js';
 
 const stamps = { event_id: 'e-1', ingested_at: '2026-11-27T10:00:00.000Z' };
@@ -83,8 +93,16 @@ describe('data contract §2: every cleaning rule', () => {
   });
 
   test.each([
-    [0, 'under-18'], [17, 'under-18'], [18, '18-24'], [24, '18-24'], [25, '25-35'], [35, '25-35'],
-    [36, '36-50'], [50, '36-50'], [51, '50+'], [130, '50+'],
+    [0, 'under-18'],
+    [17, 'under-18'],
+    [18, '18-24'],
+    [24, '18-24'],
+    [25, '25-35'],
+    [35, '25-35'],
+    [36, '36-50'],
+    [50, '36-50'],
+    [51, '50+'],
+    [130, '50+'],
   ])('age %i → age_group %s', (age, group) => {
     expect(toAgeGroup(age)).toBe(group);
   });
@@ -106,19 +124,37 @@ describe('data contract §2: every cleaning rule', () => {
 describe('whole records', () => {
   test('the contract example row 7528 (fully broken story pin)', () => {
     const r = cleanPin({
-      index: 7528, unique_id: 'fbe53c66-3442-4773-b19e-d3ec6f54dddf', title: 'No Title Data Available',
-      description: 'No description available Story format', poster_name: 'User Info Error',
-      follower_count: 'User Info Error', tag_list: 'N,o, ,T,a,g,s, ,A,v,a,i,l,a,b,l,e',
-      is_image_or_video: 'multi-video(story page format)', image_src: 'Image src error.', downloaded: 0,
-      save_location: 'Local save in /data/mens-fashion', category: 'mens-fashion', ...stamps,
+      index: 7528,
+      unique_id: 'fbe53c66-3442-4773-b19e-d3ec6f54dddf',
+      title: 'No Title Data Available',
+      description: 'No description available Story format',
+      poster_name: 'User Info Error',
+      follower_count: 'User Info Error',
+      tag_list: 'N,o, ,T,a,g,s, ,A,v,a,i,l,a,b,l,e',
+      is_image_or_video: 'multi-video(story page format)',
+      image_src: 'Image src error.',
+      downloaded: 0,
+      save_location: 'Local save in /data/mens-fashion',
+      category: 'mens-fashion',
+      ...stamps,
     });
     expect(r).toEqual({
       ok: true,
       issues: [],
       value: {
-        ind: 7528, unique_id: 'fbe53c66-3442-4773-b19e-d3ec6f54dddf', title: null, description: null, poster_name: null,
-        follower_count: null, tag_list: null, media_type: 'story', image_src: null, downloaded: false,
-        save_location: '/data/mens-fashion', category: 'mens-fashion', ...stamps,
+        ind: 7528,
+        unique_id: 'fbe53c66-3442-4773-b19e-d3ec6f54dddf',
+        title: null,
+        description: null,
+        poster_name: null,
+        follower_count: null,
+        tag_list: null,
+        media_type: 'story',
+        image_src: null,
+        downloaded: false,
+        save_location: '/data/mens-fashion',
+        category: 'mens-fashion',
+        ...stamps,
       },
     });
   });
@@ -128,7 +164,15 @@ describe('whole records', () => {
     expect(r).toEqual({
       ok: true,
       issues: [],
-      value: { ind: 7528, timestamp: '2020-08-28T03:52:47.000Z', latitude: -89.9787, longitude: -173.293, coordinates: [-89.9787, -173.293], country: 'Albania', ...stamps },
+      value: {
+        ind: 7528,
+        timestamp: '2020-08-28T03:52:47.000Z',
+        latitude: -89.9787,
+        longitude: -173.293,
+        coordinates: [-89.9787, -173.293],
+        country: 'Albania',
+        ...stamps,
+      },
     });
     const iso = cleanGeo({ ind: 1, timestamp: '2020-08-28T05:52:47+02:00', latitude: 0, longitude: 0, country: 'X', ...stamps });
     expect(iso.ok && iso.value.timestamp).toBe('2020-08-28T03:52:47.000Z');
@@ -173,8 +217,19 @@ describe('whole records', () => {
 
 function pinRaw(over: Record<string, unknown>): Record<string, unknown> {
   return {
-    index: 1, unique_id: '00000000-0000-4000-8000-000000000001', title: 't', description: 'd', poster_name: 'p',
-    follower_count: '10', tag_list: 'a,b', is_image_or_video: 'image', image_src: 'https://x/y.jpg', downloaded: 1,
-    save_location: 'Local save in /data/art', category: 'art', ...stamps, ...over,
+    index: 1,
+    unique_id: '00000000-0000-4000-8000-000000000001',
+    title: 't',
+    description: 'd',
+    poster_name: 'p',
+    follower_count: '10',
+    tag_list: 'a,b',
+    is_image_or_video: 'image',
+    image_src: 'https://x/y.jpg',
+    downloaded: 1,
+    save_location: 'Local save in /data/art',
+    category: 'art',
+    ...stamps,
+    ...over,
   };
 }

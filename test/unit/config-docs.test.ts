@@ -9,12 +9,17 @@ test('every setting of the schema has a description', () => {
   expect(docs.length).toBeGreaterThan(40);
   expect(docs.filter((d) => d.description.trim().length < 8).map((d) => d.path)).toEqual([]);
   // including the ones documented nowhere before
-  for (const p of ['log.kafka.sslRejectUnauthorized', 'store.mysql.poolSize', 'realtime.redis.tlsCaFile']) expect(docs.find((d) => d.path === p)?.description).toMatch(/\w{3}/);
+  for (const p of ['log.kafka.sslRejectUnauthorized', 'store.mysql.poolSize', 'realtime.redis.tlsCaFile'])
+    expect(docs.find((d) => d.path === p)?.description).toMatch(/\w{3}/);
 });
 
 test('every environment variable sets a setting of the schema', () => {
   const paths = new Set(settingDocs().map((d) => d.path));
-  expect(Object.values(ENV_SETTINGS).map((s) => s.path).filter((p) => !paths.has(p))).toEqual([]);
+  expect(
+    Object.values(ENV_SETTINGS)
+      .map((s) => s.path)
+      .filter((p) => !paths.has(p)),
+  ).toEqual([]);
 });
 
 test("README's settings table is the generated one (npm run docs:config writes it)", () => {

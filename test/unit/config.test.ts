@@ -91,7 +91,9 @@ describe('bad values stop with a message naming setting, value and what is allow
   });
 
   test('kafka without brokers, s3 without bucket, bad URLs', () => {
-    const e = problem(() => loadConfig({ env: { PINPIPE_LOG: 'kafka', PINPIPE_LAKE: 's3', PINPIPE_STORE: 'mysql', PINPIPE_MYSQL_URL: 'http://x' }, cwd: tmp() }));
+    const e = problem(() =>
+      loadConfig({ env: { PINPIPE_LOG: 'kafka', PINPIPE_LAKE: 's3', PINPIPE_STORE: 'mysql', PINPIPE_MYSQL_URL: 'http://x' }, cwd: tmp() }),
+    );
     expect(e.message).toContain('log.kafka.brokers');
     expect(e.message).toContain('lake.s3.bucket');
     expect(e.message).toContain('store.mysql.url');
@@ -118,11 +120,22 @@ describe('bad values stop with a message naming setting, value and what is allow
 describe('environment variables (issue 11, item 10)', () => {
   test('an unknown PINPIPE_* variable gets a warning naming the closest known one; known ones and other variables none', async () => {
     const { unknownEnvWarnings } = await import('../../src/core/config.js');
-    expect(unknownEnvWarnings({ PINPIPE_API_KEYS: 'x', PINPIPE_DATADIR: '/x', PINPIPE_API_KEY: 'k', PINPIPE_METRICS_DIR: 'm', PINPIPE_LOG_LEVEL: 'debug', PATH: '/bin' })).toEqual([
+    expect(
+      unknownEnvWarnings({
+        PINPIPE_API_KEYS: 'x',
+        PINPIPE_DATADIR: '/x',
+        PINPIPE_API_KEY: 'k',
+        PINPIPE_METRICS_DIR: 'm',
+        PINPIPE_LOG_LEVEL: 'debug',
+        PATH: '/bin',
+      }),
+    ).toEqual([
       'PINPIPE_API_KEYS is not a pinpipe setting and is ignored; did you mean PINPIPE_API_KEY (api.apiKey)?',
       'PINPIPE_DATADIR is not a pinpipe setting and is ignored; did you mean PINPIPE_DATA_DIR (dataDir)?',
     ]);
-    expect(unknownEnvWarnings({ PINPIPE_WHOLLY_DIFFERENT_THING: '1' })).toEqual(['PINPIPE_WHOLLY_DIFFERENT_THING is not a pinpipe setting and is ignored; the known variables are listed under Configuration in README.md']);
+    expect(unknownEnvWarnings({ PINPIPE_WHOLLY_DIFFERENT_THING: '1' })).toEqual([
+      'PINPIPE_WHOLLY_DIFFERENT_THING is not a pinpipe setting and is ignored; the known variables are listed under Configuration in README.md',
+    ]);
   });
 
   test.each([

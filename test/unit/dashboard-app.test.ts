@@ -20,7 +20,10 @@ function stubData() {
   const calls: { id: string; range: unknown }[] = [];
   const data = {
     onEvent: (fn: (e: SseEvent) => void) => (listeners.add(fn), () => listeners.delete(fn)),
-    initialEvents: (): SseEvent[] => [{ event: 'status', data: { healthy: true } }, { event: 'window', data: { metric: 'R1', replace: true, rows: [] } }],
+    initialEvents: (): SseEvent[] => [
+      { event: 'status', data: { healthy: true } },
+      { event: 'window', data: { metric: 'R1', replace: true, rows: [] } },
+    ],
     latestStatus: () => ({ at: '2026-12-02T10:00:00.000Z', healthy: true, problems: [] }),
     listing: () => [{ id: 'R1', kind: 'realtime' }],
     metric: async (id: string, range: unknown) => {
@@ -139,5 +142,7 @@ test('beyond localhost only with a key', () => {
   expect(['0.0.0.0', '::', '192.168.1.5', 'example.org'].map(isLoopback)).toEqual([false, false, false, false]);
   expect(() => checkBind('127.0.0.1', undefined)).not.toThrow();
   expect(() => checkBind('0.0.0.0', KEY)).not.toThrow();
-  expect(() => checkBind('0.0.0.0', undefined)).toThrow(expect.objectContaining({ code: 'USAGE', message: expect.stringContaining('refusing to serve the dashboard on 0.0.0.0 without an access key') }));
+  expect(() => checkBind('0.0.0.0', undefined)).toThrow(
+    expect.objectContaining({ code: 'USAGE', message: expect.stringContaining('refusing to serve the dashboard on 0.0.0.0 without an access key') }),
+  );
 });

@@ -15,7 +15,10 @@ function fake(paths: Record<string, PathKind>, opts: { links?: Record<string, st
 }
 
 describe('dataDirProblem', () => {
-  const base = { '/': 'dir', '/home': 'dir', '/home/u': 'dir', '/proc': 'dir', '/srv': 'dir', '/srv/f': 'file', '/dev/null': 'other', '/dev': 'dir' } as Record<string, PathKind>;
+  const base = { '/': 'dir', '/home': 'dir', '/home/u': 'dir', '/proc': 'dir', '/srv': 'dir', '/srv/f': 'file', '/dev/null': 'other', '/dev': 'dir' } as Record<
+    string,
+    PathKind
+  >;
   test.each([
     ['/home/u/.pinpipe', null],
     ['/home/u', null],
@@ -28,7 +31,11 @@ describe('dataDirProblem', () => {
   ])('%s → %s', (dir, want) => expect(dataDirProblem(dir, fake(base))).toBe(want));
 
   test('a symbolic link into /proc, and a kernel file system mounted elsewhere, are refused', () => {
-    expect(dataDirProblem('/home/u/link/x', fake({ ...base, '/home/u/link': 'dir' }, { links: { '/home/u/link': '/proc/self' } }))).toBe('/home/u/link/x is on /proc (not storage): choose a directory on a disk');
-    expect(dataDirProblem('/mnt/p/x', fake({ ...base, '/mnt': 'dir', '/mnt/p': 'dir' }, { fs: { '/mnt/p': 0x9fa0 } }))).toBe('/mnt/p/x is on a kernel file system (not storage): choose a directory on a disk');
+    expect(dataDirProblem('/home/u/link/x', fake({ ...base, '/home/u/link': 'dir' }, { links: { '/home/u/link': '/proc/self' } }))).toBe(
+      '/home/u/link/x is on /proc (not storage): choose a directory on a disk',
+    );
+    expect(dataDirProblem('/mnt/p/x', fake({ ...base, '/mnt': 'dir', '/mnt/p': 'dir' }, { fs: { '/mnt/p': 0x9fa0 } }))).toBe(
+      '/mnt/p/x is on a kernel file system (not storage): choose a directory on a disk',
+    );
   });
 });

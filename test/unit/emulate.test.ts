@@ -33,7 +33,9 @@ describe('emulate → api → log', () => {
       const pin = pins.find((p) => p.event_id === `emu-7-r1-${k}-pin`)!;
       expect(pin).toMatchObject(generatePosting(7, row, 1000).pin as unknown as Record<string, unknown>);
       expect(geos.find((g) => g.event_id === `emu-7-r1-${k}-geo`)!.ind).toBe(row);
-      expect(Date.parse(pin.ingested_at as string)).toBeLessThanOrEqual(Date.parse(geos.find((g) => g.event_id === `emu-7-r1-${k}-geo`)!.ingested_at as string));
+      expect(Date.parse(pin.ingested_at as string)).toBeLessThanOrEqual(
+        Date.parse(geos.find((g) => g.event_id === `emu-7-r1-${k}-geo`)!.ingested_at as string),
+      );
     }
   });
 
@@ -101,7 +103,14 @@ test('network errors are retried, then counted as failed', async () => {
 describe('nothing listening at --api (issue 11, item 11)', () => {
   test('the first failure says why, once; the summary too', async () => {
     const reasons: string[] = [];
-    const s = await emulate('http://127.0.0.1:9', { count: 2, runId: 'why', retries: 1, retryInitialMs: 5, retryMaxMs: 10, onFirstFailure: (r) => reasons.push(r) }).run();
+    const s = await emulate('http://127.0.0.1:9', {
+      count: 2,
+      runId: 'why',
+      retries: 1,
+      retryInitialMs: 5,
+      retryMaxMs: 10,
+      onFirstFailure: (r) => reasons.push(r),
+    }).run();
     const why = 'network error: connection refused at http://127.0.0.1:9: is `pinpipe api` running there?';
     expect(reasons).toEqual([why]);
     expect(s).toMatchObject({ failed: 6, last_error: why });

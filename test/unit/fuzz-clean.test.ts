@@ -21,8 +21,15 @@ const RUNS = 1500;
 const ISO = /^(\d{4}|[+-]\d{6})-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
 
 // ---- the clean shapes (data contract §2), independent of src/core/clean.ts's types ------------
-const cleanText = z.string().min(1).refine((s) => s === s.trim(), 'must be trimmed').nullable();
-const instant = z.string().regex(ISO).refine((s) => new Date(s).toISOString() === s, 'must be a real instant');
+const cleanText = z
+  .string()
+  .min(1)
+  .refine((s) => s === s.trim(), 'must be trimmed')
+  .nullable();
+const instant = z
+  .string()
+  .regex(ISO)
+  .refine((s) => new Date(s).toISOString() === s, 'must be a real instant');
 const stamps = { event_id: z.string().min(1), ingested_at: instant };
 
 const cleanPinSchema = z.strictObject({
@@ -32,7 +39,15 @@ const cleanPinSchema = z.strictObject({
   description: cleanText.refine((v) => v !== 'No description available' && v !== 'No description available Story format', 'placeholder kept'),
   poster_name: cleanText.refine((v) => v !== 'User Info Error', 'placeholder kept'),
   follower_count: z.int().min(0).refine(Number.isSafeInteger).nullable(),
-  tag_list: z.array(z.string().min(1).refine((t) => t === t.trim() && !t.includes(','), 'tag must be trimmed, without commas')).min(1).nullable(),
+  tag_list: z
+    .array(
+      z
+        .string()
+        .min(1)
+        .refine((t) => t === t.trim() && !t.includes(','), 'tag must be trimmed, without commas'),
+    )
+    .min(1)
+    .nullable(),
   media_type: z.enum(['image', 'video', 'story']).nullable(),
   image_src: cleanText.refine((v) => v !== 'Image src error.', 'placeholder kept'),
   downloaded: z.boolean(),
@@ -85,7 +100,10 @@ function checkOutcome(type: RecordType, input: unknown): { ok: boolean } {
   }
   if (res.ok) {
     const v = CLEAN[type].safeParse(res.value);
-    if (!v.success) throw new Error(`clean ${type} does not have the clean shape: ${JSON.stringify(v.error.issues.slice(0, 3))} value ${JSON.stringify(res.value).slice(0, 500)}`);
+    if (!v.success)
+      throw new Error(
+        `clean ${type} does not have the clean shape: ${JSON.stringify(v.error.issues.slice(0, 3))} value ${JSON.stringify(res.value).slice(0, 500)}`,
+      );
     expect(Array.isArray(res.issues)).toBe(true);
   } else {
     expect(typeof res.reason).toBe('string');
@@ -105,19 +123,59 @@ function mustBeClean(type: RecordType, input: unknown): boolean {
 
 // ---- arbitraries ------------------------------------------------------------------------------
 const PLACEHOLDERS = [
-  'No Title Data Available', 'No description available Story format', 'No description available', 'User Info Error',
-  'N,o, ,T,a,g,s, ,A,v,a,i,l,a,b,l,e', 'Image src error.', 'multi-video(story page format)', 'image', 'video', 'Local save in /data/art',
-  'Local save in ', '', ' ', '\t', '124k', '1.5k', '6M', '2B', '0', '99999999999999999999', '1e3', '12.k', 'a, b,,c', ' , , ',
+  'No Title Data Available',
+  'No description available Story format',
+  'No description available',
+  'User Info Error',
+  'N,o, ,T,a,g,s, ,A,v,a,i,l,a,b,l,e',
+  'Image src error.',
+  'multi-video(story page format)',
+  'image',
+  'video',
+  'Local save in /data/art',
+  'Local save in ',
+  '',
+  ' ',
+  '\t',
+  '124k',
+  '1.5k',
+  '6M',
+  '2B',
+  '0',
+  '99999999999999999999',
+  '1e3',
+  '12.k',
+  'a, b,,c',
+  ' , , ',
 ];
 const dateTexts = fc.oneof(
   fc.date({ min: new Date(Date.UTC(100, 0, 1)), max: new Date(Date.UTC(9999, 11, 31)), noInvalidDate: true }).map((d) => d.toISOString()),
-  fc.date({ min: new Date(Date.UTC(1000, 0, 1)), max: new Date(Date.UTC(9999, 11, 31)), noInvalidDate: true }).map((d) => d.toISOString().replace('T', ' ').slice(0, 19)),
-  fc.constantFrom('2020-08-28 03:52:47', '2020-02-30 00:00:00', '2020-08-28T03:52:47+05:30', '2021-13-01 00:00:00', '0000-01-01 00:00:00', '2020-08-28', 'yesterday', '', '2020-08-28 24:00:00', '+275760-09-13T00:00:00.000Z'),
-  fc.tuple(fc.date({ min: new Date(Date.UTC(1000, 0, 2)), max: new Date(Date.UTC(9999, 11, 31)), noInvalidDate: true }), fc.integer({ min: -23 * 60 - 59, max: 23 * 60 + 59 }), fc.boolean()).map(([d, off, colon]) => {
-    const a = Math.abs(off);
-    const zone = `${off < 0 ? '-' : '+'}${String(Math.floor(a / 60)).padStart(2, '0')}${colon ? ':' : ''}${String(a % 60).padStart(2, '0')}`;
-    return d.toISOString().slice(0, 19) + zone;
-  }),
+  fc
+    .date({ min: new Date(Date.UTC(1000, 0, 1)), max: new Date(Date.UTC(9999, 11, 31)), noInvalidDate: true })
+    .map((d) => d.toISOString().replace('T', ' ').slice(0, 19)),
+  fc.constantFrom(
+    '2020-08-28 03:52:47',
+    '2020-02-30 00:00:00',
+    '2020-08-28T03:52:47+05:30',
+    '2021-13-01 00:00:00',
+    '0000-01-01 00:00:00',
+    '2020-08-28',
+    'yesterday',
+    '',
+    '2020-08-28 24:00:00',
+    '+275760-09-13T00:00:00.000Z',
+  ),
+  fc
+    .tuple(
+      fc.date({ min: new Date(Date.UTC(1000, 0, 2)), max: new Date(Date.UTC(9999, 11, 31)), noInvalidDate: true }),
+      fc.integer({ min: -23 * 60 - 59, max: 23 * 60 + 59 }),
+      fc.boolean(),
+    )
+    .map(([d, off, colon]) => {
+      const a = Math.abs(off);
+      const zone = `${off < 0 ? '-' : '+'}${String(Math.floor(a / 60)).padStart(2, '0')}${colon ? ':' : ''}${String(a % 60).padStart(2, '0')}`;
+      return d.toISOString().slice(0, 19) + zone;
+    }),
   fc.string(),
 );
 /** values of any JSON type, with a bias to the edges that matter here */
@@ -162,24 +220,49 @@ function deepCopy(v: unknown): unknown {
 describe('cleanRecord under arbitrary input (fast-check)', () => {
   test('arbitrary JSON values of any shape: never throws; ok → clean shape, else a reason', () => {
     fc.assert(
-      fc.property(anyType, fc.oneof(fc.jsonValue({ maxDepth: 4 }), fc.anything({ maxDepth: 3, withNullPrototype: true, withBigInt: true, withDate: true, withMap: true, withTypedArray: true })), (type, input) => {
-        checkOutcome(type, input);
-      }),
+      fc.property(
+        anyType,
+        fc.oneof(
+          fc.jsonValue({ maxDepth: 4 }),
+          fc.anything({ maxDepth: 3, withNullPrototype: true, withBigInt: true, withDate: true, withMap: true, withTypedArray: true }),
+        ),
+        (type, input) => {
+          checkOutcome(type, input);
+        },
+      ),
       { numRuns: RUNS },
     );
   });
 
   test('objects with the right keys and arbitrary values: never throws; ok → clean shape, else a reason', () => {
     const KEYS: Record<RecordType, string[]> = {
-      pin: ['index', 'unique_id', 'title', 'description', 'poster_name', 'follower_count', 'tag_list', 'is_image_or_video', 'image_src', 'downloaded', 'save_location', 'category', 'event_id', 'ingested_at'],
+      pin: [
+        'index',
+        'unique_id',
+        'title',
+        'description',
+        'poster_name',
+        'follower_count',
+        'tag_list',
+        'is_image_or_video',
+        'image_src',
+        'downloaded',
+        'save_location',
+        'category',
+        'event_id',
+        'ingested_at',
+      ],
       geo: ['ind', 'timestamp', 'latitude', 'longitude', 'country', 'event_id', 'ingested_at'],
       user: ['ind', 'first_name', 'last_name', 'age', 'date_joined', 'event_id', 'ingested_at'],
     };
     fc.assert(
-      fc.property(anyType.chain((type) => fc.tuple(fc.constant(type), fc.dictionary(fc.constantFrom(...KEYS[type]), edgeValue, { maxKeys: KEYS[type].length }))), ([type, rec]) => {
-        const { ok } = checkOutcome(type, rec);
-        if (mustBeClean(type, rec)) expect(ok).toBe(true);
-      }),
+      fc.property(
+        anyType.chain((type) => fc.tuple(fc.constant(type), fc.dictionary(fc.constantFrom(...KEYS[type]), edgeValue, { maxKeys: KEYS[type].length }))),
+        ([type, rec]) => {
+          const { ok } = checkOutcome(type, rec);
+          if (mustBeClean(type, rec)) expect(ok).toBe(true);
+        },
+      ),
       { numRuns: RUNS },
     );
   });

@@ -60,7 +60,11 @@ describe('generator: the data set looks like the original', () => {
       expect(p.pin.index).toBe(i);
       expect(p.geo.ind).toBe(i);
       expect(p.user.ind).toBe(i);
-      for (const [type, rec] of [['pin', p.pin], ['geo', p.geo], ['user', p.user]] as const) {
+      for (const [type, rec] of [
+        ['pin', p.pin],
+        ['geo', p.geo],
+        ['user', p.user],
+      ] as const) {
         const v = validateRaw(type, rec);
         if (!v.ok) throw new Error(`row ${i} ${type}: ${JSON.stringify(v.problems)}`);
       }
@@ -73,8 +77,8 @@ describe('generator: the data set looks like the original', () => {
     expect(order).toEqual([...CATEGORIES]);
     for (const c of CATEGORIES) {
       const n = pins.filter((p) => p.category === c).length;
-      expect(n).toBeGreaterThan(ROWS / 13 * 0.7);
-      expect(n).toBeLessThan(ROWS / 13 * 1.3);
+      expect(n).toBeGreaterThan((ROWS / 13) * 0.7);
+      expect(n).toBeLessThan((ROWS / 13) * 1.3);
     }
     expect(pins.every((p) => p.save_location === `Local save in /data/${p.category}`)).toBe(true);
   });
@@ -98,7 +102,15 @@ describe('generator: the data set looks like the original', () => {
     const stories = pins.filter((p) => p.description === 'No description available Story format');
     expect(stories.length).toBeGreaterThan(ROWS * 0.02);
     for (const p of stories) {
-      expect(p).toMatchObject({ title: 'No Title Data Available', poster_name: 'User Info Error', follower_count: 'User Info Error', tag_list: 'N,o, ,T,a,g,s, ,A,v,a,i,l,a,b,l,e', is_image_or_video: 'multi-video(story page format)', image_src: 'Image src error.', downloaded: 0 });
+      expect(p).toMatchObject({
+        title: 'No Title Data Available',
+        poster_name: 'User Info Error',
+        follower_count: 'User Info Error',
+        tag_list: 'N,o, ,T,a,g,s, ,A,v,a,i,l,a,b,l,e',
+        is_image_or_video: 'multi-video(story page format)',
+        image_src: 'Image src error.',
+        downloaded: 0,
+      });
     }
   });
 

@@ -14,7 +14,13 @@ describe('repeated keys', () => {
     ['{"a":1,"a":2}', [['a']]],
     ['{"a" : 1, "a" : 2}', [['a']]],
     ['{"a":1,"\\u0061":2}', [['a']]],
-    ['{"a":{"x":1,"x":2},"b":[{"y":1},{"y":2,"y":3}]}', [['a', 'x'], ['b', 1, 'y']]],
+    [
+      '{"a":{"x":1,"x":2},"b":[{"y":1},{"y":2,"y":3}]}',
+      [
+        ['a', 'x'],
+        ['b', 1, 'y'],
+      ],
+    ],
     ['{"a":"\\":","b":"x\\"","c":1}', []],
     ['{"a":":","a" :1}', [['a']]],
     ['{"records":[{"type":"pin","record":{"i":1,"i":2}}],"records":[]}', [['records', 0, 'record', 'i'], ['records']]],
@@ -42,7 +48,12 @@ describe('repeated keys', () => {
     }
     const isObj = (n: Node): n is Obj => typeof n === 'object' && n !== null && 'entries' in n;
     const node: fc.Arbitrary<Node> = fc.letrec<{ node: Node }>((tie) => ({
-      node: fc.oneof({ depthSize: 'small', withCrossShrink: true }, leaf, fc.array(tie('node'), { maxLength: 3 }), fc.array(fc.tuple(key, tie('node')), { maxLength: 5 }).map((entries) => ({ entries }))),
+      node: fc.oneof(
+        { depthSize: 'small', withCrossShrink: true },
+        leaf,
+        fc.array(tie('node'), { maxLength: 3 }),
+        fc.array(fc.tuple(key, tie('node')), { maxLength: 5 }).map((entries) => ({ entries })),
+      ),
     })).node;
     const render = (n: Node, w: string): string => {
       if (Array.isArray(n)) return `[${n.map((x) => render(x, w)).join(',')}]`;
@@ -89,6 +100,11 @@ describe('unpaired surrogates and problems together', () => {
   });
 
   test('pathText', () => {
-    expect([pathText([]), pathText(['a']), pathText(['records', 3, 'record', 'lat']), pathText(['a', 0, 1])]).toEqual(['(record)', 'a', 'records[3].record.lat', 'a[0][1]']);
+    expect([pathText([]), pathText(['a']), pathText(['records', 3, 'record', 'lat']), pathText(['a', 0, 1])]).toEqual([
+      '(record)',
+      'a',
+      'records[3].record.lat',
+      'a[0][1]',
+    ]);
   });
 });

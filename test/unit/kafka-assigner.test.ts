@@ -18,10 +18,12 @@ test('every partition of every subscribed topic is assigned exactly once; unknow
   const counts: Record<string, number> = { p: 4, q: 5, r: 0 };
   const plan = assignSubscribed(subs, (t) => counts[t] ?? 0);
   const seen: string[] = [];
-  for (const [m, a] of plan) for (const [t, ps] of Object.entries(a)) for (const p of ps) {
-    expect(subs.find((s) => s.memberId === m)!.topics.has(t)).toBe(true);
-    seen.push(`${t}:${p}`);
-  }
+  for (const [m, a] of plan)
+    for (const [t, ps] of Object.entries(a))
+      for (const p of ps) {
+        expect(subs.find((s) => s.memberId === m)!.topics.has(t)).toBe(true);
+        seen.push(`${t}:${p}`);
+      }
   expect(seen.sort()).toEqual([...['p:0', 'p:1', 'p:2', 'p:3'], ...['q:0', 'q:1', 'q:2', 'q:3', 'q:4']].sort());
 });
 
@@ -29,8 +31,17 @@ test('the leader deals topics it does not consume from the partition counts the 
   const cluster = { findTopicPartitionMetadata: (t: string) => (t === 'mine' ? [{}, {}] : []) };
   const assigner = subscribedRoundRobin({ cluster, groupId: 'g', logger: null } as never);
   const leader = assigner.protocol({ topics: ['mine'] });
-  const theirs = { name: SUBSCRIBED_ROUND_ROBIN, metadata: AssignerProtocol.MemberMetadata.encode({ version: 0, topics: ['theirs'], userData: Buffer.from(JSON.stringify({ theirs: 3 })) }) };
-  const out = await assigner.assign({ members: [{ memberId: 'L', memberMetadata: leader.metadata }, { memberId: 'T', memberMetadata: theirs.metadata }], topics: ['mine'] });
+  const theirs = {
+    name: SUBSCRIBED_ROUND_ROBIN,
+    metadata: AssignerProtocol.MemberMetadata.encode({ version: 0, topics: ['theirs'], userData: Buffer.from(JSON.stringify({ theirs: 3 })) }),
+  };
+  const out = await assigner.assign({
+    members: [
+      { memberId: 'L', memberMetadata: leader.metadata },
+      { memberId: 'T', memberMetadata: theirs.metadata },
+    ],
+    topics: ['mine'],
+  });
   const decoded = Object.fromEntries(out.map((o) => [o.memberId, AssignerProtocol.MemberAssignment.decode(o.memberAssignment)!.assignment]));
   expect(decoded).toEqual({ L: { mine: [0, 1] }, T: { theirs: [0, 1, 2] } });
 });

@@ -17,7 +17,7 @@ const kafka = (extra: Record<string, unknown> = {}) =>
   loadConfig({ env: {}, flags: { dataDir: '/tmp', 'log.kind': 'kafka', 'log.kafka.brokers': ['kafka-1.example:9093', 'kafka-2.example:9093'], ...extra } });
 
 describe('keyed partitioning', () => {
-  test('partitionForKey(String(ind)) is the partition kafkajs\'s default (murmur2) partitioner chose, for every count', () => {
+  test("partitionForKey(String(ind)) is the partition kafkajs's default (murmur2) partitioner chose, for every count", () => {
     const kafkajs = Partitioners.DefaultPartitioner();
     const keys = [...Array.from({ length: 4_000 }, (_, i) => String(i)), 'user-1', '', 'héllo ✓', '🦊'.repeat(7), 'x'.repeat(1001)];
     for (const count of [1, 2, 3, 4, 5, 7, 12, 64]) {
@@ -29,9 +29,19 @@ describe('keyed partitioning', () => {
 });
 
 describe('producer options', () => {
-  test('an idempotent producer with acks from all in-sync replicas, limited retries, no topic creation, pinpipe\'s time-outs', () => {
+  test("an idempotent producer with acks from all in-sync replicas, limited retries, no topic creation, pinpipe's time-outs", () => {
     const o = producerClientOptions(kafka({ 'log.kafka.clientId': 'me' }));
-    expect(o).toMatchObject({ clientId: 'me', bootstrapBrokers: ['kafka-1.example:9093', 'kafka-2.example:9093'], idempotent: true, acks: -1, autocreateTopics: false, retries: 2, connectTimeout: 1_000, requestTimeout: 5_000, timeout: 4_000 });
+    expect(o).toMatchObject({
+      clientId: 'me',
+      bootstrapBrokers: ['kafka-1.example:9093', 'kafka-2.example:9093'],
+      idempotent: true,
+      acks: -1,
+      autocreateTopics: false,
+      retries: 2,
+      connectTimeout: 1_000,
+      requestTimeout: 5_000,
+      timeout: 4_000,
+    });
     expect(o.tls).toBeUndefined();
     expect(o.sasl).toBeUndefined();
     const delay = o.retryDelay as (c: unknown, op: string, attempt: number) => number;
@@ -52,12 +62,22 @@ describe('producer options', () => {
     const dir = mkdtempSync(path.join(os.tmpdir(), 'pinpipe-tls-'));
     const ca = path.join(dir, 'ca.pem');
     writeFileSync(ca, '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n');
-    const o = producerClientOptions(kafka({ 'log.kafka.ssl': true, 'log.kafka.sslCaFile': ca, 'log.kafka.saslMechanism': 'scram-sha-512', 'log.kafka.saslUsername': 'u', 'log.kafka.saslPassword': 'p' }));
+    const o = producerClientOptions(
+      kafka({
+        'log.kafka.ssl': true,
+        'log.kafka.sslCaFile': ca,
+        'log.kafka.saslMechanism': 'scram-sha-512',
+        'log.kafka.saslUsername': 'u',
+        'log.kafka.saslPassword': 'p',
+      }),
+    );
     expect(o.tls).toEqual({ rejectUnauthorized: true, ca: [Buffer.from('-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n')] });
     expect(o.tlsServerName).toBe(true);
     expect(o.sasl).toMatchObject({ mechanism: 'SCRAM-SHA-512' });
 
-    const ip = producerClientOptions(kafka({ 'log.kafka.ssl': true, 'log.kafka.sslRejectUnauthorized': false, 'log.kafka.brokers': ['127.0.0.1:9093', '[::1]:9093'] }));
+    const ip = producerClientOptions(
+      kafka({ 'log.kafka.ssl': true, 'log.kafka.sslRejectUnauthorized': false, 'log.kafka.brokers': ['127.0.0.1:9093', '[::1]:9093'] }),
+    );
     expect(ip.tls).toEqual({ rejectUnauthorized: false });
     expect(ip.tlsServerName).toBeUndefined();
   });
@@ -70,7 +90,9 @@ describe('producer options', () => {
 });
 
 describe('errors', () => {
-  const refused = new NetworkError('Connection to 127.0.0.1:9 failed.', { cause: Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:9'), { code: 'ECONNREFUSED' }) });
+  const refused = new NetworkError('Connection to 127.0.0.1:9 failed.', {
+    cause: Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:9'), { code: 'ECONNREFUSED' }),
+  });
 
   test.each([
     ['a refused connection', refused],
@@ -88,7 +110,9 @@ describe('errors', () => {
   });
 
   test('a failed SASL authentication (wrapped in a connection error) is LOG_UNAVAILABLE, not retriable, and says what to check', () => {
-    const sasl = new MultipleErrors('initProducerId failed 1 times.', [new NetworkError('Connection to b:9092 failed.', { cause: new AuthenticationError('SASL authentication failed.') })]);
+    const sasl = new MultipleErrors('initProducerId failed 1 times.', [
+      new NetworkError('Connection to b:9092 failed.', { cause: new AuthenticationError('SASL authentication failed.') }),
+    ]);
     const err = toProducerError(sasl, 'connecting the Kafka producer');
     expect(err).toMatchObject({ code: 'LOG_UNAVAILABLE', retriable: false });
     expect(err.message).toMatch(/SASL authentication failed .*PINPIPE_KAFKA_SASL_/);
@@ -102,6 +126,9 @@ describe('errors', () => {
   });
 
   test('an argument the client refused is not retriable', () => {
-    expect(toProducerError(new UserError('Idempotent producer requires acks to be ALL (-1).'), 'x')).toMatchObject({ code: 'LOG_UNAVAILABLE', retriable: false });
+    expect(toProducerError(new UserError('Idempotent producer requires acks to be ALL (-1).'), 'x')).toMatchObject({
+      code: 'LOG_UNAVAILABLE',
+      retriable: false,
+    });
   });
 });

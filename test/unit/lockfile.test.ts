@@ -109,8 +109,10 @@ test('holdExclusive names the holder; withLock queues callers of one process; wi
     ),
   );
   expect(order).toEqual(['a+', 'a-', 'b+', 'b-', 'c+', 'c-']);
-  expect(() => withLockSync(q, () => {
-    throw new Error('boom');
-  })).toThrow('boom');
+  expect(() =>
+    withLockSync(q, () => {
+      throw new Error('boom');
+    }),
+  ).toThrow('boom');
   expect(existsSync(q)).toBe(false);
 });

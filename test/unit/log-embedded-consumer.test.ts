@@ -128,6 +128,8 @@ test('throughput sanity (printed, not asserted)', async () => {
   await waitFor(() => got >= n1 + n2, 'all records', 50_000);
   const consumed = got / ((Date.now() - t0) / 1000);
   await c.close();
-  console.log(`embedded log throughput: ${Math.round(singles)} rec/s from 500 concurrent single-record sends, ${Math.round(bulk)} rec/s in sends of 10000, ${Math.round(consumed)} rec/s consumed`);
+  console.log(
+    `embedded log throughput: ${Math.round(singles)} rec/s from 500 concurrent single-record sends, ${Math.round(bulk)} rec/s in sends of 10000, ${Math.round(consumed)} rec/s consumed`,
+  );
   expect(got).toBe(n1 + n2);
 }, 60_000);

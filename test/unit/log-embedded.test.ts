@@ -32,7 +32,13 @@ test('frames round-trip key, value, offset and timestamp; a changed byte or a cu
   const end2 = writeFrame(buf, end1, 5, 7, null, Buffer.alloc(0));
   expect(end2).toBe(buf.length);
   const f = parseFrame(buf, 0, buf.length) as FrameView;
-  expect([f.offset, f.timestamp, buf.toString('utf8', f.keyStart, f.keyEnd), buf.toString('utf8', f.valueStart, f.end), f.end]).toEqual([123456789012, 1795000000000, 'ключ', '{"v":"✓ ok"}', end1]);
+  expect([f.offset, f.timestamp, buf.toString('utf8', f.keyStart, f.keyEnd), buf.toString('utf8', f.valueStart, f.end), f.end]).toEqual([
+    123456789012,
+    1795000000000,
+    'ключ',
+    '{"v":"✓ ok"}',
+    end1,
+  ]);
   const g = parseFrame(buf, end1, buf.length) as FrameView;
   expect([g.offset, g.timestamp, g.keyStart, g.valueStart, g.end]).toEqual([5, 7, -1, end2, end2]);
   expect(parseFrame(buf, 0, end1 - 1)).toBe(INCOMPLETE);
@@ -105,10 +111,13 @@ test('segments roll at their size, are named by base offset, and reads start thr
   const cfg = cfgFor(1);
   const log = newLog(cfg, { segmentBytes: 8 * 1024, indexIntervalBytes: 512 });
   const p = log.producer();
-  for (let i = 0; i < 600; i += 50) await p.send(Array.from({ length: 50 }, (_, j) => ({ topic: 'seg', value: JSON.stringify({ i: i + j, pad: 'p'.repeat(40) }) })));
+  for (let i = 0; i < 600; i += 50)
+    await p.send(Array.from({ length: 50 }, (_, j) => ({ topic: 'seg', value: JSON.stringify({ i: i + j, pad: 'p'.repeat(40) }) })));
   await p.close();
   const dir = path.join(cfg.dataDir, 'log/seg/0');
-  const segs = readdirSync(dir).filter((f) => f.endsWith('.log')).sort();
+  const segs = readdirSync(dir)
+    .filter((f) => f.endsWith('.log'))
+    .sort();
   expect(segs.length).toBeGreaterThan(3);
   for (const s of segs) {
     const first = parseFrame(readFileSync(path.join(dir, s)), 0, statSync(path.join(dir, s)).size) as FrameView;

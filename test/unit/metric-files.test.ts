@@ -62,21 +62,31 @@ describe('the header', () => {
 
 describe('refused files name the file, the line and the reason', () => {
   test('does not parse', async () => {
-    expect(await refusals({ 'p.sql': '-- title: P\nSELECT category\nFROM pins\nWHER category = 1\n' })).toEqual(['p.sql:4: SQL syntax error: syntax error at or near "category"']);
+    expect(await refusals({ 'p.sql': '-- title: P\nSELECT category\nFROM pins\nWHER category = 1\n' })).toEqual([
+      'p.sql:4: SQL syntax error: syntax error at or near "category"',
+    ]);
   });
 
   test('binds to an unknown column or relation, or reads outside the curated views', async () => {
-    expect(await refusals({ 'c.sql': 'SELECT category,\n  nope\nFROM pins\n' })).toEqual(['c.sql:2: Binder Error: Referenced column "nope" not found in FROM clause!']);
-    expect(await refusals({ 't.sql': 'SELECT *\nFROM raw_pin\n' })).toEqual(['t.sql:2: "raw_pin" is not a curated view: a historical metric reads pins, geo, users, postings']);
-    expect(await refusals({ 'f.sql': "SELECT * FROM read_csv('/etc/passwd')" })).toEqual(['f.sql:1: read_csv(): a historical metric reads only the curated views pins, geo, users, postings']);
+    expect(await refusals({ 'c.sql': 'SELECT category,\n  nope\nFROM pins\n' })).toEqual([
+      'c.sql:2: Binder Error: Referenced column "nope" not found in FROM clause!',
+    ]);
+    expect(await refusals({ 't.sql': 'SELECT *\nFROM raw_pin\n' })).toEqual([
+      't.sql:2: "raw_pin" is not a curated view: a historical metric reads pins, geo, users, postings',
+    ]);
+    expect(await refusals({ 'f.sql': "SELECT * FROM read_csv('/etc/passwd')" })).toEqual([
+      'f.sql:1: read_csv(): a historical metric reads only the curated views pins, geo, users, postings',
+    ]);
   });
 
   test('is not one SELECT', async () => {
     expect(await refusals({ 'd.sql': 'DELETE FROM pins' })).toEqual(['d.sql: a metric is one SELECT statement (no INSERT, UPDATE, DELETE, DDL or PRAGMA)']);
-    expect(await refusals({ 'two.sql': 'SELECT 1 AS a FROM pins; SELECT 2 AS b FROM pins' })).toEqual(['two.sql: a metric file holds one SELECT; this one holds 2 statements']);
+    expect(await refusals({ 'two.sql': 'SELECT 1 AS a FROM pins; SELECT 2 AS b FROM pins' })).toEqual([
+      'two.sql: a metric file holds one SELECT; this one holds 2 statements',
+    ]);
   });
 
-  test('reuses a built-in id (whatever the case) or another metric\'s table', async () => {
+  test("reuses a built-in id (whatever the case) or another metric's table", async () => {
     expect(await refusals({ 'q1.sql': 'SELECT 1 AS x FROM pins', 'r5.sql': '-- kind: realtime\nSELECT count(*) AS n FROM pins' })).toEqual([
       'q1.sql: the id q1 is a built-in metric (Q1); choose another file name',
       'r5.sql: the id r5 is a built-in metric (R5); choose another file name',
@@ -84,7 +94,9 @@ describe('refused files name the file, the line and the reason', () => {
     expect(await refusals({ 'mine.sql': '-- table: q1_category_by_country\nSELECT 1 AS x FROM pins' })).toEqual([
       'mine.sql: table q1_category_by_country is also the table of Q1 (built-in): set another with "-- table: name"',
     ]);
-    expect(await refusals({ 'mine.sql': '-- table: batch_runs\nSELECT 1 AS x FROM pins' })).toEqual(['mine.sql: table batch_runs is one of pinpipe\'s own tables: set another with "-- table: name"']);
+    expect(await refusals({ 'mine.sql': '-- table: batch_runs\nSELECT 1 AS x FROM pins' })).toEqual([
+      'mine.sql: table batch_runs is one of pinpipe\'s own tables: set another with "-- table: name"',
+    ]);
   });
 
   test.each([
@@ -120,22 +132,67 @@ describe('refused files name the file, the line and the reason', () => {
 
   test('loadMetrics stops on the first refused file with METRIC_INVALID (exit 2); a valid directory loads', async () => {
     const bad = dirWith({ 'ok.sql': 'SELECT 1 AS x FROM pins', 'bad.sql': 'SELECT nope FROM pins' });
-    await expect(loadMetrics(cfg, { dir: bad })).rejects.toMatchObject({ code: 'METRIC_INVALID', exitCode: 2, message: expect.stringContaining('bad.sql:1: Binder Error') });
+    await expect(loadMetrics(cfg, { dir: bad })).rejects.toMatchObject({
+      code: 'METRIC_INVALID',
+      exitCode: 2,
+      message: expect.stringContaining('bad.sql:1: Binder Error'),
+    });
     const good = path.resolve('test/fixtures/metrics');
     const set = await loadMetrics(cfg, { dir: good });
-    expect(set.all.map((m) => m.id)).toEqual(['Q1', 'Q2', 'Q3a', 'Q3b', 'Q4', 'Q5', 'Q6', 'Q7', 'Q8', 'R1', 'R2', 'R3', 'R4', 'R5', 'big_posters_by_country', 'media_per_minute', 'tag_by_category']);
+    expect(set.all.map((m) => m.id)).toEqual([
+      'Q1',
+      'Q2',
+      'Q3a',
+      'Q3b',
+      'Q4',
+      'Q5',
+      'Q6',
+      'Q7',
+      'Q8',
+      'R1',
+      'R2',
+      'R3',
+      'R4',
+      'R5',
+      'big_posters_by_country',
+      'media_per_minute',
+      'tag_by_category',
+    ]);
     const tags = set.get('TAG_BY_CATEGORY');
-    expect(tags).toMatchObject({ kind: 'historical', keys: ['category'], columns: [['category', 'text'], ['tag', 'text'], ['n', 'bigint']], spec: { name: 'tag_by_category' }, reads: ['tag_list', 'category'] });
+    expect(tags).toMatchObject({
+      kind: 'historical',
+      keys: ['category'],
+      columns: [
+        ['category', 'text'],
+        ['tag', 'text'],
+        ['n', 'bigint'],
+      ],
+      spec: { name: 'tag_by_category' },
+      reads: ['tag_list', 'category'],
+    });
     const big = set.get('big_posters_by_country') as RealtimeMetric;
     expect(big).toMatchObject({
       kind: 'realtime',
       keyColumns: ['country', 'age_group'],
       valueColumns: ['postings', 'posters', 'mean_followers'],
-      columns: [['minute', 'timestamp'], ['country', 'text'], ['age_group', 'text'], ['postings', 'bigint'], ['posters', 'bigint'], ['mean_followers', 'double'], ['final', 'bool']],
+      columns: [
+        ['minute', 'timestamp'],
+        ['country', 'text'],
+        ['age_group', 'text'],
+        ['postings', 'bigint'],
+        ['posters', 'bigint'],
+        ['mean_followers', 'double'],
+        ['final', 'bool'],
+      ],
       spec: { name: 'rt_big_posters_by_country', key: ['minute', 'country', 'age_group'] },
       batchSpec: { name: 'batch_big_posters_by_country' },
     });
-    expect(big.plan).toMatchObject({ source: 'pin', joins: { geo: 'inner', user: 'left' }, trigger: 'pin+geo+user', columns: { pin: ['follower_count', 'ind'], geo: ['country'], user: ['age_group', 'user_name'] } });
+    expect(big.plan).toMatchObject({
+      source: 'pin',
+      joins: { geo: 'inner', user: 'left' },
+      trigger: 'pin+geo+user',
+      columns: { pin: ['follower_count', 'ind'], geo: ['country'], user: ['age_group', 'user_name'] },
+    });
   });
 
   test('the metrics directory: the setting, else ./metrics when it exists; a setting that is no directory is refused', () => {

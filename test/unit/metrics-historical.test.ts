@@ -13,7 +13,16 @@ import { openEngine, type Engine } from '../../src/engine/duckdb.js';
 import { postingsSelect } from '../../src/engine/schema.js';
 import { historical } from '../support/metrics.js';
 
-type Posting = [ind: number, category: string | null, poster: string | null, followers: number | null, country: string | null, posted: string, ageGroup: string, joined: string];
+type Posting = [
+  ind: number,
+  category: string | null,
+  poster: string | null,
+  followers: number | null,
+  country: string | null,
+  posted: string,
+  ageGroup: string,
+  joined: string,
+];
 
 let cfg: Config;
 let engine: Engine;
@@ -43,7 +52,9 @@ async function load(postings: Posting[]): Promise<void> {
   await engine.run("INSERT INTO geo VALUES (9002, 'Nowhere', TIMESTAMP '2020-01-01')");
   await engine.run("INSERT INTO users VALUES (9003, '18-24', TIMESTAMP '2016-01-01')");
   // the postings view the metric files read, over the columns these tables have
-  await engine.run(`CREATE OR REPLACE VIEW postings AS ${postingsSelect(['ind', 'category', 'poster_name', 'follower_count', 'country', 'timestamp', 'age_group', 'date_joined'])}`);
+  await engine.run(
+    `CREATE OR REPLACE VIEW postings AS ${postingsSelect(['ind', 'category', 'poster_name', 'follower_count', 'country', 'timestamp', 'age_group', 'date_joined'])}`,
+  );
 }
 
 const q = (id: string) => engine.all(historical(id).sql);

@@ -40,7 +40,9 @@ afterAll(() => {
 const text = fc.oneof(fc.constantFrom('a', 'B', 'art', 'Art', '', 'é', '\uffff', '😀', 'z😀', '\ue000x'), fc.string({ unit: 'grapheme', maxLength: 4 }));
 const int = fc.integer({ min: -50, max: 50 });
 // (no -0: staging writes it as 0 and the stream's column layout reads it so; see ColumnLayout.values)
-const dbl = fc.oneof(fc.constantFrom(0, -0.5, 1.25, 3, -7.75), fc.double({ min: -1000, max: 1000, noNaN: true, noDefaultInfinity: true })).map((v) => (v === 0 ? 0 : v));
+const dbl = fc
+  .oneof(fc.constantFrom(0, -0.5, 1.25, 3, -7.75), fc.double({ min: -1000, max: 1000, noNaN: true, noDefaultInfinity: true }))
+  .map((v) => (v === 0 ? 0 : v));
 const nullable = <T>(a: fc.Arbitrary<T>) => fc.option(a, { nil: null, freq: 4 });
 const rowArb = fc.tuple(nullable(text), nullable(text), nullable(int), nullable(int), nullable(dbl), nullable(fc.boolean()));
 
@@ -65,7 +67,9 @@ function exprArb(): { num: fc.Arbitrary<Expr>; txt: fc.Arbitrary<Expr>; bool: fc
       }),
       tie('num').map((a) => ({ k: 'neg', a, ty: a.ty }) as Expr),
       tie('num').map((a) => ({ k: 'todouble', a, ty: 'double' }) as Expr),
-      fc.tuple(tie('bool'), tie('num'), fc.option(tie('num'), { nil: null })).map(([when, then, els]) => ({ k: 'case', whens: [{ when, then }], else: els, ty: unify(then.ty, els?.ty ?? 'null') }) as Expr),
+      fc
+        .tuple(tie('bool'), tie('num'), fc.option(tie('num'), { nil: null }))
+        .map(([when, then, els]) => ({ k: 'case', whens: [{ when, then }], else: els, ty: unify(then.ty, els?.ty ?? 'null') }) as Expr),
       fc.tuple(tie('num'), tie('num')).map(([a, b]) => ({ k: 'coalesce', xs: [a, b], ty: unify(a.ty, b.ty) }) as Expr),
     ),
     txt: fc.oneof(
@@ -84,9 +88,19 @@ function exprArb(): { num: fc.Arbitrary<Expr>; txt: fc.Arbitrary<Expr>; bool: fc
       fc.tuple(fc.constantFrom('and', 'or'), fc.array(tie('bool'), { minLength: 2, maxLength: 3 })).map(([k, xs]) => ({ k, xs, ty: 'bool' }) as Expr),
       tie('bool').map((a) => ({ k: 'not', a, ty: 'bool' }) as Expr),
       fc.tuple(fc.boolean(), fc.oneof(tie('num'), tie('txt'))).map(([neg, a]) => ({ k: 'isnull', neg, a, ty: 'bool' }) as Expr),
-      fc.tuple(fc.boolean(), tie('txt'), fc.array(fc.oneof(text.map((v) => lit(v, 'text')), fc.constant(lit(null, 'null'))), { minLength: 1, maxLength: 3 })).map(
-        ([neg, a, list]) => ({ k: 'in', neg, a, list, ty: 'bool' }) as Expr,
-      ),
+      fc
+        .tuple(
+          fc.boolean(),
+          tie('txt'),
+          fc.array(
+            fc.oneof(
+              text.map((v) => lit(v, 'text')),
+              fc.constant(lit(null, 'null')),
+            ),
+            { minLength: 1, maxLength: 3 },
+          ),
+        )
+        .map(([neg, a, list]) => ({ k: 'in', neg, a, list, ty: 'bool' }) as Expr),
       fc.tuple(fc.boolean(), tie('num'), tie('num'), tie('num')).map(([neg, a, lo, hi]) => ({ k: 'between', neg, a, lo, hi, ty: 'bool' }) as Expr),
     ),
   }));
@@ -95,7 +109,9 @@ function exprArb(): { num: fc.Arbitrary<Expr>; txt: fc.Arbitrary<Expr>; bool: fc
 
 /** the engine's value of each expression for each row (one query per expression, rows as a VALUES table) */
 async function engineValues(exprs: Expr[], rows: Value[][]): Promise<Value[][]> {
-  const values = rows.map((r) => `(${r.map((v, i) => (v === null ? `CAST(NULL AS ${COLUMNS[i]![2]})` : `CAST(${literal(v)} AS ${COLUMNS[i]![2]})`)).join(', ')})`).join(', ');
+  const values = rows
+    .map((r) => `(${r.map((v, i) => (v === null ? `CAST(NULL AS ${COLUMNS[i]![2]})` : `CAST(${literal(v)} AS ${COLUMNS[i]![2]})`)).join(', ')})`)
+    .join(', ');
   const sql = `SELECT ${exprs.map((e, i) => `${exprSql(e, false)} AS e${i}`).join(', ')} FROM (VALUES ${values}) t(${COLUMNS.map(([n]) => n).join(', ')})`;
   const out = await engine.all(sql);
   return out.map((r) => exprs.map((_, i) => r[`e${i}`] as Value));
@@ -105,7 +121,8 @@ async function engineValues(exprs: Expr[], rows: Value[][]): Promise<Value[][]> 
 const same = (js: Value, engineValue: Value): boolean => {
   const a = typeof js === 'number' && !Number.isFinite(js) ? null : js;
   const b = engineValue === 'NaN' || engineValue === 'Infinity' || engineValue === '-Infinity' ? null : engineValue;
-  if (typeof a === 'number' && typeof b === 'number') return a === b || (Number.isNaN(a) && Number.isNaN(b)) || Math.abs(a - b) <= 1e-12 * Math.max(Math.abs(a), Math.abs(b));
+  if (typeof a === 'number' && typeof b === 'number')
+    return a === b || (Number.isNaN(a) && Number.isNaN(b)) || Math.abs(a - b) <= 1e-12 * Math.max(Math.abs(a), Math.abs(b));
   return a === b;
 };
 
@@ -129,7 +146,8 @@ describe('stream evaluation == engine evaluation', () => {
         rows.forEach((row, r) => {
           exprs.forEach((e, i) => {
             const js = compileExpr(e, index)({ pin: row, geo: null, user: null }, []);
-            if (!same(js, got[r]![i]!)) throw new Error(`${exprSql(e, false)} over ${JSON.stringify(row)}: stream ${JSON.stringify(js)}, engine ${JSON.stringify(got[r]![i])}`);
+            if (!same(js, got[r]![i]!))
+              throw new Error(`${exprSql(e, false)} over ${JSON.stringify(row)}: stream ${JSON.stringify(js)}, engine ${JSON.stringify(got[r]![i])}`);
           });
         });
       }),

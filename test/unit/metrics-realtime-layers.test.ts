@@ -42,13 +42,43 @@ interface Source {
 }
 
 const SOURCES: Source[] = [
-  { from: 'pins', keys: ['category', 'media_type'], nums: ['follower_count'], conds: ["category IN ('art', 'food')", 'follower_count > 500', 'media_type IS NULL', "NOT (category = 'travel')", 'downloaded'] },
+  {
+    from: 'pins',
+    keys: ['category', 'media_type'],
+    nums: ['follower_count'],
+    conds: ["category IN ('art', 'food')", 'follower_count > 500', 'media_type IS NULL', "NOT (category = 'travel')", 'downloaded'],
+  },
   { from: 'geo', keys: ['country'], nums: ['latitude', 'longitude'], conds: ["country <> 'France'", 'country IS NOT NULL', 'latitude BETWEEN 0 AND 5'] },
-  { from: 'users', keys: ['age_group', 'user_name'], nums: ['age'], conds: ['age >= 30', "age_group IN ('18-24', '50+') OR user_name IS NULL", "user_name < 'Bo'"] },
-  { from: 'pins p JOIN geo g ON g.ind = p.ind', keys: ['g.country', 'p.category'], nums: ['p.follower_count', 'g.latitude'], conds: ["g.country IN ('Chad', 'France')", 'p.follower_count IS NOT NULL', "p.category <> g.country"] },
-  { from: 'pins p JOIN users u ON u.ind = p.ind', keys: ['u.age_group'], nums: ['u.age', 'p.follower_count'], conds: ['u.age * 100 > p.follower_count', "u.user_name IS NULL OR p.media_type = 'video'"] },
-  { from: 'pins p JOIN geo g ON g.ind = p.ind JOIN users u ON u.ind = p.ind', keys: ['u.age_group', 'g.country'], nums: ['u.age'], conds: ["g.country <> 'Chad' AND u.age < 60"] },
-  { from: 'pins p LEFT JOIN users u ON u.ind = p.ind', keys: ['u.age_group', 'p.media_type'], nums: ['u.age', 'p.follower_count'], conds: ['u.age IS NULL', "p.category = 'art' AND u.age > 40", "coalesce(u.age_group, 'none') <> '25-35'"] },
+  {
+    from: 'users',
+    keys: ['age_group', 'user_name'],
+    nums: ['age'],
+    conds: ['age >= 30', "age_group IN ('18-24', '50+') OR user_name IS NULL", "user_name < 'Bo'"],
+  },
+  {
+    from: 'pins p JOIN geo g ON g.ind = p.ind',
+    keys: ['g.country', 'p.category'],
+    nums: ['p.follower_count', 'g.latitude'],
+    conds: ["g.country IN ('Chad', 'France')", 'p.follower_count IS NOT NULL', 'p.category <> g.country'],
+  },
+  {
+    from: 'pins p JOIN users u ON u.ind = p.ind',
+    keys: ['u.age_group'],
+    nums: ['u.age', 'p.follower_count'],
+    conds: ['u.age * 100 > p.follower_count', "u.user_name IS NULL OR p.media_type = 'video'"],
+  },
+  {
+    from: 'pins p JOIN geo g ON g.ind = p.ind JOIN users u ON u.ind = p.ind',
+    keys: ['u.age_group', 'g.country'],
+    nums: ['u.age'],
+    conds: ["g.country <> 'Chad' AND u.age < 60"],
+  },
+  {
+    from: 'pins p LEFT JOIN users u ON u.ind = p.ind',
+    keys: ['u.age_group', 'p.media_type'],
+    nums: ['u.age', 'p.follower_count'],
+    conds: ['u.age IS NULL', "p.category = 'art' AND u.age > 40", "coalesce(u.age_group, 'none') <> '25-35'"],
+  },
   {
     from: 'pins p JOIN geo g ON g.ind = p.ind LEFT JOIN users u ON u.ind = p.ind',
     keys: ['g.country', 'u.age_group'],
@@ -160,7 +190,9 @@ test('stream == batch for generated realtime metrics over generated logs, but fo
       const stream = view.final.map((r) => toTableRow(metric, r));
 
       // a late record changes its own window and the windows of pins it may partner
-      const touched = new Set(lateAt.flatMap((t) => [minuteOf(t - OPTS.joinWindow), minuteOf(t), minuteOf(t + OPTS.joinWindow)].map((m) => new Date(m).toISOString())));
+      const touched = new Set(
+        lateAt.flatMap((t) => [minuteOf(t - OPTS.joinWindow), minuteOf(t), minuteOf(t + OPTS.joinWindow)].map((m) => new Date(m).toISOString())),
+      );
       const cmp = compareRows(metric, stream, batch);
       const wrong = cmp.differences.filter((d) => !touched.has(d.minute));
       if (wrong.length) throw new Error(`${sql}\nseed ${seed}: ${wrong.length} windows differ, e.g. ${JSON.stringify(wrong.slice(0, 3))}`);

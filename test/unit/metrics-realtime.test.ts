@@ -59,7 +59,14 @@ afterAll(() => {
   rmSync(cfg.dataDir, { recursive: true, force: true });
 });
 
-const inputs: RealtimeInputs = { pin: 'd_pin', geo: 'd_geo', user: 'd_user', joinWindowMs: 30_000, from: Date.parse('2026-11-20T09:00:00Z'), to: Date.parse('2026-11-20T10:02:00Z') };
+const inputs: RealtimeInputs = {
+  pin: 'd_pin',
+  geo: 'd_geo',
+  user: 'd_user',
+  joinWindowMs: 30_000,
+  from: Date.parse('2026-11-20T09:00:00Z'),
+  to: Date.parse('2026-11-20T10:02:00Z'),
+};
 /** a built-in metric's file, computed the batch way (its plan in SQL over the pin matches) */
 const r = async (id: string, i: RealtimeInputs = inputs) => (await computeRealtimeRange(engine, i, [realtimeMetric(id)])).results[0]!.rows;
 

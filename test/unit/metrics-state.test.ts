@@ -26,7 +26,7 @@ afterAll(() => rmSync(path.dirname(cfg.dataDir), { recursive: true, force: true 
 
 const M = (hm: string) => `2026-11-27T${hm}:00.000Z`;
 
-test('new, unchanged and changed realtime metrics at the stream\'s start', async () => {
+test("new, unchanged and changed realtime metrics at the stream's start", async () => {
   const store = new EmbeddedStore(cfg);
   const realtime = new EmbeddedRealtime(cfg);
   const opts = { joinWindow: 30_000 };
@@ -45,13 +45,22 @@ test('new, unchanged and changed realtime metrics at the stream\'s start', async
   // watermark 10:05:20: window 10:04 is final at 10:05:30 (end + joinWindow): not yet → it starts at 10:04
   const added = await startStreamMetrics(store, realtime, set, { ...opts, watermark: Date.parse('2026-11-27T10:05:20.000Z') });
   expect(added.map((s) => [s.metric.id, s.from, s.changed])).toEqual([['media', M('10:04'), false]]);
-  expect((await readCatalog(store)).get('media')).toEqual({ metric: 'media', hash: set.get('media').hash, streamHash: set.get('media').hash, streamFrom: M('10:04') });
+  expect((await readCatalog(store)).get('media')).toEqual({
+    metric: 'media',
+    hash: set.get('media').hash,
+    streamHash: set.get('media').hash,
+    streamFrom: M('10:04'),
+  });
 
   // its windows are written, then the definition changes (another value column)
   const media = set.get('media') as RealtimeMetric;
-  await realtime.commit('g', { offsets: {}, watermark: 0, counters: {} }, [{ metric: 'media', minute: M('10:04'), key: 'image', values: { n: 3 }, final: true }]);
+  await realtime.commit('g', { offsets: {}, watermark: 0, counters: {} }, [
+    { metric: 'media', minute: M('10:04'), key: 'image', values: { n: 3 }, final: true },
+  ]);
   await store.upsert(media.spec, [{ minute: M('10:04'), media_type: 'image', n: 3, final: true }]);
-  await realtime.commit('g', { offsets: {}, watermark: 0, counters: {} }, [{ metric: 'R1', minute: M('10:04'), key: 'art', values: { postings: 1 }, final: true }]);
+  await realtime.commit('g', { offsets: {}, watermark: 0, counters: {} }, [
+    { metric: 'R1', minute: M('10:04'), key: 'art', values: { postings: 1 }, final: true },
+  ]);
   writeFileSync(path.join(dir, 'media.sql'), '-- kind: realtime\nSELECT media_type, count(*) AS n, avg(follower_count) AS mean FROM pins GROUP BY media_type');
   set = await loadMetrics(cfg, { dir });
   await realtime.connect(set.realtime);

@@ -20,7 +20,8 @@ import { DAY1, DAY2, writeFixtureLake } from '../fixtures/batch-lake.js';
 const tmpCfg = (): Config => loadConfig({ env: {}, flags: { dataDir: mkdtempSync(path.join(os.tmpdir(), 'pinpipe-query-')) } });
 
 const VIEW_COLUMNS = {
-  raw_pin: 'index unique_id title description poster_name follower_count tag_list is_image_or_video image_src downloaded save_location category event_id ingested_at',
+  raw_pin:
+    'index unique_id title description poster_name follower_count tag_list is_image_or_video image_src downloaded save_location category event_id ingested_at',
   raw_geo: 'ind timestamp latitude longitude country event_id ingested_at',
   raw_user: 'ind first_name last_name age date_joined event_id ingested_at',
   pins: 'ind unique_id title description poster_name follower_count tag_list media_type image_src downloaded save_location category event_id ingested_at',
@@ -76,10 +77,30 @@ describe('query over the fixture lake after batch-run', () => {
 
   test('raw views: every raw line with its typed fields, no housekeeping fields', async () => {
     // 9 + 3 pins, 9 + 1 geo, 8 + 1 user records parse (the broken user line is left out)
-    const counts = await runReadOnly(engine, 'SELECT (SELECT count(*) FROM raw_pin) AS pins, (SELECT count(*) FROM raw_geo) AS geo, (SELECT count(*) FROM raw_user) AS users');
+    const counts = await runReadOnly(
+      engine,
+      'SELECT (SELECT count(*) FROM raw_pin) AS pins, (SELECT count(*) FROM raw_geo) AS geo, (SELECT count(*) FROM raw_user) AS users',
+    );
     expect(counts.rows).toEqual([{ pins: 12, geo: 10, users: 9 }]);
     const p = await runReadOnly(engine, "SELECT * FROM raw_pin WHERE event_id = 'p5'");
-    expect(p.rows).toEqual([{ index: 5, unique_id: expect.any(String), title: 'Pin 5', description: 'No description available', poster_name: 'Eve', follower_count: 'lots', tag_list: 'red, blue,,green', is_image_or_video: 'gif', image_src: 'https://i.example/5.jpg', downloaded: 1, save_location: 'Local save in /data/diy', category: 'diy', event_id: 'p5', ingested_at: `${DAY1}T10:01:02.000Z` }]);
+    expect(p.rows).toEqual([
+      {
+        index: 5,
+        unique_id: expect.any(String),
+        title: 'Pin 5',
+        description: 'No description available',
+        poster_name: 'Eve',
+        follower_count: 'lots',
+        tag_list: 'red, blue,,green',
+        is_image_or_video: 'gif',
+        image_src: 'https://i.example/5.jpg',
+        downloaded: 1,
+        save_location: 'Local save in /data/diy',
+        category: 'diy',
+        event_id: 'p5',
+        ingested_at: `${DAY1}T10:01:02.000Z`,
+      },
+    ]);
   });
 
   test('curated views: one row per ind across days, the latest wins', async () => {
@@ -117,18 +138,18 @@ describe('query over the fixture lake after batch-run', () => {
   });
 
   test.each([
-    ["INSERT INTO pins SELECT * FROM pins", /INSERT is not read-only/],
+    ['INSERT INTO pins SELECT * FROM pins', /INSERT is not read-only/],
     ["COPY (SELECT 1) TO '/tmp/pinpipe-should-not-exist.csv'", /COPY is not read-only/],
     ["ATTACH '/tmp/pinpipe-should-not-exist.db' AS x", /ATTACH is not read-only/],
     ['SELECT 1; SELECT 2', /got 2 statements/],
     ['SELECT 1; DROP VIEW pins', /got 2 statements/],
     ['CREATE TABLE t AS SELECT 1', /CREATE is not read-only/],
     ['DROP VIEW pins', /DROP is not read-only/],
-    ["SET threads = 1", /SET is not read-only/],
+    ['SET threads = 1', /SET is not read-only/],
     ['PRAGMA threads = 1', /PRAGMA is not read-only/],
-    ["CALL pragma_version()", /CALL is not read-only/],
+    ['CALL pragma_version()', /CALL is not read-only/],
     ["EXPLAIN ANALYZE COPY (SELECT 1) TO '/tmp/pinpipe-should-not-exist.csv'", /EXPLAIN of COPY is not read-only/],
-    ["INSTALL httpfs", /INSTALL is not read-only/],
+    ['INSTALL httpfs', /INSTALL is not read-only/],
     ['', /the query is empty/],
     ['  ;  ', /the query is empty/],
     ['SELEC 1', /SQL error: .*Parser Error: syntax error at or near "SELEC"/],
@@ -139,7 +160,10 @@ describe('query over the fixture lake after batch-run', () => {
   });
 
   test('files outside the lake cannot be read', async () => {
-    await expect(runReadOnly(engine, "SELECT * FROM read_text('/etc/hostname')")).rejects.toMatchObject({ code: 'QUERY_INVALID', message: expect.stringMatching(/Permission Error/) });
+    await expect(runReadOnly(engine, "SELECT * FROM read_text('/etc/hostname')")).rejects.toMatchObject({
+      code: 'QUERY_INVALID',
+      message: expect.stringMatching(/Permission Error/),
+    });
   });
 
   test('--metric ... --source lake computes what batch-run stored', async () => {

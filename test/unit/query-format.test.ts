@@ -23,16 +23,19 @@ describe('output formats', () => {
 
   test('CSV: RFC 4180 quoting with a header, LF line ends (as the DuckDB CLI), quotes doubled, null empty, lists as JSON', () => {
     expect(toCsv(result)).toBe(
-      'name,n,tags,at,ok\n' +
-        'plain,1,"[""a"",""b""]",2026-11-20T10:00:00.000Z,true\n' +
-        '"comma, ""quoted""\nline",22.5,,,false\n' +
-        ',,[],,\n',
+      'name,n,tags,at,ok\n' + 'plain,1,"[""a"",""b""]",2026-11-20T10:00:00.000Z,true\n' + '"comma, ""quoted""\nline",22.5,,,false\n' + ',,[],,\n',
     );
     expect(toCsv({ columns: ['a', 'b'], rows: [] })).toBe('a,b\n');
   });
 
   test('table: aligned columns, numbers right-aligned, NULL shown, a row count footer', () => {
-    const t = toTable({ columns: ['country', 'n'], rows: [{ country: 'Chile', n: 3 }, { country: null, n: 12 }] });
+    const t = toTable({
+      columns: ['country', 'n'],
+      rows: [
+        { country: 'Chile', n: 3 },
+        { country: null, n: 12 },
+      ],
+    });
     expect(t).toBe(['country   n', '───────  ──', 'Chile     3', 'NULL     12', '(2 rows)', ''].join('\n'));
     expect(toTable({ columns: ['x'], rows: [{ x: 'one' }] }).endsWith('(1 row)\n')).toBe(true);
     expect(toTable({ columns: [], rows: [] })).toBe('(0 rows)\n');
@@ -71,18 +74,29 @@ describe('query flags', () => {
   });
 
   test('an unknown metric id is a usage error naming the defined ones', () => {
-    expect(() => BUILTIN.get('Q9')).toThrow(expect.objectContaining({ code: 'USAGE', message: expect.stringMatching(/unknown metric "Q9": defined are Q1, Q2, Q3a, Q3b, Q4, Q5, Q6, Q7, Q8, R1, R2, R3, R4, R5/) }));
+    expect(() => BUILTIN.get('Q9')).toThrow(
+      expect.objectContaining({
+        code: 'USAGE',
+        message: expect.stringMatching(/unknown metric "Q9": defined are Q1, Q2, Q3a, Q3b, Q4, Q5, Q6, Q7, Q8, R1, R2, R3, R4, R5/),
+      }),
+    );
   });
 });
 
 describe('where the SQL comes from', () => {
   test.each<[Parameters<typeof sqlFrom>[0], ReturnType<typeof sqlFrom>]>([
-    [{ args: ['SELECT 1'], other: false, stdinIsTty: false }, { from: 'arg', text: 'SELECT 1' }],
+    [
+      { args: ['SELECT 1'], other: false, stdinIsTty: false },
+      { from: 'arg', text: 'SELECT 1' },
+    ],
     [{ args: ['-'], other: false, stdinIsTty: true }, { from: 'stdin' }],
     [{ args: [], other: false, stdinIsTty: false }, { from: 'stdin' }],
     [{ args: [], other: false, stdinIsTty: true }, { from: 'none' }],
     [{ args: [], other: true, stdinIsTty: false }, { from: 'none' }],
-    [{ args: [], file: 'q.sql', other: false, stdinIsTty: true }, { from: 'file', path: 'q.sql' }],
+    [
+      { args: [], file: 'q.sql', other: false, stdinIsTty: true },
+      { from: 'file', path: 'q.sql' },
+    ],
     [{ args: [], file: '-', other: false, stdinIsTty: true }, { from: 'stdin' }],
   ])('%j → %j', (input, out) => expect(sqlFrom(input)).toEqual(out));
 

@@ -20,7 +20,8 @@ describe('helpers', () => {
   ])('trimStatement(%j)', (sql, out) => expect(trimStatement(sql)).toBe(out));
 
   test('an empty statement is refused', () => {
-    for (const sql of ['', ' ; ', '\n']) expect(() => trimStatement(sql)).toThrow(expect.objectContaining({ code: 'QUERY_INVALID', message: expect.stringMatching(/the query is empty/) }));
+    for (const sql of ['', ' ; ', '\n'])
+      expect(() => trimStatement(sql)).toThrow(expect.objectContaining({ code: 'QUERY_INVALID', message: expect.stringMatching(/the query is empty/) }));
   });
 
   test('the check wraps the statement in EXISTS, with line breaks that end a trailing comment', () => {
@@ -28,13 +29,15 @@ describe('helpers', () => {
   });
 
   test('SHOW TABLES is recognized in any case, with or without a semicolon; nothing else', () => {
-    for (const sql of ['SHOW TABLES', ' show tables; ', 'Show  Tables']) expect(showTablesSql('embedded', sql)).toMatch(/^SELECT name AS table_name FROM sqlite_schema/);
+    for (const sql of ['SHOW TABLES', ' show tables; ', 'Show  Tables'])
+      expect(showTablesSql('embedded', sql)).toMatch(/^SELECT name AS table_name FROM sqlite_schema/);
     expect(showTablesSql('mysql', 'SHOW TABLES')).toMatch(/information_schema\.tables/);
     for (const sql of ['SHOW TABLES; DROP TABLE x', 'SELECT 1', 'SHOW DATABASES']) expect(showTablesSql('embedded', sql)).toBeNull();
   });
 
   test('LOAD_FILE is refused by name, however it is written', () => {
-    for (const sql of ["SELECT LOAD_FILE('/etc/passwd')", "SELECT load_file ('/etc/passwd')", "SELECT 1 FROM t WHERE x = LoAd_FiLe('/x')"]) expect(() => refuseFileFunctions(sql)).toThrow(/LOAD_FILE/);
+    for (const sql of ["SELECT LOAD_FILE('/etc/passwd')", "SELECT load_file ('/etc/passwd')", "SELECT 1 FROM t WHERE x = LoAd_FiLe('/x')"])
+      expect(() => refuseFileFunctions(sql)).toThrow(/LOAD_FILE/);
     expect(() => refuseFileFunctions('SELECT 1')).not.toThrow();
   });
 });
@@ -45,9 +48,15 @@ describe('on the embedded store (SQLite)', () => {
   beforeAll(async () => {
     dir = mkdtempSync(path.join(os.tmpdir(), 'pinpipe-readonly-'));
     store = new EmbeddedStore(loadConfig({ env: {}, flags: { dataDir: dir } }));
-    await store.upsert(LEDGER, [{ day: '2026-11-20', status: 'done' }, { day: '2026-11-21', status: 'failed' }]);
+    await store.upsert(LEDGER, [
+      { day: '2026-11-20', status: 'done' },
+      { day: '2026-11-21', status: 'failed' },
+    ]);
     await store.replace(historical('Q1').spec, []);
-    await store.upsert(realtimeMetric('R1').spec, [{ minute: '2026-11-20T10:00:00.000Z', category: 'art', postings: 2, final: true }, { minute: '2026-11-20T10:01:00.000Z', category: 'art', postings: 1, final: false }]);
+    await store.upsert(realtimeMetric('R1').spec, [
+      { minute: '2026-11-20T10:00:00.000Z', category: 'art', postings: 2, final: true },
+      { minute: '2026-11-20T10:01:00.000Z', category: 'art', postings: 1, final: false },
+    ]);
   });
   afterAll(async () => {
     await store.close();
@@ -81,7 +90,13 @@ describe('on the embedded store (SQLite)', () => {
     ["SELECT '\\' AS backslash", [{ backslash: '\\' }]],
     ['WITH d AS (SELECT day FROM batch_runs) SELECT count(*) AS n FROM d -- trailing comment', [{ n: 2 }]],
     ['VALUES (1), (2)', [{ column1: 1 }, { column1: 2 }]],
-    ['SELECT 1 AS a, 1 AS a2 UNION ALL SELECT 2, 2 ORDER BY 1', [{ a: 1, a2: 1 }, { a: 2, a2: 2 }]],
+    [
+      'SELECT 1 AS a, 1 AS a2 UNION ALL SELECT 2, 2 ORDER BY 1',
+      [
+        { a: 1, a2: 1 },
+        { a: 2, a2: 2 },
+      ],
+    ],
   ])('accepts %j', async (sql, rows) => {
     expect(await store.query(sql)).toEqual(rows);
   });

@@ -2,10 +2,18 @@ import { validateRaw } from '../../src/core/records.js';
 import { parseDateTime, parseDuration } from '../../src/core/time.js';
 
 const pin = {
-  index: 7528, unique_id: 'fbe53c66-3442-4773-b19e-d3ec6f54dddf', title: 'No Title Data Available',
-  description: 'No description available Story format', poster_name: 'User Info Error', follower_count: 'User Info Error',
-  tag_list: 'N,o, ,T,a,g,s, ,A,v,a,i,l,a,b,l,e', is_image_or_video: 'multi-video(story page format)',
-  image_src: 'Image src error.', downloaded: 0, save_location: 'Local save in /data/mens-fashion', category: 'mens-fashion',
+  index: 7528,
+  unique_id: 'fbe53c66-3442-4773-b19e-d3ec6f54dddf',
+  title: 'No Title Data Available',
+  description: 'No description available Story format',
+  poster_name: 'User Info Error',
+  follower_count: 'User Info Error',
+  tag_list: 'N,o, ,T,a,g,s, ,A,v,a,i,l,a,b,l,e',
+  is_image_or_video: 'multi-video(story page format)',
+  image_src: 'Image src error.',
+  downloaded: 0,
+  save_location: 'Local save in /data/mens-fashion',
+  category: 'mens-fashion',
 };
 const geo = { ind: 7528, timestamp: '2020-08-28 03:52:47', latitude: -89.9787, longitude: -173.293, country: 'Albania' };
 const user = { ind: 7528, first_name: 'Abigail', last_name: 'Ali', age: 20, date_joined: '2015-10-24 11:23:51' };
@@ -65,6 +73,14 @@ describe('time parsing', () => {
   ])('parseDateTime(%j) → %j', (text, ms) => expect(parseDateTime(text)).toBe(ms));
 
   test.each([
-    ['500ms', 500], ['10s', 10_000], ['5m', 300_000], ['2h', 7_200_000], ['7d', 604_800_000], ['250', 250], [100, 100], ['soon', null], [-1, null],
+    ['500ms', 500],
+    ['10s', 10_000],
+    ['5m', 300_000],
+    ['2h', 7_200_000],
+    ['7d', 604_800_000],
+    ['250', 250],
+    [100, 100],
+    ['soon', null],
+    [-1, null],
   ] as const)('parseDuration(%j) → %j', (text, ms) => expect(parseDuration(text)).toBe(ms));
 });

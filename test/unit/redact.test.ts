@@ -34,7 +34,14 @@ describe('pure redaction', () => {
   });
 
   test('secretsIn finds named secrets and URL passwords of an environment or a config', () => {
-    const env = { PINPIPE_API_KEY: KEY, PINPIPE_KAFKA_SASL_PASSWORD: PW, PINPIPE_MYSQL_URL: 'mysql://u:my%40pw-123@h/db', AWS_SECRET_ACCESS_KEY: 'aws-secret-1234', AWS_ACCESS_KEY_ID: 'AKIA-not-secret', PINPIPE_API_HOST: '127.0.0.1' };
+    const env = {
+      PINPIPE_API_KEY: KEY,
+      PINPIPE_KAFKA_SASL_PASSWORD: PW,
+      PINPIPE_MYSQL_URL: 'mysql://u:my%40pw-123@h/db',
+      AWS_SECRET_ACCESS_KEY: 'aws-secret-1234',
+      AWS_ACCESS_KEY_ID: 'AKIA-not-secret',
+      PINPIPE_API_HOST: '127.0.0.1',
+    };
     expect([...secretsIn(env)].sort()).toEqual([KEY, PW, 'aws-secret-1234', 'my@pw-123'].sort());
   });
 
@@ -54,7 +61,7 @@ describe('pure redaction', () => {
 });
 
 describe('configuration errors', () => {
-  test('an unknown key names the key and the closest setting, never its parent object (the issue\'s example)', () => {
+  test("an unknown key names the key and the closest setting, never its parent object (the issue's example)", () => {
     const dir = mkdtempSync(path.join(os.tmpdir(), 'pinpipe-redact-'));
     writeFileSync(path.join(dir, 'c.json'), JSON.stringify({ api: { prot: 8080 } }));
     let message = '';

@@ -52,14 +52,17 @@ const pin = fc.record({
 describe('staged CSV', () => {
   test('pins round-trip through the engine exactly', async () => {
     await fc.assert(
-      fc.asyncProperty(fc.array(fc.tuple(pin, fc.option(fc.nat(2), { nil: null }), fc.option(fc.nat(), { nil: null })), { minLength: 1, maxLength: 20 }), async (rows) => {
-        const file = path.join(cfg.dataDir, 'pin.csv');
-        writeFileSync(file, rows.map(([v, part, off]) => encodeStaged('pin', v, { _partition: part, _offset: off }) + '\n').join(''));
-        const got = await engine.all(`${readStagedSql([file], STAGE_COLUMNS.pin)}`);
-        expect(got).toEqual(
-          rows.map(([v, part, off]) => ({ ...v, tag_list: v.tag_list === null ? null : v.tag_list.join(','), _partition: part, _offset: off })),
-        );
-      }),
+      fc.asyncProperty(
+        fc.array(fc.tuple(pin, fc.option(fc.nat(2), { nil: null }), fc.option(fc.nat(), { nil: null })), { minLength: 1, maxLength: 20 }),
+        async (rows) => {
+          const file = path.join(cfg.dataDir, 'pin.csv');
+          writeFileSync(file, rows.map(([v, part, off]) => encodeStaged('pin', v, { _partition: part, _offset: off }) + '\n').join(''));
+          const got = await engine.all(`${readStagedSql([file], STAGE_COLUMNS.pin)}`);
+          expect(got).toEqual(
+            rows.map(([v, part, off]) => ({ ...v, tag_list: v.tag_list === null ? null : v.tag_list.join(','), _partition: part, _offset: off })),
+          );
+        },
+      ),
       { numRuns: 150 },
     );
   });

@@ -15,7 +15,14 @@ const ALL = ['pin', 'geo', 'user'];
 
 describe('lag', () => {
   test.each([
-    { ends: [10, 5], current: [7, -1], want: [{ current: 7, lag: 3 }, { current: null, lag: 5 }] },
+    {
+      ends: [10, 5],
+      current: [7, -1],
+      want: [
+        { current: 7, lag: 3 },
+        { current: null, lag: 5 },
+      ],
+    },
     { ends: [3], current: [], want: [{ current: null, lag: 3 }] },
     { ends: [4], current: [null], want: [{ current: null, lag: 4 }] },
     { ends: [4], current: [6], want: [{ current: 6, lag: 0 }] },
@@ -85,7 +92,10 @@ function report(over: Partial<StatusReport> = {}): StatusReport {
       windows: [{ metric: 'R1', minute: '2026-12-02T09:59:00.000Z', final: false, rows: 13, open: 2 }],
     },
     dead_letters: { topic: 'deadletter', records: 4 },
-    ledger: { counts: { done: 1, partial: 0, pending: 0, running: 0, failed: 0 }, days: classifyDays([{ day: '2026-12-01', status: 'done', complete: true }], null) },
+    ledger: {
+      counts: { done: 1, partial: 0, pending: 0, running: 0, failed: 0 },
+      days: classifyDays([{ day: '2026-12-01', status: 'done', complete: true }], null),
+    },
     batch_runs: [],
     errors: [],
   };
@@ -100,15 +110,21 @@ describe('verdict', () => {
     expect(problemsOf(r)).toEqual(['consume-batch (group pinpipe-batch) is 20 records behind (more than --max-lag 10)']);
   });
 
-  test("an old watermark counts only while the stream has records to read", () => {
+  test('an old watermark counts only while the stream has records to read', () => {
     const idle = report({ stream: { ...report().stream, watermark_age_s: 3600 } });
     expect(problemsOf(idle)).toEqual([]);
-    const stuck = report({ stream: idle.stream, groups: [report().groups[0]!, groupLag('pinpipe-stream', 'consume-stream', 'stream checkpoint', partitionLags('pin', [500], [499]))] });
+    const stuck = report({
+      stream: idle.stream,
+      groups: [report().groups[0]!, groupLag('pinpipe-stream', 'consume-stream', 'stream checkpoint', partitionLags('pin', [500], [499]))],
+    });
     expect(problemsOf(stuck)).toEqual(["consume-stream's watermark is 3600 s old with 1 records to read (more than --max-watermark-age 120 s)"]);
   });
 
   test('a failed day, and a source that cannot be read', () => {
-    const r = report({ ledger: { counts: countDays([]), days: classifyDays([{ day: '2026-12-01', status: 'failed', message: 'engine out of memory' }], null) }, errors: [{ source: 'the lake', message: 'S3 unreachable' }] });
+    const r = report({
+      ledger: { counts: countDays([]), days: classifyDays([{ day: '2026-12-01', status: 'failed', message: 'engine out of memory' }], null) },
+      errors: [{ source: 'the lake', message: 'S3 unreachable' }],
+    });
     expect(problemsOf(r)).toEqual(['batch-run failed for 2026-12-01: engine out of memory', 'cannot read the lake: S3 unreachable']);
   });
 });
@@ -118,8 +134,25 @@ test('the text report fits 80 columns, long problems wrapped, not cut', () => {
   const r = report({
     healthy: false,
     problems: [`consume-stream (group pinpipe-stream-${long}) is 123456789 records behind (more than --max-lag 10)`],
-    ledger: { counts: countDays([]), days: classifyDays([{ day: '2026-12-01', status: 'failed', message: `the engine failed: ${long} ${long} ${long}` }], raw({ '2026-12-02': { markers: [], fingerprint: 'z' } })) },
-    batch_runs: [{ started_at: '2026-12-01T10:00:00.000Z', day: '2026-12-01', reason: 'late data', status: 'failed', finished_at: null, seconds: 12.25, raw_records: 5, message: null }],
+    ledger: {
+      counts: countDays([]),
+      days: classifyDays(
+        [{ day: '2026-12-01', status: 'failed', message: `the engine failed: ${long} ${long} ${long}` }],
+        raw({ '2026-12-02': { markers: [], fingerprint: 'z' } }),
+      ),
+    },
+    batch_runs: [
+      {
+        started_at: '2026-12-01T10:00:00.000Z',
+        day: '2026-12-01',
+        reason: 'late data',
+        status: 'failed',
+        finished_at: null,
+        seconds: 12.25,
+        raw_records: 5,
+        message: null,
+      },
+    ],
     errors: [{ source: 'the serving store', message: `connect ECONNREFUSED 127.0.0.1:3306 ${long} ${long}` }],
   });
   const text = formatStatus(r);

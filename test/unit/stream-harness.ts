@@ -29,10 +29,20 @@ export function pin(ind: number, sec: number, o: { id?: string; category?: strin
   return {
     type: 'pin',
     value: JSON.stringify({
-      index: ind, unique_id: 'fbe53c66-3442-4773-b19e-d3ec6f54dddf', title: 't', description: 'd', poster_name: 'p',
-      follower_count: o.followers ?? '100', tag_list: 'a,b', is_image_or_video: o.media ?? 'image', image_src: 'x',
-      downloaded: 1, save_location: 'Local save in /data/art', category: o.category ?? 'art',
-      event_id: o.id ?? nextId('p'), ingested_at: at(sec),
+      index: ind,
+      unique_id: 'fbe53c66-3442-4773-b19e-d3ec6f54dddf',
+      title: 't',
+      description: 'd',
+      poster_name: 'p',
+      follower_count: o.followers ?? '100',
+      tag_list: 'a,b',
+      is_image_or_video: o.media ?? 'image',
+      image_src: 'x',
+      downloaded: 1,
+      save_location: 'Local save in /data/art',
+      category: o.category ?? 'art',
+      event_id: o.id ?? nextId('p'),
+      ingested_at: at(sec),
     }),
   };
 }
@@ -40,14 +50,30 @@ export function pin(ind: number, sec: number, o: { id?: string; category?: strin
 export function geo(ind: number, sec: number, o: { id?: string; country?: string } = {}): Rec {
   return {
     type: 'geo',
-    value: JSON.stringify({ ind, timestamp: '2020-08-28 03:52:47', latitude: 1, longitude: 2, country: o.country ?? 'Albania', event_id: o.id ?? nextId('g'), ingested_at: at(sec) }),
+    value: JSON.stringify({
+      ind,
+      timestamp: '2020-08-28 03:52:47',
+      latitude: 1,
+      longitude: 2,
+      country: o.country ?? 'Albania',
+      event_id: o.id ?? nextId('g'),
+      ingested_at: at(sec),
+    }),
   };
 }
 
 export function user(ind: number, sec: number, o: { id?: string; first?: string; last?: string; age?: number } = {}): Rec {
   return {
     type: 'user',
-    value: JSON.stringify({ ind, first_name: o.first ?? 'Abigail', last_name: o.last ?? 'Ali', age: o.age ?? 20, date_joined: '2015-10-24 11:23:51', event_id: o.id ?? nextId('u'), ingested_at: at(sec) }),
+    value: JSON.stringify({
+      ind,
+      first_name: o.first ?? 'Abigail',
+      last_name: o.last ?? 'Ali',
+      age: o.age ?? 20,
+      date_joined: '2015-10-24 11:23:51',
+      event_id: o.id ?? nextId('u'),
+      ingested_at: at(sec),
+    }),
   };
 }
 
@@ -70,7 +96,9 @@ export class TestLog {
 
   batch(key: string, from: number, count: number): ConsumedBatch {
     const p = this.parts.get(key)!;
-    const records = p.values.slice(from, from + count).map((value, i) => ({ topic: p.topic, partition: p.partition, offset: from + i, key: null, value, timestamp: 0 }));
+    const records = p.values
+      .slice(from, from + count)
+      .map((value, i) => ({ topic: p.topic, partition: p.partition, offset: from + i, key: null, value, timestamp: 0 }));
     return { topic: p.topic, partition: p.partition, records, highWatermark: p.values.length };
   }
 }

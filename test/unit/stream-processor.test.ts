@@ -11,21 +11,20 @@ import { LiveFeed, OPTS, T0, TestLog, View, geo, minute, pin, run, user, type Re
 const clock = (sec: number): Rec => pin(9999, sec, { category: 'clock' });
 
 describe('R1–R5 of one input', () => {
-  const log = new TestLog()
-    .append([
-      pin(1, 5, { category: 'art', media: 'image', followers: '100' }),
-      pin(2, 20, { category: 'art', media: 'video', followers: '1k' }),
-      pin(3, 40, { category: '   ', media: 'multi-video(story page format)', followers: 'User Info Error' }),
-      pin(4, 70, { category: 'travel', media: 'image', followers: '10' }),
-      geo(1, 5, { country: 'Albania' }),
-      geo(2, 21, { country: 'France' }),
-      geo(3, 41, { country: ' ' }),
-      user(1, 5, { first: 'Abigail', last: 'Ali', age: 20 }),
-      user(2, 20.5, { first: 'Bob', last: 'B', age: 30 }),
-      user(3, 40, { first: 'Abigail', last: 'Ali', age: 60 }),
-      user(4, 71, { first: 'Cy', last: 'C', age: 40 }),
-      clock(200),
-    ]);
+  const log = new TestLog().append([
+    pin(1, 5, { category: 'art', media: 'image', followers: '100' }),
+    pin(2, 20, { category: 'art', media: 'video', followers: '1k' }),
+    pin(3, 40, { category: '   ', media: 'multi-video(story page format)', followers: 'User Info Error' }),
+    pin(4, 70, { category: 'travel', media: 'image', followers: '10' }),
+    geo(1, 5, { country: 'Albania' }),
+    geo(2, 21, { country: 'France' }),
+    geo(3, 41, { country: ' ' }),
+    user(1, 5, { first: 'Abigail', last: 'Ali', age: 20 }),
+    user(2, 20.5, { first: 'Bob', last: 'B', age: 30 }),
+    user(3, 40, { first: 'Abigail', last: 'Ali', age: 60 }),
+    user(4, 71, { first: 'Cy', last: 'C', age: 40 }),
+    clock(200),
+  ]);
   const { view, proc } = run(log);
 
   test('R1 counts pins by category; a null category is the key ""', () => {
@@ -73,7 +72,13 @@ describe('joins by ind within the join window', () => {
   /** R2 rows of minute 0 for records fed live in this order, then a clock far ahead */
   const r2 = (recs: Rec[]) => {
     const f = new LiveFeed().send([...recs, clock(300)]);
-    return { rows: f.view.get('R2').filter((r) => r[0] === minute(0)).map((r) => [r[1], r[2].postings]), counters: f.proc.counters };
+    return {
+      rows: f.view
+        .get('R2')
+        .filter((r) => r[0] === minute(0))
+        .map((r) => [r[1], r[2].postings]),
+      counters: f.proc.counters,
+    };
   };
 
   test.each([
@@ -85,15 +90,26 @@ describe('joins by ind within the join window', () => {
     [
       'the same ind posted twice: each pin takes the closest geo',
       [pin(1, 5), geo(1, 6, { country: 'Albania' }), pin(1, 20), geo(1, 22, { country: 'France' })],
-      [['Albania', 1], ['France', 1]],
+      [
+        ['Albania', 1],
+        ['France', 1],
+      ],
     ],
     [
       'a closer geo arriving later replaces the first choice',
       [pin(1, 20), geo(1, 45, { country: 'Albania' }), geo(1, 36, { country: 'France' })],
       [['France', 1]],
     ],
-    ['ties by the smaller event_id (after)', [pin(1, 20), geo(1, 15, { id: 'g-b', country: 'Albania' }), geo(1, 25, { id: 'g-a', country: 'France' })], [['France', 1]]],
-    ['ties by the smaller event_id (before)', [pin(1, 20), geo(1, 15, { id: 'g-a', country: 'Albania' }), geo(1, 25, { id: 'g-b', country: 'France' })], [['Albania', 1]]],
+    [
+      'ties by the smaller event_id (after)',
+      [pin(1, 20), geo(1, 15, { id: 'g-b', country: 'Albania' }), geo(1, 25, { id: 'g-a', country: 'France' })],
+      [['France', 1]],
+    ],
+    [
+      'ties by the smaller event_id (before)',
+      [pin(1, 20), geo(1, 15, { id: 'g-a', country: 'Albania' }), geo(1, 25, { id: 'g-b', country: 'France' })],
+      [['Albania', 1]],
+    ],
     ['two pins share one geo', [pin(1, 10), pin(1, 12), geo(1, 11, { country: 'Chad' })], [['Chad', 2]]],
   ] as [string, Rec[], [string, number][]][])('%s', (_name, recs, expected) => {
     expect(r2(recs).rows).toEqual(expected);
@@ -142,7 +158,9 @@ describe('de-duplication by event_id', () => {
 
   test('a displaced user copy leaves R4 of its minute', () => {
     const f = new LiveFeed(2);
-    f.send([user(1, 62, { id: 'U', first: 'Zed' }), user(2, 63, { first: 'Amy' })], 0).send([user(1, 58, { id: 'U', first: 'Zed' })], 1).send([clock(300)]);
+    f.send([user(1, 62, { id: 'U', first: 'Zed' }), user(2, 63, { first: 'Amy' })], 0)
+      .send([user(1, 58, { id: 'U', first: 'Zed' })], 1)
+      .send([clock(300)]);
     expect(f.view.get('R4')).toEqual([
       [minute(0), '', { distinct_posters: 1 }, true],
       [minute(1), '', { distinct_posters: 1 }, true],
@@ -268,25 +286,40 @@ describe('event-time alignment (flow control on a backlog)', () => {
   });
 
   test('a partition that has seen nothing and is not known to be caught up holds the others back', () => {
-    const log = new TestLog(1).append([pin(1, 0), pin(2, 30)]).append([geo(1, 0), geo(2, 600)]).append([user(1, 0)]);
+    const log = new TestLog(1)
+      .append([pin(1, 0), pin(2, 30)])
+      .append([geo(1, 0), geo(2, 600)])
+      .append([user(1, 0)]);
     const proc = new StreamProcessor(OPTS);
     proc.assign(tps);
     proc.ingest(log.batch('geo:0', 0, 2)); // geo read to its end before anything else: caught up
     proc.ingest(log.batch('user:0', 0, 0)); // an empty batch says nothing
     expect(proc.overrunning(60_000)).toEqual([]); // geo caught up; nothing else seen
-    const log2 = new TestLog(1).append([pin(1, 0)]).append([geo(1, 0), geo(2, 10), geo(3, 600)]).append([user(1, 0)]);
+    const log2 = new TestLog(1)
+      .append([pin(1, 0)])
+      .append([geo(1, 0), geo(2, 10), geo(3, 600)])
+      .append([user(1, 0)]);
     const proc2 = new StreamProcessor(OPTS);
     proc2.assign(tps);
     proc2.ingest(log2.batch('geo:0', 0, 1)); // geo at 0 s, more to read; pin and user unseen
     expect(keys(proc2.overrunning(60_000))).toEqual(['geo:0']);
     proc2.ingest(log2.batch('pin:0', 0, 1)); // pin caught up at 0 s; user still unseen
     expect(keys(proc2.overrunning(60_000))).toEqual(['geo:0']);
-    proc2.observeEnds(new Map([['pin:0', 1], ['geo:0', 3], ['user:0', 0]])); // user empty: caught up
+    proc2.observeEnds(
+      new Map([
+        ['pin:0', 1],
+        ['geo:0', 3],
+        ['user:0', 0],
+      ]),
+    ); // user empty: caught up
     expect(proc2.overrunning(60_000)).toEqual([]);
   });
 
   test('the slowest partition is never paused, so reading always goes on', () => {
-    const log = new TestLog(1).append([pin(1, 0), pin(2, 1000)]).append([geo(1, 500), geo(2, 900)]).append([user(1, 2000), user(2, 3000)]);
+    const log = new TestLog(1)
+      .append([pin(1, 0), pin(2, 1000)])
+      .append([geo(1, 500), geo(2, 900)])
+      .append([user(1, 2000), user(2, 3000)]);
     const proc = new StreamProcessor(OPTS);
     proc.assign(tps);
     proc.observeEnds(log.ends());
@@ -333,7 +366,13 @@ describe('finality', () => {
 describe('dead letters', () => {
   test('records that fail cleaning go to the dead letters with a reason and are counted', () => {
     const f = new LiveFeed();
-    f.send([{ type: 'pin', value: 'not json' }, { type: 'geo', value: JSON.stringify({ ind: 1, timestamp: 'x', latitude: 1, longitude: 1, country: 'a', event_id: 'e', ingested_at: '2026-11-27T10:00:00Z' }) }]);
+    f.send([
+      { type: 'pin', value: 'not json' },
+      {
+        type: 'geo',
+        value: JSON.stringify({ ind: 1, timestamp: 'x', latitude: 1, longitude: 1, country: 'a', event_id: 'e', ingested_at: '2026-11-27T10:00:00Z' }),
+      },
+    ]);
     f.send([{ type: 'user', value: JSON.stringify({ ind: 1, first_name: 'a', last_name: 'b', age: 20, date_joined: '2015-01-01 00:00:00' }) }]);
     expect(f.view.deadLetters.map((d) => [d.topic, d.offset, d.reason])).toEqual([
       ['pin', 0, 'value is not JSON'],

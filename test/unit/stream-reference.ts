@@ -36,7 +36,8 @@ export function reference(log: TestLog, joinWindow: number): Map<string, Record<
     let best: T | null = null;
     for (const c of cands) {
       if (c.ind !== p.ind || Math.abs(c.t - p.t) > joinWindow) continue;
-      const d = Math.abs(c.t - p.t), bd = best ? Math.abs(best.t - p.t) : Infinity;
+      const d = Math.abs(c.t - p.t),
+        bd = best ? Math.abs(best.t - p.t) : Infinity;
       if (!best || d < bd || (d === bd && c.event_id < best.event_id)) best = c;
     }
     return best;
@@ -64,7 +65,8 @@ export function reference(log: TestLog, joinWindow: number): Map<string, Record<
     }
     r5.set(minute, m);
   }
-  for (const [minute, m] of r5) out.set(`R5|${minute}|`, { images: m.images, videos: m.videos, stories: m.stories, mean_follower_count: m.n ? m.sum / m.n : null });
+  for (const [minute, m] of r5)
+    out.set(`R5|${minute}|`, { images: m.images, videos: m.videos, stories: m.stories, mean_follower_count: m.n ? m.sum / m.n : null });
   const names = new Map<string, Set<string>>();
   for (const u of users) {
     const minute = new Date(minuteOf(u.t)).toISOString();
@@ -101,7 +103,11 @@ export function generate(o: GenOptions): TestLog {
     const ind = Math.floor(r() * (o.inds ?? 40));
     const part = ind % o.partitions;
     const id = `${o.seed}-${i}`;
-    const fields = { category: pick(['art', 'travel', 'food', '  ']), media: pick(['image', 'video', 'multi-video(story page format)', 'other']), followers: pick(['100', '1k', 'User Info Error', '2.5k', '7']) };
+    const fields = {
+      category: pick(['art', 'travel', 'food', '  ']),
+      media: pick(['image', 'video', 'multi-video(story page format)', 'other']),
+      followers: pick(['100', '1k', 'User Info Error', '2.5k', '7']),
+    };
     push(pin(ind, t, { id: `p${id}`, ...fields }), t, part);
     if (r() < 0.05) {
       const t2 = t + r() * 20; // a retry: same event_id, later ingested_at

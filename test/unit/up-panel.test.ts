@@ -8,7 +8,15 @@ const snap: Snapshot = {
   postingsPerSec: 2000.04,
   batchLag: 987_654_321,
   streamLag: 123_456,
-  r1: latestWindow(['diy-and-crafts', 'event-planning', 'home-decor', 'mens-fashion'].map((key, i) => ({ metric: 'R1', minute: '2026-12-02T10:41:00.000Z', key, values: { postings: 123_456 - i }, final: false }))),
+  r1: latestWindow(
+    ['diy-and-crafts', 'event-planning', 'home-decor', 'mens-fashion'].map((key, i) => ({
+      metric: 'R1',
+      minute: '2026-12-02T10:41:00.000Z',
+      key,
+      values: { postings: 123_456 - i },
+      final: false,
+    })),
+  ),
   batch: { day: '2026-12-02', status: 'running', finishedAt: null, curatedRows: 12_345_678 },
 };
 const roles = ['api', 'consume-batch', 'consume-stream', 'emulate', 'dashboard'].map((name, i) => ({ name, up: i % 2 === 0 }));

@@ -49,7 +49,12 @@ export async function generateRaw(spec: RawSpec, lakeDir: string, opts: Generate
   return { ...total, postings: plan.postings, perTopic: plan.perTopic, seconds: (performance.now() - t0) / 1000 };
 }
 
-function runOnWorkers(tasks: Task[], n: number, data: { spec: RawSpec; partitions: SharedArrayBuffer; lakeDir: string }, add: (r: TaskResult) => void): Promise<void> {
+function runOnWorkers(
+  tasks: Task[],
+  n: number,
+  data: { spec: RawSpec; partitions: SharedArrayBuffer; lakeDir: string },
+  add: (r: TaskResult) => void,
+): Promise<void> {
   const queue = [...tasks];
   const url = new URL('./worker.js', import.meta.url);
   return new Promise<void>((resolve, reject) => {

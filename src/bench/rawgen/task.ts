@@ -29,12 +29,7 @@ const pad2 = (n: number) => String(n).padStart(2, '0');
  * The chunks of a task, in offset order, handed to `emit` one at a time (the lines array is
  * reused by the caller only after emit returns).
  */
-export function cutTask(
-  plan: Pick<Plan, 'spec' | 'postings' | 'dayStart' | 'partitionOf'>,
-  pool: Pool,
-  task: Task,
-  emit: (chunk: ChunkOut) => void,
-): number {
+export function cutTask(plan: Pick<Plan, 'spec' | 'postings' | 'dayStart' | 'partitionOf'>, pool: Pool, task: Task, emit: (chunk: ChunkOut) => void): number {
   const { spec, postings, dayStart, partitionOf } = plan;
   const topic = TOPICS[task.topic];
   const hour = pad2(task.hour);

@@ -65,13 +65,32 @@ interface ClosedLoop {
 }
 
 /** Closed-loop load with wrk when installed (cheap on the shared cores), else autocannon. */
-async function closedLoop(url: string, opts: { connections: number; seconds: number; requests: { path: string; body: string }[]; tool?: 'autocannon' }): Promise<ClosedLoop> {
+async function closedLoop(
+  url: string,
+  opts: { connections: number; seconds: number; requests: { path: string; body: string }[]; tool?: 'autocannon' },
+): Promise<ClosedLoop> {
   if (opts.tool !== 'autocannon' && haveWrk()) {
     const r = await runWrk(url, opts);
-    return { tool: 'wrk', okPerSecond: r.okPerSecond, p50: r.latencyMs.p50, p99: r.latencyMs.p99, bad: r.badStatus, errors: r.socketErrors, seconds: r.seconds };
+    return {
+      tool: 'wrk',
+      okPerSecond: r.okPerSecond,
+      p50: r.latencyMs.p50,
+      p99: r.latencyMs.p99,
+      bad: r.badStatus,
+      errors: r.socketErrors,
+      seconds: r.seconds,
+    };
   }
   const r = await cannon(url, opts);
-  return { tool: 'autocannon', okPerSecond: r['2xx'] / r.duration, p50: r.latency.p50, p99: r.latency.p99, bad: r.non2xx, errors: r.errors, seconds: r.duration };
+  return {
+    tool: 'autocannon',
+    okPerSecond: r['2xx'] / r.duration,
+    p50: r.latency.p50,
+    p99: r.latency.p99,
+    bad: r.non2xx,
+    errors: r.errors,
+    seconds: r.duration,
+  };
 }
 
 /**
@@ -131,23 +150,40 @@ export const apiStage: Stage = {
       if (max.tool === 'wrk' && !ctx.quick) {
         ctx.log(`api: single records, closed loop with autocannon (for comparison), 64 connections, ${secs} s`);
         const [ac, acCpu] = await clientCpu(() => closedLoop(url, { connections: 64, seconds: secs, requests: singles, tool: 'autocannon' }));
-        rows.push({ stage: 'api single: max with autocannon', measured: recs(ac.okPerSecond), target: '', status: 'info', value: ac.okPerSecond, unit: 'records/s', note: `the same load from a Node client on the same cores; p50 ${ms(ac.p50)}, p99 ${ms(ac.p99)}; ${acCpu}` });
+        rows.push({
+          stage: 'api single: max with autocannon',
+          measured: recs(ac.okPerSecond),
+          target: '',
+          status: 'info',
+          value: ac.okPerSecond,
+          unit: 'records/s',
+          note: `the same load from a Node client on the same cores; p50 ${ms(ac.p50)}, p99 ${ms(ac.p99)}; ${acCpu}`,
+        });
       }
 
       ctx.log(`api: single records, open loop at 5,000/s, ${secs} s`);
-      const [open, openCpu] = await clientCpu(() => openLoop({ url, rate: 5000, durationMs: secs * 1000, warmupMs: 2000, request: (i) => singles[Math.abs(i) % singles.length]! }));
+      const [open, openCpu] = await clientCpu(() =>
+        openLoop({ url, rate: 5000, durationMs: secs * 1000, warmupMs: 2000, request: (i) => singles[Math.abs(i) % singles.length]! }),
+      );
       const lat = summarize(open.latenciesMs);
       const achieved = open.ok / (open.elapsedMs / 1000);
-      rows.push(judged('api single: p99 at 5,000/s', lat.p99, 'ms', { atMost: 25 }, ms, {
-        note: `open loop (due-time latency, after 2 s at the same rate not measured); p50 ${ms(lat.p50)}, max ${ms(lat.max)}; ${Math.round(achieved)} ok/s, errors ${open.errors}, dropped ${open.dropped}; ${openCpu}`,
-        details: { latency: lat, achievedPerSecond: achieved, errors: open.errors, dropped: open.dropped, statuses: open.statuses },
-      }));
+      rows.push(
+        judged('api single: p99 at 5,000/s', lat.p99, 'ms', { atMost: 25 }, ms, {
+          note: `open loop (due-time latency, after 2 s at the same rate not measured); p50 ${ms(lat.p50)}, max ${ms(lat.max)}; ${Math.round(achieved)} ok/s, errors ${open.errors}, dropped ${open.dropped}; ${openCpu}`,
+          details: { latency: lat, achievedPerSecond: achieved, errors: open.errors, dropped: open.dropped, statuses: open.statuses },
+        }),
+      );
 
       if (!ctx.quick) {
         ctx.log(`api: single records, autocannon overallRate 5,000/s, ${secs} s`);
         const capped = await cannon(url, { connections: 50, seconds: secs, requests: singles, overallRate: 5000 });
         rows.push({
-          stage: 'api single: autocannon overallRate 5,000/s', measured: `p99 ${ms(capped.latency.p99)}`, target: '', status: 'info', value: capped.latency.p99, unit: 'ms',
+          stage: 'api single: autocannon overallRate 5,000/s',
+          measured: `p99 ${ms(capped.latency.p99)}`,
+          target: '',
+          status: 'info',
+          value: capped.latency.p99,
+          unit: 'ms',
           note: `per-connection token bucket refilled each second (bursty); p50 ${ms(capped.latency.p50)}; ${Math.round(capped['2xx'] / capped.duration)} ok/s`,
           details: { latency: capped.latency },
         });
@@ -169,7 +205,12 @@ export const apiStage: Stage = {
       const early = Math.max(...rss.slice(0, third));
       const late = Math.max(...rss.slice(-third));
       rows.push({
-        stage: 'api memory', measured: formatValue(res.peakRssMb ?? Number.NaN, 'MiB'), target: 'bounded', status: late <= early * 1.2 + 16 ? 'met' : 'missed', value: res.peakRssMb ?? undefined, unit: 'MiB',
+        stage: 'api memory',
+        measured: formatValue(res.peakRssMb ?? Number.NaN, 'MiB'),
+        target: 'bounded',
+        status: late <= early * 1.2 + 16 ? 'met' : 'missed',
+        value: res.peakRssMb ?? undefined,
+        unit: 'MiB',
         peakRssMb: res.peakRssMb,
         note: `peak RSS over all runs; RSS first vs last third of the max runs: ${Math.round(early)} vs ${Math.round(late)} MiB; exit ${res.code}`,
       });

@@ -56,7 +56,12 @@ export const batchRunStage: Stage = {
       const ds = await makeDataset(ctx, n);
       keep(ctx, ds);
       rows.push({
-        stage: `raw generator (${formatNumber(n)} records)`, measured: secs(ds.gen.seconds), target: '', status: 'info', value: ds.gen.seconds, unit: 's',
+        stage: `raw generator (${formatNumber(n)} records)`,
+        measured: secs(ds.gen.seconds),
+        target: '',
+        status: 'info',
+        value: ds.gen.seconds,
+        unit: 's',
         note: `${ds.gen.objects} objects, ${formatNumber(ds.gen.gzBytes / 2 ** 20)} MiB gzip; not part of any target`,
       });
       const stage = `batch-run ${formatNumber(n)} raw records`;
@@ -76,7 +81,18 @@ export const batchRunStage: Stage = {
       const note = `${formatNumber(n / seconds)} records/s; run reports raw ${formatNumber(summary.raw_records ?? Number.NaN)}, curated ${formatNumber(summary.curated_rows ?? Number.NaN)}, failed days ${summary.failed ?? '–'}`;
       const details = { seconds, summary, profile: r.profile };
       if (n >= TEN_MILLION) rows.push(judged(stage, seconds, 's', { atMost: 60 * (n / TEN_MILLION) }, secs, { peakRssMb: r.peakRssMb, note, details }));
-      else rows.push({ stage, measured: secs(seconds), target: '≤ 60 s for 10M', status: 'info', value: seconds, unit: 's', peakRssMb: r.peakRssMb, note: `smaller than the target's 10M; ${note}`, details });
+      else
+        rows.push({
+          stage,
+          measured: secs(seconds),
+          target: '≤ 60 s for 10M',
+          status: 'info',
+          value: seconds,
+          unit: 's',
+          peakRssMb: r.peakRssMb,
+          note: `smaller than the target's 10M; ${note}`,
+          details,
+        });
       if (summary.raw_records !== undefined && summary.raw_records !== n) {
         rows.at(-1)!.status = 'failed';
         rows.at(-1)!.note += ` — expected ${n} raw records`;
@@ -110,7 +126,13 @@ export const queryStage: Stage = {
     for (const q of runs) {
       ctx.log(`${q.stage} (${formatNumber(size)} raw records)`);
       const isQ1 = q.args[2] === 'Q1' && q.args.includes('lake');
-      const r = await runRole({ label: 'query', args: q.args, stack: ds.stack, timeoutMs: 10 * 60_000, cpuProfDir: ctx.profile && isQ1 ? path.join(ctx.profileDir, 'query-Q1') : undefined });
+      const r = await runRole({
+        label: 'query',
+        args: q.args,
+        stack: ds.stack,
+        timeoutMs: 10 * 60_000,
+        cpuProfDir: ctx.profile && isQ1 ? path.join(ctx.profileDir, 'query-Q1') : undefined,
+      });
       const stage = `${q.stage} (${formatNumber(size)})`;
       if (r.code !== 0) {
         rows.push(notRun(stage, isQ1 ? '≤ 2 s for 10M' : '', r));
@@ -126,8 +148,20 @@ export const queryStage: Stage = {
         // not JSON
       }
       const note = `${count ?? '?'} rows; process start to exit${ds.curated ? '' : '; batch-run had failed, so no curated zone'}`;
-      if (isQ1 && full) rows.push(judged(stage, seconds, 's', { atMost: 2 }, secs, { peakRssMb: r.peakRssMb, note, details: { rows: count, profile: r.profile } }));
-      else rows.push({ stage, measured: secs(seconds), target: isQ1 ? '≤ 2 s for 10M' : '', status: 'info', value: seconds, unit: 's', peakRssMb: r.peakRssMb, note, details: { rows: count, profile: r.profile } });
+      if (isQ1 && full)
+        rows.push(judged(stage, seconds, 's', { atMost: 2 }, secs, { peakRssMb: r.peakRssMb, note, details: { rows: count, profile: r.profile } }));
+      else
+        rows.push({
+          stage,
+          measured: secs(seconds),
+          target: isQ1 ? '≤ 2 s for 10M' : '',
+          status: 'info',
+          value: seconds,
+          unit: 's',
+          peakRssMb: r.peakRssMb,
+          note,
+          details: { rows: count, profile: r.profile },
+        });
     }
     return rows;
   },

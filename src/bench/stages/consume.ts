@@ -79,7 +79,15 @@ function consumeStage(role: Role, target: number, summary: string): Stage {
       const large = await oneRun(ctx, role, consumeRecords, 15_000, ctx.profile);
       const rows: Row[] = [];
       if (large.result.code !== 0) {
-        return [{ stage: `${role}: throughput`, measured: '–', target: target$, status: large.result.notLanded ? 'not-landed' : 'failed', note: failureText(large.result) }];
+        return [
+          {
+            stage: `${role}: throughput`,
+            measured: '–',
+            target: target$,
+            status: large.result.notLanded ? 'not-landed' : 'failed',
+            note: failureText(large.result),
+          },
+        ];
       }
       const seconds = large.result.ms / 1000;
       const rate = large.records / seconds;
@@ -104,7 +112,7 @@ function consumeStage(role: Role, target: number, summary: string): Stage {
       const slow = consumeRecords / (20 * 60);
       const ladder: Run[] = [];
       for (const n of [Math.round(consumeRecords / 4), consumeRecords, consumeRecords * 2]) ladder.push(await oneRun(ctx, role, n, slow, false));
-      const peaks = ladder.map((r) => (r.result.code === 0 ? r.result.peakRssMb ?? Number.NaN : Number.NaN));
+      const peaks = ladder.map((r) => (r.result.code === 0 ? (r.result.peakRssMb ?? Number.NaN) : Number.NaN));
       const [, a, b] = peaks as [number, number, number];
       const broken = ladder.find((r) => r.result.code !== 0);
       rows.push({

@@ -186,6 +186,9 @@ async function io<T>(op: string, key: string, fn: () => Promise<T>): Promise<T> 
   } catch (e) {
     if (isPinpipeError(e)) throw e;
     const code = (e as NodeJS.ErrnoException).code ?? 'error';
-    throw new PinpipeError('LAKE_UNAVAILABLE', `local lake ${op} ${JSON.stringify(key)} failed: ${code}: ${(e as Error).message}`, { retriable: true, cause: e });
+    throw new PinpipeError('LAKE_UNAVAILABLE', `local lake ${op} ${JSON.stringify(key)} failed: ${code}: ${(e as Error).message}`, {
+      retriable: true,
+      cause: e,
+    });
   }
 }

@@ -135,4 +135,5 @@ async function writeManifest(file: string, m: Manifest): Promise<void> {
 }
 
 /** The manifest of one directory of keys: `<metaRoot>/<sha1 of the directory's full prefix>.json`. */
-export const manifestPath = (metaRoot: string, fullPrefix: string): string => path.join(metaRoot, `${createHash('sha1').update(fullPrefix).digest('hex')}.json`);
+export const manifestPath = (metaRoot: string, fullPrefix: string): string =>
+  path.join(metaRoot, `${createHash('sha1').update(fullPrefix).digest('hex')}.json`);

@@ -10,7 +10,17 @@ interface SdkError {
   $retryable?: unknown;
 }
 
-const TRANSIENT_NAMES = new Set(['SlowDown', 'Throttling', 'ThrottlingException', 'RequestTimeout', 'RequestTimeoutException', 'InternalError', 'ServiceUnavailable', 'TimeoutError', 'NetworkingError']);
+const TRANSIENT_NAMES = new Set([
+  'SlowDown',
+  'Throttling',
+  'ThrottlingException',
+  'RequestTimeout',
+  'RequestTimeoutException',
+  'InternalError',
+  'ServiceUnavailable',
+  'TimeoutError',
+  'NetworkingError',
+]);
 const NETWORK_CODES = new Set(['ECONNRESET', 'ECONNREFUSED', 'ETIMEDOUT', 'EPIPE', 'EAI_AGAIN', 'ENOTFOUND', 'EHOSTUNREACH', 'ECONNABORTED', 'UND_ERR_SOCKET']);
 
 export function isNotFound(e: unknown): boolean {
@@ -34,5 +44,8 @@ export function lakeError(op: string, bucket: string, key: string, e: unknown): 
   if (isPinpipeError(e)) return e;
   const err = e as SdkError;
   const status = err?.$metadata?.httpStatusCode ? ` (HTTP ${err.$metadata.httpStatusCode})` : '';
-  return new PinpipeError('LAKE_UNAVAILABLE', `s3 ${op} s3://${bucket}/${key} failed: ${err?.name ?? 'Error'}${status}: ${err?.message ?? String(e)}`, { retriable: true, cause: e });
+  return new PinpipeError('LAKE_UNAVAILABLE', `s3 ${op} s3://${bucket}/${key} failed: ${err?.name ?? 'Error'}${status}: ${err?.message ?? String(e)}`, {
+    retriable: true,
+    cause: e,
+  });
 }

@@ -132,7 +132,9 @@ export class S3Lake implements Lake {
     const out: { key: string; size: number; etag: string }[] = [];
     let token: string | undefined;
     do {
-      const page = await withRetry(() => this.client.send(new ListObjectsV2Command({ Bucket: this.bucket, Prefix: fullPrefix, ContinuationToken: token, MaxKeys: 1000 })));
+      const page = await withRetry(() =>
+        this.client.send(new ListObjectsV2Command({ Bucket: this.bucket, Prefix: fullPrefix, ContinuationToken: token, MaxKeys: 1000 })),
+      );
       for (const o of page.Contents ?? []) out.push({ key: o.Key!, size: o.Size ?? 0, etag: o.ETag ?? '' });
       token = page.IsTruncated ? page.NextContinuationToken : undefined;
     } while (token);
@@ -155,7 +157,10 @@ export class S3Lake implements Lake {
       await this.op('delete', keys[i]!, async () => {
         const res = await this.client.send(new DeleteObjectsCommand({ Bucket: this.bucket, Delete: { Objects: batch.map((Key) => ({ Key })), Quiet: true } }));
         const failed = (res.Errors ?? []).filter((er) => er.Code !== 'NoSuchKey');
-        if (failed.length) throw Object.assign(new Error(`${failed.length} object(s) not deleted, first ${failed[0]!.Key}: ${failed[0]!.Code} ${failed[0]!.Message ?? ''}`), { name: 'DeleteObjectsError' });
+        if (failed.length)
+          throw Object.assign(new Error(`${failed.length} object(s) not deleted, first ${failed[0]!.Key}: ${failed[0]!.Code} ${failed[0]!.Message ?? ''}`), {
+            name: 'DeleteObjectsError',
+          });
       });
     }
   }
@@ -168,19 +173,23 @@ export class S3Lake implements Lake {
     return this.op('localDir', prefix, async () => {
       await fsp.mkdir(path.dirname(bucketDir), { recursive: true });
       // one mirror at a time per bucket, across processes sharing the data dir
-      await withLock(`${bucketDir}.lock`, async () => {
-        const objects: RemoteObject[] = [];
-        for (const o of await this.listFull(dirPrefix)) {
-          const rel = o.key.slice(dirPrefix.length);
-          try {
-            checkKey(rel);
-          } catch {
-            continue; // a directory marker or a key that cannot be a local path
+      await withLock(
+        `${bucketDir}.lock`,
+        async () => {
+          const objects: RemoteObject[] = [];
+          for (const o of await this.listFull(dirPrefix)) {
+            const rel = o.key.slice(dirPrefix.length);
+            try {
+              checkKey(rel);
+            } catch {
+              continue; // a directory marker or a key that cannot be a local path
+            }
+            objects.push({ rel, key: o.key, size: o.size, etag: o.etag });
           }
-          objects.push({ rel, key: o.key, size: o.size, etag: o.etag });
-        }
-        await mirror(this.client, this.bucket, objects, dir, path.join(this.cacheRoot, 's3-manifests', this.bucket));
-      }, 600_000);
+          await mirror(this.client, this.bucket, objects, dir, path.join(this.cacheRoot, 's3-manifests', this.bucket));
+        },
+        600_000,
+      );
       return dir;
     });
   }

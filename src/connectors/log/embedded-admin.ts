@@ -29,7 +29,10 @@ export class EndOffsets {
       return await Promise.all(Array.from({ length: meta.partitions }, (_, p) => this.tail(topic, p).refresh()));
     } catch (e) {
       if (e instanceof PinpipeError) throw e;
-      throw new PinpipeError('LOG_UNAVAILABLE', `cannot read the end offsets of log topic ${topic}: ${(e as NodeJS.ErrnoException).code ?? String(e)}`, { retriable: true, cause: e });
+      throw new PinpipeError('LOG_UNAVAILABLE', `cannot read the end offsets of log topic ${topic}: ${(e as NodeJS.ErrnoException).code ?? String(e)}`, {
+        retriable: true,
+        cause: e,
+      });
     }
   }
 

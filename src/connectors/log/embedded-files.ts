@@ -34,7 +34,10 @@ const NAME_RE = /^[A-Za-z0-9._-]{1,200}$/;
 
 export function checkTopicName(topic: string): void {
   if (typeof topic !== 'string' || !NAME_RE.test(topic) || topic.startsWith('.') || topic === '_groups') {
-    throw new PinpipeError('CONFIG_INVALID', `invalid topic name ${JSON.stringify(topic)}: use 1-200 letters, digits, ".", "_" or "-", not starting with "." and not "_groups" (check log.topicPrefix)`);
+    throw new PinpipeError(
+      'CONFIG_INVALID',
+      `invalid topic name ${JSON.stringify(topic)}: use 1-200 letters, digits, ".", "_" or "-", not starting with "." and not "_groups" (check log.topicPrefix)`,
+    );
   }
 }
 

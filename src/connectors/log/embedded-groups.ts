@@ -45,7 +45,9 @@ export class GroupStore {
       text = readFileSync(this.file(topic), 'utf8');
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code === 'ENOENT') return out;
-      throw new PinpipeError('LOG_UNAVAILABLE', `cannot read the offsets of group ${this.group}: ${(e as NodeJS.ErrnoException).code ?? String(e)}`, { retriable: true });
+      throw new PinpipeError('LOG_UNAVAILABLE', `cannot read the offsets of group ${this.group}: ${(e as NodeJS.ErrnoException).code ?? String(e)}`, {
+        retriable: true,
+      });
     }
     let parsed: GroupFile;
     try {
@@ -69,8 +71,10 @@ export class GroupStore {
   private async doCommit(offsets: CommitOffset[]): Promise<void> {
     const byTopic = new Map<string, CommitOffset[]>();
     for (const o of offsets) {
-      if (!Number.isInteger(o.partition) || o.partition < 0) throw new PinpipeError('INTERNAL', `commit: partition ${o.partition} of topic ${o.topic} is not a partition number`);
-      if (!Number.isInteger(o.offset) || o.offset < 0) throw new PinpipeError('INTERNAL', `commit: offset ${o.offset} for ${o.topic}/${o.partition} must be an integer >= 0`);
+      if (!Number.isInteger(o.partition) || o.partition < 0)
+        throw new PinpipeError('INTERNAL', `commit: partition ${o.partition} of topic ${o.topic} is not a partition number`);
+      if (!Number.isInteger(o.offset) || o.offset < 0)
+        throw new PinpipeError('INTERNAL', `commit: offset ${o.offset} for ${o.topic}/${o.partition} must be an integer >= 0`);
       const list = byTopic.get(o.topic) ?? [];
       list.push(o);
       byTopic.set(o.topic, list);
@@ -86,7 +90,10 @@ export class GroupStore {
       }
     } catch (e) {
       if (e instanceof PinpipeError) throw e;
-      throw new PinpipeError('LOG_UNAVAILABLE', `cannot store the offsets of group ${this.group}: ${(e as NodeJS.ErrnoException).code ?? String(e)}`, { retriable: true, cause: e });
+      throw new PinpipeError('LOG_UNAVAILABLE', `cannot store the offsets of group ${this.group}: ${(e as NodeJS.ErrnoException).code ?? String(e)}`, {
+        retriable: true,
+        cause: e,
+      });
     }
   }
 

@@ -26,7 +26,11 @@ export class WriterPool {
       try {
         mkdirSync(dir, { recursive: true });
       } catch (e) {
-        throw new PinpipeError('LOG_UNAVAILABLE', `cannot create log partition ${topic}/${partition} (${dir}): ${(e as NodeJS.ErrnoException).code ?? String(e)}`, { retriable: true, cause: e });
+        throw new PinpipeError(
+          'LOG_UNAVAILABLE',
+          `cannot create log partition ${topic}/${partition} (${dir}): ${(e as NodeJS.ErrnoException).code ?? String(e)}`,
+          { retriable: true, cause: e },
+        );
       }
       w = new PartitionWriter(dir, meta, `${topic}/${partition}`);
       this.writers.set(k, w);
@@ -76,7 +80,10 @@ export class EmbeddedProducer implements LogProducer {
       try {
         mkdirSync(this.pool.logDir, { recursive: true });
       } catch (e) {
-        throw new PinpipeError('LOG_UNAVAILABLE', `cannot create the log directory ${this.pool.logDir}: ${(e as NodeJS.ErrnoException).code ?? String(e)}`, { retriable: true, cause: e });
+        throw new PinpipeError('LOG_UNAVAILABLE', `cannot create the log directory ${this.pool.logDir}: ${(e as NodeJS.ErrnoException).code ?? String(e)}`, {
+          retriable: true,
+          cause: e,
+        });
       }
       this.pool.acquire();
       this.state = 'open';
@@ -103,13 +110,17 @@ export class EmbeddedProducer implements LogProducer {
     const groups = new Map<string, Group>();
     messages.forEach((m, i) => {
       if (typeof m.value !== 'string') throw new PinpipeError('INTERNAL', `send: message ${i} has no string value`);
-      if (m.key !== undefined && m.key !== null && typeof m.key !== 'string') throw new PinpipeError('INTERNAL', `send: message ${i} has a key that is not a string`);
+      if (m.key !== undefined && m.key !== null && typeof m.key !== 'string')
+        throw new PinpipeError('INTERNAL', `send: message ${i} has a key that is not a string`);
       const meta = metas.get(m.topic)!;
       const key = m.key === undefined || m.key === null ? null : Buffer.from(m.key, 'utf8');
       // the value goes into the frame as UTF-8 directly (no Buffer per record)
       const valueBytes = Buffer.byteLength(m.value, 'utf8');
       if (valueBytes + (key?.length ?? 0) > MAX_BODY_BYTES - 64) {
-        throw new PinpipeError('RECORD_INVALID', `send: message ${i} for topic ${m.topic} is ${valueBytes} bytes, over the embedded log's limit of ${MAX_BODY_BYTES - 64}`);
+        throw new PinpipeError(
+          'RECORD_INVALID',
+          `send: message ${i} for topic ${m.topic} is ${valueBytes} bytes, over the embedded log's limit of ${MAX_BODY_BYTES - 64}`,
+        );
       }
       const partition = key ? partitionForKey(key, meta.partitions) : this.pool.nextRoundRobin(m.topic, meta.partitions);
       const gk = `${m.topic}:${partition}`;

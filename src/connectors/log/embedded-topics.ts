@@ -58,7 +58,9 @@ export class TopicRegistry {
       text = readFileSync(file, 'utf8');
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code === 'ENOENT') return null;
-      throw new PinpipeError('LOG_UNAVAILABLE', `cannot read log topic metadata ${file}: ${(e as NodeJS.ErrnoException).code ?? String(e)}`, { retriable: true });
+      throw new PinpipeError('LOG_UNAVAILABLE', `cannot read log topic metadata ${file}: ${(e as NodeJS.ErrnoException).code ?? String(e)}`, {
+        retriable: true,
+      });
     }
     const meta = parseMeta(file, text);
     this.cache.set(topic, meta);
@@ -97,7 +99,10 @@ export class TopicRegistry {
       });
     } catch (e) {
       if (e instanceof PinpipeError) throw new PinpipeError('LOG_UNAVAILABLE', `cannot create log topic ${topic}: ${e.message}`, { retriable: true, cause: e });
-      throw new PinpipeError('LOG_UNAVAILABLE', `cannot create log topic ${topic} in ${this.logDir}: ${(e as NodeJS.ErrnoException).code ?? String(e)}`, { retriable: true, cause: e });
+      throw new PinpipeError('LOG_UNAVAILABLE', `cannot create log topic ${topic} in ${this.logDir}: ${(e as NodeJS.ErrnoException).code ?? String(e)}`, {
+        retriable: true,
+        cause: e,
+      });
     }
     return this.require(topic);
   }

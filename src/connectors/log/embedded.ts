@@ -47,7 +47,10 @@ export class EmbeddedLog implements Log {
     try {
       if (existsSync(this.logDir)) readdirSync(this.logDir);
     } catch (e) {
-      throw new PinpipeError('LOG_UNAVAILABLE', `cannot read the log directory ${this.logDir}: ${(e as NodeJS.ErrnoException).code ?? String(e)}`, { retriable: true, cause: e });
+      throw new PinpipeError('LOG_UNAVAILABLE', `cannot read the log directory ${this.logDir}: ${(e as NodeJS.ErrnoException).code ?? String(e)}`, {
+        retriable: true,
+        cause: e,
+      });
     }
   }
 

@@ -82,7 +82,10 @@ export const subscribedRoundRobin: PartitionAssigner = ({ cluster }) => {
     protocol({ topics }) {
       const counts: Record<string, number> = {};
       for (const t of topics) counts[t] = count(t);
-      return { name: SUBSCRIBED_ROUND_ROBIN, metadata: AssignerProtocol.MemberMetadata.encode({ version: VERSION, topics, userData: Buffer.from(JSON.stringify(counts)) }) };
+      return {
+        name: SUBSCRIBED_ROUND_ROBIN,
+        metadata: AssignerProtocol.MemberMetadata.encode({ version: VERSION, topics, userData: Buffer.from(JSON.stringify(counts)) }),
+      };
     },
   };
   return assigner;

@@ -65,7 +65,10 @@ export function kafkaSecurity(cfg: Config): KafkaSecurity {
   }
   if (k.saslMechanism) {
     if (!k.saslUsername || !k.saslPassword) {
-      throw new PinpipeError('CONFIG_INVALID', 'log.kafka.saslUsername/saslPassword: required with a SASL mechanism (set PINPIPE_KAFKA_SASL_USERNAME and PINPIPE_KAFKA_SASL_PASSWORD)');
+      throw new PinpipeError(
+        'CONFIG_INVALID',
+        'log.kafka.saslUsername/saslPassword: required with a SASL mechanism (set PINPIPE_KAFKA_SASL_USERNAME and PINPIPE_KAFKA_SASL_PASSWORD)',
+      );
     }
     out.sasl = { mechanism: k.saslMechanism, username: k.saslUsername, password: k.saslPassword };
   }
@@ -126,14 +129,17 @@ export function toLogError(e: unknown, what: string): PinpipeError {
   const cause = rootCause(e) as { name?: string; message?: string; retriable?: boolean };
   const msg = cause?.message && cause !== e && !String(err.message).includes(cause.message) ? `${err.message}: ${cause.message}` : String(err?.message ?? e);
   if (err?.name === 'KafkaJSSASLAuthenticationError' || cause?.name === 'KafkaJSSASLAuthenticationError') {
-    return new PinpipeError('LOG_UNAVAILABLE', `${what}: Kafka SASL authentication failed (check log.kafka.saslMechanism and the PINPIPE_KAFKA_SASL_* variables)`, { retriable: false, cause: e });
+    return new PinpipeError(
+      'LOG_UNAVAILABLE',
+      `${what}: Kafka SASL authentication failed (check log.kafka.saslMechanism and the PINPIPE_KAFKA_SASL_* variables)`,
+      { retriable: false, cause: e },
+    );
   }
   const type = kafkaErrorType(e);
   if (type === 'UNKNOWN_TOPIC_OR_PARTITION') {
     return new PinpipeError('NOT_FOUND', `${what}: ${msg}`, { cause: e });
   }
-  const retriable =
-    UNAVAILABLE_NAMES.has(err?.name ?? '') || UNAVAILABLE_NAMES.has(cause?.name ?? '') || err?.retriable === true || cause?.retriable === true;
+  const retriable = UNAVAILABLE_NAMES.has(err?.name ?? '') || UNAVAILABLE_NAMES.has(cause?.name ?? '') || err?.retriable === true || cause?.retriable === true;
   return new PinpipeError('LOG_UNAVAILABLE', `${what}: ${retriable ? 'Kafka unavailable' : 'Kafka error'}: ${msg}`, { retriable, cause: e });
 }
 

@@ -16,7 +16,16 @@
 import { PartitionAssigners, type Consumer, type EachBatchPayload, type Kafka } from 'kafkajs';
 import { PinpipeError, errorMessage } from '../../core/errors.js';
 import type { Logger } from '../../core/logger.js';
-import { tpKey, type CommitOffset, type ConsumedBatch, type ConsumerHandlers, type ConsumerOptions, type LogConsumer, type LogRecord, type TopicPartition } from './types.js';
+import {
+  tpKey,
+  type CommitOffset,
+  type ConsumedBatch,
+  type ConsumerHandlers,
+  type ConsumerOptions,
+  type LogConsumer,
+  type LogRecord,
+  type TopicPartition,
+} from './types.js';
 import { toLogError, withTimeout } from './kafka-client.js';
 import { groupCommitted, topicEndOffsets, type LazyAdmin } from './kafka-admin.js';
 import { subscribedRoundRobin } from './kafka-assigner.js';
@@ -126,7 +135,8 @@ export class KafkaConsumer implements LogConsumer {
 
   private onJoin(memberAssignment: Record<string, number[]>): void {
     const now = new Map<string, TopicPartition>();
-    for (const [topic, partitions] of Object.entries(memberAssignment)) for (const partition of partitions) now.set(tpKey(topic, partition), { topic, partition });
+    for (const [topic, partitions] of Object.entries(memberAssignment))
+      for (const partition of partitions) now.set(tpKey(topic, partition), { topic, partition });
     const revoked = [...this.assigned].filter(([k]) => !now.has(k)).map(([, tp]) => tp);
     const added = [...now].filter(([k]) => !this.assigned.has(k)).map(([, tp]) => tp);
     for (const [k, tp] of now) {
@@ -166,7 +176,14 @@ export class KafkaConsumer implements LogConsumer {
     for (const m of batch.messages) {
       const offset = Number(m.offset);
       if (from !== undefined && offset < from) continue; // delivered before a rejoin
-      records.push({ topic, partition, offset, key: m.key ? m.key.toString('utf8') : null, value: m.value ? m.value.toString('utf8') : '', timestamp: Number(m.timestamp) });
+      records.push({
+        topic,
+        partition,
+        offset,
+        key: m.key ? m.key.toString('utf8') : null,
+        value: m.value ? m.value.toString('utf8') : '',
+        timestamp: Number(m.timestamp),
+      });
     }
     if (records.length === 0) {
       resolveOffset(batch.lastOffset());
@@ -204,13 +221,20 @@ export class KafkaConsumer implements LogConsumer {
 
   async commit(offsets: CommitOffset[]): Promise<void> {
     if (offsets.length === 0) return;
-    if (this.failed) throw new PinpipeError('LOG_UNAVAILABLE', `cannot commit: the consumer of group ${this.opts.groupId} stopped after an error: ${this.failed.message}`);
+    if (this.failed)
+      throw new PinpipeError('LOG_UNAVAILABLE', `cannot commit: the consumer of group ${this.opts.groupId} stopped after an error: ${this.failed.message}`);
     if (!this.consumer || !this.inGroup) {
-      throw new PinpipeError('LOG_UNAVAILABLE', `cannot commit: the consumer of group ${this.opts.groupId} is not in its group now (not running, or rejoining)`, { retriable: true });
+      throw new PinpipeError(
+        'LOG_UNAVAILABLE',
+        `cannot commit: the consumer of group ${this.opts.groupId} is not in its group now (not running, or rejoining)`,
+        { retriable: true },
+      );
     }
     const joins = this.joins;
     try {
-      await this.consumer.commitOffsets(offsets.map((o) => ({ topic: o.topic, partition: o.partition, offset: String(o.offset), metadata: o.metadata ?? null })));
+      await this.consumer.commitOffsets(
+        offsets.map((o) => ({ topic: o.topic, partition: o.partition, offset: String(o.offset), metadata: o.metadata ?? null })),
+      );
     } catch (e) {
       // (an answer about a generation older than the latest join says nothing about the current one)
       if (lostMembership(e) && joins === this.joins) this.lose(e as Error, 'an offset commit');
@@ -275,7 +299,9 @@ export class KafkaConsumer implements LogConsumer {
     this.inGroup = false;
     const c = this.connecting ? await this.connecting.catch(() => null) : null;
     if (c) {
-      await withTimeout(c.stop(), CLOSE_TIMEOUT_MS, 'stopping the Kafka consumer').catch((e) => this.logger.warn('Kafka consumer did not stop in time', { error: errorMessage(e) }));
+      await withTimeout(c.stop(), CLOSE_TIMEOUT_MS, 'stopping the Kafka consumer').catch((e) =>
+        this.logger.warn('Kafka consumer did not stop in time', { error: errorMessage(e) }),
+      );
       await withTimeout(c.disconnect(), 5_000, 'disconnecting the Kafka consumer').catch(() => undefined);
     }
     await this.admin.close();
@@ -301,7 +327,12 @@ export class KafkaConsumer implements LogConsumer {
     const revoked = [...this.assigned.values()];
     this.assigned = new Map();
     this.positions.clear();
-    this.logger.warn('Kafka consumer lost its group membership; its partitions count as revoked, rejoining', { groupId: this.opts.groupId, during: what, partitions: revoked.length, error: errorMessage(err) });
+    this.logger.warn('Kafka consumer lost its group membership; its partitions count as revoked, rejoining', {
+      groupId: this.opts.groupId,
+      during: what,
+      partitions: revoked.length,
+      error: errorMessage(err),
+    });
     const h = this.handlers;
     if (revoked.length && h?.onRevoke) void h.onRevoke(revoked).catch((e) => this.fatal(e as Error));
   }

@@ -90,7 +90,13 @@ function chain(e: unknown, out: ErrorLike[] = [], depth = 0): ErrorLike[] {
 }
 
 const SASL_ERRORS = new Set(['SASL_AUTHENTICATION_FAILED', 'UNSUPPORTED_SASL_MECHANISM', 'ILLEGAL_SASL_STATE']);
-const NOT_RETRIABLE_CODES = new Set(['PLT_KFK_USER', 'PLT_KFK_UNSUPPORTED', 'PLT_KFK_UNSUPPORTED_API', 'PLT_KFK_UNSUPPORTED_COMPRESSION', 'PLT_KFK_UNSUPPORTED_FORMAT']);
+const NOT_RETRIABLE_CODES = new Set([
+  'PLT_KFK_USER',
+  'PLT_KFK_UNSUPPORTED',
+  'PLT_KFK_UNSUPPORTED_API',
+  'PLT_KFK_UNSUPPORTED_COMPRESSION',
+  'PLT_KFK_UNSUPPORTED_FORMAT',
+]);
 
 /** Map anything @platformatic/kafka threw to a PinpipeError; `what` names the operation. */
 export function toProducerError(e: unknown, what: string): PinpipeError {
@@ -99,9 +105,16 @@ export function toProducerError(e: unknown, what: string): PinpipeError {
   const first = all[0];
   // the innermost message says what happened ("Connection to 127.0.0.1:9 failed." wraps ECONNREFUSED)
   const leaf = all.filter((x) => x.message).pop();
-  const msg = first?.message && leaf && leaf !== first && !first.message.includes(String(leaf.message)) ? `${first.message.replace(/\.$/, '')}: ${leaf.message}` : String(first?.message ?? e);
+  const msg =
+    first?.message && leaf && leaf !== first && !first.message.includes(String(leaf.message))
+      ? `${first.message.replace(/\.$/, '')}: ${leaf.message}`
+      : String(first?.message ?? e);
   if (all.some((x) => x.code === 'PLT_KFK_AUTHENTICATION' || (x.apiId !== undefined && SASL_ERRORS.has(x.apiId)))) {
-    return new PinpipeError('LOG_UNAVAILABLE', `${what}: Kafka SASL authentication failed (check log.kafka.saslMechanism and the PINPIPE_KAFKA_SASL_* variables)`, { retriable: false, cause: e });
+    return new PinpipeError(
+      'LOG_UNAVAILABLE',
+      `${what}: Kafka SASL authentication failed (check log.kafka.saslMechanism and the PINPIPE_KAFKA_SASL_* variables)`,
+      { retriable: false, cause: e },
+    );
   }
   if (all.some((x) => x.apiId === 'UNKNOWN_TOPIC_OR_PARTITION' || (x.code === 'PLT_KFK_USER' && /^Unknown topic /.test(x.message ?? '')))) {
     return new PinpipeError('NOT_FOUND', `${what}: ${msg}`, { cause: e });

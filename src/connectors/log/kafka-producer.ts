@@ -116,7 +116,8 @@ export class KafkaProducer implements LogProducer {
     messages.forEach((m, i) => {
       if (typeof m.topic !== 'string' || !m.topic) throw new PinpipeError('INTERNAL', `send: message ${i} has no topic`);
       if (typeof m.value !== 'string') throw new PinpipeError('INTERNAL', `send: message ${i} has no string value`);
-      if (m.key !== undefined && m.key !== null && typeof m.key !== 'string') throw new PinpipeError('INTERNAL', `send: message ${i} has a key that is not a string`);
+      if (m.key !== undefined && m.key !== null && typeof m.key !== 'string')
+        throw new PinpipeError('INTERNAL', `send: message ${i} has a key that is not a string`);
     });
     // close() waits for sends that are still learning partition counts, then delivers them
     const learning = this.partitionCounts(messages);
@@ -129,8 +130,22 @@ export class KafkaProducer implements LogProducer {
     }
 
     return new Promise<ProduceResult[]>((resolve, reject) => {
-      const call: Call = { results: new Array(messages.length), remaining: messages.length, done: false, resolve, reject, timer: undefined as unknown as NodeJS.Timeout };
-      call.timer = setTimeout(() => this.fail(call, new PinpipeError('LOG_UNAVAILABLE', `Kafka did not acknowledge ${messages.length} record(s) within ${this.sendTimeoutMs} ms`, { retriable: true })), this.sendTimeoutMs);
+      const call: Call = {
+        results: new Array(messages.length),
+        remaining: messages.length,
+        done: false,
+        resolve,
+        reject,
+        timer: undefined as unknown as NodeJS.Timeout,
+      };
+      call.timer = setTimeout(
+        () =>
+          this.fail(
+            call,
+            new PinpipeError('LOG_UNAVAILABLE', `Kafka did not acknowledge ${messages.length} record(s) within ${this.sendTimeoutMs} ms`, { retriable: true }),
+          ),
+        this.sendTimeoutMs,
+      );
       messages.forEach((m, index) => {
         const count = counts.get(m.topic)!;
         const key = m.key === undefined || m.key === null ? undefined : Buffer.from(m.key);
@@ -280,7 +295,11 @@ export class KafkaProducer implements LogProducer {
       this.broken = false;
       const old = this.client;
       this.client = null;
-      if (old) this.client = old.then((c) => withTimeout(c.close(), 2_000, 'closing the Kafka producer')).catch(() => undefined).then(() => this.newClient());
+      if (old)
+        this.client = old
+          .then((c) => withTimeout(c.close(), 2_000, 'closing the Kafka producer'))
+          .catch(() => undefined)
+          .then(() => this.newClient());
     }
     if (!this.client) this.client = this.newClient();
     const c = this.client;

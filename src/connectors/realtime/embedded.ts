@@ -15,7 +15,11 @@ import type { Checkpoint, RealtimeShape, RealtimeStore, WindowRow } from './type
 
 export const CHECKPOINTS: TableSpec = {
   name: 'stream_checkpoints',
-  columns: [['group_name', 'text'], ['checkpoint', 'text'], ['updated_at', 'timestamp']],
+  columns: [
+    ['group_name', 'text'],
+    ['checkpoint', 'text'],
+    ['updated_at', 'timestamp'],
+  ],
   key: ['group_name'],
 };
 

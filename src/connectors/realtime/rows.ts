@@ -58,7 +58,8 @@ export function keyTexts(shape: RealtimeShape, key: string): string[] {
   } catch {
     parsed = null;
   }
-  if (!Array.isArray(parsed) || parsed.length !== n || parsed.some((x) => typeof x !== 'string')) throw bad(`${shape.id} has ${n} key columns: key must be a JSON array of ${n} texts, got ${JSON.stringify(key)}`);
+  if (!Array.isArray(parsed) || parsed.length !== n || parsed.some((x) => typeof x !== 'string'))
+    throw bad(`${shape.id} has ${n} key columns: key must be a JSON array of ${n} texts, got ${JSON.stringify(key)}`);
   return parsed as string[];
 }
 
@@ -70,7 +71,8 @@ export function checkWindowRow(shape: RealtimeShape, row: WindowRow): WindowRow 
   const values: Record<string, number | null> = {};
   for (const c of shape.valueColumns) {
     const v = row.values?.[c];
-    if (v !== undefined && v !== null && (typeof v !== 'number' || !Number.isFinite(v))) throw bad(`${row.metric}.${c} must be a finite number or null, got ${JSON.stringify(v)}`);
+    if (v !== undefined && v !== null && (typeof v !== 'number' || !Number.isFinite(v)))
+      throw bad(`${row.metric}.${c} must be a finite number or null, got ${JSON.stringify(v)}`);
     values[c] = v ?? null;
   }
   if (typeof row.final !== 'boolean') throw bad(`final must be a boolean`);
@@ -104,9 +106,11 @@ export function checkCheckpoint(cp: Checkpoint): Checkpoint {
 }
 
 export function checkGroup(group: string): string {
-  if (typeof group !== 'string' || group.length === 0 || group.length > 255) throw new PinpipeError('INTERNAL', 'realtime checkpoint group must be a non-empty string of at most 255 characters');
+  if (typeof group !== 'string' || group.length === 0 || group.length > 255)
+    throw new PinpipeError('INTERNAL', 'realtime checkpoint group must be a non-empty string of at most 255 characters');
   return group;
 }
 
 /** Order of read(): by minute, then key. */
-export const byMinuteKey = (a: WindowRow, b: WindowRow): number => (a.minute < b.minute ? -1 : a.minute > b.minute ? 1 : a.key < b.key ? -1 : a.key > b.key ? 1 : 0);
+export const byMinuteKey = (a: WindowRow, b: WindowRow): number =>
+  a.minute < b.minute ? -1 : a.minute > b.minute ? 1 : a.key < b.key ? -1 : a.key > b.key ? 1 : 0;

@@ -1,5 +1,6 @@
 /** Word lists for the generator: countries (Faker-style real names) and people's names. */
 
+// prettier-ignore
 export const COUNTRIES: readonly string[] = [
   'Afghanistan', 'Albania', 'Algeria', 'American Samoa', 'Andorra', 'Angola', 'Anguilla', 'Antarctica (the territory South of 60 deg S)',
   'Antigua and Barbuda', 'Argentina', 'Armenia', 'Aruba', 'Australia', 'Austria', 'Azerbaijan', 'Bahamas', 'Bahrain', 'Bangladesh',
@@ -30,6 +31,7 @@ export const COUNTRIES: readonly string[] = [
   'Venezuela', 'Vietnam', 'Wallis and Futuna', 'Western Sahara', 'Yemen', 'Zambia', 'Zimbabwe',
 ];
 
+// prettier-ignore
 export const FIRST_NAMES: readonly string[] = [
   'Abigail', 'Adam', 'Aaron', 'Alexander', 'Alexandra', 'Alicia', 'Amanda', 'Amy', 'Andrea', 'Andrew', 'Angela', 'Anna', 'Anthony',
   'Ashley', 'Benjamin', 'Brandon', 'Brian', 'Brittany', 'Caleb', 'Carlos', 'Catherine', 'Charles', 'Chelsea', 'Christian', 'Christina',
@@ -42,6 +44,7 @@ export const FIRST_NAMES: readonly string[] = [
   'William', 'Zachary',
 ];
 
+// prettier-ignore
 export const LAST_NAMES: readonly string[] = [
   'Adams', 'Ali', 'Allen', 'Anderson', 'Bailey', 'Baker', 'Barnes', 'Bell', 'Bennett', 'Brooks', 'Brown', 'Butler', 'Campbell', 'Carter',
   'Castillo', 'Chavez', 'Clark', 'Collins', 'Cook', 'Cooper', 'Cox', 'Cruz', 'Davis', 'Diaz', 'Edwards', 'Evans', 'Fisher', 'Flores',

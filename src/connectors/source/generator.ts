@@ -9,8 +9,16 @@ import type { Posting, Source } from './types.js';
 import { deriveSeed, Rand } from '../../core/prng.js';
 import { COUNTRIES, FIRST_NAMES, LAST_NAMES } from './generator-words-people.js';
 import {
-  ADJECTIVES, CATEGORIES, CATEGORY_WEIGHTS, DESCRIPTION_TEMPLATES, ODD_FOLLOWER_COUNTS, PLACEHOLDERS, POSTER_SUFFIXES,
-  TITLE_TEMPLATES, VOCABULARY, type Category,
+  ADJECTIVES,
+  CATEGORIES,
+  CATEGORY_WEIGHTS,
+  DESCRIPTION_TEMPLATES,
+  ODD_FOLLOWER_COUNTS,
+  PLACEHOLDERS,
+  POSTER_SUFFIXES,
+  TITLE_TEMPLATES,
+  VOCABULARY,
+  type Category,
 } from './generator-words-pins.js';
 
 export const DEFAULT_ROWS = 11_000;
@@ -132,9 +140,14 @@ function dirty(pin: RawPin, r: Rand): void {
   const u = r.next();
   if (u < DIRT.story) {
     Object.assign(pin, {
-      title: PLACEHOLDERS.title, description: PLACEHOLDERS.description, poster_name: PLACEHOLDERS.userInfo,
-      follower_count: PLACEHOLDERS.userInfo, tag_list: PLACEHOLDERS.tagList, is_image_or_video: PLACEHOLDERS.story,
-      image_src: PLACEHOLDERS.imageSrc, downloaded: 0,
+      title: PLACEHOLDERS.title,
+      description: PLACEHOLDERS.description,
+      poster_name: PLACEHOLDERS.userInfo,
+      follower_count: PLACEHOLDERS.userInfo,
+      tag_list: PLACEHOLDERS.tagList,
+      is_image_or_video: PLACEHOLDERS.story,
+      image_src: PLACEHOLDERS.imageSrc,
+      downloaded: 0,
     });
     return;
   }
@@ -161,7 +174,7 @@ function makeGeo(r: Rand, ind: number): RawGeo {
   const f = 10 ** digits;
   return {
     ind,
-    timestamp: sqlDateTime(GEO_FROM + Math.floor(r.next() * (GEO_TO - GEO_FROM) / 1000) * 1000),
+    timestamp: sqlDateTime(GEO_FROM + Math.floor((r.next() * (GEO_TO - GEO_FROM)) / 1000) * 1000),
     latitude: Math.round((r.next() * 180 - 90) * f) / f,
     longitude: Math.round((r.next() * 360 - 180) * f) / f,
     country: r.chance(DIRT.blankText) ? ' ' : r.pick(COUNTRIES),
@@ -176,7 +189,7 @@ function makeUser(r: Rand, ind: number): RawUser {
     first_name: r.chance(DIRT.blankText) ? '' : r.pick(FIRST_NAMES),
     last_name: r.pick(LAST_NAMES),
     age,
-    date_joined: sqlDateTime(JOIN_FROM + Math.floor(r.next() * (JOIN_TO - JOIN_FROM) / 1000) * 1000),
+    date_joined: sqlDateTime(JOIN_FROM + Math.floor((r.next() * (JOIN_TO - JOIN_FROM)) / 1000) * 1000),
   };
 }
 

@@ -5,7 +5,20 @@ export const TABLES = { pin: 'pinterest_data', geo: 'geolocation_data', user: 'u
 export const KEY_COLUMN = { pin: 'index', geo: 'ind', user: 'ind' } as const;
 
 export const COLUMNS = {
-  pin: ['index', 'unique_id', 'title', 'description', 'poster_name', 'follower_count', 'tag_list', 'is_image_or_video', 'image_src', 'downloaded', 'save_location', 'category'],
+  pin: [
+    'index',
+    'unique_id',
+    'title',
+    'description',
+    'poster_name',
+    'follower_count',
+    'tag_list',
+    'is_image_or_video',
+    'image_src',
+    'downloaded',
+    'save_location',
+    'category',
+  ],
   geo: ['ind', 'timestamp', 'latitude', 'longitude', 'country'],
   user: ['ind', 'first_name', 'last_name', 'age', 'date_joined'],
 } as const;
@@ -53,7 +66,8 @@ function base(row: Row): Row {
 
 export function pinFromRow(row: Row): RawPin {
   const r = base(row);
-  for (const k of ['unique_id', 'title', 'description', 'follower_count', 'tag_list', 'is_image_or_video', 'image_src', 'save_location', 'category']) r[k] = text(r[k]);
+  for (const k of ['unique_id', 'title', 'description', 'follower_count', 'tag_list', 'is_image_or_video', 'image_src', 'save_location', 'category'])
+    r[k] = text(r[k]);
   if (r.poster_name === null || r.poster_name === undefined) delete r.poster_name;
   r.index = num(r.index);
   r.downloaded = num(r.downloaded);

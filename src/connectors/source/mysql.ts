@@ -50,19 +50,27 @@ export class MysqlSource implements Source {
   async connect(): Promise<void> {
     this.pool = await openPool(this.url);
     try {
-      const counts = await Promise.all(Object.values(TABLES).map(async (t) => {
-        const [rows] = await this.pool!.query<RowDataPacket[]>(`SELECT COUNT(*) AS n FROM \`${t}\``);
-        return Number(rows[0]!.n);
-      }));
+      const counts = await Promise.all(
+        Object.values(TABLES).map(async (t) => {
+          const [rows] = await this.pool!.query<RowDataPacket[]>(`SELECT COUNT(*) AS n FROM \`${t}\``);
+          return Number(rows[0]!.n);
+        }),
+      );
       this.rows = Math.min(...counts);
     } catch (e) {
       await this.close().catch(() => undefined); // ending a pool that never connected rejects with the same error
       const missing = (e as { code?: string }).code === 'ER_NO_SUCH_TABLE';
-      throw this.fail(missing ? 'the tables pinterest_data, geolocation_data and user_data are missing (load them with pinpipe emulate --load-source <url>)' : 'cannot read', e);
+      throw this.fail(
+        missing ? 'the tables pinterest_data, geolocation_data and user_data are missing (load them with pinpipe emulate --load-source <url>)' : 'cannot read',
+        e,
+      );
     }
     if (this.rows === 0) {
       await this.close();
-      throw new PinpipeError('SOURCE_UNAVAILABLE', `MySQL source ${describeMysqlUrl(this.url)}: the tables are empty (load them with pinpipe emulate --load-source <url>)`);
+      throw new PinpipeError(
+        'SOURCE_UNAVAILABLE',
+        `MySQL source ${describeMysqlUrl(this.url)}: the tables are empty (load them with pinpipe emulate --load-source <url>)`,
+      );
     }
   }
 

@@ -31,7 +31,10 @@ export class SqliteFile {
   readonly dbPath: string;
   readonly lockPath: string;
 
-  constructor(dataDir: string, private readonly errorCode: ErrorCode = 'STORE_UNAVAILABLE') {
+  constructor(
+    dataDir: string,
+    private readonly errorCode: ErrorCode = 'STORE_UNAVAILABLE',
+  ) {
     this.dbPath = path.join(dataDir, 'store.db');
     this.lockPath = path.join(dataDir, 'store.lock');
   }
@@ -61,11 +64,15 @@ export class SqliteFile {
     const copy = path.join(dir, `.store-snapshot-${process.pid}-${randomBytes(4).toString('hex')}.db`);
     removeStaleSnapshots(dir);
     try {
-      await withLock(this.lockPath, async () => {
-        // open and close the database first when a killed writer left its WAL: that recovers it
-        if (existsSync(`${this.dbPath}-wal`)) this.runLocked('recover', 'read', () => undefined);
-        copyFileSync(this.dbPath, copy, constants.COPYFILE_FICLONE);
-      }, 60_000);
+      await withLock(
+        this.lockPath,
+        async () => {
+          // open and close the database first when a killed writer left its WAL: that recovers it
+          if (existsSync(`${this.dbPath}-wal`)) this.runLocked('recover', 'read', () => undefined);
+          copyFileSync(this.dbPath, copy, constants.COPYFILE_FICLONE);
+        },
+        60_000,
+      );
     } catch (e) {
       rmSync(copy, { force: true });
       throw this.fail('snapshot', e);
@@ -110,7 +117,10 @@ export class SqliteFile {
 
   private fail(what: string, e: unknown): PinpipeError {
     if (isPinpipeError(e)) return e;
-    return new PinpipeError(this.errorCode, `embedded store ${this.dbPath}: ${what} failed: ${(e as Error)?.message ?? String(e)}`, { retriable: true, cause: e });
+    return new PinpipeError(this.errorCode, `embedded store ${this.dbPath}: ${what} failed: ${(e as Error)?.message ?? String(e)}`, {
+      retriable: true,
+      cause: e,
+    });
   }
 }
 

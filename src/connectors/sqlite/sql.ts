@@ -101,7 +101,13 @@ function writeRows(db: SqliteDb, table: TableSpec, cols: string[], rows: Row[], 
 }
 
 export function insertRows(db: SqliteDb, table: TableSpec, rows: Row[]): void {
-  writeRows(db, table, table.columns.map(([c]) => c), rows, false);
+  writeRows(
+    db,
+    table,
+    table.columns.map(([c]) => c),
+    rows,
+    false,
+  );
 }
 
 /** Upsert rows grouped by the columns they carry; an update touches only those columns. */

@@ -12,7 +12,14 @@ export const qb = (name: string): string => `\`${name.replace(/`/g, '``')}\``;
 
 export function mysqlType(table: TableSpec, [name, type]: [string, ColumnType]): string {
   const key = table.key?.includes(name) ?? false;
-  const t: Record<ColumnType, string> = { text: key ? 'VARCHAR(191)' : 'TEXT', int: 'INT', bigint: 'BIGINT', double: 'DOUBLE', timestamp: 'DATETIME(3)', bool: 'TINYINT(1)' };
+  const t: Record<ColumnType, string> = {
+    text: key ? 'VARCHAR(191)' : 'TEXT',
+    int: 'INT',
+    bigint: 'BIGINT',
+    double: 'DOUBLE',
+    timestamp: 'DATETIME(3)',
+    bool: 'TINYINT(1)',
+  };
   return `${t[type]}${key ? ' NOT NULL' : ' NULL'}`;
 }
 
@@ -27,9 +34,18 @@ export function sameColumns(table: TableSpec, have: { c: string; t: string; k: s
   if (have.length !== table.columns.length) return false;
   return table.columns.every(([name, type], i) => {
     const h = have[i]!;
-    const want = mysqlType(table, [name, type]).replace(/ (NOT )?NULL$/, '').toLowerCase();
+    const want = mysqlType(table, [name, type])
+      .replace(/ (NOT )?NULL$/, '')
+      .toLowerCase();
     const key = table.key?.includes(name) ?? false;
-    return h.c === name && h.t.toLowerCase().replace(/^int\(\d+\)$/, 'int').replace(/^bigint\(\d+\)$/, 'bigint') === want && (h.k === 'PRI') === key;
+    return (
+      h.c === name &&
+      h.t
+        .toLowerCase()
+        .replace(/^int\(\d+\)$/, 'int')
+        .replace(/^bigint\(\d+\)$/, 'bigint') === want &&
+      (h.k === 'PRI') === key
+    );
   });
 }
 

@@ -16,7 +16,18 @@ import { notOneQuery, queryCheckSql, refuseFileFunctions, showTablesSql, trimSta
 import type { QueryOptions, RowRange, ServingStore } from './types.js';
 import { decodeRow, groupByColumns, normalizeRange, normalizeRow, normalizeWhere, plainValue } from './values.js';
 
-const RETRIABLE_CODES = new Set(['ER_LOCK_DEADLOCK', 'ER_LOCK_WAIT_TIMEOUT', 'PROTOCOL_CONNECTION_LOST', 'ECONNRESET', 'ECONNREFUSED', 'ETIMEDOUT', 'EPIPE', 'ER_CON_COUNT_ERROR', 'PROTOCOL_SEQUENCE_TIMEOUT', 'EHOSTUNREACH']);
+const RETRIABLE_CODES = new Set([
+  'ER_LOCK_DEADLOCK',
+  'ER_LOCK_WAIT_TIMEOUT',
+  'PROTOCOL_CONNECTION_LOST',
+  'ECONNRESET',
+  'ECONNREFUSED',
+  'ETIMEDOUT',
+  'EPIPE',
+  'ER_CON_COUNT_ERROR',
+  'PROTOCOL_SEQUENCE_TIMEOUT',
+  'EHOSTUNREACH',
+]);
 /** MySQL's column type code of TINYINT (with length 1: BOOL) */
 const TINY = 1;
 const isRetriable = (e: unknown): boolean => RETRIABLE_CODES.has((e as { code?: string })?.code ?? '') || (e as { fatal?: boolean })?.fatal === true;
@@ -59,7 +70,10 @@ export class MysqlStore implements ServingStore {
   private fail(what: string, e: unknown): PinpipeError {
     if (isPinpipeError(e)) return e;
     const err = e as { code?: string; message?: string };
-    return new PinpipeError('STORE_UNAVAILABLE', `mysql ${what} at ${this.where} failed: ${err?.code ? `${err.code}: ` : ''}${err?.message ?? String(e)}`, { retriable: isRetriable(e), cause: e });
+    return new PinpipeError('STORE_UNAVAILABLE', `mysql ${what} at ${this.where} failed: ${err?.code ? `${err.code}: ` : ''}${err?.message ?? String(e)}`, {
+      retriable: isRetriable(e),
+      cause: e,
+    });
   }
 
   /** Run fn on one pooled connection (in a transaction when tx), retrying transient failures. */
@@ -150,7 +164,15 @@ export class MysqlStore implements ServingStore {
 
   async replace(table: TableSpec, rows: Row[], where?: Row, range?: RowRange): Promise<void> {
     const filter: MysqlFilter = { where: normalizeWhere(table, where), range: normalizeRange(table, range) };
-    const statements = [deleteSql(table, filter), ...insertSqls(table, table.columns.map(([c]) => c), rows.map((r) => normalizeRow(table, r, true)), false)];
+    const statements = [
+      deleteSql(table, filter),
+      ...insertSqls(
+        table,
+        table.columns.map(([c]) => c),
+        rows.map((r) => normalizeRow(table, r, true)),
+        false,
+      ),
+    ];
     await this.prepare(table);
     await this.withConn(`replace ${table.name}`, true, async (conn) => {
       for (const st of statements) await this.exec(conn, st);

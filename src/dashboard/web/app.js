@@ -43,7 +43,14 @@ const utc = (iso) => (iso ? `${iso.replace('T', ' ').slice(0, 19)} UTC` : '–')
 function card(m, extra = []) {
   const body = h('div', { class: 'body' }, h('div', { class: 'empty' }, 'loading…'));
   const meta = h('div', { class: 'meta' });
-  const el = h('article', { class: 'card', id: `metric-${m.id}`, 'data-metric': m.id }, h('h3', {}, h('span', { class: 'id' }, m.id), m.title), meta, ...extra, body);
+  const el = h(
+    'article',
+    { class: 'card', id: `metric-${m.id}`, 'data-metric': m.id },
+    h('h3', {}, h('span', { class: 'id' }, m.id), m.title),
+    meta,
+    ...extra,
+    body,
+  );
   return { el, body, meta };
 }
 
@@ -52,7 +59,11 @@ function liveCard(m) {
   const entry = { metric: m, chart: null, model: null, column: m.value_columns[0], pending: false };
   const picker =
     m.key_columns.length && m.value_columns.length > 1
-      ? h('select', { 'aria-label': 'value column', onchange: (e) => ((entry.column = e.target.value), renderLive(m.id)) }, m.value_columns.map((c) => h('option', { value: c }, c)))
+      ? h(
+          'select',
+          { 'aria-label': 'value column', onchange: (e) => ((entry.column = e.target.value), renderLive(m.id)) },
+          m.value_columns.map((c) => h('option', { value: c }, c)),
+        )
       : null;
   const { el, body, meta } = card(m, picker ? [picker] : []);
   meta.textContent = `${m.key_columns.length ? `by ${m.key_columns.join(', ')}` : 'per minute'} · ${m.value_columns.join(', ')}${m.stream_from ? ` · streamed since ${utc(m.stream_from === 'start of the log' ? null : m.stream_from) === '–' ? 'the start of the log' : utc(m.stream_from)}` : ''} · `;
@@ -116,7 +127,12 @@ async function loadHistorical(id) {
     entry.body.replaceChildren(h('div', { class: 'empty' }, `cannot load: ${e.message}`));
     return;
   }
-  entry.meta.replaceChildren(p.computed_at ? `computed by batch-run at ${utc(p.computed_at)} · ${p.rows.length} rows · ` : 'not computed yet with this definition: the next batch-run computes it · ', h('a', { href: m.href }, 'JSON'));
+  entry.meta.replaceChildren(
+    p.computed_at
+      ? `computed by batch-run at ${utc(p.computed_at)} · ${p.rows.length} rows · `
+      : 'not computed yet with this definition: the next batch-run computes it · ',
+    h('a', { href: m.href }, 'JSON'),
+  );
   if (!p.rows.length) {
     entry.model = { mode: 'table', rows: [] };
     entry.body.replaceChildren(h('div', { class: 'empty' }, p.computed_at ? 'no rows' : 'no rows yet'));
@@ -127,7 +143,13 @@ async function loadHistorical(id) {
   const labels = p.keys.length ? p.keys.filter((k) => k !== value?.name) : p.columns.filter((c) => c !== value).map((c) => c.name);
   const parts = [];
   if (value) {
-    const items = p.rows.map((r) => ({ label: labels.map((k) => (r[k] === null || r[k] === '' ? '(none)' : r[k])).join(' · ') || value.name, final: Number(r[value.name] ?? 0), open: 0 })).sort((a, b) => b.final - a.final);
+    const items = p.rows
+      .map((r) => ({
+        label: labels.map((k) => (r[k] === null || r[k] === '' ? '(none)' : r[k])).join(' · ') || value.name,
+        final: Number(r[value.name] ?? 0),
+        open: 0,
+      }))
+      .sort((a, b) => b.final - a.final);
     const bars = h('div', {});
     renderBars(bars, items);
     parts.push(h('div', { class: 'meta' }, `${value.name}, largest first`), bars);
@@ -138,7 +160,11 @@ async function loadHistorical(id) {
   const tbl = h('div', {}, table(cols, rowsOf(ROWS_SHOWN), { 'data-table': m.id }));
   parts.push(tbl);
   if (p.rows.length > ROWS_SHOWN) {
-    const more = h('button', { class: 'more', onclick: () => (tbl.replaceChildren(table(cols, rowsOf(p.rows.length), { 'data-table': m.id })), more.remove()) }, `show all ${p.rows.length} rows`);
+    const more = h(
+      'button',
+      { class: 'more', onclick: () => (tbl.replaceChildren(table(cols, rowsOf(p.rows.length), { 'data-table': m.id })), more.remove()) },
+      `show all ${p.rows.length} rows`,
+    );
     parts.push(more);
   }
   entry.body.replaceChildren(...parts);

@@ -9,7 +9,24 @@
  */
 import uPlot from './uPlot.esm.js';
 
-export const PALETTE = ['#2f5fd0', '#e0672b', '#1a9e6a', '#c2378f', '#8a6d00', '#6b4fc8', '#0f8ea3', '#c62828', '#5b7d1f', '#9c5a3c', '#3e4a61', '#d4a017', '#00897b', '#7e57c2', '#ef6c00', '#546e7a'];
+export const PALETTE = [
+  '#2f5fd0',
+  '#e0672b',
+  '#1a9e6a',
+  '#c2378f',
+  '#8a6d00',
+  '#6b4fc8',
+  '#0f8ea3',
+  '#c62828',
+  '#5b7d1f',
+  '#9c5a3c',
+  '#3e4a61',
+  '#d4a017',
+  '#00897b',
+  '#7e57c2',
+  '#ef6c00',
+  '#546e7a',
+];
 /** a one-key metric with at most this many keys in the hour is drawn as lines */
 export const MAX_LINES = 16;
 const BARS_SHOWN = 15;
@@ -30,7 +47,8 @@ export function h(tag, attrs = {}, ...children) {
 }
 
 const keyOf = (metric, row) => metric.key_columns.map((c) => (row[c] === '' ? '(none)' : row[c])).join(' · ') || '(all)';
-const fmt = (v) => (v === null || v === undefined ? '–' : Number.isInteger(v) ? v.toLocaleString('en-US') : v.toLocaleString('en-US', { maximumFractionDigits: 2 }));
+const fmt = (v) =>
+  v === null || v === undefined ? '–' : Number.isInteger(v) ? v.toLocaleString('en-US') : v.toLocaleString('en-US', { maximumFractionDigits: 2 });
 
 /**
  * What to draw for a realtime metric's rows: {mode: 'lines', minutes, series: [{label, axis, values, final}]}
@@ -53,7 +71,12 @@ export function liveModel(metric, rows, valueColumn) {
   const at = new Map(minutes.map((m, i) => [m, i]));
   const lines = metric.key_columns.length
     ? [...keys].sort().map((k) => ({ label: k, pick: (r) => (keyOf(metric, r) === k ? r[col] : undefined), axis: 'y', zero: types[col] !== 'double' }))
-    : metric.value_columns.map((c) => ({ label: c, pick: (r) => r[c], axis: types[c] === 'double' && metric.value_columns.some((x) => types[x] !== 'double') ? 'y2' : 'y', zero: types[c] !== 'double' }));
+    : metric.value_columns.map((c) => ({
+        label: c,
+        pick: (r) => r[c],
+        axis: types[c] === 'double' && metric.value_columns.some((x) => types[x] !== 'double') ? 'y2' : 'y',
+        zero: types[c] !== 'double',
+      }));
   const series = lines.map((l) => {
     const values = minutes.map(() => (l.zero ? 0 : null));
     const final = minutes.map(() => true);
@@ -80,7 +103,12 @@ export function renderBars(container, items, opts = {}) {
     const open = i.open ?? 0;
     grid.append(
       h('span', { class: 'label', title: i.label }, i.label),
-      h('span', { class: 'track' }, h('span', { class: 'fin', style: `width:${(100 * Math.abs(i.final)) / max}%` }), open ? h('span', { class: 'opn', style: `width:${(100 * Math.abs(open)) / max}%`, title: `${fmt(open)} in open windows` }) : null),
+      h(
+        'span',
+        { class: 'track' },
+        h('span', { class: 'fin', style: `width:${(100 * Math.abs(i.final)) / max}%` }),
+        open ? h('span', { class: 'opn', style: `width:${(100 * Math.abs(open)) / max}%`, title: `${fmt(open)} in open windows` }) : null,
+      ),
       h('span', { class: 'num' }, fmt(i.final + open)),
     );
   }
@@ -135,7 +163,10 @@ export class LiveChart {
     model.series.forEach((s, i) => {
       const stroke = PALETTE[i % PALETTE.length];
       const show = !this.hidden.has(s.label);
-      series.push({ label: s.label, stroke, width: 2, scale: s.axis, show, points: { show: false } }, { label: `${s.label} (open)`, stroke, width: 2, dash: [5, 4], scale: s.axis, show, points: { show: false } });
+      series.push(
+        { label: s.label, stroke, width: 2, scale: s.axis, show, points: { show: false } },
+        { label: `${s.label} (open)`, stroke, width: 2, dash: [5, 4], scale: s.axis, show, points: { show: false } },
+      );
     });
     const now = () => Date.now() / 1000;
     const opts = {
@@ -143,7 +174,11 @@ export class LiveChart {
       tzDate,
       legend: { show: false },
       cursor: { drag: { x: false, y: false } },
-      scales: { x: { time: true, range: () => [Math.floor(now() / 60) * 60 - 3600, Math.floor(now() / 60) * 60 + 60] }, y: { range: (_u, _min, max) => [0, Math.max(1, max * 1.1)] }, ...(hasY2 ? { y2: { range: (_u, min, max) => [Math.min(0, min), Math.max(1, max * 1.1)] } } : {}) },
+      scales: {
+        x: { time: true, range: () => [Math.floor(now() / 60) * 60 - 3600, Math.floor(now() / 60) * 60 + 60] },
+        y: { range: (_u, _min, max) => [0, Math.max(1, max * 1.1)] },
+        ...(hasY2 ? { y2: { range: (_u, min, max) => [Math.min(0, min), Math.max(1, max * 1.1)] } } : {}),
+      },
       axes: [{}, { scale: 'y', size: 50 }, ...(hasY2 ? [{ scale: 'y2', side: 1, grid: { show: false }, size: 50 }] : [])],
       series,
       hooks: {
@@ -176,7 +211,12 @@ export class LiveChart {
     const i = idx ?? m.minutes.length - 1;
     const when = m.minutes[i] ? new Date(m.minutes[i]).toISOString().slice(11, 16) + ' UTC' : '';
     const items = m.series.map((s, k) => {
-      const el = h('span', { class: this.hidden.has(s.label) ? 'off' : '', title: `click to ${this.hidden.has(s.label) ? 'show' : 'hide'}` }, h('i', { style: `background:${PALETTE[k % PALETTE.length]}` }), `${s.label} ${fmt(s.values[i])}${s.final[i] === false ? ' (open)' : ''}`);
+      const el = h(
+        'span',
+        { class: this.hidden.has(s.label) ? 'off' : '', title: `click to ${this.hidden.has(s.label) ? 'show' : 'hide'}` },
+        h('i', { style: `background:${PALETTE[k % PALETTE.length]}` }),
+        `${s.label} ${fmt(s.values[i])}${s.final[i] === false ? ' (open)' : ''}`,
+      );
       el.addEventListener('click', () => {
         if (this.hidden.has(s.label)) this.hidden.delete(s.label);
         else this.hidden.add(s.label);
@@ -196,7 +236,19 @@ export class Sparkline {
   constructor(container, label, spanMs = 600_000) {
     const size = () => ({ width: Math.max(160, container.clientWidth), height: 110 });
     const x = { time: true, range: () => [(Date.now() - spanMs) / 1000, Date.now() / 1000] };
-    this.plot = new uPlot({ ...size(), tzDate, legend: { show: false }, cursor: { show: false }, scales: { x, y: { range: (_u, _min, max) => [0, Math.max(1, max * 1.1)] } }, axes: [{ size: 32, grid: { show: false } }, { size: 44 }], series: [{}, { label, stroke: PALETTE[0], fill: 'rgba(47,95,208,.12)', width: 1.5, points: { show: false } }] }, [[], []], container);
+    this.plot = new uPlot(
+      {
+        ...size(),
+        tzDate,
+        legend: { show: false },
+        cursor: { show: false },
+        scales: { x, y: { range: (_u, _min, max) => [0, Math.max(1, max * 1.1)] } },
+        axes: [{ size: 32, grid: { show: false } }, { size: 44 }],
+        series: [{}, { label, stroke: PALETTE[0], fill: 'rgba(47,95,208,.12)', width: 1.5, points: { show: false } }],
+      },
+      [[], []],
+      container,
+    );
     new ResizeObserver(() => this.plot.setSize(size())).observe(container);
   }
 

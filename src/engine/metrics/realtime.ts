@@ -93,7 +93,13 @@ export function pinMatchesSql(i: RealtimeInputs, cols: MatchColumns): string {
   const w = windowMs(i);
   const pinCols = cols.pin.filter((c) => c !== 'ind' && c !== 'event_id' && c !== 'ingested_at');
   const pList = pinCols.map((c) => `, ${ident(c)}`).join('');
-  const out: string[] = ['event_id', 'ingested_at', `ind AS ${matchColumn('p', 'ind')}`, `event_id AS ${matchColumn('p', 'event_id')}`, ...pinCols.map((c) => `${ident(c)} AS ${matchColumn('p', c)}`)];
+  const out: string[] = [
+    'event_id',
+    'ingested_at',
+    `ind AS ${matchColumn('p', 'ind')}`,
+    `event_id AS ${matchColumn('p', 'event_id')}`,
+    ...pinCols.map((c) => `${ident(c)} AS ${matchColumn('p', c)}`),
+  ];
   out.push('g1 OR mg IS NOT NULL AS geo_matched');
   for (const c of cols.geo) out.push(`CASE WHEN g1 THEN ${ident(`sg_${c}`)} ELSE mg_v.${ident(`c_${c}`)} END AS ${matchColumn('g', c)}`);
   out.push('u1 OR mu IS NOT NULL AS user_matched');

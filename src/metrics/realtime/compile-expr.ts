@@ -20,10 +20,7 @@ const SCALAR: Record<string, Ty> = { VARCHAR: 'text', BIGINT: 'int', INTEGER: 'i
 
 /** The columns a realtime metric may read, per record type, with their types. */
 export const REALTIME_COLUMNS: Record<RecordType, Map<string, Ty>> = Object.fromEntries(
-  TOPICS.map((t) => [
-    t,
-    new Map(CURATED_COLUMNS[TABLE_OF[t]].filter(([n, ty]) => SCALAR[ty] && n !== 'ingested_at').map(([n, ty]) => [n, SCALAR[ty]!])),
-  ]),
+  TOPICS.map((t) => [t, new Map(CURATED_COLUMNS[TABLE_OF[t]].filter(([n, ty]) => SCALAR[ty] && n !== 'ingested_at').map(([n, ty]) => [n, SCALAR[ty]!]))]),
 ) as Record<RecordType, Map<string, Ty>>;
 
 const NOT_REALTIME: Record<string, string> = {
@@ -44,7 +41,21 @@ const CMP: Record<string, CmpOp> = {
 };
 const ARITH = new Set(['+', '-', '*', '/', '%']);
 /** the engine's names of operators outside the subset, as a user writes them */
-const OPERATOR_NAMES: Record<string, string> = { '~~': 'LIKE', '!~~': 'NOT LIKE', '~~*': 'ILIKE', '!~~*': 'NOT ILIKE', '~~~': 'GLOB', '||': 'the concatenation ||', '//': 'integer division //', '^': 'the power ^', '**': 'the power **', '&': 'bitwise &', '|': 'bitwise |', '<<': 'a shift', '>>': 'a shift' };
+const OPERATOR_NAMES: Record<string, string> = {
+  '~~': 'LIKE',
+  '!~~': 'NOT LIKE',
+  '~~*': 'ILIKE',
+  '!~~*': 'NOT ILIKE',
+  '~~~': 'GLOB',
+  '||': 'the concatenation ||',
+  '//': 'integer division //',
+  '^': 'the power ^',
+  '**': 'the power **',
+  '&': 'bitwise &',
+  '|': 'bitwise |',
+  '<<': 'a shift',
+  '>>': 'a shift',
+};
 const AGGS = new Set(['count_star', 'count', 'sum', 'avg', 'min', 'max']);
 
 export const numeric = (t: Ty) => t === 'int' || t === 'double' || t === 'null';
@@ -75,7 +86,7 @@ export function exprCompiler(fail: Fail, scope: Scope) {
       src = scope.aliases.get(names[0]!.toLowerCase());
       if (!src) fail(n, `"${names[0]}" is not a stream of FROM (${[...scope.aliases.keys()].join(', ')})`);
     } else {
-      const having = scope.streams.filter((s) => REALTIME_COLUMNS[s].has(lname) || NOT_REALTIME[lname] !== undefined && hasCurated(s, lname));
+      const having = scope.streams.filter((s) => REALTIME_COLUMNS[s].has(lname) || (NOT_REALTIME[lname] !== undefined && hasCurated(s, lname)));
       if (having.length > 1) fail(n, `column ${name} is in ${having.map((s) => TABLE_OF[s]).join(' and ')}: qualify it (e.g. p.${name})`);
       src = having[0];
       if (!src) fail(n, `no column ${name} in ${scope.streams.map((s) => TABLE_OF[s]).join(', ')}`);
@@ -176,7 +187,8 @@ export function exprCompiler(fail: Fail, scope: Scope) {
           if (a.k === 'between' && !a.neg) return { ...a, neg: true };
           return { k: 'not', a: boolean(kids[0], a, 'NOT'), ty: 'bool' };
         }
-        if (n.type === 'OPERATOR_IS_NULL' || n.type === 'OPERATOR_IS_NOT_NULL') return { k: 'isnull', neg: n.type === 'OPERATOR_IS_NOT_NULL', a: expr(kids[0], ctx), ty: 'bool' };
+        if (n.type === 'OPERATOR_IS_NULL' || n.type === 'OPERATOR_IS_NOT_NULL')
+          return { k: 'isnull', neg: n.type === 'OPERATOR_IS_NOT_NULL', a: expr(kids[0], ctx), ty: 'bool' };
         if (n.type === 'COMPARE_IN' || n.type === 'COMPARE_NOT_IN') {
           const a = expr(kids[0], ctx);
           const list = kids.slice(1).map((c) => {
@@ -190,7 +202,12 @@ export function exprCompiler(fail: Fail, scope: Scope) {
           const xs = kids.map((c) => expr(c, ctx));
           return { k: 'coalesce', xs, ty: xs.reduce<Ty>((t, x) => unify(n, t, x.ty, 'coalesce'), 'null') };
         }
-        return fail(n, `the operator ${String(n.type).toLowerCase().replace(/^operator_/, '')} is not in the realtime subset`);
+        return fail(
+          n,
+          `the operator ${String(n.type)
+            .toLowerCase()
+            .replace(/^operator_/, '')} is not in the realtime subset`,
+        );
       }
       case 'CASE': {
         const whens = n.case_checks.map((c: Node) => ({ when: boolean(c.when_expr, expr(c.when_expr, ctx), 'WHEN'), then: expr(c.then_expr, ctx) }));
@@ -244,7 +261,6 @@ export function exprCompiler(fail: Fail, scope: Scope) {
         return fail(n, `${String(n.class ?? n.type).toLowerCase()} expressions are not in the realtime subset`);
     }
   };
-
 
   return { aggs, columns, column, expr, boolean };
 }

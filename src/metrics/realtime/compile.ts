@@ -21,7 +21,8 @@ export function compileRealtime(file: MetricFile, ast: Node): RealtimePlan {
   if (ast.type !== 'SELECT_NODE') fail(null, 'a realtime metric is one plain SELECT (no UNION, INTERSECT or EXCEPT)');
   if (ast.cte_map?.map?.length) fail(null, 'WITH (common table expressions) is not in the realtime subset');
   for (const m of ast.modifiers ?? []) {
-    const what = m.type === 'DISTINCT_MODIFIER' ? 'SELECT DISTINCT' : m.type === 'LIMIT_MODIFIER' || m.type === 'LIMIT_PERCENT_MODIFIER' ? 'LIMIT/OFFSET' : 'ORDER BY';
+    const what =
+      m.type === 'DISTINCT_MODIFIER' ? 'SELECT DISTINCT' : m.type === 'LIMIT_MODIFIER' || m.type === 'LIMIT_PERCENT_MODIFIER' ? 'LIMIT/OFFSET' : 'ORDER BY';
     fail(m.limit ?? m.orders?.[0]?.expression ?? null, `${what} is not in the realtime subset (rows are per window and key)`);
   }
   if (ast.having) fail(ast.having, 'HAVING is not in the realtime subset');
@@ -33,8 +34,10 @@ export function compileRealtime(file: MetricFile, ast: Node): RealtimePlan {
   const scope: Scope = { aliases: new Map(), streams: [] };
   const joins: RealtimePlan['joins'] = {};
   const addTable = (t: Node): RecordType => {
-    if (t.type !== 'BASE_TABLE') fail(t, `FROM reads the streams pins, geo, users (a ${String(t.type).toLowerCase().replace(/_/g, ' ')} is not in the realtime subset)`);
-    if (t.schema_name || t.catalog_name) fail(t, `FROM reads the streams pins, geo, users, not ${[t.catalog_name, t.schema_name, t.table_name].filter(Boolean).join('.')}`);
+    if (t.type !== 'BASE_TABLE')
+      fail(t, `FROM reads the streams pins, geo, users (a ${String(t.type).toLowerCase().replace(/_/g, ' ')} is not in the realtime subset)`);
+    if (t.schema_name || t.catalog_name)
+      fail(t, `FROM reads the streams pins, geo, users, not ${[t.catalog_name, t.schema_name, t.table_name].filter(Boolean).join('.')}`);
     const stream = STREAM_OF[String(t.table_name).toLowerCase()];
     if (!stream) fail(t, `"${t.table_name}" is not a stream: a realtime metric reads pins, geo or users`);
     if (scope.streams.includes(stream!)) fail(t, `${t.table_name} appears twice in FROM`);
@@ -61,7 +64,8 @@ export function compileRealtime(file: MetricFile, ast: Node): RealtimePlan {
     const partner = addTable(j.right);
     if (partner === 'pin') fail(j.right, 'pins is the left side of a join');
     const ok = (j.using_columns?.length === 1 && String(j.using_columns[0]).toLowerCase() === 'ind') || isIndEquality(j.condition, scope, partner);
-    if (!ok) fail(j.condition ?? j, `a join condition is ${partner === 'geo' ? 'g' : 'u'}.ind = p.ind (the stream joins partners by ind within its join window)`);
+    if (!ok)
+      fail(j.condition ?? j, `a join condition is ${partner === 'geo' ? 'g' : 'u'}.ind = p.ind (the stream joins partners by ind within its join window)`);
     joins[partner as 'geo' | 'user'] = kind!;
   }
 
@@ -103,7 +107,8 @@ export function compileRealtime(file: MetricFile, ast: Node): RealtimePlan {
     const name = String(n.alias || (e.k === 'col' ? e.name : '')).trim();
     if (!name) fail(n, 'name each value with AS (e.g. count(*) AS postings)');
     if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) fail(n, `the column name "${name}" must be letters, digits and "_"`);
-    if (names.has(name.toLowerCase())) fail(n, name === 'minute' || name === 'final' ? `"${name}" is a column pinpipe adds; choose another name` : `the column name ${name} is used twice`);
+    if (names.has(name.toLowerCase()))
+      fail(n, name === 'minute' || name === 'final' ? `"${name}" is a column pinpipe adds; choose another name` : `the column name ${name} is used twice`);
     names.add(name.toLowerCase());
     if (e.k === 'col') {
       if (!groupExprs.some((g) => sameCol(g, e))) fail(n, `${e.name} must be in GROUP BY (or inside an aggregate)`);
@@ -115,10 +120,15 @@ export function compileRealtime(file: MetricFile, ast: Node): RealtimePlan {
     if (e.ty !== 'int' && e.ty !== 'double') fail(n, `${name} must be a number (realtime values are numbers), got ${e.ty}`);
     values.push({ name, expr: e, ty: e.ty as 'int' | 'double' });
   }
-  for (const g of groupExprs) if (!keys.some((k) => sameCol(k.expr, g))) fail(null, `GROUP BY column ${(g as { name: string }).name} must also be selected (the keys identify a row)`);
+  for (const g of groupExprs)
+    if (!keys.some((k) => sameCol(k.expr, g))) fail(null, `GROUP BY column ${(g as { name: string }).name} must also be selected (the keys identify a row)`);
   if (values.length === 0) fail(null, 'a realtime metric computes at least one aggregate (e.g. count(*) AS postings)');
   if (file.keys.length && (file.keys.length !== keys.length || file.keys.some((k) => !keys.some((x) => x.name === k)))) {
-    throw new MetricFileError(file.file, null, `the header keys (${file.keys.join(', ')}) must be the GROUP BY columns (${keys.map((k) => k.name).join(', ') || 'none'})`);
+    throw new MetricFileError(
+      file.file,
+      null,
+      `the header keys (${file.keys.join(', ')}) must be the GROUP BY columns (${keys.map((k) => k.name).join(', ') || 'none'})`,
+    );
   }
   if (joins.geo || joins.user) columns.pin.add('ind');
   return {

@@ -13,7 +13,8 @@ const PREFIX = { pin: 'p', geo: 'g', user: 'u' } as const;
 export function literal(v: Value): string {
   if (v === null) return 'NULL';
   if (typeof v === 'boolean') return v ? 'TRUE' : 'FALSE';
-  if (typeof v === 'number') return Number.isInteger(v) && Math.abs(v) <= Number.MAX_SAFE_INTEGER && !Object.is(v, -0) ? String(v) : `CAST('${String(v)}' AS DOUBLE)`;
+  if (typeof v === 'number')
+    return Number.isInteger(v) && Math.abs(v) <= Number.MAX_SAFE_INTEGER && !Object.is(v, -0) ? String(v) : `CAST('${String(v)}' AS DOUBLE)`;
   return `'${v.replaceAll("'", "''")}'`;
 }
 

@@ -21,8 +21,10 @@ export const DEDUP = { pin: 'd_pin', geo: 'd_geo', user: 'd_user' } as const sat
 
 /** SELECT over staged CSV files (see encode.ts). */
 export function readStagedSql(files: string[], cols: Columns): string {
-  return `SELECT * FROM read_csv(${sqlStringList(files)}, header = false, auto_detect = false, delim = ',', quote = '"', escape = '"', ` +
-    `new_line = '\\n', allow_quoted_nulls = false, hive_partitioning = false, columns = ${columnStruct(cols)})`;
+  return (
+    `SELECT * FROM read_csv(${sqlStringList(files)}, header = false, auto_detect = false, delim = ',', quote = '"', escape = '"', ` +
+    `new_line = '\\n', allow_quoted_nulls = false, hive_partitioning = false, columns = ${columnStruct(cols)})`
+  );
 }
 
 /**
@@ -71,8 +73,10 @@ export const REPEATED = { pin: 'r_pin', geo: 'r_geo', user: 'r_user' } as const 
  * largest event_id): only inds with more than one record are ranked.
  */
 function supersededInDay(t: string, repeated: string, day: string): string {
-  return `SELECT rowid FROM ${t} WHERE ${dayFilter(day)} AND ind IN (SELECT ind FROM ${repeated}) ` +
-    'QUALIFY row_number() OVER (PARTITION BY ind ORDER BY ingested_at DESC, event_id DESC) > 1';
+  return (
+    `SELECT rowid FROM ${t} WHERE ${dayFilter(day)} AND ind IN (SELECT ind FROM ${repeated}) ` +
+    'QUALIFY row_number() OVER (PARTITION BY ind ORDER BY ingested_at DESC, event_id DESC) > 1'
+  );
 }
 
 export interface CuratedFile {
@@ -132,14 +136,16 @@ export function realtimeRow(metric: RealtimeMetric, r: PlainRow): Row {
 }
 
 /** order of stored rows: minute, then the key texts (a null key, '', first) */
-const byWindowKey = (metric: RealtimeMetric) => (a: Row, b: Row): number => {
-  if (a.minute !== b.minute) return String(a.minute) < String(b.minute) ? -1 : 1;
-  for (const k of metric.keyColumns) {
-    const c = compareText(String(a[k]), String(b[k]));
-    if (c !== 0) return c;
-  }
-  return 0;
-};
+const byWindowKey =
+  (metric: RealtimeMetric) =>
+  (a: Row, b: Row): number => {
+    if (a.minute !== b.minute) return String(a.minute) < String(b.minute) ? -1 : 1;
+    for (const k of metric.keyColumns) {
+      const c = compareText(String(a[k]), String(b[k]));
+      if (c !== 0) return c;
+    }
+    return 0;
+  };
 
 /**
  * The windows of the realtime metrics over [from, to) from de-duplicated records (the day and its
@@ -147,7 +153,11 @@ const byWindowKey = (metric: RealtimeMetric) => (a: Row, b: Row): number => {
  */
 export async function computeRealtimeRange(engine: Engine, inputs: RealtimeInputs, metrics: RealtimeMetric[]): Promise<DayRealtime> {
   const joined = metrics.filter((m) => m.plan.trigger.startsWith('pin+'));
-  const cols = { pin: [...new Set(joined.flatMap((m) => m.plan.columns.pin))], geo: [...new Set(joined.flatMap((m) => m.plan.columns.geo))], user: [...new Set(joined.flatMap((m) => m.plan.columns.user))] };
+  const cols = {
+    pin: [...new Set(joined.flatMap((m) => m.plan.columns.pin))],
+    geo: [...new Set(joined.flatMap((m) => m.plan.columns.geo))],
+    user: [...new Set(joined.flatMap((m) => m.plan.columns.user))],
+  };
   await engine.run(`CREATE OR REPLACE TEMP TABLE pin_matches AS ${pinMatchesSql(inputs, cols)}`);
   try {
     const results: RealtimeResult[] = [];

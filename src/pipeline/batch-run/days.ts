@@ -28,7 +28,8 @@ export function checkSelection(sel: DaySelection): DaySelection {
   if (sel.date !== undefined) out.date = checkDayFlag('--date', sel.date);
   if (sel.from !== undefined) out.from = checkDayFlag('--from', sel.from);
   if (sel.to !== undefined) out.to = checkDayFlag('--to', sel.to);
-  if (out.date && (out.from || out.to)) throw new PinpipeError('USAGE', '--date cannot be combined with --from/--to: give one day with --date or a range with --from and --to');
+  if (out.date && (out.from || out.to))
+    throw new PinpipeError('USAGE', '--date cannot be combined with --from/--to: give one day with --date or a range with --from and --to');
   if (out.from && out.to && out.from > out.to) throw new PinpipeError('USAGE', `--from ${out.from} is after --to ${out.to}: the range must run forward`);
   return out;
 }
@@ -51,7 +52,11 @@ export interface RawDays {
 
 const DAY_KEY = /^raw\/([^/]+)\/dt=(\d{4}-\d{2}-\d{2})\/(.*)$/;
 
-function collect(objects: LakeObject[], out: { all: Set<string>; complete: Record<RecordType, Set<string>>; keys: Map<string, string[]> }, topic: RecordType): void {
+function collect(
+  objects: LakeObject[],
+  out: { all: Set<string>; complete: Record<RecordType, Set<string>>; keys: Map<string, string[]> },
+  topic: RecordType,
+): void {
   for (const o of objects) {
     const m = DAY_KEY.exec(o.key);
     if (!m) continue;
@@ -67,13 +72,18 @@ function collect(objects: LakeObject[], out: { all: Set<string>; complete: Recor
 
 function finish(all: Set<string>, complete: Record<RecordType, Set<string>>, keys: Map<string, string[]>): RawDays {
   const chunks = new Map<string, DayChunks>();
-  for (const [day, list] of keys) chunks.set(day, { objects: list.length, fingerprint: createHash('sha256').update(list.sort().join('\n')).digest('hex').slice(0, 16) });
+  for (const [day, list] of keys)
+    chunks.set(day, { objects: list.length, fingerprint: createHash('sha256').update(list.sort().join('\n')).digest('hex').slice(0, 16) });
   return { days: [...all].sort(), complete, chunks };
 }
 
 /** The whole raw zone (or only the given days: one listing per topic and day). */
 export async function listRawDays(lake: Lake, only?: string[]): Promise<RawDays> {
-  const acc = { all: new Set<string>(), complete: { pin: new Set<string>(), geo: new Set<string>(), user: new Set<string>() }, keys: new Map<string, string[]>() };
+  const acc = {
+    all: new Set<string>(),
+    complete: { pin: new Set<string>(), geo: new Set<string>(), user: new Set<string>() },
+    keys: new Map<string, string[]>(),
+  };
   for (const topic of TOPICS) {
     if (only) for (const day of only) collect(await lake.list(`raw/${topic}/dt=${day}/`), acc, topic);
     else collect(await lake.list(`raw/${topic}/`), acc, topic);

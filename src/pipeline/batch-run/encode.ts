@@ -34,9 +34,22 @@ function tagsText(tags: string[] | null): string {
 // unique_id (a UUID), media_type (image, video, story) and ingested_at (ISO) never need quotes
 function pinLine(v: CleanPin, p: LogPosition): string {
   return [
-    v.ind, v.unique_id ?? '', csvText(v.title), csvText(v.description), csvText(v.poster_name), num(v.follower_count),
-    tagsText(v.tag_list), v.media_type ?? '', csvText(v.image_src), v.downloaded,
-    csvText(v.save_location), csvText(v.category), csvText(v.event_id), v.ingested_at, num(p._partition), num(p._offset),
+    v.ind,
+    v.unique_id ?? '',
+    csvText(v.title),
+    csvText(v.description),
+    csvText(v.poster_name),
+    num(v.follower_count),
+    tagsText(v.tag_list),
+    v.media_type ?? '',
+    csvText(v.image_src),
+    v.downloaded,
+    csvText(v.save_location),
+    csvText(v.category),
+    csvText(v.event_id),
+    v.ingested_at,
+    num(p._partition),
+    num(p._offset),
   ].join(',');
 }
 

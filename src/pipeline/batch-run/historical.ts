@@ -60,9 +60,10 @@ export async function refreshCurrent(engine: Engine, lake: Lake, tmpDir: string,
     }
     manifest.tables[table] = { files, superseded };
     const cols = CURATED_COLUMNS[table];
-    const body = files.length === 0
-      ? `SELECT ${cols.map(([n, t]) => `CAST(NULL AS ${t}) AS ${ident(n)}`).join(', ')} WHERE false`
-      : `SELECT ${columnList(cols, 't.')} FROM ${readDays(curatedDir, table, files)} t ANTI JOIN ${sup(table)} s ON s.dt = t.dt AND s.ind = t.ind`;
+    const body =
+      files.length === 0
+        ? `SELECT ${cols.map(([n, t]) => `CAST(NULL AS ${t}) AS ${ident(n)}`).join(', ')} WHERE false`
+        : `SELECT ${columnList(cols, 't.')} FROM ${readDays(curatedDir, table, files)} t ANTI JOIN ${sup(table)} s ON s.dt = t.dt AND s.ind = t.ind`;
     await engine.run(`CREATE OR REPLACE TEMP VIEW ${ident(table)} AS ${body}`);
   }
   await engine.run(`CREATE OR REPLACE TEMP TABLE ${POSTINGS} AS ${postingsSelect(postingsColumns)}`);
@@ -80,7 +81,12 @@ export function storeRow(metric: { columns: [string, string][] }, row: PlainRow)
   const out: Row = {};
   for (const [c, t] of metric.columns) {
     const v = row[c] as unknown;
-    out[c] = v !== null && typeof v === 'object' ? JSON.stringify(v) : t === 'text' && v !== null && v !== undefined && typeof v !== 'string' ? String(v) : ((v ?? null) as Row[string]);
+    out[c] =
+      v !== null && typeof v === 'object'
+        ? JSON.stringify(v)
+        : t === 'text' && v !== null && v !== undefined && typeof v !== 'string'
+          ? String(v)
+          : ((v ?? null) as Row[string]);
   }
   return out;
 }
@@ -95,7 +101,13 @@ export interface HistoricalResult {
  * The historical metrics over the current curated tables (the postings are joined once, with the
  * columns any historical metric reads: `postingsColumns`).
  */
-export async function computeHistorical(engine: Engine, lake: Lake, tmpDir: string, metrics: HistoricalMetric[], postingsColumns: string[]): Promise<HistoricalResult[]> {
+export async function computeHistorical(
+  engine: Engine,
+  lake: Lake,
+  tmpDir: string,
+  metrics: HistoricalMetric[],
+  postingsColumns: string[],
+): Promise<HistoricalResult[]> {
   try {
     await refreshCurrent(engine, lake, tmpDir, postingsColumns);
     const out: HistoricalResult[] = [];

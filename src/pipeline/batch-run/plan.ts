@@ -54,7 +54,13 @@ export function planBatch(input: PlanInput): Plan {
   const { sel, raw, ledger, runs, metrics } = input;
   const plan: Plan = { days: [], skipped: [], backfill: [], historical: [], metrics: [] };
   const chunks = (day: string) => raw.chunks.get(day) ?? { objects: 0, fingerprint: null };
-  const planned = (day: string, reason: DayReason): PlannedDay => ({ day, reason, complete: missingMarkers(raw, day).length === 0, objects: chunks(day).objects, fingerprint: chunks(day).fingerprint });
+  const planned = (day: string, reason: DayReason): PlannedDay => ({
+    day,
+    reason,
+    complete: missingMarkers(raw, day).length === 0,
+    objects: chunks(day).objects,
+    fingerprint: chunks(day).fingerprint,
+  });
   const inRange = (d: string) => (!sel.from || d >= sel.from) && (!sel.to || d <= sel.to);
 
   if (sel.metric) {

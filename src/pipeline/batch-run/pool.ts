@@ -63,7 +63,9 @@ export async function stageAll(tasks: StageTask[], outDir: string, opts: PoolOpt
   // Blocks: contiguous runs of tasks, each staged into files of its own, so the staged rows come
   // in task order whichever worker stages which block (the curated files keep that order).
   const blockCount = Math.min(tasks.length, wanted * BLOCKS_PER_WORKER);
-  const blocks = Array.from({ length: blockCount }, (_, b) => tasks.slice(Math.floor((b * tasks.length) / blockCount), Math.floor(((b + 1) * tasks.length) / blockCount)));
+  const blocks = Array.from({ length: blockCount }, (_, b) =>
+    tasks.slice(Math.floor((b * tasks.length) / blockCount), Math.floor(((b + 1) * tasks.length) / blockCount)),
+  );
   const blockFiles: Partial<Record<RecordType, string>>[] = [];
   let next = 0;
   const workers: Worker[] = [];

@@ -69,14 +69,22 @@ const iso = (ms = Date.now()) => new Date(ms).toISOString();
 const secs = (ms: number) => Math.round(ms) / 1000;
 
 function doneMessage(r: DayResult): string {
-  const reasons = Object.entries(r.dead_reasons).sort((a, b) => b[1] - a[1]).slice(0, 3).map(([k, n]) => `${k} (${n})`);
+  const reasons = Object.entries(r.dead_reasons)
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, 3)
+    .map(([k, n]) => `${k} (${n})`);
   return `dead ${r.dead}${reasons.length ? `: ${reasons.join('; ')}` : ''}; unmatched geo ${r.unmatched_geo}, user ${r.unmatched_user}`.slice(0, 1000);
 }
 
 /** The ledger and the metric runs as the planner reads them. */
 async function readState(store: ServingStore): Promise<{ ledger: Map<string, LedgerDay>; runs: Map<string, Map<string, string>> }> {
   const ledger = new Map<string, LedgerDay>();
-  for (const r of await store.select(LEDGER)) ledger.set(String(r.day), { status: String(r.status), complete: r.complete === null || r.complete === undefined ? null : r.complete === true, fingerprint: (r.raw_fingerprint as string | null) ?? null });
+  for (const r of await store.select(LEDGER))
+    ledger.set(String(r.day), {
+      status: String(r.status),
+      complete: r.complete === null || r.complete === undefined ? null : r.complete === true,
+      fingerprint: (r.raw_fingerprint as string | null) ?? null,
+    });
   const runs = new Map<string, Map<string, string>>();
   for (const r of await readRuns(store)) {
     const m = runs.get(r.metric) ?? new Map<string, string>();
@@ -96,7 +104,17 @@ export async function planRun(deps: BatchDeps, opts: BatchOptions): Promise<Plan
 }
 
 function emptySummary(plan: Plan): BatchSummary {
-  return { days: [], skipped: plan.skipped, metrics: plan.metrics.map((m) => ({ ...m })), raw_records: 0, curated_rows: 0, dead: 0, failed: 0, historical: {}, seconds: 0 };
+  return {
+    days: [],
+    skipped: plan.skipped,
+    metrics: plan.metrics.map((m) => ({ ...m })),
+    raw_records: 0,
+    curated_rows: 0,
+    dead: 0,
+    failed: 0,
+    historical: {},
+    seconds: 0,
+  };
 }
 
 export async function runBatch(deps: BatchDeps, opts: BatchOptions = {}): Promise<BatchSummary> {
@@ -134,7 +152,9 @@ export async function runBatch(deps: BatchDeps, opts: BatchOptions = {}): Promis
       return p;
     };
     const history = (day: string, reason: string, started: string, status: string, t: number, message: string | null, rawRecords: number | null) =>
-      inStore(() => store.upsert(BATCH_HISTORY, [{ started_at: started, day, reason, status, finished_at: iso(), seconds: secs(t), raw_records: rawRecords, message }]));
+      inStore(() =>
+        store.upsert(BATCH_HISTORY, [{ started_at: started, day, reason, status, finished_at: iso(), seconds: secs(t), raw_records: rawRecords, message }]),
+      );
     const fail = async (result: DayResult | { day: string }, reason: string, started: string, t: number, message: string) => {
       await inStore(() => store.upsert(LEDGER, [{ day: result.day, status: 'failed', finished_at: iso(), message, reason }]));
       await history(result.day, reason, started, 'failed', t, message, null);
@@ -146,12 +166,19 @@ export async function runBatch(deps: BatchDeps, opts: BatchOptions = {}): Promis
         if (opts.signal?.aborted) break;
         const started = iso();
         const t = performance.now();
-        await inStore(() => store.upsert(LEDGER, [{ day: d.day, status: 'running', started_at: started, finished_at: null, raw_records: null, curated_rows: null, message: null, reason: d.reason }]));
+        await inStore(() =>
+          store.upsert(LEDGER, [
+            { day: d.day, status: 'running', started_at: started, finished_at: null, raw_records: null, curated_rows: null, message: null, reason: d.reason },
+          ]),
+        );
         try {
           const { result, rows } = await processDay(dayDeps, d.day);
           const stored = inStore(async () => {
             await storeDay(store, d.day, rows);
-            await recordRuns(store, rows.realtime.map((r) => ({ metric: r.metric, day: d.day, rows: r.rows.length, seconds: r.seconds })));
+            await recordRuns(
+              store,
+              rows.realtime.map((r) => ({ metric: r.metric, day: d.day, rows: r.rows.length, seconds: r.seconds })),
+            );
           });
           stored.catch(() => undefined); // awaited below
           ok.push({ result, reason: d.reason, started, t: performance.now() - t, stored });
@@ -170,7 +197,10 @@ export async function runBatch(deps: BatchDeps, opts: BatchOptions = {}): Promis
           const rows = await dayMetrics({ ...dayDeps, realtime: b.metrics }, b.day);
           await inStore(async () => {
             await storeDay(store, b.day, rows);
-            await recordRuns(store, rows.realtime.map((r) => ({ metric: r.metric, day: b.day, rows: r.rows.length, seconds: r.seconds })));
+            await recordRuns(
+              store,
+              rows.realtime.map((r) => ({ metric: r.metric, day: b.day, rows: r.rows.length, seconds: r.seconds })),
+            );
           });
           for (const r of rows.realtime) backfilled.set(r.metric.id, (backfilled.get(r.metric.id) ?? 0) + r.rows.length);
           logger.info(`windows of ${b.metrics.map((m) => m.id).join(', ')} for ${b.day}`, { rows: rows.realtime.reduce((n, r) => n + r.rows.length, 0) });
@@ -186,10 +216,19 @@ export async function runBatch(deps: BatchDeps, opts: BatchOptions = {}): Promis
         opts.onProgress?.(`historical metrics over every curated day`);
         try {
           const th = performance.now();
-          const hist = await computeHistorical(engine, lake, tmpDir, plan.historical.map((h) => h.metric), metrics.postingsColumns);
+          const hist = await computeHistorical(
+            engine,
+            lake,
+            tmpDir,
+            plan.historical.map((h) => h.metric),
+            metrics.postingsColumns,
+          );
           await inStore(async () => {
             await storeHistorical(store, hist);
-            await recordRuns(store, hist.map((h) => ({ metric: h.metric, day: '', rows: h.rows.length, seconds: h.seconds })));
+            await recordRuns(
+              store,
+              hist.map((h) => ({ metric: h.metric, day: '', rows: h.rows.length, seconds: h.seconds })),
+            );
           });
           logger.debug('historical metrics computed and stored', { seconds: Math.round(performance.now() - th) / 1000 });
           for (const h of hist) s.historical[h.metric.id] = h.rows.length;
@@ -216,7 +255,21 @@ export async function runBatch(deps: BatchDeps, opts: BatchOptions = {}): Promis
         }
         const message = doneMessage(result);
         await inStore(() =>
-          store.upsert(LEDGER, [{ day: result.day, status: 'done', started_at: started, finished_at: iso(), raw_records: result.raw_records, curated_rows: result.curated_rows, message, reason, complete: d.complete, raw_objects: d.objects, raw_fingerprint: d.fingerprint }]),
+          store.upsert(LEDGER, [
+            {
+              day: result.day,
+              status: 'done',
+              started_at: started,
+              finished_at: iso(),
+              raw_records: result.raw_records,
+              curated_rows: result.curated_rows,
+              message,
+              reason,
+              complete: d.complete,
+              raw_objects: d.objects,
+              raw_fingerprint: d.fingerprint,
+            },
+          ]),
         );
         await history(result.day, reason, started, 'done', t, message, result.raw_records);
         s.days.push({ ...result, status: 'done', reason, seconds: secs(t), message });

@@ -129,7 +129,10 @@ export class StageWriter {
   private readonly buffers = new Map<RecordType, { buf: Buffer; used: number }>();
   readonly files = new Map<RecordType, string>();
 
-  constructor(private readonly outDir: string, private readonly id: string) {}
+  constructor(
+    private readonly outDir: string,
+    private readonly id: string,
+  ) {}
 
   /** one line (without its line end) */
   write(topic: RecordType, text: string): void {
@@ -162,7 +165,7 @@ export class StageWriter {
     const b = this.buffers.get(topic);
     if (!b || b.used === 0) return;
     const fd = this.fd(topic);
-    for (let off = 0; off < b.used; ) off += writeSync(fd, b.buf, off, b.used - off);
+    for (let off = 0; off < b.used;) off += writeSync(fd, b.buf, off, b.used - off);
     b.used = 0;
   }
 

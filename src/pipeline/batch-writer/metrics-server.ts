@@ -14,7 +14,12 @@ export function renderMetrics(stats: WriterStats): string {
   out.single('pinpipe_batch_bytes_written_total', 'counter', 'Compressed bytes written to the raw zone.', stats.bytesWritten);
   out.single('pinpipe_batch_dead_lettered_total', 'counter', 'Records sent to the dead-letter topic.', stats.deadLettered);
   out.single('pinpipe_batch_lake_errors_total', 'counter', 'Failed lake reads and writes.', stats.lakeErrors);
-  out.family('pinpipe_batch_consumer_lag', 'gauge', 'Records in the log not yet read, per partition.', partitionSamples('pinpipe_batch_consumer_lag', stats.lag));
+  out.family(
+    'pinpipe_batch_consumer_lag',
+    'gauge',
+    'Records in the log not yet read, per partition.',
+    partitionSamples('pinpipe_batch_consumer_lag', stats.lag),
+  );
   return out.text();
 }
 

@@ -11,9 +11,7 @@ import { commitPosition, type CommitMeta } from './commit-meta.js';
 import type { ObjectSummary } from './recovery.js';
 import { stampRecord, type Stamp } from './stamp.js';
 
-export type Closed =
-  | { kind: 'chunk'; chunk: Chunk }
-  | { kind: 'adopted'; key: string; day: string; summary: ObjectSummary };
+export type Closed = { kind: 'chunk'; chunk: Chunk } | { kind: 'adopted'; key: string; day: string; summary: ObjectSummary };
 
 export interface DeadRecord {
   offset: number;
@@ -128,7 +126,10 @@ export class PartitionState {
         const summary = await adopt(key);
         if (summary) {
           if (summary.firstOffset !== r.offset || summary.lastOffset < r.offset) {
-            throw new PinpipeError('INTERNAL', `raw object ${key} holds offsets ${summary.firstOffset}..${summary.lastOffset}, expected to start at ${r.offset}`);
+            throw new PinpipeError(
+              'INTERNAL',
+              `raw object ${key} holds offsets ${summary.firstOffset}..${summary.lastOffset}, expected to start at ${r.offset}`,
+            );
           }
           this.adoptedThrough = summary.lastOffset;
           closed.push({ kind: 'adopted', key, day: s.stamp.day, summary });

@@ -8,7 +8,6 @@ import type { WriterStats } from './stats.js';
 
 export type { Progress } from '../../core/progress.js';
 
-
 function line(stats: WriterStats): string {
   const s = stats.summary();
   const failing = stats.lakeFailing ? ` · lake failing: ${stats.lakeFailing}` : '';
@@ -16,11 +15,18 @@ function line(stats: WriterStats): string {
 }
 
 export function startProgress(stats: WriterStats, logger: Logger, tty: boolean): Progress {
-  return startCoreProgress(() => line(stats), (now) => ({ ...stats.summary(now), lag: stats.totalLag(), lakeFailing: stats.lakeFailing }), logger, tty);
+  return startCoreProgress(
+    () => line(stats),
+    (now) => ({ ...stats.summary(now), lag: stats.totalLag(), lakeFailing: stats.lakeFailing }),
+    logger,
+    tty,
+  );
 }
 
 export function summaryLine(stats: WriterStats): string {
   const s = stats.summary();
-  const extra = [s.adopted ? `${s.adopted} adopted` : '', s.deadLettered ? `${s.deadLettered} dead-lettered` : '', s.markers ? `${s.markers} day markers` : ''].filter(Boolean).join(', ');
+  const extra = [s.adopted ? `${s.adopted} adopted` : '', s.deadLettered ? `${s.deadLettered} dead-lettered` : '', s.markers ? `${s.markers} day markers` : '']
+    .filter(Boolean)
+    .join(', ');
   return `consume-batch: ${s.records} records, ${s.objects} objects${extra ? ` (${extra})` : ''}, ${s.seconds} s, ${s.recordsPerSecond} records/s\n`;
 }

@@ -106,7 +106,11 @@ export async function runBatchWriter(cfg: Config, log: Log, lake: Lake, opts: Ru
   const failed: Error | null = writer.fatal ?? consumerError;
   if (failed) throw failed;
   if (writer.abandoned) {
-    throw new PinpipeError('LAKE_UNAVAILABLE', `${writer.abandoned} partition(s) could not be written to the lake; their records stay uncommitted in the log and will be written by the next run`, { retriable: true });
+    throw new PinpipeError(
+      'LAKE_UNAVAILABLE',
+      `${writer.abandoned} partition(s) could not be written to the lake; their records stay uncommitted in the log and will be written by the next run`,
+      { retriable: true },
+    );
   }
   return { stats, metricsPort: metrics?.port };
 }

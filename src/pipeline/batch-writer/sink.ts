@@ -13,7 +13,6 @@ import type { WriterStats } from './stats.js';
 /** attempts left once the run is stopping (then the data stays in the log, uncommitted) */
 const ATTEMPTS_WHEN_STOPPING = 3;
 
-
 export interface SinkDeps {
   lake: Lake;
   producer: LogProducer;

@@ -227,7 +227,11 @@ export class BatchWriter {
       this.sink.stats.commitFailing = null;
     } catch (err) {
       this.sink.stats.commitFailing = errorMessage(err);
-      this.sink.logger.warn('offset commit abandoned; written objects will be adopted on restart', { topic: st.logTopic, partition: st.partition, error: errorMessage(err) });
+      this.sink.logger.warn('offset commit abandoned; written objects will be adopted on restart', {
+        topic: st.logTopic,
+        partition: st.partition,
+        error: errorMessage(err),
+      });
     }
   }
 
@@ -291,7 +295,9 @@ export class BatchWriter {
 
   /** Committed progress of the partitions other members hold (or nobody holds yet). */
   async refreshRemote(): Promise<void> {
-    const others = [...this.ends.keys()].filter((k) => !this.states.has(k)).map((k) => ({ topic: k.slice(0, k.lastIndexOf(':')), partition: Number(k.slice(k.lastIndexOf(':') + 1)) }));
+    const others = [...this.ends.keys()]
+      .filter((k) => !this.states.has(k))
+      .map((k) => ({ topic: k.slice(0, k.lastIndexOf(':')), partition: Number(k.slice(k.lastIndexOf(':') + 1)) }));
     if (!others.length) return;
     for (const c of await this.consumer.committed(others)) {
       this.remote.set(tpKey(c.topic, c.partition), { committed: c.offset, t: decodeMeta(c.metadata)?.t ?? Number.NEGATIVE_INFINITY });

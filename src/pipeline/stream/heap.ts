@@ -15,7 +15,8 @@ export class MinHeap<T> {
   }
 
   push(key: number, item: T): void {
-    const k = this.keys, it = this.items;
+    const k = this.keys,
+      it = this.items;
     let i = k.length;
     k.push(key);
     it.push(item);
@@ -32,7 +33,8 @@ export class MinHeap<T> {
 
   /** removes and returns the item with the smallest key (undefined when empty) */
   pop(): T | undefined {
-    const k = this.keys, it = this.items;
+    const k = this.keys,
+      it = this.items;
     if (!k.length) return undefined;
     const top = it[0];
     const lastKey = k.pop()!;

@@ -69,5 +69,4 @@ export function offerUser(pin: PinState, u: UserState, joinWindow: number): bool
 }
 
 /** the watermark a pin's geo (or user) choice waits for: decided once watermark > this */
-export const decideAt = (pin: PinState, partner: Held | null, dist: number, joinWindow: number): number =>
-  pin.t + (partner ? dist : joinWindow);
+export const decideAt = (pin: PinState, partner: Held | null, dist: number, joinWindow: number): number => pin.t + (partner ? dist : joinWindow);

@@ -29,13 +29,28 @@ export function renderMetrics(s: StreamStats): string {
   out.single('pinpipe_stream_rows_written_total', 'counter', 'Window rows written to the realtime store.', s.rowsWritten);
   out.single('pinpipe_stream_healthy', 'gauge', '1 when the last commit succeeded.', s.failing === null ? 1 : 0);
   const wm = s.watermarkLag();
-  out.family('pinpipe_stream_watermark_lag_seconds', 'gauge', 'Wall clock minus the stream watermark.', wm === null ? [] : [sample('pinpipe_stream_watermark_lag_seconds', wm)]);
+  out.family(
+    'pinpipe_stream_watermark_lag_seconds',
+    'gauge',
+    'Wall clock minus the stream watermark.',
+    wm === null ? [] : [sample('pinpipe_stream_watermark_lag_seconds', wm)],
+  );
   out.single('pinpipe_stream_open_windows', 'gauge', 'Minute windows held open.', s.status.windows);
   out.single('pinpipe_stream_held_records', 'gauge', 'Records held in state (open windows, joins, de-duplication).', s.status.held);
-  out.single('pinpipe_stream_paused_partitions', 'gauge', 'Partitions paused for reading more than a minute of ingested_at ahead of the slowest one.', s.pausedPartitions);
+  out.single(
+    'pinpipe_stream_paused_partitions',
+    'gauge',
+    'Partitions paused for reading more than a minute of ingested_at ahead of the slowest one.',
+    s.pausedPartitions,
+  );
   out.single('pinpipe_stream_partition_pauses_total', 'counter', 'Times a partition was paused for reading over a minute ahead of the slowest one.', s.pauses);
   out.family('pinpipe_stream_consumer_lag', 'gauge', 'Records in the log not yet read, per partition.', partitionSamples('pinpipe_stream_consumer_lag', s.lag));
-  out.family('pinpipe_stream_freshness_seconds', 'histogram', 'Newest applied record ingested_at to its view committed, per commit.', histogramSamples('pinpipe_stream_freshness_seconds', { buckets: FRESHNESS_BUCKETS, counts: s.freshnessCounts, sum: s.freshnessSum, count: s.freshnessN }));
+  out.family(
+    'pinpipe_stream_freshness_seconds',
+    'histogram',
+    'Newest applied record ingested_at to its view committed, per commit.',
+    histogramSamples('pinpipe_stream_freshness_seconds', { buckets: FRESHNESS_BUCKETS, counts: s.freshnessCounts, sum: s.freshnessSum, count: s.freshnessN }),
+  );
   return out.text();
 }
 
@@ -47,7 +62,10 @@ export function startMetricsServer(stats: StreamStats, port: number, host = '127
       metrics: () => renderMetrics(stats),
       health: () => {
         const ok = stats.failing === null;
-        return { ok, body: { status: ok ? 'ok' : 'unhealthy', commit: ok ? 'ok' : stats.failing, lag: stats.totalLag(), watermark: stats.summary().watermark } };
+        return {
+          ok,
+          body: { status: ok ? 'ok' : 'unhealthy', commit: ok ? 'ok' : stats.failing, lag: stats.totalLag(), watermark: stats.summary().watermark },
+        };
       },
     },
     port,
@@ -56,7 +74,6 @@ export function startMetricsServer(stats: StreamStats, port: number, host = '127
 }
 
 export type { Progress } from '../../core/progress.js';
-
 
 export function progressLine(s: StreamStats): string {
   const wm = s.watermarkLag();
@@ -67,7 +84,12 @@ export function progressLine(s: StreamStats): string {
 }
 
 export function startProgress(stats: StreamStats, logger: Logger, tty: boolean): Progress {
-  return startCoreProgress(() => progressLine(stats), (now) => ({ ...stats.summary(now), watermarkLag: stats.watermarkLag(now), failing: stats.failing }), logger, tty);
+  return startCoreProgress(
+    () => progressLine(stats),
+    (now) => ({ ...stats.summary(now), watermarkLag: stats.watermarkLag(now), failing: stats.failing }),
+    logger,
+    tty,
+  );
 }
 
 export function summaryLine(s: StreamStats): string {

@@ -48,7 +48,10 @@ export class StreamProcessor {
   /** since when (runner's clock) every partition has been caught up with nothing new, and the max seen then */
   private idle: { since: number; base: number } | null = null;
 
-  constructor(readonly opts: StreamOptions, checkpoint: Checkpoint | null = null) {
+  constructor(
+    readonly opts: StreamOptions,
+    checkpoint: Checkpoint | null = null,
+  ) {
     for (const t of TOPICS) this.typeOf.set(opts.topics[t], t);
     this.resume = decodeCheckpoint(checkpoint);
     this.counters = { ...this.resume.counters };

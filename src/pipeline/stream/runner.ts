@@ -63,12 +63,23 @@ export async function runStream(cfg: Config, log: Log, realtime: RealtimeStore, 
   const checkpoint = await realtime.loadCheckpoint(group);
   // a new or changed realtime metric starts at the first window still open at the checkpoint
   for (const s of await startStreamMetrics(store, realtime, opts.metrics, { watermark: checkpoint?.watermark ?? null, joinWindow: cfg.stream.joinWindow })) {
-    if (checkpoint) logger.info(`${s.changed ? 'changed' : 'new'} realtime metric ${s.metric.id}: computed from the window ${s.from} on (earlier windows: batch-run)`, { metric: s.metric.id, file: s.metric.file });
+    if (checkpoint)
+      logger.info(`${s.changed ? 'changed' : 'new'} realtime metric ${s.metric.id}: computed from the window ${s.from} on (earlier windows: batch-run)`, {
+        metric: s.metric.id,
+        file: s.metric.file,
+      });
   }
-  const proc = new StreamProcessor({ topics, lateness: cfg.stream.lateness, joinWindow: cfg.stream.joinWindow, metrics: streamMetrics(opts.metrics) }, checkpoint);
+  const proc = new StreamProcessor(
+    { topics, lateness: cfg.stream.lateness, joinWindow: cfg.stream.joinWindow, metrics: streamMetrics(opts.metrics) },
+    checkpoint,
+  );
   const seedFrom = proc.seedFrom;
   if (seedFrom) for (const m of rtMetrics) proc.seed(await realtime.read(m.id, { from: seedFrom }));
-  logger.info(checkpoint ? 'resuming from checkpoint' : 'starting without a checkpoint', { group, watermark: checkpoint ? new Date(checkpoint.watermark).toISOString() : null, metrics: rtMetrics.map((m) => m.id) });
+  logger.info(checkpoint ? 'resuming from checkpoint' : 'starting without a checkpoint', {
+    group,
+    watermark: checkpoint ? new Date(checkpoint.watermark).toISOString() : null,
+    metrics: rtMetrics.map((m) => m.id),
+  });
 
   const stats = new StreamStats(proc.counters);
   const producer = log.producer();
@@ -82,7 +93,18 @@ export async function runStream(cfg: Config, log: Log, realtime: RealtimeStore, 
     fatal = err;
     stopWaiting();
   });
-  const writer = new ViewWriter({ group, realtime, store, metrics: new Map(rtMetrics.map((m) => [m.id, m])), producer, consumer, deadLetterTopic, logger, stats, signal: wake.signal });
+  const writer = new ViewWriter({
+    group,
+    realtime,
+    store,
+    metrics: new Map(rtMetrics.map((m) => [m.id, m])),
+    producer,
+    consumer,
+    deadLetterTopic,
+    logger,
+    stats,
+    signal: wake.signal,
+  });
   /** batches, flushes and end-offset checks, one at a time */
   const serial = new Serial();
   let stopping = false;
@@ -95,17 +117,19 @@ export async function runStream(cfg: Config, log: Log, realtime: RealtimeStore, 
     await writer.write(snap, proc.newest, sig);
     lastFlush = Date.now();
   };
-  const guard = <A extends unknown[]>(fn: (...a: A) => Promise<void>) => async (...a: A) => {
-    try {
-      await fn(...a);
-    } catch (e) {
-      if (!wake.signal.aborted) {
-        fatal ??= e instanceof Error ? e : new Error(errorMessage(e));
-        stopWaiting();
+  const guard =
+    <A extends unknown[]>(fn: (...a: A) => Promise<void>) =>
+    async (...a: A) => {
+      try {
+        await fn(...a);
+      } catch (e) {
+        if (!wake.signal.aborted) {
+          fatal ??= e instanceof Error ? e : new Error(errorMessage(e));
+          stopWaiting();
+        }
+        throw e;
       }
-      throw e;
-    }
-  };
+    };
   /** partitions paused for reading too far ahead in event time */
   const aligned = new Map<string, TopicPartition>();
   const align = () => {
@@ -159,7 +183,11 @@ export async function runStream(cfg: Config, log: Log, realtime: RealtimeStore, 
       // watermark back until they are assigned here, unless they are fully processed
       const missing = owned.size ? [...ends.keys()].filter((k) => !owned.has(k) && !proc.isDone(k)).length : 0;
       if (missing !== waitingFor) {
-        if (missing) logger.warn('waiting for partitions held by another member of the group (a dead member leaves when its session times out); the watermark waits for them', { group, partitions: missing });
+        if (missing)
+          logger.warn(
+            'waiting for partitions held by another member of the group (a dead member leaves when its session times out); the watermark waits for them',
+            { group, partitions: missing },
+          );
         else if (waitingFor) logger.info('every partition is assigned or done; no longer waiting', { group });
         waitingFor = missing;
       }

@@ -122,6 +122,7 @@ export class State {
     // (object literals, not spreads: one hidden class per record type, the hot path of the stream)
     let s: Held;
     if (type === 'pin') {
+      // prettier-ignore
       const pin: PinState = {
         type, ind: v.ind, t, eventId: v.event_id, part: p.index, partition: p.partition, offset, pruneAt, dead: false, vals, win,
         row: { pin: vals, geo: null, user: null },
@@ -330,7 +331,8 @@ export class State {
 }
 
 function insertSorted(keys: number[], key: number): void {
-  let lo = 0, hi = keys.length;
+  let lo = 0,
+    hi = keys.length;
   while (lo < hi) {
     const mid = (lo + hi) >> 1;
     if (keys[mid]! < key) lo = mid + 1;

@@ -18,7 +18,6 @@ export interface StreamOptions {
   metrics: StreamMetrics;
 }
 
-
 export const COUNTER_NAMES = ['recordsIn', 'accepted', 'duplicates', 'late', 'unmatchedGeo', 'unmatchedUser', 'deadLettered'] as const;
 export type CounterName = (typeof COUNTER_NAMES)[number];
 export type Counters = Record<CounterName, number>;
@@ -85,4 +84,3 @@ export interface PinState extends Held {
 
 /** Window start, epoch ms aligned to the minute. */
 export type WindowKey = number;
-

@@ -91,7 +91,8 @@ export class ViewWriter {
       onRetry: (err, attempt, delayMs) => {
         st.commitFailures++;
         st.failing = `${what}: ${errorMessage(err)}`;
-        if (attempt === 1 || attempt % 10 === 0) this.s.logger.warn(`${what} failed; retrying, the checkpoint stays where it is`, { attempt, delayMs, error: errorMessage(err) });
+        if (attempt === 1 || attempt % 10 === 0)
+          this.s.logger.warn(`${what} failed; retrying, the checkpoint stays where it is`, { attempt, delayMs, error: errorMessage(err) });
       },
     }).catch((e) => {
       st.failing = `${what}: ${errorMessage(e)}`;

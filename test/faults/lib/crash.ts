@@ -12,7 +12,18 @@ import type { Log } from '../../../src/connectors/log/types.js';
 import type { Config } from '../../../src/core/config.js';
 import { DEAD_LETTER_TOPIC, TOPICS } from '../../../src/core/records.js';
 import { endOffsets, readAll } from './logread.js';
-import { buildInput, checkExactlyOnce, deadLetterKeys, incompleteMarkers, produceInput, readLake, readViews, type InputOptions, type LakeCheck, type Views } from './postings.js';
+import {
+  buildInput,
+  checkExactlyOnce,
+  deadLetterKeys,
+  incompleteMarkers,
+  produceInput,
+  readLake,
+  readViews,
+  type InputOptions,
+  type LakeCheck,
+  type Views,
+} from './postings.js';
 import { exitWithin, startCli, type Proc } from './proc.js';
 import { expect } from '@jest/globals';
 import { seeded } from '../../support/seed.js';
@@ -50,11 +61,13 @@ export interface CrashReport {
   notes: string[];
 }
 
-
 /** `<logical>:<partition>` → end, for a stack's topics */
 async function logicalEnds(log: Log, cfg: Config): Promise<Map<string, number>> {
   const prefix = cfg.log.topicPrefix;
-  const ends = await endOffsets(log, TOPICS.map((t) => prefix + t));
+  const ends = await endOffsets(
+    log,
+    TOPICS.map((t) => prefix + t),
+  );
   return new Map([...ends].map(([k, v]) => [k.slice(prefix.length), v]));
 }
 
@@ -64,12 +77,19 @@ function lakeDigest(objects: RawObject[]): string {
 }
 
 async function finish(stack: Stack, deadlineMs: number, failures: string[], label: string): Promise<void> {
-  const procs = [startCli(`${label} consume-batch`, ['consume-batch', '--until-idle', '--config', stack.configFile]), startCli(`${label} consume-stream`, ['consume-stream', '--until-idle', '--config', stack.configFile])];
+  const procs = [
+    startCli(`${label} consume-batch`, ['consume-batch', '--until-idle', '--config', stack.configFile]),
+    startCli(`${label} consume-stream`, ['consume-stream', '--until-idle', '--config', stack.configFile]),
+  ];
   for (const p of procs) {
     const e = await exitWithin(p, deadlineMs);
     if (e.code !== 0) failures.push(`${p.name} --until-idle: exit ${e.code} ${e.signal ?? ''}${e.timedOut ? ' (timed out)' : ''}: ${p.stderr().slice(-1500)}`);
     // what the run saw of its group: assignments and revocations, and its summary
-    const group = p.stderr().split('\n').filter((l) => /partitions (assigned|revoked)|rebalanc/i.test(l)).map((l) => l.replace(/^.*"msg":"([^"]*)".*?("partitions":\d+)?.*$/, '$1 $2').trim());
+    const group = p
+      .stderr()
+      .split('\n')
+      .filter((l) => /partitions (assigned|revoked)|rebalanc/i.test(l))
+      .map((l) => l.replace(/^.*"msg":"([^"]*)".*?("partitions":\d+)?.*$/, '$1 $2').trim());
     notes.push(`${p.name}: ${p.stdout().trim()} [${group.slice(0, 6).join('; ')}]`);
   }
 }
@@ -94,7 +114,11 @@ export async function runCrashScenario(a: Stack, b: Stack, o: CrashOptions): Pro
   const input = buildInput(o.input);
   const logA = await createLog(a.cfg);
   const logB = await createLog(b.cfg);
-  for (const [log, cfg] of [[logA, a.cfg], [logB, b.cfg]] as const) await ensureTopics(log, cfg);
+  for (const [log, cfg] of [
+    [logA, a.cfg],
+    [logB, b.cfg],
+  ] as const)
+    await ensureTopics(log, cfg);
   const poison = await produceInput(logA, a.cfg.log.topicPrefix, input);
   const poisonB = await produceInput(logB, b.cfg.log.topicPrefix, input);
   if ([...poison].sort().join() !== [...poisonB].sort().join()) failures.push('the two logs placed the input differently');
@@ -116,7 +140,10 @@ export async function runCrashScenario(a: Stack, b: Stack, o: CrashOptions): Pro
     await sleep(wait);
     const which = r % 3 === 0 ? 'both' : random.next() < 0.5 ? 'batch' : 'stream';
     const objects = await objectsNow();
-    for (const [name, p] of [['batch', batch], ['stream', stream]] as const) {
+    for (const [name, p] of [
+      ['batch', batch],
+      ['stream', stream],
+    ] as const) {
       if (which !== 'both' && which !== name) continue;
       if (p.done()) failures.push(`round ${r}: ${p.name} had exited by itself: ${p.stderr().slice(-1500)}`);
       p.kill('SIGKILL');
@@ -148,7 +175,9 @@ export async function runCrashScenario(a: Stack, b: Stack, o: CrashOptions): Pro
   if (first.missing > 0 || first.duplicates > 0) {
     // --until-idle claimed to be caught up while the raw zone has a gap: report it, then see
     // whether a later run (after any dead group member's session expired) completes it
-    failures.push(`after the final --until-idle runs the raw zone misses ${first.missing} and repeats ${first.duplicates} record(s) (${first.lines} of ${[...ends.values()].reduce((x, y) => x + y, 0) - poison.size} lines)`);
+    failures.push(
+      `after the final --until-idle runs the raw zone misses ${first.missing} and repeats ${first.duplicates} record(s) (${first.lines} of ${[...ends.values()].reduce((x, y) => x + y, 0) - poison.size} lines)`,
+    );
     secondPass = true;
     await sleep(12_000);
     await finish(a, o.finishMs, failures, 'A (second pass)');
@@ -165,7 +194,10 @@ export async function runCrashScenario(a: Stack, b: Stack, o: CrashOptions): Pro
   const dlB = deadLetterKeys((await readAll(logB, [b.cfg.log.topicPrefix + DEAD_LETTER_TOPIC])).map((r) => r.value));
   const same = (x: unknown, y: unknown) => JSON.stringify(x) === JSON.stringify(y);
   const counters = { a: normalize(va.checkpoint?.counters, a.cfg.log.topicPrefix), b: normalize(vb.checkpoint?.counters, b.cfg.log.topicPrefix) };
-  if (secondPass) failures.push(`after a second --until-idle pass: raw zone misses ${lake.missing}, repeats ${lake.duplicates}; views equal: ${same(va.realtime, vb.realtime)}`);
+  if (secondPass)
+    failures.push(
+      `after a second --until-idle pass: raw zone misses ${lake.missing}, repeats ${lake.duplicates}; views equal: ${same(va.realtime, vb.realtime)}`,
+    );
   if (!same(va.realtime, vb.realtime)) failures.push(`realtime views differ: ${firstDifferences(va.realtime, vb.realtime).join('; ')}`);
   if (!same(counters.a, counters.b)) failures.push(`stream checkpoint counters differ: ${counterDifferences(counters.a, counters.b).join('; ')}`);
   if (!same(va.serving, vb.serving)) failures.push(`serving store rt_* rows differ: ${firstDifferences(va.serving, vb.serving).join('; ')}`);

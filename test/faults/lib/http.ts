@@ -99,12 +99,27 @@ export async function rawRequest(base: string, bytes: Buffer | string, timeoutMs
 /** A POST with a body, as bytes: the request line, headers, the body. */
 export function requestBytes(path: string, body: Buffer | string, headers: Record<string, string | number | undefined> = {}): Buffer {
   const b = typeof body === 'string' ? Buffer.from(body, 'utf8') : body;
-  const h: Record<string, string | number | undefined> = { host: 'localhost', 'content-type': 'application/json', 'content-length': b.length, connection: 'close', ...headers };
-  const lines = Object.entries(h).filter(([, v]) => v !== undefined).map(([k, v]) => `${k}: ${v}\r\n`).join('');
+  const h: Record<string, string | number | undefined> = {
+    host: 'localhost',
+    'content-type': 'application/json',
+    'content-length': b.length,
+    connection: 'close',
+    ...headers,
+  };
+  const lines = Object.entries(h)
+    .filter(([, v]) => v !== undefined)
+    .map(([k, v]) => `${k}: ${v}\r\n`)
+    .join('');
   return Buffer.concat([Buffer.from(`POST ${path} HTTP/1.1\r\n${lines}\r\n`, 'latin1'), b]);
 }
 
-export async function post(base: string, path: string, body: Buffer | string, headers: Record<string, string | number | undefined> = {}, timeoutMs = 30_000): Promise<RawResponse> {
+export async function post(
+  base: string,
+  path: string,
+  body: Buffer | string,
+  headers: Record<string, string | number | undefined> = {},
+  timeoutMs = 30_000,
+): Promise<RawResponse> {
   return rawRequest(base, requestBytes(path, body, headers), timeoutMs);
 }
 
@@ -112,7 +127,11 @@ export async function post(base: string, path: string, body: Buffer | string, he
  * Stream a body of `totalBytes` (in `chunkBytes` pieces, waiting for drain) and stop writing as
  * soon as the server answers or closes. `chunked`: no Content-Length, Transfer-Encoding: chunked.
  */
-export async function streamBody(base: string, path: string, opts: { totalBytes: number; chunkBytes?: number; declare?: number; chunked?: boolean; timeoutMs?: number }): Promise<RawResponse & { sentBytes: number }> {
+export async function streamBody(
+  base: string,
+  path: string,
+  opts: { totalBytes: number; chunkBytes?: number; declare?: number; chunked?: boolean; timeoutMs?: number },
+): Promise<RawResponse & { sentBytes: number }> {
   const x = connect(base, opts.timeoutMs ?? 30_000);
   const headers = opts.chunked ? 'transfer-encoding: chunked\r\n' : `content-length: ${opts.declare ?? opts.totalBytes}\r\n`;
   x.socket.write(`POST ${path} HTTP/1.1\r\nhost: localhost\r\ncontent-type: application/json\r\n${headers}\r\n`);
@@ -153,7 +172,11 @@ export async function streamBody(base: string, path: string, opts: { totalBytes:
  * Slowloris: send `bytes` a few at a time every `everyMs` until the server answers or closes.
  * Resolves with whatever the server did.
  */
-export async function trickle(base: string, bytes: Buffer, opts: { bytesPerTick: number; everyMs: number; timeoutMs: number }): Promise<RawResponse & { sentBytes: number }> {
+export async function trickle(
+  base: string,
+  bytes: Buffer,
+  opts: { bytesPerTick: number; everyMs: number; timeoutMs: number },
+): Promise<RawResponse & { sentBytes: number }> {
   const x = connect(base, opts.timeoutMs);
   let sent = 0;
   const timer = setInterval(() => {

@@ -57,7 +57,17 @@ export class PrivateKafka {
   }
 
   private java(args: string[]): string[] {
-    return ['-Xms128m', '-Xmx512m', '-XX:+UseG1GC', '-Djava.awt.headless=true', `-Dlog4j2.configurationFile=${path.join(this.dir, 'log4j2.properties')}`, `-Dkafka.logs.dir=${this.dir}`, '-cp', `${this.home}/libs/*`, ...args];
+    return [
+      '-Xms128m',
+      '-Xmx512m',
+      '-XX:+UseG1GC',
+      '-Djava.awt.headless=true',
+      `-Dlog4j2.configurationFile=${path.join(this.dir, 'log4j2.properties')}`,
+      `-Dkafka.logs.dir=${this.dir}`,
+      '-cp',
+      `${this.home}/libs/*`,
+      ...args,
+    ];
   }
 
   static async create(opts: PrivateKafkaOptions = {}): Promise<PrivateKafka> {
@@ -109,8 +119,13 @@ export class PrivateKafka {
         '',
       ].join('\n'),
     );
-    const id = execFileSync('java', k.java(['kafka.tools.StorageTool', 'random-uuid']), { encoding: 'utf8' }).trim().split('\n').pop()!;
-    execFileSync('java', k.java(['kafka.tools.StorageTool', 'format', '-t', id, '-c', path.join(dir, 'server.properties'), ...(opts.formatArgs ?? [])]), { stdio: 'ignore' });
+    const id = execFileSync('java', k.java(['kafka.tools.StorageTool', 'random-uuid']), { encoding: 'utf8' })
+      .trim()
+      .split('\n')
+      .pop()!;
+    execFileSync('java', k.java(['kafka.tools.StorageTool', 'format', '-t', id, '-c', path.join(dir, 'server.properties'), ...(opts.formatArgs ?? [])]), {
+      stdio: 'ignore',
+    });
     return k;
   }
 

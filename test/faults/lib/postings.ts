@@ -44,11 +44,13 @@ export function buildInput(o: InputOptions): InputRecord[] {
   for (let i = 0; i < o.postings; i++) {
     const p = generatePosting(seed, i);
     const t = o.t0 + i * o.stepMs;
-    const stamp = (type: string, at: number, rec: object) => JSON.stringify({ ...rec, event_id: `f-${seed}-${i}-${type}`, ingested_at: new Date(at).toISOString() });
+    const stamp = (type: string, at: number, rec: object) =>
+      JSON.stringify({ ...rec, event_id: `f-${seed}-${i}-${type}`, ingested_at: new Date(at).toISOString() });
     out.push({ type: 'pin', key: String(i), value: stamp('pin', t, p.pin), t });
     out.push({ type: 'geo', key: String(i), value: stamp('geo', t + 3, p.geo), t: t + 3 });
     out.push({ type: 'user', key: String(i), value: stamp('user', t + 7, p.user), t: t + 7 });
-    if (o.duplicateEvery && i % o.duplicateEvery === o.duplicateEvery - 1) out.push({ type: 'pin', key: String(i), value: stamp('pin', t + 1500, p.pin), t: t + 1500 });
+    if (o.duplicateEvery && i % o.duplicateEvery === o.duplicateEvery - 1)
+      out.push({ type: 'pin', key: String(i), value: stamp('pin', t + 1500, p.pin), t: t + 1500 });
     if (o.poisonEvery && i % o.poisonEvery === o.poisonEvery - 1) out.push({ type: 'geo', key: String(i), value: `not json {${i}`, t: Number.NaN });
   }
   // time order; a poison value follows the record before it
@@ -186,7 +188,12 @@ export function deadLetterKeys(values: string[]): Set<string> {
  * `everyMs` of wall time (so a consumer runs while records keep arriving). Resolves when all is
  * appended; `progress` counts appended records.
  */
-export async function trickleInput(log: Log, prefix: string, input: InputRecord[], o: { sliceMs: number; everyMs: number; progress?: { appended: number } }): Promise<void> {
+export async function trickleInput(
+  log: Log,
+  prefix: string,
+  input: InputRecord[],
+  o: { sliceMs: number; everyMs: number; progress?: { appended: number } },
+): Promise<void> {
   const p = log.producer();
   await p.connect();
   try {
@@ -213,9 +220,12 @@ export async function trickleInput(log: Log, prefix: string, input: InputRecord[
  */
 export function incompleteMarkers(objects: RawObject[], markers: string[], input: InputRecord[]): string[] {
   const want = new Map<string, number>();
-  for (const r of input) if (!Number.isNaN(r.t)) want.set(`${r.type}/${new Date(r.t).toISOString().slice(0, 10)}`, (want.get(`${r.type}/${new Date(r.t).toISOString().slice(0, 10)}`) ?? 0) + 1);
+  for (const r of input)
+    if (!Number.isNaN(r.t))
+      want.set(`${r.type}/${new Date(r.t).toISOString().slice(0, 10)}`, (want.get(`${r.type}/${new Date(r.t).toISOString().slice(0, 10)}`) ?? 0) + 1);
   const have = new Map<string, number>();
-  for (const o of objects) for (const l of o.lines) have.set(`${o.topic}/${l.ingested_at.slice(0, 10)}`, (have.get(`${o.topic}/${l.ingested_at.slice(0, 10)}`) ?? 0) + 1);
+  for (const o of objects)
+    for (const l of o.lines) have.set(`${o.topic}/${l.ingested_at.slice(0, 10)}`, (have.get(`${o.topic}/${l.ingested_at.slice(0, 10)}`) ?? 0) + 1);
   const out: string[] = [];
   for (const m of markers) {
     const x = /^raw\/([^/]+)\/dt=(\d{4}-\d{2}-\d{2})\/_SUCCESS$/.exec(m);

@@ -49,7 +49,14 @@ export async function startRecordingProxy(target: string): Promise<RecordingProx
         ur.on('data', (c: Buffer) => out.push(c));
         ur.on('end', () => {
           const text = Buffer.concat(out).toString('utf8');
-          const ex: Exchange = { route: req.url ?? '', keys, status: ur.statusCode ?? 0, retryAfter: ur.headers['retry-after'] as string | undefined, eventIds: [], at: Date.now() };
+          const ex: Exchange = {
+            route: req.url ?? '',
+            keys,
+            status: ur.statusCode ?? 0,
+            retryAfter: ur.headers['retry-after'] as string | undefined,
+            eventIds: [],
+            at: Date.now(),
+          };
           try {
             const j = JSON.parse(text) as { code?: string; event_id?: string; event_ids?: string[] };
             ex.code = j.code;
