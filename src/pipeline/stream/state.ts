@@ -329,19 +329,6 @@ export class State {
   }
 }
 
-/**
- * One shared instance per category or country text: held records would otherwise each keep their
- * own copy (from JSON.parse). Bounded: past MAX_INTERNED distinct texts, new ones are kept as is.
- */
-const interned = new Map<string, string>();
-const MAX_INTERNED = 10_000;
-function intern(s: string): string {
-  const hit = interned.get(s);
-  if (hit !== undefined) return hit;
-  if (interned.size < MAX_INTERNED) interned.set(s, s);
-  return s;
-}
-
 function insertSorted(keys: number[], key: number): void {
   let lo = 0, hi = keys.length;
   while (lo < hi) {
