@@ -10,7 +10,7 @@ import { createLog } from '../../src/connectors/registry.js';
 import { DEAD_LETTER_TOPIC } from '../../src/core/records.js';
 import { freePort } from './lib/kafka-broker.js';
 import { endOffsets, readAll, total } from './lib/logread.js';
-import { buildInput, checkExactlyOnce, produceInput, readLake, readViews, TYPES, type RawObject } from './lib/postings.js';
+import { buildInput, checkExactlyOnce, produceInput, withClosingPosting, readLake, readViews, TYPES, type RawObject } from './lib/postings.js';
 import { exitWithin, killAll, sleep, startApi, startCli, waitFor } from './lib/proc.js';
 import { startRecordingProxy, type RecordingProxy } from './lib/record-proxy.js';
 import { embeddedStack, type Stack } from './lib/stack.js';
@@ -112,7 +112,8 @@ test('consume-batch: SIGTERM mid-run flushes the open chunks and commits exactly
 test('consume-stream: SIGTERM mid-run commits its views and checkpoint, exit 0 in time; a restart ends with the views of an uninterrupted run', async () => {
   const a = stack('sigterm-stream-a');
   const b = stack('sigterm-stream-b');
-  const input = buildInput(INPUT);
+  // a closing posting: every window of the body final in both runs, however long A sat idle (postings.ts)
+  const input = withClosingPosting(buildInput(INPUT));
   await produceInput(await createLog(a.cfg), '', input);
   await produceInput(await createLog(b.cfg), '', input);
   const ref = startCli('B consume-stream', ['consume-stream', '--until-idle', '--config', b.configFile]);

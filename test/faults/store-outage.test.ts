@@ -12,7 +12,7 @@ import { createLog } from '../../src/connectors/registry.js';
 import { RedisRealtime } from '../../src/connectors/realtime/redis.js';
 import { loadConfig } from '../../src/core/config.js';
 import { DEAD_LETTER_TOPIC } from '../../src/core/records.js';
-import { buildInput, produceInput, readViews, trickleInput, TYPES } from './lib/postings.js';
+import { buildInput, produceInput, withClosingPosting, readViews, trickleInput, TYPES } from './lib/postings.js';
 import { exitWithin, killAll, sleep, startCli, waitFor, waitForOutput } from './lib/proc.js';
 import { hostPortOf, realEnv, realStack, type Stack } from './lib/stack.js';
 import { startTcpProxy, type TcpProxy } from './lib/tcp-proxy.js';
@@ -49,13 +49,9 @@ test('MySQL then Redis down mid-stream: no commit meanwhile, fault reported, res
   const directRt = new RedisRealtime(loadConfig({ env: {}, flags: { dataDir: a.dataDir, 'realtime.redis.url': env.redis, 'realtime.redis.keyPrefix': (a.settings.realtime as { redis: { keyPrefix: string } }).redis.keyPrefix } }));
   await directRt.connect();
 
-  // 12,000 postings over 12.5 minutes of record time, appended 3 s of record time every 250 ms
-  const body = buildInput({ postings: 12_000, t0: Date.parse('2026-11-21T10:00:00.000Z'), stepMs: 62.5, duplicateEvery: 50 });
-  // then one closing posting 150 s later: it moves the watermark past every window of the body in
-  // both runs. Without it the body's last windows stay open, and how many of their pins have had
-  // their joins decided depends on how long A sat idle before SIGTERM (a quiet pipeline's event
-  // time advances with the wall clock), so their open counts could differ from B's by design.
-  const input = [...body, ...buildInput({ postings: 1, t0: body[body.length - 1]!.t + 150_000, stepMs: 0, seed: 7 })];
+  // 12,000 postings over 12.5 minutes of record time, appended 3 s of record time every 250 ms,
+  // then a closing posting 150 s later, so every window of the body is final in both runs
+  const input = withClosingPosting(buildInput({ postings: 12_000, t0: Date.parse('2026-11-21T10:00:00.000Z'), stepMs: 62.5, duplicateEvery: 50 }));
   const logA = await createLog(a.cfg);
   const logB = await createLog(b.cfg);
   for (const [log, s] of [[logA, a], [logB, b]] as const) {

@@ -12,7 +12,7 @@ import type { Log } from '../../../src/connectors/log/types.js';
 import type { Config } from '../../../src/core/config.js';
 import { DEAD_LETTER_TOPIC } from '../../../src/core/records.js';
 import { endOffsets, readAll } from './logread.js';
-import { buildInput, checkExactlyOnce, deadLetterKeys, incompleteMarkers, produceInput, readLake, readViews, TYPES, type InputOptions, type LakeCheck, type RawObject, type Views } from './postings.js';
+import { buildInput, checkExactlyOnce, withClosingPosting, deadLetterKeys, incompleteMarkers, produceInput, readLake, readViews, TYPES, type InputOptions, type LakeCheck, type RawObject, type Views } from './postings.js';
 import { exitWithin, sleep, startCli, type Proc } from './proc.js';
 import type { Stack } from './stack.js';
 
@@ -84,7 +84,8 @@ function normalize(c: Record<string, number> | null | undefined, prefix: string)
 export async function runCrashScenario(a: Stack, b: Stack, o: CrashOptions): Promise<CrashReport> {
   const failures: string[] = [];
   notes.length = 0;
-  const input = buildInput(o.input);
+  // the body, then a closing posting: every window of the body final in both runs (postings.ts)
+  const input = withClosingPosting(buildInput(o.input));
   const logA = await createLog(a.cfg);
   const logB = await createLog(b.cfg);
   for (const [log, cfg] of [[logA, a.cfg], [logB, b.cfg]] as const) {
@@ -167,7 +168,7 @@ export async function runCrashScenario(a: Stack, b: Stack, o: CrashOptions): Pro
   if (!same(va.serving, vb.serving)) failures.push(`serving store rt_* rows differ: ${firstDifferences(va.serving, vb.serving).join('; ')}`);
   return {
     stack: a.kind,
-    postings: o.input.postings,
+    postings: o.input.postings + 1,
     records: input.length,
     kills,
     schedule,
