@@ -11,7 +11,7 @@ import { createLog } from '../../src/connectors/registry.js';
 import { DEAD_LETTER_TOPIC, TOPICS } from '../../src/core/records.js';
 import { freePort } from '../support/net.js';
 import { endOffsets, readAll, total } from './lib/logread.js';
-import { buildInput, checkExactlyOnce, produceInput, readLake, readViews } from './lib/postings.js';
+import { buildInput, checkExactlyOnce, produceInput, withClosingPosting, readLake, readViews } from './lib/postings.js';
 import { exitWithin, killAll, startApi, startCli, waitForOutput, type Proc } from './lib/proc.js';
 import { waitFor } from '../support/wait.js';
 import { startRecordingProxy, type RecordingProxy } from './lib/record-proxy.js';
@@ -157,7 +157,8 @@ test('consume-batch: SIGTERM mid-run flushes the open chunks and commits exactly
 test('consume-stream: SIGTERM mid-run commits its views and checkpoint, exit 0 in time; a restart ends with the views of an uninterrupted run', async () => {
   const a = stack('sigterm-stream-a', { metricsPort: 0 });
   const b = stack('sigterm-stream-b');
-  const input = buildInput(INPUT);
+  // a closing posting: every window of the body final in both runs, however long A sat idle (postings.ts)
+  const input = withClosingPosting(buildInput(INPUT));
   await produceInput(await createLog(a.cfg), '', input);
   await produceInput(await createLog(b.cfg), '', input);
   const ref = startCli('B consume-stream', ['consume-stream', '--until-idle', '--config', b.configFile]);

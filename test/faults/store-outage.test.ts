@@ -11,7 +11,7 @@ import { afterAll, expect, test } from '@jest/globals';
 import { createLog } from '../../src/connectors/registry.js';
 import { RedisRealtime } from '../../src/connectors/realtime/redis.js';
 import { loadConfig } from '../../src/core/config.js';
-import { buildInput, produceInput, readViews, trickleInput } from './lib/postings.js';
+import { buildInput, produceInput, withClosingPosting, readViews, trickleInput } from './lib/postings.js';
 import { exitWithin, killAll, startCli, waitForOutput } from './lib/proc.js';
 import { waitFor } from '../support/wait.js';
 import { hostPortOf, realEnv, realStack, type Stack } from './lib/stack.js';
@@ -60,8 +60,9 @@ test('MySQL then Redis down mid-stream: no commit meanwhile, fault reported, res
   );
   await directRt.connect();
 
-  // 12,000 postings over 12.5 minutes of record time, appended 3 s of record time every 250 ms
-  const input = buildInput({ postings: 12_000, t0: Date.parse('2026-11-21T10:00:00.000Z'), stepMs: 62.5, duplicateEvery: 50 });
+  // 12,000 postings over 12.5 minutes of record time, appended 3 s of record time every 250 ms,
+  // then a closing posting 150 s later, so every window of the body is final in both runs
+  const input = withClosingPosting(buildInput({ postings: 12_000, t0: Date.parse('2026-11-21T10:00:00.000Z'), stepMs: 62.5, duplicateEvery: 50 }));
   const logA = await createLog(a.cfg);
   const logB = await createLog(b.cfg);
   for (const [log, s] of [

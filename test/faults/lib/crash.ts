@@ -15,6 +15,7 @@ import { endOffsets, readAll } from './logread.js';
 import {
   buildInput,
   checkExactlyOnce,
+  withClosingPosting,
   deadLetterKeys,
   incompleteMarkers,
   produceInput,
@@ -111,7 +112,8 @@ export async function runCrashScenario(a: Stack, b: Stack, o: CrashOptions): Pro
   const random = seeded(`crash (${a.kind})`);
   const failures: string[] = [];
   notes.length = 0;
-  const input = buildInput(o.input);
+  // the body, then a closing posting: every window of the body final in both runs (postings.ts)
+  const input = withClosingPosting(buildInput(o.input));
   const logA = await createLog(a.cfg);
   const logB = await createLog(b.cfg);
   for (const [log, cfg] of [
@@ -204,7 +206,7 @@ export async function runCrashScenario(a: Stack, b: Stack, o: CrashOptions): Pro
   return {
     stack: a.kind,
     seed: random.seed,
-    postings: o.input.postings,
+    postings: o.input.postings + 1,
     records: input.length,
     kills,
     schedule,

@@ -60,6 +60,19 @@ export function buildInput(o: InputOptions): InputRecord[] {
 }
 
 /**
+ * The body, then one closing posting `gapMs` of record time after its last record. A quiet
+ * pipeline's event time advances with the wall clock (issue 9), so the body's last windows, left
+ * open, would hold counts that depend on how long a run sat idle: how many of their pins had
+ * their joins decided. The closing posting moves the watermark past every window of the body in
+ * every run, so runs that are compared can be compared on final windows; its own windows stay open
+ * and undecided unless a run sits idle longer than the lateness (10 s).
+ */
+export function withClosingPosting(body: InputRecord[], gapMs = 150_000): InputRecord[] {
+  const last = body.reduce((m, r) => (Number.isNaN(r.t) ? m : Math.max(m, r.t)), -Infinity);
+  return [...body, ...buildInput({ postings: 1, t0: last + gapMs, stepMs: 0, seed: 7 })];
+}
+
+/**
  * Append the input to a log (topic = prefix + type, key = ind), in order, in batches. Returns
  * `<type>:<partition>:<offset>` of every poison value (what the consumers must dead-letter).
  */
