@@ -1,5 +1,5 @@
 /**
- * One day in the engine: load the staged cleaned records, de-duplicate by event_id, write the
+ * One day in the engine: de-duplicate the loaded cleaned records (load.ts) by event_id, write the
  * curated Parquet files (one row per ind within the day) and compute the realtime metrics' windows
  * of the day.
  */
@@ -14,7 +14,7 @@ import type { PlainRow } from '../../engine/values.js';
 import { compareText, keyText } from '../../metrics/realtime/evaluate.js';
 import { planSql } from '../../metrics/realtime/sql.js';
 import type { RealtimeMetric } from '../../metrics/registry.js';
-import { STAGE_COLUMNS, TABLE_OF, columnDefs, columnStruct, curatedFromStage, type Columns } from '../../engine/schema.js';
+import { TABLE_OF, columnStruct, curatedFromStage, type Columns } from '../../engine/schema.js';
 
 /** Relation names of the de-duplicated cleaned records. */
 export const DEDUP = { pin: 'd_pin', geo: 'd_geo', user: 'd_user' } as const satisfies Record<RecordType, string>;
@@ -26,19 +26,15 @@ export function readStagedSql(files: string[], cols: Columns): string {
 }
 
 /**
- * Load staged CSV into d_<topic>: one copy per event_id (the smallest ingested_at, then the
- * smallest (_partition, _offset)). Repeated event_ids are rare (retries): they are found with one
- * grouping of the event_id column and only their later copies are deleted; unique records are
- * never moved or sorted.
+ * De-duplicate the loaded records (load.ts) by event_id: one copy per event_id (the smallest
+ * ingested_at, then the smallest (_partition, _offset)). Repeated event_ids are rare (retries):
+ * they are found with one grouping of the event_id column and only their later copies are
+ * deleted; unique records are never moved or sorted. Then r_<topic>: the inds with more than one
+ * record.
  */
-export async function loadStaged(engine: Engine, files: Record<RecordType, string[]>): Promise<void> {
+export async function dedupLoaded(engine: Engine): Promise<void> {
   for (const topic of TOPICS) {
     const t = DEDUP[topic];
-    const cols = STAGE_COLUMNS[topic];
-    // _latest: false for a row of the day that a later row of its ind supersedes (writeCurated)
-    await engine.run(`CREATE OR REPLACE TEMP TABLE ${t} (${columnDefs(cols)}, _latest BOOLEAN)`);
-    if (files[topic].length === 0) continue;
-    await engine.run(`INSERT INTO ${t} SELECT *, true FROM (${readStagedSql(files[topic], cols)})`);
     const repeated = `SELECT event_id FROM ${t} GROUP BY event_id HAVING count(*) > 1`;
     const [n] = await engine.all(`SELECT count(*) AS n FROM (${repeated})`);
     if (Number(n?.n ?? 0) > 0) {
@@ -90,8 +86,8 @@ export async function writeCurated(engine: Engine, day: string, tmpDir: string):
     const t = DEDUP[topic];
     // flag the superseded rows in place (few), so the copy is a plain scan that keeps the order
     await engine.run(`UPDATE ${t} SET _latest = false WHERE rowid IN (${supersededInDay(t, REPEATED[topic], day)})`);
-    const select = `SELECT ${curatedFromStage(table)} FROM ${t} WHERE ${dayFilter(day)} AND _latest`;
-    // in staging order (deterministic: the engine keeps insertion order), so no sort
+    // by ind (one row per ind: a total order, so the file is the same whatever order the rows were loaded in)
+    const select = `SELECT ${curatedFromStage(table)} FROM ${t} WHERE ${dayFilter(day)} AND _latest ORDER BY ind`;
     const res = await engine.all(`COPY (${select}) TO ${sqlString(file)} (FORMAT parquet, COMPRESSION zstd)`);
     out.push({ key: `curated/${table}/dt=${day}/part-0.parquet`, file, rows: Number(res[0]?.Count ?? 0) });
   }

@@ -1,4 +1,4 @@
-/** One day of batch-run: stage → de-duplicate → curated Parquet + realtime metric windows → lake (and rows for the store). */
+/** One day of batch-run: load and clean → de-duplicate → curated Parquet + realtime metric windows → lake (and rows for the store). */
 import { mkdir, rm } from 'node:fs/promises';
 import path from 'node:path';
 import type { Config } from '../../core/config.js';
@@ -11,9 +11,9 @@ import type { ServingStore } from '../../connectors/store/types.js';
 import { CURRENT_KEY } from '../../engine/current.js';
 import type { Engine } from '../../engine/duckdb.js';
 import type { RealtimeMetric } from '../../metrics/registry.js';
-import { computeRealtime, dropStaged, loadStaged, publishCurated, writeCurated, type RealtimeResult } from './curate.js';
+import { computeRealtime, dedupLoaded, dropStaged, publishCurated, writeCurated, type RealtimeResult } from './curate.js';
 import { marginPrefixes } from './days.js';
-import { stageAll } from './pool.js';
+import { loadRaw } from './load.js';
 import { addCounts, emptyCounts, type StageCounts, type StageTask } from './stage.js';
 
 export interface DayDeps {
@@ -23,6 +23,7 @@ export interface DayDeps {
   logger: Logger;
   /** scratch directory of this run */
   tmpDir: string;
+  /** worker threads of clean.ts for the lines the engine's SQL does not vouch for */
   workers?: number;
   onProgress?: (text: string) => void;
   /** the realtime metrics whose windows the day gets */
@@ -91,15 +92,13 @@ export async function processDay(deps: DayDeps, day: string): Promise<{ result: 
   await mkdir(dir, { recursive: true });
   try {
     const tasks = await dayTasks(lake, day, cfg.stream.joinWindow);
-    const staged = await stageAll(tasks, dir, {
-      workers: deps.workers,
-      onFile: (done, total) => deps.onProgress?.(`${day}: cleaning raw chunks ${done}/${total}`),
-    });
-    phase('staged');
+    deps.onProgress?.(`${day}: cleaning ${tasks.length} raw chunks`);
+    const loaded = await loadRaw(engine, tasks, dir, { workers: deps.workers });
+    phase('loaded and cleaned');
+    deps.logger.debug(`${day}: cleaned by clean.ts`, loaded.js);
     deps.onProgress?.(`${day}: de-duplicating and curating`);
-    await loadStaged(engine, staged.files);
-    phase('loaded');
-    for (const t of TOPICS) for (const f of staged.files[t]) await rm(f, { force: true });
+    await dedupLoaded(engine);
+    phase('de-duplicated');
     const curated = await writeCurated(engine, day, dir);
     phase('curated');
     deps.onProgress?.(`${day}: realtime metric windows`);
@@ -113,7 +112,7 @@ export async function processDay(deps: DayDeps, day: string): Promise<{ result: 
     // publishes it again); readers rank every ind themselves meanwhile
     await lake.delete([CURRENT_KEY]);
     await publishCurated(lake, curated);
-    const counts = TOPICS.reduce<StageCounts>((acc, t) => addCounts(acc, staged.counts[t]), emptyCounts());
+    const counts = TOPICS.reduce<StageCounts>((acc, t) => addCounts(acc, loaded.counts[t]), emptyCounts());
     const quality: Row[] = Object.entries(counts.issues).map(([field, issues]) => ({ day, field, issues }));
     phase('published');
     const result: DayResult = {
@@ -144,12 +143,9 @@ export async function dayMetrics(deps: DayDeps, day: string): Promise<DayRows> {
   await mkdir(dir, { recursive: true });
   try {
     const tasks = await dayTasks(lake, day, cfg.stream.joinWindow);
-    const staged = await stageAll(tasks, dir, {
-      workers: deps.workers,
-      onFile: (done, total) => deps.onProgress?.(`${day}: cleaning raw chunks ${done}/${total} (${deps.realtime.map((m) => m.id).join(', ')})`),
-    });
-    await loadStaged(engine, staged.files);
-    for (const t of TOPICS) for (const f of staged.files[t]) await rm(f, { force: true });
+    deps.onProgress?.(`${day}: cleaning ${tasks.length} raw chunks (${deps.realtime.map((m) => m.id).join(', ')})`);
+    await loadRaw(engine, tasks, dir, { workers: deps.workers });
+    await dedupLoaded(engine);
     const rt = await computeRealtime(engine, day, cfg.stream.joinWindow, deps.realtime);
     return { realtime: rt.results, quality: null };
   } finally {

@@ -120,8 +120,7 @@ export async function runBatch(deps: BatchDeps, opts: BatchOptions = {}): Promis
     if (plan.days.length === 0 && plan.backfill.length === 0 && plan.historical.length === 0) return summary;
     const s = summary;
 
-    // rows keep the staging order (deterministic, see pool.ts) into the curated files: no sort needed
-    const engine = await openEngine(cfg, { insertionOrder: true });
+    const engine = await openEngine(cfg);
     mkdirSync(path.join(cfg.dataDir, 'tmp'), { recursive: true });
     const tmpDir = await mkdtemp(path.join(cfg.dataDir, 'tmp', 'batch-'));
     const ok: { result: DayResult; reason: string; started: string; t: number; stored: Promise<void> }[] = [];
