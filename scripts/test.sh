@@ -1,11 +1,15 @@
 #!/usr/bin/env bash
-# The whole test suite (npm test): build, start the real services, run jest against them.
+# The whole test suite (npm test): build, start the real services (and install the browser of
+# the dashboard's tests), run jest against them.
 # Extra arguments go to jest: `npm test -- test/unit`, `npm test -- -t kafka`.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
 npm run build
 bash scripts/services-up.sh >/dev/null
+# the dashboard's browser tests (test/browser) drive Debian's chromium, installed when missing
+TEST_CHROMIUM="$(bash scripts/browser.sh)"
+export TEST_CHROMIUM
 
 # tests read TEST_* and build their configs explicitly; no PINPIPE_* setting leaks into them
 export TEST_KAFKA_BROKERS=127.0.0.1:9092

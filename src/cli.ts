@@ -4,9 +4,11 @@
  * exit codes (0 ok, 1 runtime failure, 2 usage or configuration error).
  */
 import { Command, CommanderError, Option } from 'commander';
-import { loadConfig } from './core/config.js';
+import { loadConfig, unknownEnvWarnings } from './core/config.js';
+import { assertDataDir } from './core/data-dir.js';
 import { createLogger } from './core/logger.js';
 import { errorMessage, isPinpipeError, PinpipeError } from './core/errors.js';
+import { rememberSecrets, scrubKnown, secretsIn } from './core/redact.js';
 import type { CommandContext } from './commands/context.js';
 
 type Flags = Record<string, unknown>;
@@ -102,27 +104,31 @@ const SPECS: Spec[] = [
   {
     name: 'query',
     summary: 'read-only SQL over the lake (DuckDB), the serving store (--store), or a metric (--metric)',
-    example: 'pinpipe query "SELECT category, count(*) FROM pins GROUP BY 1 ORDER BY 2 DESC"\n  pinpipe query --metric Q1 --json\n  pinpipe query --store "SELECT * FROM batch_runs"',
+    example: 'pinpipe query "SELECT category, count(*) FROM pins GROUP BY 1 ORDER BY 2 DESC"\n  pinpipe query --metric Q1 --json\n  pinpipe query --store "SELECT * FROM batch_runs"\n  pinpipe query -f report.sql --csv > report.csv\n  pinpipe query --list',
     options: (c) =>
       c
-        .argument('[sql]', 'a read-only SQL statement')
+        .argument('[sql]', 'a read-only SQL statement ("-", or none with piped input: read it from standard input)')
+        .option('-f, --file <file>', 'read the SQL from a file ("-": standard input)')
+        .option('--list', 'list the lake views and the serving store\'s tables with their columns')
         .option('--store', 'run the SQL against the serving store instead of the lake')
         .option('--metric <id>', 'print a metric: Q1–Q8, Q3a, Q3b, R1–R5 or one of your metric files (pinpipe metrics list)')
         .option('--source <where>', 'with --metric: "store" (default: the stored views) or "lake" (compute now)')
         .option('--json', 'print an array of row objects')
         .option('--csv', 'print CSV')
-        .option('--limit <n>', 'print at most n rows', int('--limit'))
+        .option('--limit <n>', 'print at most n rows (stderr says when rows were cut)', int('--limit'))
         .option('--metrics-dir <dir>', 'directory of metric files <id>.sql (env PINPIPE_METRICS_DIR; default ./metrics when it exists)'),
     flagsToConfig: { metricsDir: 'metrics.dir' },
     load: () => import('./commands/query.js'),
   },
   {
     name: 'up',
-    summary: 'every role at once on one machine, with a live summary (demo and newcomers)',
+    summary: 'every role at once on one machine, with a live summary and the dashboard (demo and newcomers)',
     example: 'pinpipe up --duration 60',
     options: (c) =>
       c
         .option('--port <port>', 'API port', int('--port'), 8080)
+        .option('--dashboard-port <port>', 'dashboard port (its URL is printed)', int('--dashboard-port'), 8081)
+        .option('--no-dashboard', 'do not start the dashboard')
         .option('--duration <seconds>', 'stop after this many seconds (default: until Ctrl-C)', num('--duration'))
         .option('--rate <r>', 'emulated postings per second', num('--rate'), 20)
         .option('--batch-every <seconds>', 'run batch-run (for today) every n seconds', num('--batch-every'), 15)
@@ -159,6 +165,32 @@ const SPECS: Spec[] = [
     flagsToConfig: { metricsDir: 'metrics.dir' },
     load: () => import('./commands/verify.js'),
   },
+  {
+    name: 'status',
+    summary: 'is the pipeline healthy? lag per group and partition, watermark, windows, days, batch runs, dead letters; exit 1 when not',
+    example: 'pinpipe status\n  pinpipe status --json --max-lag 50000 --max-watermark-age 5m   # cron / monitoring: exit 1 when behind or a day failed',
+    options: (c) =>
+      c
+        .option('--json', 'print the report as JSON (the dashboard serves the same object at /api/status)')
+        .option('--max-lag <records>', 'a consumer group further behind than this is unhealthy (default 100000)', int('--max-lag'))
+        .option('--max-watermark-age <duration>', "the stream's watermark may trail the clock this much while it has records to read (default 2m)")
+        .option('--metrics-dir <dir>', 'directory of metric files <id>.sql (env PINPIPE_METRICS_DIR; default ./metrics when it exists)'),
+    flagsToConfig: { metricsDir: 'metrics.dir' },
+    load: () => import('./commands/status.js'),
+  },
+  {
+    name: 'dashboard',
+    summary: 'a live web dashboard of every metric and of the pipeline\'s health, with JSON endpoints (read-only)',
+    example: 'pinpipe dashboard                      # http://127.0.0.1:8081\n  PINPIPE_DASHBOARD_KEY=... pinpipe dashboard --host 0.0.0.0   # beyond localhost only with an access key',
+    options: (c) =>
+      c
+        .option('--host <host>', 'interface to bind (default 127.0.0.1; another needs an access key)')
+        .option('--port <port>', 'port (default 8081; 0 picks a free one)', int('--port'))
+        .option('--api-key <key>', 'access key (env PINPIPE_DASHBOARD_KEY; at least 16 characters)')
+        .option('--metrics-dir <dir>', 'directory of metric files <id>.sql (env PINPIPE_METRICS_DIR; default ./metrics when it exists)'),
+    flagsToConfig: { host: 'dashboard.host', port: 'dashboard.port', apiKey: 'dashboard.apiKey', metricsDir: 'metrics.dir' },
+    load: () => import('./commands/dashboard.js'),
+  },
 ];
 
 export function buildProgram(onRun: (spec: Spec, args: unknown[], cmd: Command) => Promise<void>): Command {
@@ -182,12 +214,17 @@ export function buildProgram(onRun: (spec: Spec, args: unknown[], cmd: Command) 
 
 export async function main(argv: string[]): Promise<number> {
   let code = 0;
+  // secrets of the environment never reach an error message or a log line
+  rememberSecrets(secretsIn(Object.fromEntries(Object.entries(process.env).filter(([k]) => k.startsWith('PINPIPE_') || k.startsWith('AWS_')))));
   const program = buildProgram(async (spec, args, cmd) => {
     const opts = cmd.opts() as Flags;
     const positional = args.slice(0, -2);
     const flags: Flags = { dataDir: opts.dataDir };
     for (const [flag, setting] of Object.entries(spec.flagsToConfig ?? {})) flags[setting] = opts[flag];
+    for (const w of unknownEnvWarnings(process.env)) process.stderr.write(`pinpipe: warning: ${w}\n`);
     const config = loadConfig({ configFile: opts.config as string | undefined, flags });
+    rememberSecrets(secretsIn(config));
+    assertDataDir(config.dataDir);
     const logger = createLogger({ component: spec.name });
     const controller = new AbortController();
     const stop = (sig: string) => {
@@ -198,11 +235,19 @@ export async function main(argv: string[]): Promise<number> {
       logger.info(`${sig} received: draining`);
       controller.abort();
     };
-    process.on('SIGINT', () => stop('SIGINT'));
-    process.on('SIGTERM', () => stop('SIGTERM'));
-    const mod = await spec.load();
-    const ctx: CommandContext = { config, logger, signal: controller.signal, tty: Boolean(process.stdout.isTTY), out: (t) => process.stdout.write(t), configFile: opts.config as string | undefined };
-    code = await mod.run({ ...opts, args: positional } as never, ctx);
+    const onInt = () => stop('SIGINT');
+    const onTerm = () => stop('SIGTERM');
+    process.on('SIGINT', onInt);
+    process.on('SIGTERM', onTerm);
+    try {
+      const mod = await spec.load();
+      const ctx: CommandContext = { config, logger, signal: controller.signal, tty: Boolean(process.stdout.isTTY), out: (t) => process.stdout.write(t), configFile: opts.config as string | undefined };
+      code = await mod.run({ ...opts, args: positional } as never, ctx);
+    } finally {
+      // the command is over: a signal now ends the process (nothing is left to drain)
+      process.off('SIGINT', onInt);
+      process.off('SIGTERM', onTerm);
+    }
   });
   try {
     await program.parseAsync(argv);
@@ -212,10 +257,10 @@ export async function main(argv: string[]): Promise<number> {
       return e.exitCode === 0 ? 0 : 2;
     }
     if (isPinpipeError(e)) {
-      process.stderr.write(`pinpipe: ${e.code}: ${e.message}\n`);
+      process.stderr.write(scrubKnown(`pinpipe: ${e.code}: ${e.message}`) + '\n');
       return e.exitCode;
     }
-    process.stderr.write(`pinpipe: unexpected error: ${errorMessage(e)}\n${process.env.PINPIPE_DEBUG ? (e as Error).stack + '\n' : ''}`);
+    process.stderr.write(scrubKnown(`pinpipe: unexpected error: ${errorMessage(e)}\n${process.env.PINPIPE_DEBUG ? (e as Error).stack + '\n' : ''}`));
     return 1;
   }
 }

@@ -14,10 +14,10 @@ import { errorMessage } from '../core/errors.js';
 import { HttpError, sendError, sendJson, sendText } from './reply.js';
 import { checkContentType, checkDeclaredLength, parseJsonText, readBody } from './body.js';
 import { singleRecordText } from './spans.js';
-import { idempotencyKey, invalidRecord, recordProblems, type Limits } from './validate.js';
+import { idempotencyKey, invalidRecord, recordProblems, textProblems, type Limits } from './validate.js';
 import { BulkParser, defaultBulkWorkers } from './bulk-workers.js';
 import { bulkItems, toHttpError } from './bulk-parse.js';
-import { IdempotencyCache } from './idempotency.js';
+import { fingerprint, fingerprintType, IdempotencyCache, KeyReused } from './idempotency.js';
 import { Ingestor, type Outcome } from './ingest.js';
 import { CoalescingSender } from './sender.js';
 import { ApiMetrics } from './metrics.js';
@@ -98,12 +98,23 @@ export function buildApp(opts: AppOptions): App {
     return new HttpError(503, 'LOG_UNAVAILABLE', 'the log cannot accept records right now; nothing was written, retry later', [], { 'retry-after': RETRY_AFTER_S });
   };
 
-  const append = async (items: Parameters<Ingestor['ingest']>[0]): Promise<Outcome[]> => {
+  /** 422: keys sent again with another record (or type) than they stand for; `field` names each */
+  const reusedKeys = (err: KeyReused, field: (index: number) => string): HttpError => {
+    const fields = err.reused.map((r) => {
+      const was = fingerprintType(r.was);
+      const what = was === fingerprintType(r.now) ? `a different ${was} record` : `a ${was} record (route /${was})`;
+      return { field: field(r.index), message: `${r.key} was used within the last ${Math.round(cache.ttlMs / 60_000)} minutes for ${what}; send a new record with a new key` };
+    });
+    return new HttpError(422, 'IDEMPOTENCY_KEY_REUSED', `idempotency key reused for another record: ${fields[0]!.message}${fields.length > 1 ? ` (and ${fields.length - 1} more)` : ''}`, fields);
+  };
+
+  const append = async (items: Parameters<Ingestor['ingest']>[0], field: (index: number) => string): Promise<Outcome[]> => {
     try {
       const out = await ingestor.ingest(items);
       readiness.succeeded();
       return out;
     } catch (err) {
+      if (err instanceof KeyReused) throw reusedKeys(err, field);
       throw unavailable(err);
     }
   };
@@ -125,9 +136,12 @@ export function buildApp(opts: AppOptions): App {
     gate(req);
     const key = idempotencyKey(req.headers['idempotency-key']);
     const { text, value: input } = parseJsonText(await readChecked(req));
-    const problems = recordProblems(type, input, limits);
+    const inText = textProblems(text, input);
+    const problems = inText.length ? [...inText, ...recordProblems(type, input, limits)] : recordProblems(type, input, limits);
     if (problems.length) throw invalidRecord(`${type} record`, problems);
-    const [out] = await append([{ type, record: input as Record<string, unknown>, key, raw: singleRecordText(text) }]);
+    const record = input as Record<string, unknown>;
+    const print = key === undefined ? undefined : fingerprint(type, JSON.stringify(record));
+    const [out] = await append([{ type, record, key, fingerprint: print, raw: singleRecordText(text) }], () => 'Idempotency-Key');
     if (out!.duplicate) {
       metrics.count('duplicates', type);
       sendJson(res, 200, JSON.stringify({ event_id: out!.event_id, ingested_at: out!.ingested_at, duplicate: true }));
@@ -145,7 +159,13 @@ export function buildApp(opts: AppOptions): App {
       throw toHttpError(parsed.error);
     }
     const items = bulkItems(parsed.bulk);
-    const outs = await append(items);
+    let outs: Outcome[];
+    try {
+      outs = await append(items, (i) => `records[${i}].event_id`);
+    } catch (err) {
+      if (err instanceof HttpError && err.status === 422) for (const it of items) metrics.count('rejected', it.type);
+      throw err;
+    }
     let fresh = 0;
     outs.forEach((o, i) => {
       if (!o.duplicate) fresh++;

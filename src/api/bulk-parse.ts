@@ -7,7 +7,9 @@
 import { HttpError } from './reply.js';
 import { parseJsonText } from './body.js';
 import { bulkRecordTexts } from './spans.js';
-import { invalidBulk, parseBulk, type Limits } from './validate.js';
+import { invalidBulk, parseBulk, textProblems, type Limits } from './validate.js';
+import { fingerprint } from './idempotency.js';
+import { Problems } from './problems.js';
 import { randomUUID } from 'node:crypto';
 import { TOPICS } from '../core/records.js';
 import { logKeyOf, stampedValue, type StampedItem } from './ingest.js';
@@ -28,6 +30,8 @@ export interface StampedBulk {
   /** joined by "\n" */
   eventIds: string;
   keyed: Uint8Array;
+  /** what each keyed record's key stands for (idempotency.ts fingerprint), "" for the others; joined by "\n" */
+  fingerprints: string;
   values: string;
   ends: Uint32Array;
   ingestedAt: string;
@@ -39,6 +43,7 @@ export interface HttpErrorData {
   message: string;
   fields: FieldError[];
   headers: Record<string, string>;
+  extra?: Record<string, unknown>;
 }
 
 export type BulkParsed =
@@ -50,8 +55,8 @@ export type BulkParsed =
 export function parseBulkBody(body: Buffer, limits: Limits, now: number = Date.now()): BulkParsed {
   try {
     const { text, value } = parseJsonText(body);
-    const parsed = parseBulk(value, limits);
-    if (parsed.problems.length) return { ok: false, error: errorData(invalidBulk(parsed)), types: parsed.types };
+    const parsed = parseBulk(value, limits, new Problems(textProblems(text, value, true)));
+    if (parsed.problems.total) return { ok: false, error: errorData(invalidBulk(parsed)), types: parsed.types };
     const raws = bulkRecordTexts(text);
     const usable = raws !== null && raws.length === parsed.items.length;
     const n = parsed.items.length;
@@ -61,6 +66,7 @@ export function parseBulkBody(body: Buffer, limits: Limits, now: number = Date.n
     const ends = new Uint32Array(n);
     const pks: string[] = new Array(n);
     const ids: string[] = new Array(n);
+    const prints: string[] = new Array(n);
     const values: string[] = new Array(n);
     let end = 0;
     for (let i = 0; i < n; i++) {
@@ -70,13 +76,14 @@ export function parseBulkBody(body: Buffer, limits: Limits, now: number = Date.n
       pks[i] = logKeyOf(it.type, r);
       const id = it.key ?? randomUUID();
       if (it.key !== undefined) keyed[i] = 1;
+      prints[i] = it.key !== undefined ? fingerprint(it.type, JSON.stringify(r)) : '';
       ids[i] = id;
       const v = stampedValue(r, id, ingestedAt, usable ? raws[i] : null);
       values[i] = v;
       end += v.length;
       ends[i] = end;
     }
-    return { ok: true, bulk: { n, types, partitionKeys: pks.join('\n'), eventIds: ids.join('\n'), keyed, values: values.join(''), ends, ingestedAt } };
+    return { ok: true, bulk: { n, types, partitionKeys: pks.join('\n'), eventIds: ids.join('\n'), keyed, fingerprints: prints.join('\n'), values: values.join(''), ends, ingestedAt } };
   } catch (e) {
     if (e instanceof HttpError) return { ok: false, error: errorData(e), types: [] };
     throw e;
@@ -87,20 +94,21 @@ export function parseBulkBody(body: Buffer, limits: Limits, now: number = Date.n
 export function bulkItems(b: StampedBulk): StampedItem[] {
   const pks = b.partitionKeys.split('\n');
   const ids = b.eventIds.split('\n');
+  const prints = b.fingerprints.split('\n');
   const items: StampedItem[] = new Array(b.n);
   let start = 0;
   for (let i = 0; i < b.n; i++) {
     const end = b.ends[i]!;
-    items[i] = { type: TOPICS[b.types[i]!]!, key: b.keyed[i] ? ids[i] : undefined, stamped: { value: b.values.slice(start, end), logKey: pks[i]!, eventId: ids[i]!, ingestedAt: b.ingestedAt } };
+    items[i] = { type: TOPICS[b.types[i]!]!, key: b.keyed[i] ? ids[i] : undefined, fingerprint: b.keyed[i] ? prints[i] : undefined, stamped: { value: b.values.slice(start, end), logKey: pks[i]!, eventId: ids[i]!, ingestedAt: b.ingestedAt } };
     start = end;
   }
   return items;
 }
 
 function errorData(e: HttpError): HttpErrorData {
-  return { status: e.status, code: e.code, message: e.message, fields: e.fields, headers: e.headers };
+  return { status: e.status, code: e.code, message: e.message, fields: e.fields, headers: e.headers, extra: e.extra };
 }
 
 export function toHttpError(d: HttpErrorData): HttpError {
-  return new HttpError(d.status, d.code, d.message, d.fields, d.headers);
+  return new HttpError(d.status, d.code, d.message, d.fields, d.headers, d.extra);
 }

@@ -6,12 +6,14 @@
 import { randomUUID } from 'node:crypto';
 import type { ProduceMessage, ProduceResult } from '../connectors/log/types.js';
 import type { RecordType } from '../core/records.js';
-import type { IdempotencyCache, Stamp } from './idempotency.js';
+import { KeyReused, type IdempotencyCache, type Stamp } from './idempotency.js';
 
 interface ItemBase {
   type: RecordType;
   /** the client's idempotency key, which becomes the event_id */
   key?: string;
+  /** with a key: what the key stands for (idempotency.ts fingerprint) */
+  fingerprint?: string;
 }
 
 /** A parsed record, stamped here. */
@@ -78,22 +80,27 @@ export class Ingestor {
     const outcomes: (Outcome | undefined)[] = new Array(items.length);
     let keyed = false;
     for (const it of items) if (it.key !== undefined) keyed = true;
+    const reused: KeyReused['reused'] = [];
     // Resolve known keys; wait for keys in flight, then look again. No await after the last look,
     // so the reservation below cannot race with another request.
     for (;;) {
       let wait: Promise<void> | undefined;
       if (keyed) {
         for (let i = 0; i < items.length && !wait; i++) {
-          const key = items[i]!.key;
+          const { key, fingerprint } = items[i]!;
           if (key === undefined || outcomes[i]) continue;
           const hit = this.cache.get(key);
-          if (hit) outcomes[i] = { event_id: hit.event_id, ingested_at: hit.ingested_at, duplicate: true };
-          else wait = this.cache.pending(key);
+          if (hit) {
+            outcomes[i] = { event_id: hit.event_id, ingested_at: hit.ingested_at, duplicate: true };
+            if (hit.fingerprint !== undefined && fingerprint !== undefined && hit.fingerprint !== fingerprint) reused.push({ index: i, key, was: hit.fingerprint, now: fingerprint });
+          } else wait = this.cache.pending(key);
         }
       }
       if (!wait) break;
       await wait;
     }
+    // a key sent with another record than it stands for: nothing of the request is appended
+    if (reused.length) throw new KeyReused(reused);
 
     const ingestedAt = new Date(this.now()).toISOString();
     const messages: ProduceMessage[] = [];
@@ -112,7 +119,7 @@ export class Ingestor {
       outcomes[i] = { event_id: s.eventId, ingested_at: s.ingestedAt, duplicate: false };
       if (key !== undefined) {
         keys.push(key);
-        stamps.set(key, { event_id: s.eventId, ingested_at: s.ingestedAt });
+        stamps.set(key, { event_id: s.eventId, ingested_at: s.ingestedAt, fingerprint: it.fingerprint });
       }
       messages.push({ topic: this.topics[it.type], key: s.logKey, value: s.value });
     }

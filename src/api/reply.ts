@@ -16,6 +16,8 @@ export class HttpError extends Error {
     message: string,
     readonly fields: FieldError[] = [],
     readonly headers: Record<string, string> = {},
+    /** more members of the error body (e.g. the counts of problems not listed in `fields`) */
+    readonly extra?: Record<string, unknown>,
   ) {
     super(message);
     this.name = 'HttpError';
@@ -23,7 +25,7 @@ export class HttpError extends Error {
 }
 
 export function errorBody(err: HttpError): string {
-  return JSON.stringify({ statusCode: err.status, error: STATUS_CODES[err.status] ?? 'Error', code: err.code, message: err.message, fields: err.fields });
+  return JSON.stringify({ statusCode: err.status, error: STATUS_CODES[err.status] ?? 'Error', code: err.code, message: err.message, fields: err.fields, ...err.extra });
 }
 
 export function sendJson(res: ServerResponse, status: number, body: string, headers?: Record<string, string>): void {

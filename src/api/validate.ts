@@ -4,6 +4,8 @@
  */
 import { passesRawSchemaFast, validateRaw, TOPICS, type RecordType } from '../core/records.js';
 import { HttpError, type FieldError } from './reply.js';
+import { jsonTextProblems, pathText } from './json-checks.js';
+import { Problems } from './problems.js';
 
 export interface Limits {
   maxFields: number;
@@ -58,10 +60,20 @@ export function recordProblems(type: RecordType, input: unknown, limits: Limits)
   return problems;
 }
 
-export function invalidRecord(what: string, problems: FieldError[]): HttpError {
-  const shown = problems.slice(0, 5).map((p) => (p.field === '(record)' ? p.message : `${p.field} ${p.message}`));
-  const more = problems.length > 5 ? ` (and ${problems.length - 5} more)` : '';
-  return new HttpError(400, 'RECORD_INVALID', `invalid ${what}: ${shown.join('; ')}${more}`, problems);
+/** 400 RECORD_INVALID: the first problems in the message, the first 100 listed, the rest counted (problems.ts). */
+export function invalidRecord(what: string, problems: FieldError[] | Problems): HttpError {
+  const all = problems instanceof Problems ? problems : new Problems(problems);
+  const shown = all.listed.slice(0, 5).map((p) => (p.field === '(record)' ? p.message : `${p.field} ${p.message}`));
+  const more = all.total > 5 ? ` (and ${all.total - 5} more)` : '';
+  return new HttpError(400, 'RECORD_INVALID', `invalid ${what}: ${shown.join('; ')}${more}`, all.listed, {}, all.summary());
+}
+
+/** The problems of a request's JSON text (repeated keys, lone surrogates) as field errors; `bulk`: name the item. */
+export function textProblems(text: string, value: unknown, bulk = false): FieldError[] {
+  return jsonTextProblems(text, value).map((p) => {
+    const item = bulk && p.path[0] === 'records' && typeof p.path[1] === 'number' ? p.path[1] : undefined;
+    return item === undefined ? { field: pathText(p.path), message: p.message } : { item, field: pathText(p.path), message: p.message };
+  });
 }
 
 /** The Idempotency-Key header: absent, or a valid key (else 400). */
@@ -88,15 +100,15 @@ export interface BulkParse {
   items: BulkItem[];
   /** types of every item (for rejected-record counts), 'unknown' where the type is invalid */
   types: string[];
-  /** every problem of every item; when not empty, nothing of the request may be accepted */
-  problems: FieldError[];
+  /** every problem of every item (listed or counted); when there is any, nothing of the request may be accepted */
+  problems: Problems;
 }
 
 /**
  * `{"records": [{"type", "record", "event_id"?}, ...]}`: every offending item is named by its
  * position, and nothing is accepted unless every item is valid.
  */
-export function parseBulk(body: unknown, limits: Limits): BulkParse {
+export function parseBulk(body: unknown, limits: Limits, problems: Problems = new Problems()): BulkParse {
   if (typeof body !== 'object' || body === null || Array.isArray(body) || !Array.isArray((body as { records?: unknown }).records)) {
     throw new HttpError(400, 'RECORD_INVALID', 'a bulk request must be a JSON object {"records": [{"type": "pin"|"geo"|"user", "record": {...}}, ...]}', [
       { field: 'records', message: 'must be an array' },
@@ -109,7 +121,6 @@ export function parseBulk(body: unknown, limits: Limits): BulkParse {
       { field: 'records', message: `must hold at most ${limits.maxBulkRecords} records` },
     ]);
   }
-  const problems: FieldError[] = [];
   const items: BulkItem[] = [];
   const types: string[] = [];
   const seen = new Map<string, number>();
@@ -117,28 +128,28 @@ export function parseBulk(body: unknown, limits: Limits): BulkParse {
     const item = records[i] as { type?: unknown; record?: unknown; event_id?: unknown } | null;
     const at = `records[${i}]`;
     if (typeof item !== 'object' || item === null || Array.isArray(item)) {
-      problems.push({ item: i, field: at, message: 'must be an object {"type", "record"}' });
+      problems.add({ item: i, field: at, message: 'must be an object {"type", "record"}' });
       types.push('unknown');
       continue;
     }
     const type = item.type;
     const okType = typeof type === 'string' && (TOPICS as readonly string[]).includes(type);
     types.push(okType ? (type as string) : 'unknown');
-    if (!okType) problems.push({ item: i, field: `${at}.type`, message: 'must be one of "pin", "geo", "user"' });
+    if (!okType) problems.add({ item: i, field: `${at}.type`, message: 'must be one of "pin", "geo", "user"' });
     let key: string | undefined;
     if (item.event_id !== undefined) {
       if (typeof item.event_id !== 'string' || !IDEMPOTENCY_KEY.test(item.event_id)) {
-        problems.push({ item: i, field: `${at}.event_id`, message: 'must match /^[A-Za-z0-9._:-]{1,128}$/' });
+        problems.add({ item: i, field: `${at}.event_id`, message: 'must match /^[A-Za-z0-9._:-]{1,128}$/' });
       } else {
         key = item.event_id;
         const first = seen.get(key);
-        if (first !== undefined) problems.push({ item: i, field: `${at}.event_id`, message: `repeats the event_id of records[${first}]` });
+        if (first !== undefined) problems.add({ item: i, field: `${at}.event_id`, message: `repeats the event_id of records[${first}]` });
         else seen.set(key, i);
       }
     }
     if (!okType) continue;
     for (const p of recordProblems(type as RecordType, item.record, limits)) {
-      problems.push({ item: i, field: p.field === '(record)' ? `${at}.record` : `${at}.record.${p.field}`, message: p.message });
+      problems.add({ item: i, field: p.field === '(record)' ? `${at}.record` : `${at}.record.${p.field}`, message: p.message });
     }
     items.push({ type: type as RecordType, record: item.record as Record<string, unknown>, key });
   }
@@ -146,6 +157,5 @@ export function parseBulk(body: unknown, limits: Limits): BulkParse {
 }
 
 export function invalidBulk(parsed: BulkParse): HttpError {
-  const bad = new Set(parsed.problems.map((p) => p.item)).size;
-  return invalidRecord(`bulk request (${bad} of ${parsed.types.length} records invalid)`, parsed.problems);
+  return invalidRecord(`bulk request (${parsed.problems.badItems} of ${parsed.types.length} records invalid)`, parsed.problems);
 }

@@ -21,10 +21,10 @@ import { formatJson, formatTable, type Report } from './report.js';
 import { apiStage } from './stages/api.js';
 import { batchRunStage, queryStage } from './stages/batch.js';
 import { consumeBatchStage, consumeStreamStage } from './stages/consume.js';
-import { freshnessStage } from './stages/freshness.js';
+import { freshnessDashboardStage, freshnessStage } from './stages/freshness.js';
 import type { BenchContext, Row, Sizes, Stage } from './types.js';
 
-export const STAGES: Stage[] = [apiStage, consumeBatchStage, consumeStreamStage, freshnessStage, batchRunStage, queryStage];
+export const STAGES: Stage[] = [apiStage, consumeBatchStage, consumeStreamStage, freshnessStage, freshnessDashboardStage, batchRunStage, queryStage];
 
 export const SIZES: Record<'quick' | 'full', Sizes> = {
   quick: { consumeRecords: 200_000, batchRecords: [1_000_000], apiSeconds: 5, freshnessSeconds: 8 },

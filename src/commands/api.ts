@@ -7,7 +7,7 @@ import type { CommandContext } from './context.js';
 import { topicName } from '../core/config.js';
 import { DEAD_LETTER_TOPIC, TOPICS } from '../core/records.js';
 import { createLog } from '../connectors/registry.js';
-import { buildApp } from '../api/app.js';
+import { buildApp, type App } from '../api/app.js';
 import { listen } from '../api/server.js';
 
 export interface ApiOptions {
@@ -23,8 +23,9 @@ export async function run(_opts: ApiOptions, ctx: CommandContext): Promise<numbe
   await admin.ensureTopics(topics);
   const producer = log.producer();
   await producer.connect();
+  let app: App | undefined;
   try {
-    const app = buildApp({
+    app = buildApp({
       config,
       producer,
       logger,
@@ -41,6 +42,8 @@ export async function run(_opts: ApiOptions, ctx: CommandContext): Promise<numbe
     const m = app.metrics;
     logger.info('api stopped', { accepted: m.accepted, duplicates: m.duplicates, rejected: m.rejected, log_unavailable: m.logUnavailable });
   } finally {
+    // also when listen failed: the parse workers must not keep the process alive
+    await app?.close();
     await producer.close();
     await admin.close();
   }

@@ -4,7 +4,9 @@
  * day, into the serving store. The logic lives in src/pipeline/batch-run; this wires config,
  * connectors, progress and output.
  */
+import path from 'node:path';
 import ora, { type Ora } from 'ora';
+import type { Config } from '../core/config.js';
 import type { CommandContext } from './context.js';
 import { createLake, createStore } from '../connectors/registry.js';
 import { createLogger } from '../core/logger.js';
@@ -50,11 +52,36 @@ export function summaryText(s: BatchSummary): string {
   return lines.join('\n') + '\n';
 }
 
+/** Where the raw zone is, for people: a directory of the local lake, or an S3 URL. */
+export function rawLocation(cfg: Config): string {
+  if (cfg.lake.kind === 's3') {
+    const p = cfg.lake.s3.prefix;
+    return `s3://${cfg.lake.s3.bucket}/${p && !p.endsWith('/') ? `${p}/` : p}raw/`;
+  }
+  return path.join(cfg.dataDir, 'lake', 'raw');
+}
+
+/** The answer when the raw zone holds no chunk at all: an empty or mistyped data dir (or bucket). */
+export function noRawData(cfg: Config, json: boolean): string {
+  const message = `no raw data found at ${rawLocation(cfg)}: nothing to do (is the data dir right? it is ${cfg.dataDir}: --data-dir, PINPIPE_DATA_DIR${cfg.lake.kind === 's3' ? '; the lake is S3: PINPIPE_S3_BUCKET, PINPIPE_S3_PREFIX' : ''})`;
+  return json ? `${JSON.stringify({ days: [], raw_records: 0, curated_rows: 0, dead: 0, failed: 0, historical: {}, seconds: 0, message })}\n` : `${message}\n`;
+}
+
 export async function run(opts: BatchRunOptions, ctx: CommandContext): Promise<number> {
   const sel = checkSelection({ date: opts.date, from: opts.from, to: opts.to });
   const metrics = await loadMetrics(ctx.config);
   if (opts.metric) metrics.get(opts.metric);
   const lake = await createLake(ctx.config);
+  // before anything is created in the data dir: no raw chunk at all is most likely a wrong path
+  try {
+    if (!(await lake.list('raw/')).some((o) => o.key.endsWith('.ndjson.gz'))) {
+      ctx.out(noRawData(ctx.config, Boolean(opts.json)));
+      return 0;
+    }
+  } catch (e) {
+    await lake.close();
+    throw e;
+  }
   const store = await createStore(ctx.config);
   let spinner: Ora | undefined;
   // (a terminal that reports no width, e.g. a bare pty, makes ora redraw endlessly: no spinner there)

@@ -70,6 +70,7 @@ export async function run(opts: EmulateFlags, ctx: CommandContext): Promise<numb
     apiKey: config.api.apiKey,
     signal: ctx.signal,
     onReject: (what, a) => logger.warn(`rejected ${what}: HTTP ${a.status}`, { body: a.body.slice(0, 500) }),
+    onFirstFailure: (reason) => logger.warn(`a request to the API failed: ${reason}; retrying with backoff (up to 8 times per request)`),
   });
   await source.connect(); // after the Emulator checked --api, so a usage error leaves nothing open
   logger.info(`posting to ${opts.api}`, { source: source.kind, count: opts.count || 'until stopped', rate: opts.rate || 'max', run_id: runId });

@@ -12,7 +12,7 @@ import { toTable, type Result } from '../engine/format.js';
 import type { PlainRow } from '../engine/values.js';
 import { planSql } from '../metrics/realtime/sql.js';
 import { checkMetrics, loadMetrics, type Metric, type MetricSet } from '../metrics/registry.js';
-import { readCatalog, readRuns } from '../metrics/state.js';
+import { listMetrics, readCatalog, readRuns, type MetricListing } from '../metrics/state.js';
 
 export interface MetricsOptions {
   args?: string[];
@@ -26,18 +26,7 @@ function table(ctx: CommandContext, r: Result): string {
   return toTable(r, color ? { header: chalk.bold, dim: chalk.dim } : {});
 }
 
-interface Listed {
-  id: string;
-  title: string;
-  kind: string;
-  file: string;
-  builtin: boolean;
-  last_computed: string | null;
-  rows: number | null;
-  stream_from: string | null;
-}
-
-async function listed(ctx: CommandContext, set: MetricSet): Promise<Listed[]> {
+async function listed(ctx: CommandContext, set: MetricSet): Promise<MetricListing[]> {
   let runs: Awaited<ReturnType<typeof readRuns>> = [];
   let catalog: Awaited<ReturnType<typeof readCatalog>> = new Map();
   const store = await createStore(ctx.config);
@@ -50,21 +39,7 @@ async function listed(ctx: CommandContext, set: MetricSet): Promise<Listed[]> {
   } finally {
     await store.close();
   }
-  return set.all.map((m) => {
-    const mine = runs.filter((r) => r.metric === m.id && r.hash === m.hash);
-    const last = mine.reduce<string | null>((a, r) => (a === null || r.computedAt > a ? r.computedAt : a), null);
-    const entry = catalog.get(m.id);
-    return {
-      id: m.id,
-      title: m.title,
-      kind: m.kind,
-      file: m.file,
-      builtin: m.builtin,
-      last_computed: last,
-      rows: mine.length ? mine.reduce((n, r) => n + r.rows, 0) : null,
-      stream_from: m.kind === 'realtime' && entry?.streamHash === m.hash ? (entry.streamFrom ?? 'start of the log') : null,
-    };
-  });
+  return listMetrics(set, runs, catalog);
 }
 
 function show(m: Metric): string {

@@ -8,14 +8,19 @@ import path from 'node:path';
 import type { CommandContext } from './context.js';
 import { loadMetrics } from '../metrics/registry.js';
 import { PinpipeError } from '../core/errors.js';
+import { assertPortFree } from '../core/bind.js';
 import { dayOf } from '../core/time.js';
 import { sleep } from '../core/retry.js';
 import { createLog, createRealtime, createStore } from '../connectors/registry.js';
 import { startRole, stopRole, type Role } from '../up/roles.js';
-import { formatSnapshot, SummaryReader, type Snapshot } from '../up/summary.js';
+import { formatSnapshot, redrawPanel, SummaryReader, type Snapshot } from '../up/summary.js';
+import { startDashboard } from '../up/dashboard.js';
 
 export interface UpOptions {
   port: number;
+  /** false with --no-dashboard */
+  dashboard: boolean;
+  dashboardPort: number;
   duration?: number;
   rate: number;
   batchEvery: number;
@@ -26,6 +31,8 @@ export async function run(opts: UpOptions, ctx: CommandContext): Promise<number>
   const { config, logger } = ctx;
   if (opts.duration !== undefined && !(opts.duration > 0)) throw new PinpipeError('USAGE', '--duration must be a positive number of seconds');
   if (!(opts.batchEvery >= 5)) throw new PinpipeError('USAGE', '--batch-every must be at least 5 seconds');
+  // before any role starts: a port in use would have the roles run against another process's API
+  await assertPortFree(opts.port, config.api.host, 'up --port');
   const base = { dataDir: config.dataDir, configFile: ctx.configFile };
   // every role reads the same metric files (a --metrics-dir given to up, too)
   if (config.metrics.dir) process.env.PINPIPE_METRICS_DIR = path.resolve(config.metrics.dir);
@@ -47,7 +54,9 @@ export async function run(opts: UpOptions, ctx: CommandContext): Promise<number>
   roles.push(startRole('consume-batch', ['consume-batch'], { ...base, env: demoChunks }));
   roles.push(startRole('consume-stream', ['consume-stream'], base));
   roles.push(startRole('emulate', ['emulate', '--api', api, '--count', '0', '--rate', String(opts.rate), '--seed', String(opts.seed)], base));
-  logger.info(`all roles started; logs in ${config.dataDir}/logs; API at ${api}`);
+  const dashboard = opts.dashboard ? await startDashboard(config.dashboard.host, opts.dashboardPort, base) : null;
+  if (dashboard) roles.push(dashboard.role);
+  logger.info(`all roles started; logs in ${config.dataDir}/logs; API at ${api}${dashboard ? `; dashboard at ${dashboard.url() ?? '(starting)'}` : ''}`);
 
   const realtime = await createRealtime(config);
   const store = await createStore(config);
@@ -63,7 +72,7 @@ export async function run(opts: UpOptions, ctx: CommandContext): Promise<number>
 
   while (!ctx.signal.aborted && Date.now() < until) {
     await sleep(Math.min(1000, Math.max(0, until - Date.now())), ctx.signal);
-    const dead = roles.find((r) => r.child.exitCode !== null && r.name !== 'emulate');
+    const dead = roles.find((r) => r.child.exitCode !== null && r.name !== 'emulate' && r.name !== 'dashboard');
     if (dead) {
       logger.error(`${dead.name} exited with code ${dead.child.exitCode}; see ${dead.logFile}`);
       break;
@@ -76,9 +85,10 @@ export async function run(opts: UpOptions, ctx: CommandContext): Promise<number>
       });
     }
     last = await reader.read();
-    const text = formatSnapshot(last, roles.map((r) => ({ name: r.name, up: r.child.exitCode === null })), (Date.now() - started) / 1000);
+    const width = ctx.tty ? Math.max(40, (process.stderr.columns || 80) - 1) : 200;
+    const text = formatSnapshot(last, roles.map((r) => ({ name: r.name, up: r.child.exitCode === null })), (Date.now() - started) / 1000, width, dashboard?.line(config.dataDir));
     if (ctx.tty) {
-      process.stderr.write((lines ? `\x1b[${lines}A` : '') + text.map((l) => `\x1b[2K${l}\n`).join(''));
+      process.stderr.write(redrawPanel(text, lines));
       lines = text.length;
     } else if (Date.now() - lastLine >= 5000) {
       lastLine = Date.now();
@@ -88,7 +98,7 @@ export async function run(opts: UpOptions, ctx: CommandContext): Promise<number>
 
   logger.info('draining: emulator, api, consumers, then a last batch run');
   const codes: Record<string, number> = {};
-  for (const name of ['emulate', 'api', 'consume-batch', 'consume-stream']) {
+  for (const name of ['emulate', 'dashboard', 'api', 'consume-batch', 'consume-stream']) {
     const role = roles.find((r) => r.name === name);
     if (role) codes[name] = await stopRole(role);
   }
@@ -100,7 +110,8 @@ export async function run(opts: UpOptions, ctx: CommandContext): Promise<number>
   await realtime.close();
   await store.close();
   ctx.out(formatSnapshot(last, [], (Date.now() - started) / 1000).slice(1).join('\n') + '\n');
-  const failed = Object.entries(codes).filter(([name, code]) => code !== 0 && !(name === 'emulate' && code === 1));
+  const failed = Object.entries(codes).filter(([name, code]) => code !== 0 && !(name === 'emulate' && code === 1) && name !== 'dashboard');
+  if (codes.dashboard) logger.warn(`the dashboard stopped with code ${codes.dashboard} (the pipeline is not affected); see ${config.dataDir}/logs/dashboard.log`);
   for (const [name, code] of failed) logger.error(`${name} exited with code ${code}; see ${config.dataDir}/logs/${name.split(' ')[0]}.log`);
   return failed.length ? 1 : 0;
 }
@@ -119,3 +130,4 @@ async function waitForApi(url: string, role: Role, signal: AbortSignal): Promise
   }
   if (!signal.aborted) throw new PinpipeError('NOT_READY', `the api did not become ready at ${url} within 20 s; see ${role.logFile}`);
 }
+

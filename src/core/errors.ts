@@ -5,10 +5,12 @@
 export type ErrorCode =
   | 'CONFIG_INVALID' // a setting has a value that is not allowed (exit 2)
   | 'USAGE' // a command-line usage error (exit 2)
+  | 'PORT_IN_USE' // the port to listen on is taken by another process (exit 2)
   | 'RECORD_INVALID' // a record failed validation (API 400/422)
   | 'BODY_TOO_LARGE' // request body over the limit (API 413)
   | 'JSON_INVALID' // request body is not valid UTF-8 JSON (API 400)
   | 'IDEMPOTENCY_KEY_INVALID' // Idempotency-Key header not /^[A-Za-z0-9._:-]{1,128}$/ (API 400)
+  | 'IDEMPOTENCY_KEY_REUSED' // a remembered key sent again with another record or route (API 422)
   | 'METHOD_NOT_ALLOWED' // API 405 (with Allow)
   | 'REQUEST_TIMEOUT' // API 408: the request did not arrive in time
   | 'UNSUPPORTED_MEDIA_TYPE' // API 415
@@ -25,7 +27,7 @@ export type ErrorCode =
   | 'NOT_READY'
   | 'INTERNAL';
 
-const EXIT_CODES: Partial<Record<ErrorCode, number>> = { CONFIG_INVALID: 2, USAGE: 2, METRIC_INVALID: 2 };
+const EXIT_CODES: Partial<Record<ErrorCode, number>> = { CONFIG_INVALID: 2, USAGE: 2, METRIC_INVALID: 2, PORT_IN_USE: 2 };
 
 export class PinpipeError extends Error {
   readonly code: ErrorCode;

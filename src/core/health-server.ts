@@ -2,6 +2,7 @@
  * GET /health and GET /metrics (Prometheus text) of a long-running role, on `metricsPort`: one
  * small server for every role, each giving its own metrics text and health verdict.
  */
+import { listenOn } from './bind.js';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
@@ -29,10 +30,7 @@ export async function startHealthServer(source: HealthSource, port: number, host
       res.writeHead(404, { 'content-type': 'application/json' }).end(JSON.stringify({ statusCode: 404, error: 'Not Found', code: 'NOT_FOUND', message: 'GET /health or /metrics' }));
     }
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, host, () => resolve());
-  });
+  await listenOn(server, port, host, 'metricsPort: PINPIPE_METRICS_PORT');
   return {
     port: (server.address() as AddressInfo).port,
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),

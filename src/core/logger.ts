@@ -3,6 +3,7 @@
  * otherwise. Always to stderr, so stdout stays for results. Never log secrets.
  */
 import chalk from 'chalk';
+import { scrubKnown } from './redact.js';
 
 export type Level = 'debug' | 'info' | 'warn' | 'error';
 const ORDER: Record<Level, number> = { debug: 10, info: 20, warn: 30, error: 40 };
@@ -25,7 +26,8 @@ export interface LoggerOptions {
 export function createLogger(opts: LoggerOptions = {}): Logger {
   const level = opts.level ?? ((process.env.PINPIPE_LOG_LEVEL as Level) || 'info');
   const json = opts.json ?? !process.stderr.isTTY;
-  const write = opts.write ?? ((line: string) => process.stderr.write(line + '\n'));
+  const sink = opts.write ?? ((line: string) => process.stderr.write(line + '\n'));
+  const write = (line: string) => sink(scrubKnown(line));
   const color = chalk.level > 0 && !process.env.NO_COLOR;
   const paint: Record<Level, (s: string) => string> = color
     ? { debug: chalk.gray, info: chalk.cyan, warn: chalk.yellow, error: chalk.red }
@@ -45,7 +47,7 @@ export function createLogger(opts: LoggerOptions = {}): Logger {
     info: (m, f) => emit('info', m, f),
     warn: (m, f) => emit('warn', m, f),
     error: (m, f) => emit('error', m, f),
-    child: (component) => createLogger({ ...opts, level, json, write, component: opts.component ? `${opts.component}.${component}` : component }),
+    child: (component) => createLogger({ ...opts, level, json, write: sink, component: opts.component ? `${opts.component}.${component}` : component }),
   };
 }
 

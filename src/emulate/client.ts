@@ -28,6 +28,29 @@ export function retryAfterMs(header: string | undefined): number | undefined {
   return Number.isNaN(t) ? undefined : Math.min(Math.max(0, t - Date.now()), 60_000);
 }
 
+/**
+ * Why an attempt could not reach the API, for people: the usual network failures in words, with
+ * the API's address (origin: scheme, host and port).
+ */
+export function networkReason(e: unknown, origin: string): string {
+  const err = e as NodeJS.ErrnoException;
+  switch (err?.code) {
+    case 'ECONNREFUSED':
+      return `connection refused at ${origin}: is \`pinpipe api\` running there?`;
+    case 'ENOTFOUND':
+    case 'EAI_AGAIN':
+      return `cannot resolve the host of ${origin} (${err.code})`;
+    case 'ECONNRESET':
+    case 'EPIPE':
+      return `connection to ${origin} reset (${err.code})`;
+    case 'EHOSTUNREACH':
+    case 'ENETUNREACH':
+      return `${origin} is unreachable (${err.code})`;
+    default:
+      return `${err?.message ?? String(e)} (${origin})`;
+  }
+}
+
 export interface ClientOptions {
   /** sockets kept open (= requests in flight) */
   maxSockets: number;
@@ -97,7 +120,7 @@ export class ApiClient {
     try {
       a = await this.post(route, json, headers);
     } catch (e) {
-      throw new RetriableError(`network error: ${(e as Error).message}`);
+      throw new RetriableError(`network error: ${networkReason(e, this.base.origin)}`);
     }
     if (a.status === 408 || a.status === 429 || a.status >= 500) {
       throw new RetriableError(`HTTP ${a.status}: ${a.body.slice(0, 200)}`, retryAfterMs(a.retryAfter));

@@ -17,7 +17,7 @@ export function summaryText(s: Summary): string {
     `accepted   ${s.accepted}${s.duplicates ? ` (${s.duplicates} as duplicates of an earlier attempt)` : ''}`,
     `rejected   ${s.rejected}`,
     `retried    ${s.retried} attempts`,
-    `failed     ${s.failed}`,
+    `failed     ${s.failed}${s.failed && s.last_error ? ` (${s.last_error})` : ''}`,
     `time       ${s.seconds.toFixed(1)} s, ${s.rate.toFixed(1)} records/s`,
   ];
   return lines.join('\n');

@@ -30,6 +30,8 @@ export interface EmulateOptions {
   retryMaxMs?: number;
   /** called with the first few rejections (status and body) */
   onReject?: (what: string, answer: Answer) => void;
+  /** called once, with the reason, when an attempt first fails (it is retried) */
+  onFirstFailure?: (reason: string) => void;
 }
 
 export interface Counters {
@@ -52,6 +54,8 @@ export interface Summary extends Counters {
   seconds: number;
   /** accepted records per second */
   rate: number;
+  /** why the last failed attempt failed (when any did) */
+  last_error?: string;
 }
 
 const TYPES = ['pin', 'geo', 'user'] as const;
@@ -70,6 +74,7 @@ export class Emulator {
   private readonly client: ApiClient;
   private started = 0;
   private rejectionsShown = 0;
+  private lastError: string | undefined;
 
   constructor(private readonly opts: EmulateOptions) {
     this.client = new ApiClient(opts.api, { maxSockets: opts.concurrency, apiKey: opts.apiKey });
@@ -112,7 +117,7 @@ export class Emulator {
     }
     if (fatal !== undefined) throw fatal;
     const seconds = this.elapsedSeconds();
-    return { ...this.counters, seconds, rate: seconds > 0 ? this.counters.accepted / seconds : 0 };
+    return { ...this.counters, seconds, rate: seconds > 0 ? this.counters.accepted / seconds : 0, ...(this.lastError ? { last_error: this.lastError } : {}) };
   }
 
   private key(step: number, type: string): string {
@@ -168,6 +173,10 @@ export class Emulator {
             return await this.client.attempt(route, json, headers);
           } catch (e) {
             last = e;
+            if (e instanceof RetriableError) {
+              if (this.lastError === undefined) o.onFirstFailure?.(e.message);
+              this.lastError = e.message;
+            }
             throw e;
           }
         },

@@ -1,7 +1,8 @@
 /**
  * Query results for people and programs: an aligned table with a row-count footer (terminal),
- * a JSON array of row objects, or RFC 4180 CSV (header line, CRLF line ends, fields with a
- * comma, quote, CR or LF quoted with quotes doubled, null as an empty field).
+ * a JSON array of row objects, or CSV as the DuckDB CLI and most tools write it (RFC 4180 quoting:
+ * a header line, fields with a comma, quote, CR or LF quoted with quotes doubled, null as an empty
+ * field; but LF line ends, not RFC 4180's CRLF).
  */
 import type { Plain, PlainRow } from './values.js';
 
@@ -34,7 +35,7 @@ export function toCsv(r: Result): string {
   if (r.columns.length === 0) return '';
   const lines = [r.columns.map(csvField).join(',')];
   for (const row of r.rows) lines.push(r.columns.map((c) => csvField(cellText(row[c] ?? null))).join(','));
-  return lines.join('\r\n') + '\r\n';
+  return lines.join('\n') + '\n';
 }
 
 export interface TableStyle {

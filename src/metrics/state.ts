@@ -4,10 +4,11 @@
  * realtime metrics and once (day '') for historical ones. A new or changed definition is one whose
  * hash differs from the stored one: the stream starts it afresh, batch-run backfills it.
  */
-import type { RealtimeStore } from '../connectors/realtime/types.js';
+import type { RealtimeStore, WindowRow } from '../connectors/realtime/types.js';
 import type { ServingStore } from '../connectors/store/types.js';
 import { METRIC_CATALOG, METRIC_RUNS, type Row } from '../core/tables.js';
 import { minuteOf } from '../core/time.js';
+import { toPlain, type PlainRow } from '../engine/values.js';
 import type { Metric, MetricSet, RealtimeMetric } from './registry.js';
 
 export interface CatalogEntry {
@@ -84,4 +85,46 @@ export async function recordRuns(store: ServingStore, runs: { metric: Metric; da
   await store.upsert(METRIC_RUNS, runs.map((r) => ({ metric: r.metric.id, day: r.day, hash: r.metric.hash, rows: r.rows, computed_at: now, seconds: r.seconds })));
   const seen = new Map(runs.map((r) => [r.metric.id, r.metric]));
   await store.upsert(METRIC_CATALOG, [...seen.values()].map(catalogRow));
+}
+
+/** A metric as listed by `pinpipe metrics list` and the dashboard's /api/metrics. */
+export interface MetricListing {
+  id: string;
+  title: string;
+  kind: string;
+  file: string;
+  builtin: boolean;
+  /** when batch-run last computed the current definition */
+  last_computed: string | null;
+  rows: number | null;
+  /** realtime: the first window the stream computed with the current definition */
+  stream_from: string | null;
+}
+
+export function listMetrics(set: MetricSet, runs: MetricRun[], catalog: Map<string, CatalogEntry>): MetricListing[] {
+  return set.all.map((m) => {
+    const mine = runs.filter((r) => r.metric === m.id && r.hash === m.hash);
+    const last = mine.reduce<string | null>((a, r) => (a === null || r.computedAt > a ? r.computedAt : a), null);
+    const entry = catalog.get(m.id);
+    return {
+      id: m.id,
+      title: m.title,
+      kind: m.kind,
+      file: m.file,
+      builtin: m.builtin,
+      last_computed: last,
+      rows: mine.length ? mine.reduce((n, r) => n + r.rows, 0) : null,
+      stream_from: m.kind === 'realtime' && entry?.streamHash === m.hash ? (entry.streamFrom ?? 'start of the log') : null,
+    };
+  });
+}
+
+/** a window of a realtime metric as a row of its columns (minute, key columns, values, final) */
+export function windowRow(metric: RealtimeMetric, w: WindowRow): PlainRow {
+  const row: PlainRow = { minute: w.minute };
+  const keys = metric.keyColumns.length > 1 ? (JSON.parse(w.key) as string[]) : [w.key];
+  metric.keyColumns.forEach((c, i) => (row[c] = keys[i] ?? ''));
+  for (const c of metric.valueColumns) row[c] = toPlain(w.values[c] ?? null);
+  row.final = w.final;
+  return row;
 }

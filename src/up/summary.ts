@@ -9,6 +9,7 @@ import { LEDGER } from '../core/tables.js';
 import type { Log, LogAdmin } from '../connectors/log/types.js';
 import type { RealtimeStore, WindowRow } from '../connectors/realtime/types.js';
 import type { ServingStore } from '../connectors/store/types.js';
+import { fit } from '../status/format.js';
 
 export interface Snapshot {
   at: number;
@@ -74,16 +75,31 @@ export function latestWindow(rows: WindowRow[]): Snapshot['r1'] {
   return { minute, total: counts.reduce((a, [, n]) => a + n, 0), top: counts.slice(0, 3), final: inWindow.every((r) => r.final) };
 }
 
-export function formatSnapshot(s: Snapshot, roles: { name: string; up: boolean }[], elapsedSec: number): string[] {
+/**
+ * The panel's lines, each at most `width` columns (a terminal wraps longer lines, and the
+ * wrapped rows would then be left behind when the panel is redrawn).
+ */
+export function formatSnapshot(s: Snapshot, roles: { name: string; up: boolean }[], elapsedSec: number, width = 80, dashboardUrl?: string): string[] {
   const r1 = s.r1
-    ? `${s.r1.minute.slice(11, 16)} UTC: ${s.r1.total} postings (${s.r1.top.map(([k, n]) => `${k} ${n}`).join(', ')})${s.r1.final ? ' final' : ' open'}`
+    ? `${s.r1.minute.slice(11, 16)} UTC ${s.r1.final ? 'final' : 'open'}: ${s.r1.total} postings (${s.r1.top.map(([k, n]) => `${k} ${n}`).join(', ')})`
     : 'waiting for the first window';
   const batch = s.batch ? `${s.batch.day} ${s.batch.status}${s.batch.curatedRows !== null ? `, ${s.batch.curatedRows} curated rows` : ''}` : 'no run yet';
-  return [
-    `pinpipe up  ${Math.round(elapsedSec)}s  roles: ${roles.map((r) => `${r.name}${r.up ? '' : ' (down)'}`).join(', ')}`,
+  const down = roles.filter((r) => !r.up).map((r) => r.name);
+  const lines = [
+    `pinpipe up  ${Math.round(elapsedSec)}s  ${roles.length - down.length}/${roles.length} roles up${down.length ? ` (down: ${down.join(', ')})` : ''}`,
     `  postings     ${s.postings} in the log, ${s.postingsPerSec.toFixed(1)}/s`,
     `  consumer lag batch ${s.batchLag}, stream ${s.streamLag} records`,
     `  latest R1    ${r1}`,
     `  batch-run    ${batch}`,
   ];
+  if (dashboardUrl) lines.push(`  dashboard    ${dashboardUrl}`);
+  return lines.map((l) => fit(l, width));
+}
+
+/**
+ * The escape sequence that redraws the panel in place: up over the previous panel, each line
+ * cleared and written, then everything below cleared (no stale line when the panel shrinks).
+ */
+export function redrawPanel(lines: string[], previous: number): string {
+  return (previous ? `\x1b[${previous}A` : '') + lines.map((l) => `\r\x1b[2K${l}\n`).join('') + '\x1b[J';
 }

@@ -126,7 +126,11 @@ export function lakeConformance(name: string, setup: () => Promise<LakeFixture>)
       const seen = new Set<string>();
       const reader = (async () => {
         let reads = 0;
-        while (writing || reads < 3) {
+        // read while the writes go on, and at least once after the last one (under load every
+        // read may fall before it)
+        let after = 0;
+        while (writing || reads < 3 || after < 1) {
+          if (!writing) after++;
           const got = await lake.get('atomic/obj');
           reads++;
           if (got === null) {

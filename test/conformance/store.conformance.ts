@@ -171,6 +171,15 @@ export function storeConformance(name: string, setup: () => Promise<StoreFixture
       expect(await store.select(QUALITY)).toHaveLength(2);
     });
 
+    test('query: SHOW TABLES lists the tables; bool columns come back as booleans, as select gives them', async () => {
+      const R4 = realtimeMetric('R4').spec;
+      await store.upsert(R4, [{ minute: '2026-11-27T10:00:00.000Z', distinct_posters: 2, final: true }, { minute: '2026-11-27T10:01:00.000Z', distinct_posters: 1, final: false }]);
+      expect((await store.query('show tables;')).map((r) => r.table_name)).toEqual(expect.arrayContaining(['batch_runs', 'quality_issues', R4.name]));
+      const sql = `SELECT distinct_posters, final FROM ${R4.name} WHERE minute >= '2026-11-27' ORDER BY distinct_posters DESC`;
+      // (a metric's table: its spec comes with the query, as pinpipe query --store passes the metrics' specs)
+      expect(await store.query(sql, { specs: [R4] })).toEqual([{ distinct_posters: 2, final: true }, { distinct_posters: 1, final: false }]);
+    });
+
     test('replace is atomic for a concurrent reader', async () => {
       const Q6 = HISTORICAL.Q6;
       const version = (v: number) => Array.from({ length: 1500 }, (_, i) => ({ join_year: i, number_users_joined: v }));

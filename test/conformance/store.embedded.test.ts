@@ -7,6 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { EmbeddedStore } from '../../src/connectors/store/embedded.js';
 import { loadConfig, type Config } from '../../src/core/config.js';
 import { LEDGER } from '../../src/core/tables.js';
+import { tryLock, unlock } from '../../src/core/lockfile.js';
 import { realtimeMetric } from '../support/metrics.js';
 import { storeConformance } from './store.conformance.js';
 
@@ -91,9 +92,27 @@ describe('embedded store across processes', () => {
     try {
       const store = new EmbeddedStore(cfg);
       await store.connect();
-      await expect(store.file.run('evil', 'query', (db) => db.exec('DELETE FROM batch_runs'))).rejects.toMatchObject({ code: 'QUERY_INVALID' });
-      await expect(store.file.run('evil', 'query', (db) => db.exec("INSERT INTO batch_runs (day) VALUES ('x')"))).rejects.toThrow(/readonly|read-only|query_only/i);
+      await expect(store.file.snapshot((db) => db.exec('DELETE FROM batch_runs'))).rejects.toMatchObject({ code: 'QUERY_INVALID' });
+      await expect(store.file.snapshot((db) => db.exec("INSERT INTO batch_runs (day) VALUES ('x')"))).rejects.toThrow(/readonly|read-only|query_only/i);
       expect(await store.select(LEDGER)).toEqual([]);
+    } finally {
+      rmSync(cfg.dataDir, { recursive: true, force: true });
+    }
+  });
+
+  test('query runs on a snapshot: the lock is free while the statement runs, and the copy is removed', async () => {
+    const cfg = tmpCfg();
+    try {
+      const store = new EmbeddedStore(cfg);
+      await store.upsert(LEDGER, [{ day: '2026-11-27', status: 'done' }]);
+      const seen = await store.file.snapshot((db) => {
+        const free = tryLock(store.file.lockPath);
+        if (free) unlock(store.file.lockPath);
+        return { free, rows: db.all('SELECT day, status FROM batch_runs') };
+      });
+      expect(seen).toEqual({ free: true, rows: [{ day: '2026-11-27', status: 'done' }] });
+      expect(await store.query('SELECT count(*) AS n FROM batch_runs')).toEqual([{ n: 1 }]);
+      expect(readdirSync(cfg.dataDir).sort()).toEqual(['store.db']);
     } finally {
       rmSync(cfg.dataDir, { recursive: true, force: true });
     }

@@ -30,6 +30,7 @@ let sampler: NodeJS.Timeout | undefined;
 const accepted = new Set<string>();
 let validCount = 0;
 let slowloris = '';
+let bulkFlood = '';
 
 beforeAll(async () => {
   dir = mkdtempSync(path.join(os.tmpdir(), 'pinpipe-faults-api-'));
@@ -130,6 +131,10 @@ const CASES: Case[] = [
   { name: 'bulk: repeated event_id', send: () => post(url, '/bulk', JSON.stringify({ records: [{ type: 'geo', record: geo(), event_id: 'same' }, { type: 'geo', record: geo(), event_id: 'same' }] })), status: 400, code: 'RECORD_INVALID', field: 'records[1].event_id' },
   { name: 'bulk: empty', send: () => post(url, '/bulk', '{"records":[]}'), status: 400, code: 'RECORD_INVALID' },
   { name: 'bulk: more than maxBulkRecords items', send: () => post(url, '/bulk', JSON.stringify({ records: Array.from({ length: 10_001 }, () => ({})) })), status: 413, code: 'BODY_TOO_LARGE' },
+  { name: 'repeated key (latitude 999, then 10.5)', send: () => post(url, '/geo', JSON.stringify(geo({ latitude: 999 })).replace('"latitude":999', '"latitude":999,"latitude":10.5')), status: 400, code: 'RECORD_INVALID', field: 'latitude' },
+  { name: 'repeated key written with an escape, in a bulk item', send: () => post(url, '/bulk', `{"records":[{"type":"user","record":${JSON.stringify(user()).replace('"age":', '"age":-5,"\\u0061ge":')}}]}`), status: 400, code: 'RECORD_INVALID', field: 'records[0].record.age' },
+  { name: 'unpaired surrogate "\\ud800"', send: () => post(url, '/pin', JSON.stringify(pin()).replace(/"title":"[^"]*"/, '"title":"\\ud800"')), status: 400, code: 'RECORD_INVALID', field: 'title' },
+  { name: 'idempotency key reused for another record', send: () => post(url, '/pin', JSON.stringify(pin()), { 'idempotency-key': 'faults-ok-0' }), status: 422, code: 'IDEMPOTENCY_KEY_REUSED', field: 'Idempotency-Key' },
   { name: 'unknown route', send: () => post(url, '/pins', JSON.stringify(pin())), status: 404, code: 'NOT_FOUND' },
   { name: 'wrong method', send: () => rawRequest(url, 'GET /pin HTTP/1.1\r\nhost: x\r\nconnection: close\r\n\r\n'), status: 405, code: 'METHOD_NOT_ALLOWED' },
   { name: 'malformed HTTP', send: () => rawRequest(url, 'POST /pin HTTP/1.1\r\nhost x\r\n\r\n'), status: 400, code: 'USAGE' },
@@ -210,6 +215,48 @@ describe('bad input at the API', () => {
     await stillHealthy();
   }, 40_000);
 
+  test('twenty 10,000-item /bulk bodies of empty records at once: small 400s, /health answers meanwhile', async () => {
+    const body = JSON.stringify({ records: Array.from({ length: 10_000 }, () => ({ type: 'pin', record: {} })) });
+    const before = rssKb(api.pid);
+    const replies = Promise.all(Array.from({ length: 20 }, () => post(url, '/bulk', body, {}, 60_000)));
+    let done = false;
+    void replies.finally(() => (done = true));
+    const health: number[] = [];
+    while (!done) {
+      const s = Date.now();
+      const h = await fetch(`${url}/health`);
+      expect(h.status).toBe(200);
+      health.push(Date.now() - s);
+      await sleep(50);
+    }
+    const rs = await replies;
+    for (const r of rs) {
+      const e = expectError(r, 400, 'RECORD_INVALID');
+      // was 9.7 MB: 36 times the 270 KB request
+      expect(r.body.length).toBeLessThan(40_000);
+      expect({ listed: (e.fields as unknown[]).length, total: e.fields_total }).toEqual({ listed: 100, total: 110_000 });
+    }
+    bulkFlood = `20 × 10,000 empty records (${Math.round(body.length / 1024)} KB each): replies ${Math.max(...rs.map((r) => r.body.length))} bytes, slowest ${Math.max(...rs.map((r) => r.ms))} ms; /health ${health.length} times meanwhile, slowest ${Math.max(...health)} ms; RSS ${before} → ${rssKb(api.pid)} kB`;
+    expect(Math.max(...health)).toBeLessThan(QUICK_MS);
+    expect(rssKb(api.pid) - before).toBeLessThan(RSS_BOUND_KB);
+    await stillHealthy();
+  }, 120_000);
+
+  test('a valid request followed by garbage on the same connection: its 201 comes first, then the 400', async () => {
+    const key = 'faults-pipelined-0';
+    const body = JSON.stringify(pin({ index: 424242 }));
+    const x = connect(url, 10_000);
+    const chunks: Buffer[] = [];
+    x.socket.on('data', (d: Buffer) => chunks.push(d));
+    const closed = new Promise<void>((resolve) => x.socket.on('close', () => resolve()));
+    x.socket.write(`POST /pin HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\nidempotency-key: ${key}\r\ncontent-length: ${Buffer.byteLength(body)}\r\n\r\n${body}\x16\x03\x01 not http\r\n\r\n`);
+    await closed;
+    const statuses = [...Buffer.concat(chunks).toString('latin1').matchAll(/HTTP\/1\.1 (\d{3})/g)].map((m) => Number(m[1]));
+    expect(statuses).toEqual([201, 400]);
+    accepted.add(key);
+    await stillHealthy();
+  });
+
   test('memory stays bounded over the whole corpus, and the log holds exactly the valid records', async () => {
     const after = rssKb(api.pid);
     expect({ growthKb: after - baselineRss, peakGrowthKb: peakRss - baselineRss }).toEqual({
@@ -223,6 +270,6 @@ describe('bad input at the API', () => {
     expect(new Set(ids).size).toBe(ids.length);
     expect(new Set(ids)).toEqual(accepted);
     expect(records.every((r) => r.topic === 'pin')).toBe(true);
-    process.stdout.write(`api bad input: ${CASES.length} malformed requests, 3 huge bodies, 20 slowloris clients (${slowloris}); ${accepted.size} valid records accepted and in the log, RSS ${baselineRss} kB → ${after} kB (peak ${peakRss} kB)\n`);
+    process.stdout.write(`api bad input: ${CASES.length} malformed requests, 3 huge bodies, 20 slowloris clients (${slowloris}); ${bulkFlood}; a valid request followed by garbage; ${accepted.size} valid records accepted and in the log, RSS ${baselineRss} kB → ${after} kB (peak ${peakRss} kB)\n`);
   }, 60_000);
 });

@@ -153,7 +153,7 @@ describe('pinpipe query is read-only', () => {
     const count = async () => (JSON.parse((await query(s, ['--store', `SELECT count(*) AS n FROM ${table}`, '--json'])).out) as { n: number }[])[0]!.n;
     const before = await count();
     expect(before).toBeGreaterThan(0);
-    for (const sql of [`INSERT INTO ${table} (minute, category, postings, final) VALUES ('2026-01-01 00:00:00', 'x', 1, 1)`, `DELETE FROM ${table}`, 'PRAGMA user_version = 7', 'PRAGMA query_only = 0', `ATTACH '${s.dataDir}/other.db' AS o`, `SELECT 1; DELETE FROM ${table}`, `WITH x AS (SELECT 1) DELETE FROM ${table}`, `DROP TABLE ${table}`, 'VACUUM']) {
+    for (const sql of [`INSERT INTO ${table} (minute, category, postings, final) VALUES ('2026-01-01 00:00:00', 'x', 1, 1)`, `DELETE FROM ${table}`, 'PRAGMA user_version = 7', 'PRAGMA query_only = 0', `ATTACH '${s.dataDir}/other.db' AS o`, `SELECT 1; DELETE FROM ${table}`, `SELECT '\\'; DELETE FROM ${table}; --'`, `WITH x AS (SELECT 1) DELETE FROM ${table}`, `DROP TABLE ${table}`, 'VACUUM']) {
       const res = await query(s, ['--store', sql]);
       expect({ sql, code: res.code, said: /QUERY_INVALID/.test(res.err) }).toEqual({ sql, code: 1, said: true });
     }
@@ -177,6 +177,15 @@ describe('pinpipe query is read-only', () => {
         expect({ sql, code: res.code, said: /QUERY_INVALID/.test(res.err) }).toEqual({ sql, code: 1, said: true });
         expect(res.out).not.toMatch(/root:/);
       }
+      // in MySQL a backslash escapes the quote: this is one SELECT of a string, harmless
+      const backslash = await query(r, ['--store', "SELECT '\\'; DELETE FROM canary; --' AS s", '--json']);
+      expect({ code: backslash.code, rows: JSON.parse(backslash.out || '[]') }).toEqual({ code: 0, rows: [{ s: "'; DELETE FROM canary; --" }] });
+      const tables = await query(r, ['--store', 'SHOW TABLES', '--json']);
+      expect(JSON.parse(tables.out || '[]')).toEqual(expect.arrayContaining([{ table_name: 'canary' }, { table_name: 'batch_runs' }]));
+      await c.query('CREATE TABLE flags (b BOOL, n TINYINT)');
+      await c.query('INSERT INTO flags VALUES (1, 1), (0, 0)');
+      const flags = await query(r, ['--store', 'SELECT b, n FROM flags ORDER BY n DESC', '--json']);
+      expect(JSON.parse(flags.out || '[]')).toEqual([{ b: true, n: 1 }, { b: false, n: 0 }]);
       const [rows] = await c.query('SELECT id FROM canary ORDER BY id');
       expect(rows).toEqual([{ id: 1 }, { id: 2 }]);
       expect(existsSync('/tmp/pinpipe-faults-outfile.txt')).toBe(false);

@@ -86,13 +86,13 @@ describe('pinpipe batch-run and query (CLI)', () => {
       { ind: 2, category: 'diy', tag_list: ['red', 'blue', 'green'] },
     ]);
     const c = await pinpipe('query', '--csv', '--limit', '2', 'SELECT ind, user_name FROM users ORDER BY ind');
-    expect(c.out).toBe('ind,user_name\r\n1,Ann Lee\r\n2,Bob Ray\r\n');
+    expect(c.out).toBe('ind,user_name\n1,Ann Lee\n2,Bob Ray\n');
     const m = await pinpipe('query', '--metric', 'q1');
     expect(JSON.parse(m.out)).toEqual(Q1);
     const lake = await pinpipe('query', '--metric', 'Q1', '--source', 'lake', '--json');
     expect(JSON.parse(lake.out)).toEqual(Q1);
     const r4 = await pinpipe('query', '--metric', 'R4', '--source', 'lake', '--csv');
-    expect(r4.out).toBe(`minute,distinct_posters,final\r\n${DAY1}T10:00:00.000Z,4,true\r\n${DAY1}T10:01:00.000Z,2,true\r\n${DAY2}T00:00:00.000Z,1,true\r\n`);
+    expect(r4.out).toBe(`minute,distinct_posters,final\n${DAY1}T10:00:00.000Z,4,true\n${DAY1}T10:01:00.000Z,2,true\n${DAY2}T00:00:00.000Z,1,true\n`);
     const st = await pinpipe('query', '--store', 'SELECT day, status, raw_records FROM batch_runs ORDER BY day');
     expect(JSON.parse(st.out)).toEqual([{ day: DAY1, status: 'done', raw_records: 26 }, { day: DAY2, status: 'done', raw_records: 6 }]);
   });
@@ -109,10 +109,10 @@ describe('pinpipe batch-run and query (CLI)', () => {
     const r2 = await pinpipe('query', '--metric', 'R2');
     expect(JSON.parse(r2.out)).toEqual([
       { minute: `${DAY1}T10:00:00.000Z`, country: 'Chile', postings: 3, final: true },
-      { minute: `${DAY1}T10:01:00.000Z`, country: '', postings: 1, final: false },
+      { minute: `${DAY1}T10:01:00.000Z`, country: null, postings: 1, final: false }, // stored as '' (a null key): shown as null, as in Q1
     ]);
     const r5 = await pinpipe('query', '--metric', 'R5', '--csv');
-    expect(r5.out).toBe(`minute,images,videos,stories,mean_follower_count,final\r\n${DAY1}T10:00:00.000Z,2,1,1,500725,true\r\n`);
+    expect(r5.out).toBe(`minute,images,videos,stories,mean_follower_count,final\n${DAY1}T10:00:00.000Z,2,1,1,500725,true\n`);
   });
 
   test('query refuses anything but one read-only statement (exit 1, QUERY_INVALID)', async () => {

@@ -73,8 +73,8 @@ test('parseBulk collects the problems of every item and keeps the valid ones typ
   const p = parseBulk({ records: [{ type: 'geo', record: GEO, event_id: 'k1' }, { type: 'pin', record: {} }] }, limits);
   expect(p.items).toHaveLength(2);
   expect(p.types).toEqual(['geo', 'pin']);
-  expect(p.problems.every((x) => x.item === 1 && x.field.startsWith('records[1].record.'))).toBe(true);
-  expect(p.problems.map((x) => x.field)).toContain('records[1].record.unique_id');
+  expect(p.problems.listed.every((x) => x.item === 1 && x.field.startsWith('records[1].record.'))).toBe(true);
+  expect(p.problems.listed.map((x) => x.field)).toContain('records[1].record.unique_id');
   expect(p.items[0]!.key).toBe('k1');
 });
 
@@ -111,4 +111,25 @@ test('Retry-After: seconds or an HTTP date, capped at a minute', () => {
   expect(retryAfterMs('soon')).toBeUndefined();
   const inTwo = new Date(Date.now() + 2000).toUTCString();
   expect(retryAfterMs(inTwo)).toBeGreaterThan(500);
+});
+
+test('Problems lists the first 100 and counts every problem per field (positions left out) and reason', async () => {
+  const { Problems } = await import('../../src/api/problems.js');
+  const p = new Problems();
+  for (let i = 0; i < 300; i++) {
+    p.add({ item: i, field: `records[${i}].record.index`, message: 'is required (number)' });
+    if (i % 3 === 0) p.add({ item: i, field: `records[${i}].record.tags[${i}]`, message: 'too long' });
+  }
+  expect(p.total).toBe(400);
+  expect(p.badItems).toBe(300);
+  expect(p.listed).toHaveLength(100);
+  expect(p.listed[1]).toEqual({ item: 0, field: 'records[0].record.tags[0]', message: 'too long' });
+  expect(p.summary()).toEqual({
+    fields_total: 400,
+    field_counts: [
+      { field: 'records[].record.index', message: 'is required (number)', count: 300 },
+      { field: 'records[].record.tags[]', message: 'too long', count: 100 },
+    ],
+  });
+  expect(new Problems([{ field: 'a', message: 'b' }]).summary()).toBeUndefined();
 });

@@ -76,7 +76,7 @@ describe('bad values stop with a message naming setting, value and what is allow
     const dir = tmp();
     writeFileSync(path.join(dir, 'c.json'), JSON.stringify({ api: { prot: 1 } }));
     const e = problem(() => loadConfig({ env: {}, cwd: dir, configFile: 'c.json' }));
-    expect(e.message).toContain('unknown setting(s) prot');
+    expect(e.message).toContain('api.prot: unknown setting; did you mean api.port?');
   });
 
   test('durations must parse', () => {
@@ -97,10 +97,47 @@ describe('bad values stop with a message naming setting, value and what is allow
     expect(e.message).toContain('store.mysql.url');
   });
 
+  test('checks across settings are reported together with the others', () => {
+    const e = problem(() => loadConfig({ env: { PINPIPE_LOG: 'kafka', PINPIPE_API_PORT: '99999', PINPIPE_REDIS_URL: 'http://r' }, cwd: tmp() }));
+    expect(e.message.split('\n')).toEqual([
+      'invalid configuration:',
+      '  api.port = "99999": must be <= 65535',
+      '  log.kafka.brokers: required when log.kind is kafka (set PINPIPE_KAFKA_BROKERS=host:port,...)',
+      '  realtime.redis.url: must be a redis:// or rediss:// URL when realtime.kind is redis (set PINPIPE_REDIS_URL)',
+    ]);
+  });
+
   test('a config file that is not JSON', () => {
     const dir = tmp();
     writeFileSync(path.join(dir, 'c.json'), '{ nope');
     const e = problem(() => loadConfig({ env: {}, cwd: dir, configFile: 'c.json' }));
     expect(e.message).toContain('is not valid JSON');
+  });
+});
+
+describe('environment variables (issue 11, item 10)', () => {
+  test('an unknown PINPIPE_* variable gets a warning naming the closest known one; known ones and other variables none', async () => {
+    const { unknownEnvWarnings } = await import('../../src/core/config.js');
+    expect(unknownEnvWarnings({ PINPIPE_API_KEYS: 'x', PINPIPE_DATADIR: '/x', PINPIPE_API_KEY: 'k', PINPIPE_METRICS_DIR: 'm', PINPIPE_LOG_LEVEL: 'debug', PATH: '/bin' })).toEqual([
+      'PINPIPE_API_KEYS is not a pinpipe setting and is ignored; did you mean PINPIPE_API_KEY (api.apiKey)?',
+      'PINPIPE_DATADIR is not a pinpipe setting and is ignored; did you mean PINPIPE_DATA_DIR (dataDir)?',
+    ]);
+    expect(unknownEnvWarnings({ PINPIPE_WHOLLY_DIFFERENT_THING: '1' })).toEqual(['PINPIPE_WHOLLY_DIFFERENT_THING is not a pinpipe setting and is ignored; the known variables are listed under Configuration in README.md']);
+  });
+
+  test.each([
+    ['PINPIPE_PARTITIONS', '1e3'],
+    ['PINPIPE_PARTITIONS', '3.0'],
+    ['PINPIPE_API_PORT', '0x1F90'],
+    ['PINPIPE_METRICS_PORT', '9090 x'],
+    ['PINPIPE_API_BULK_WORKERS', '1.5'],
+  ])('integer settings take digits only from the environment: %s=%s is refused, naming the variable', (name, value) => {
+    expect(() => loadConfig({ env: { [name]: value }, cwd: tmp() })).toThrow(`${name} (`);
+    expect(() => loadConfig({ env: { [name]: value }, cwd: tmp() })).toThrow(`= ${JSON.stringify(value)}: must be an integer (digits only)`);
+  });
+
+  test('digits are accepted, and PINPIPE_METRICS_DIR sets metrics.dir', () => {
+    const cfg = loadConfig({ env: { PINPIPE_PARTITIONS: '12', PINPIPE_API_PORT: ' 9000 ', PINPIPE_METRICS_DIR: 'metrics' }, cwd: tmp() });
+    expect([cfg.log.partitions, cfg.api.port, cfg.metrics.dir]).toEqual([12, 9000, 'metrics']);
   });
 });

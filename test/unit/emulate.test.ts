@@ -5,6 +5,9 @@ import path from 'node:path';
 import { startApi, type Harness } from './api-harness.js';
 import { Emulator, rowForStep, type EmulateOptions } from '../../src/emulate/runner.js';
 import { GeneratorSource, generatePosting } from '../../src/connectors/source/generator.js';
+import { networkReason } from '../../src/emulate/client.js';
+import { summaryText } from '../../src/emulate/report.js';
+import { exitWithin, killAll, startCli, waitForOutput } from '../faults/lib/proc.js';
 
 const source = () => new GeneratorSource({ seed: 7, rows: 1000 });
 const emulate = (api: string, o: Partial<EmulateOptions> = {}) =>
@@ -94,4 +97,35 @@ test('503 from a log that is down: retried with backoff until it is back; no rec
 test('network errors are retried, then counted as failed', async () => {
   const s = await emulate('http://127.0.0.1:9', { count: 2, runId: 'net', retries: 2, retryInitialMs: 5, retryMaxMs: 10 }).run();
   expect(s).toMatchObject({ postings: 2, sent: 6, accepted: 0, rejected: 0, failed: 6, retried: 12 });
+});
+
+describe('nothing listening at --api (issue 11, item 11)', () => {
+  test('the first failure says why, once; the summary too', async () => {
+    const reasons: string[] = [];
+    const s = await emulate('http://127.0.0.1:9', { count: 2, runId: 'why', retries: 1, retryInitialMs: 5, retryMaxMs: 10, onFirstFailure: (r) => reasons.push(r) }).run();
+    const why = 'network error: connection refused at http://127.0.0.1:9: is `pinpipe api` running there?';
+    expect(reasons).toEqual([why]);
+    expect(s).toMatchObject({ failed: 6, last_error: why });
+    expect(summaryText(s)).toContain(`failed     6 (${why})`);
+  });
+
+  test.each([
+    [{ code: 'ECONNREFUSED' }, 'connection refused at http://h:1: is `pinpipe api` running there?'],
+    [{ code: 'ENOTFOUND' }, 'cannot resolve the host of http://h:1 (ENOTFOUND)'],
+    [{ code: 'ECONNRESET' }, 'connection to http://h:1 reset (ECONNRESET)'],
+    [new Error('no answer within 30000 ms'), 'no answer within 30000 ms (http://h:1)'],
+  ])('networkReason(%j)', (e, text) => expect(networkReason(e, 'http://h:1')).toBe(text));
+
+  test('the CLI warns on the first failure at once (it used to retry silently for 37 s)', async () => {
+    const p = startCli('emulate', ['emulate', '--api', 'http://127.0.0.1:9', '--count', '1', '--data-dir', os.tmpdir()]);
+    try {
+      await waitForOutput(p, /a request to the API failed: network error: connection refused at http:\/\/127\.0\.0\.1:9: is `pinpipe api` running there\?; retrying/, 10_000);
+      p.kill('SIGTERM');
+      const e = await exitWithin(p, 20_000);
+      expect(e.code).toBe(1);
+      expect(p.stdout()).toMatch(/failed {5}\d+ \(network error: connection refused at http:\/\/127\.0\.0\.1:9/);
+    } finally {
+      await killAll();
+    }
+  }, 40_000);
 });

@@ -1,6 +1,7 @@
-/** Output shapes of `pinpipe query` (JSON, RFC 4180 CSV, the terminal table) and its flag checks. */
+/** Output shapes of `pinpipe query` (JSON, CSV, the terminal table), its flag checks and where its SQL comes from. */
 import { describe, expect, test } from '@jest/globals';
-import { checkQueryOptions } from '../../src/commands/query.js';
+import { checkQueryOptions, limitNote } from '../../src/commands/query.js';
+import { sqlFrom } from '../../src/commands/query-input.js';
 import { toCsv, toJson, toTable } from '../../src/engine/format.js';
 import { toPlain } from '../../src/engine/values.js';
 import { BUILTIN } from '../support/metrics.js';
@@ -20,14 +21,14 @@ describe('output formats', () => {
     expect(toJson({ columns: ['x'], rows: [] })).toBe('[]\n');
   });
 
-  test('CSV: RFC 4180 with a header, CRLF, quotes doubled, null empty, lists as JSON', () => {
+  test('CSV: RFC 4180 quoting with a header, LF line ends (as the DuckDB CLI), quotes doubled, null empty, lists as JSON', () => {
     expect(toCsv(result)).toBe(
-      'name,n,tags,at,ok\r\n' +
-        'plain,1,"[""a"",""b""]",2026-11-20T10:00:00.000Z,true\r\n' +
-        '"comma, ""quoted""\nline",22.5,,,false\r\n' +
-        ',,[],,\r\n',
+      'name,n,tags,at,ok\n' +
+        'plain,1,"[""a"",""b""]",2026-11-20T10:00:00.000Z,true\n' +
+        '"comma, ""quoted""\nline",22.5,,,false\n' +
+        ',,[],,\n',
     );
-    expect(toCsv({ columns: ['a', 'b'], rows: [] })).toBe('a,b\r\n');
+    expect(toCsv({ columns: ['a', 'b'], rows: [] })).toBe('a,b\n');
   });
 
   test('table: aligned columns, numbers right-aligned, NULL shown, a row count footer', () => {
@@ -52,10 +53,13 @@ describe('query flags', () => {
     expect(checkQueryOptions({ metric: 'r5', source: 'lake' })).toEqual({ metric: 'r5', source: 'lake' });
     expect(checkQueryOptions({ args: ['SELECT 1'] })).toEqual({ sql: 'SELECT 1', source: 'lake' });
     expect(checkQueryOptions({ args: ['SELECT 1'], store: true })).toEqual({ sql: 'SELECT 1', source: 'store' });
+    expect(checkQueryOptions({ list: true, json: true })).toEqual({ list: true, source: 'lake' });
   });
 
   test.each([
-    [{}, 'USAGE', /give a read-only SQL statement, or --metric ID/],
+    [{}, 'USAGE', /give a read-only SQL statement \(argument, -f FILE or standard input\), --metric ID, or --list/],
+    [{ list: true, args: ['SELECT 1'] }, 'USAGE', /--list lists the lake views and the store tables: give it alone/],
+    [{ list: true, metric: 'Q1' }, 'USAGE', /--list .* give it alone/],
     [{ args: ['SELECT 1'], metric: 'Q1' }, 'USAGE', /either SQL or --metric/],
     [{ metric: 'Q1', store: true }, 'USAGE', /--source store\|lake/],
     [{ metric: 'Q1', source: 'cache' }, 'USAGE', /--source must be "store" or "lake"/],
@@ -68,5 +72,31 @@ describe('query flags', () => {
 
   test('an unknown metric id is a usage error naming the defined ones', () => {
     expect(() => BUILTIN.get('Q9')).toThrow(expect.objectContaining({ code: 'USAGE', message: expect.stringMatching(/unknown metric "Q9": defined are Q1, Q2, Q3a, Q3b, Q4, Q5, Q6, Q7, Q8, R1, R2, R3, R4, R5/) }));
+  });
+});
+
+describe('where the SQL comes from', () => {
+  test.each<[Parameters<typeof sqlFrom>[0], ReturnType<typeof sqlFrom>]>([
+    [{ args: ['SELECT 1'], other: false, stdinIsTty: false }, { from: 'arg', text: 'SELECT 1' }],
+    [{ args: ['-'], other: false, stdinIsTty: true }, { from: 'stdin' }],
+    [{ args: [], other: false, stdinIsTty: false }, { from: 'stdin' }],
+    [{ args: [], other: false, stdinIsTty: true }, { from: 'none' }],
+    [{ args: [], other: true, stdinIsTty: false }, { from: 'none' }],
+    [{ args: [], file: 'q.sql', other: false, stdinIsTty: true }, { from: 'file', path: 'q.sql' }],
+    [{ args: [], file: '-', other: false, stdinIsTty: true }, { from: 'stdin' }],
+  ])('%j → %j', (input, out) => expect(sqlFrom(input)).toEqual(out));
+
+  test('an argument and -f together, or two arguments, are usage errors', () => {
+    expect(() => sqlFrom({ args: ['SELECT 1'], file: 'q.sql', other: false, stdinIsTty: true })).toThrow(/either as an argument or with -f FILE/);
+    expect(() => sqlFrom({ args: ['a', 'b'], other: false, stdinIsTty: true })).toThrow(/one argument/);
+  });
+
+  test('limitNote', () => {
+    expect([limitNote(undefined, 5, true), limitNote(5, 5, false), limitNote(5, 5, true), limitNote(5, 5, true, 9)]).toEqual([
+      null,
+      null,
+      'showing the first 5 rows; there are more (--limit 5)',
+      'showing 5 of 9 rows (--limit 5)',
+    ]);
   });
 });

@@ -49,6 +49,10 @@ export class S3Lake implements Lake {
     this.keyPrefix = s3.prefix === '' || s3.prefix.endsWith('/') ? s3.prefix : `${s3.prefix}/`;
     if (this.keyPrefix) checkPrefix(this.keyPrefix);
     this.cacheRoot = path.join(cfg.dataDir, 'cache');
+    // The SDK warns on every run under Node 20 that its releases after January 2027 will need Node
+    // 22; pinpipe pins its SDK version (package-lock.json), so the notice only adds noise to every
+    // command's output. A user who wants it sets the variable to anything else.
+    process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
     this.client = new S3Client({
       region: s3.region,
       endpoint: s3.endpoint,

@@ -94,13 +94,20 @@ export class KafkaAdmin implements LogAdmin {
           // the log stamps each record's timestamp on append, as the embedded log does
           topics: missing.map((topic) => ({ topic, numPartitions: this.cfg.log.partitions, replicationFactor, configEntries: [{ name: 'message.timestamp.type', value: 'LogAppendTime' }] })),
         }),
-      );
+      ).catch((e: unknown) => {
+        // kafkajs's wait for the leaders failed on a metadata answer that did not know the new
+        // topics yet (UNKNOWN_TOPIC_OR_PARTITION; seen on a freshly started broker): waited for below
+        if ((e as { code?: string }).code !== 'NOT_FOUND') throw e;
+      });
     }
     // wait until every topic has a leader for each partition (creation is asynchronous in KRaft)
     const deadline = Date.now() + 15_000;
     for (;;) {
-      const md = await this.admin.use('reading Kafka topic metadata', (a) => a.fetchTopicMetadata({ topics: wanted }));
-      const ready = md.topics.every((t) => t.partitions.length > 0 && t.partitions.every((p) => p.leader >= 0));
+      const md = await this.admin.use('reading Kafka topic metadata', (a) => a.fetchTopicMetadata({ topics: wanted })).catch((e: unknown) => {
+        if (missing.length > 0 && (e as { code?: string }).code === 'NOT_FOUND' && Date.now() < deadline) return null; // not known everywhere yet
+        throw e;
+      });
+      const ready = md !== null && md.topics.every((t) => t.partitions.length > 0 && t.partitions.every((p) => p.leader >= 0));
       if (ready) return;
       if (Date.now() > deadline) throw new PinpipeError('LOG_UNAVAILABLE', `Kafka topics ${wanted.join(', ')} have no leader after 15 s`, { retriable: true });
       await new Promise((r) => setTimeout(r, 100));

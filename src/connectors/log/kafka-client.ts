@@ -1,7 +1,9 @@
 /**
- * The kafkajs client of the Kafka log: connection settings from the configuration, kafkajs logs
- * routed to the pinpipe logger (warn and above, never the whole log entry, so no credentials), and
- * kafkajs errors mapped to PinpipeError. Every kafkajs import of pinpipe lives in kafka*.ts.
+ * The kafkajs client of the Kafka log (consumers and admin; the producer is @platformatic/kafka,
+ * kafka-producer-client.ts): connection settings from the configuration, kafkajs logs routed to
+ * the pinpipe logger (warn and above, never the whole log entry, so no credentials), and kafkajs
+ * errors mapped to PinpipeError. The TLS and SASL settings of both clients come from
+ * kafkaSecurity(). Every kafkajs import of pinpipe lives in kafka*.ts.
  */
 import { readFileSync } from 'node:fs';
 import { Kafka, logLevel, type KafkaConfig, type LogEntry, type SASLOptions } from 'kafkajs';
@@ -24,6 +26,7 @@ export const CONSUMER_REQUEST_TIMEOUT_MS = 15_000;
 
 export function createKafkaClient(cfg: Config, logger: Logger, opts: { requestTimeoutMs?: number } = {}): Kafka {
   const k = cfg.log.kafka;
+  const security = kafkaSecurity(cfg);
   const config: KafkaConfig = {
     clientId: k.clientId,
     brokers: k.brokers,
@@ -35,6 +38,20 @@ export function createKafkaClient(cfg: Config, logger: Logger, opts: { requestTi
     logLevel: logLevel.WARN,
     logCreator: kafkaLogCreator(logger),
   };
+  if (security.tls) config.ssl = security.tls;
+  if (security.sasl) config.sasl = security.sasl as SASLOptions;
+  return new Kafka(config);
+}
+
+/** TLS and SASL settings of log.kafka.*, as both Kafka clients (kafkajs, @platformatic/kafka) take them. */
+export interface KafkaSecurity {
+  tls?: { rejectUnauthorized: boolean; ca?: Buffer[] };
+  sasl?: { mechanism: 'plain' | 'scram-sha-256' | 'scram-sha-512'; username: string; password: string };
+}
+
+export function kafkaSecurity(cfg: Config): KafkaSecurity {
+  const k = cfg.log.kafka;
+  const out: KafkaSecurity = {};
   if (k.ssl) {
     let ca: Buffer[] | undefined;
     if (k.sslCaFile) {
@@ -44,19 +61,16 @@ export function createKafkaClient(cfg: Config, logger: Logger, opts: { requestTi
         throw new PinpipeError('CONFIG_INVALID', `log.kafka.sslCaFile: cannot read ${k.sslCaFile}: ${(e as NodeJS.ErrnoException).code ?? String(e)}`);
       }
     }
-    config.ssl = { rejectUnauthorized: k.sslRejectUnauthorized, ...(ca ? { ca } : {}) };
+    out.tls = { rejectUnauthorized: k.sslRejectUnauthorized, ...(ca ? { ca } : {}) };
   }
   if (k.saslMechanism) {
     if (!k.saslUsername || !k.saslPassword) {
       throw new PinpipeError('CONFIG_INVALID', 'log.kafka.saslUsername/saslPassword: required with a SASL mechanism (set PINPIPE_KAFKA_SASL_USERNAME and PINPIPE_KAFKA_SASL_PASSWORD)');
     }
-    config.sasl = { mechanism: k.saslMechanism, username: k.saslUsername, password: k.saslPassword } as SASLOptions;
+    out.sasl = { mechanism: k.saslMechanism, username: k.saslUsername, password: k.saslPassword };
   }
-  return new Kafka(config);
+  return out;
 }
-
-/** kafkajs warns on every idempotent producer with limited retries (pinpipe's, on purpose) */
-const LIMITED_RETRIES_WARNING = 'Limiting retries for the idempotent producer may invalidate EoS guarantees';
 
 /** kafkajs log entries → pinpipe logger: the message and a few known-safe fields only. */
 function kafkaLogCreator(logger: Logger) {
@@ -70,9 +84,6 @@ function kafkaLogCreator(logger: Logger) {
         if (typeof v === 'string' || typeof v === 'number') fields[key] = v;
       }
       const message = String(e.message ?? '');
-      // a deliberate choice, not news for the operator (kafka-producer.ts: a failed batch replaces
-      // the producer, so its sequence numbers are never reused)
-      if (message === LIMITED_RETRIES_WARNING) return;
       // kafkajs reports transient trouble (coordinator loading, a broker restarting) at ERROR and
       // retries it itself; pinpipe's own errors say when it gives up, so these stay warnings
       if (level <= logLevel.WARN) log.warn(message, fields);

@@ -1,10 +1,12 @@
 /**
- * The log on Apache Kafka, through kafkajs. All kafkajs code of pinpipe lives in kafka*.ts, so a
- * successor client can replace it in one place:
- *   kafka-client.ts    connection settings, log routing, error mapping
- *   kafka-producer.ts  coalescing idempotent producer (acks=all)
- *   kafka-consumer.ts  consumer group member with manual commits
- *   kafka-admin.ts     topics, end offsets, group offsets
+ * The log on Apache Kafka: consumers and admin through kafkajs, the producer through
+ * @platformatic/kafka (a third of kafkajs's CPU per record produced; kafkajs consumes faster;
+ * docs/design.md). All Kafka client code of pinpipe lives in kafka*.ts:
+ *   kafka-client.ts           kafkajs connection settings, log routing, error mapping; TLS/SASL settings of both clients
+ *   kafka-producer-client.ts  @platformatic/kafka producer settings and error mapping
+ *   kafka-producer.ts         coalescing idempotent producer (acks=all)
+ *   kafka-consumer.ts         consumer group member with manual commits
+ *   kafka-admin.ts            topics, end offsets, group offsets
  */
 import type { Kafka } from 'kafkajs';
 import type { Config } from '../../core/config.js';
@@ -26,6 +28,8 @@ export class KafkaLog implements Log {
   /** the consumers' client: a longer request time-out (kafka-client.ts) */
   private consumerKafka: Kafka | null = null;
   private readonly logger: Logger;
+  /** consumers made by this log (a producer of a consuming process loads its client lazily) */
+  private consumers = 0;
 
   constructor(
     private readonly cfg: Config,
@@ -36,10 +40,11 @@ export class KafkaLog implements Log {
   }
 
   producer(): KafkaProducer {
-    return new KafkaProducer(this.kafka, new LazyAdmin(this.kafka), this.logger, this.options.producer);
+    return new KafkaProducer(this.cfg, new LazyAdmin(this.kafka), this.logger, this.options.producer, () => this.consumers > 0);
   }
 
   consumer(opts: ConsumerOptions): KafkaConsumer {
+    this.consumers++;
     this.consumerKafka ??= createKafkaClient(this.cfg, this.logger, { requestTimeoutMs: CONSUMER_REQUEST_TIMEOUT_MS });
     return new KafkaConsumer(this.consumerKafka, new LazyAdmin(this.kafka), opts, this.logger);
   }

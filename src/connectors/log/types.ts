@@ -1,7 +1,7 @@
 /**
  * The log: topics of partitions of records with offsets, and consumer groups. Implemented by the
- * embedded file log (embedded.ts) and by Apache Kafka via kafkajs (kafka.ts); both pass
- * test/conformance/log.conformance.ts.
+ * embedded file log (embedded.ts) and by Apache Kafka via kafkajs and @platformatic/kafka
+ * (kafka.ts); both pass test/conformance/log.conformance.ts.
  */
 
 export interface TopicPartition {

@@ -6,11 +6,11 @@
  */
 import type { Config } from '../../core/config.js';
 import { ALL_TABLES, type Row, type TableSpec } from '../../core/tables.js';
-import { assertReadOnlySql } from './readonly-sql.js';
+import { readOnlyQuery } from './sqlite-query.js';
 import { SqliteFile, type SqliteDb } from './sqlite.js';
 import { deleteRows, ensureTable, insertRows, selectRows, upsertRows, type Filter } from './sqlite-sql.js';
-import type { RowRange, ServingStore } from './types.js';
-import { normalizeRange, normalizeRow, normalizeWhere, plainValue } from './values.js';
+import type { QueryOptions, RowRange, ServingStore } from './types.js';
+import { normalizeRange, normalizeRow, normalizeWhere } from './values.js';
 
 export class EmbeddedStore implements ServingStore {
   readonly kind = 'embedded' as const;
@@ -79,16 +79,10 @@ export class EmbeddedStore implements ServingStore {
     return rows;
   }
 
-  async query(sql: string): Promise<Row[]> {
-    const stmt = assertReadOnlySql(sql);
+  async query(sql: string, opts: QueryOptions = {}): Promise<Row[]> {
     await this.connect();
-    return this.file.run('query', 'query', (db) =>
-      db.all(stmt).map((r) => {
-        const out: Row = {};
-        for (const [k, v] of Object.entries(r)) out[k] = plainValue(v);
-        return out;
-      }),
-    );
+    // on a private copy: a long query never holds the store's writers up
+    return this.file.snapshot((db) => readOnlyQuery(db, sql, opts.specs));
   }
 
   async close(): Promise<void> {

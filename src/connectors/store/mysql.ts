@@ -12,11 +12,13 @@ import { PinpipeError, isPinpipeError } from '../../core/errors.js';
 import { retry } from '../../core/retry.js';
 import { ALL_TABLES, type Row, type TableSpec } from '../../core/tables.js';
 import { addColumnSql, createTableSql, deleteSql, insertSqls, qb, sameColumns, selectSql, type MysqlFilter, type Statement } from './mysql-sql.js';
-import { assertReadOnlySql } from './readonly-sql.js';
-import type { RowRange, ServingStore } from './types.js';
+import { notOneQuery, queryCheckSql, refuseFileFunctions, showTablesSql, trimStatement } from './readonly-sql.js';
+import type { QueryOptions, RowRange, ServingStore } from './types.js';
 import { decodeRow, groupByColumns, normalizeRange, normalizeRow, normalizeWhere, plainValue } from './values.js';
 
 const RETRIABLE_CODES = new Set(['ER_LOCK_DEADLOCK', 'ER_LOCK_WAIT_TIMEOUT', 'PROTOCOL_CONNECTION_LOST', 'ECONNRESET', 'ECONNREFUSED', 'ETIMEDOUT', 'EPIPE', 'ER_CON_COUNT_ERROR', 'PROTOCOL_SEQUENCE_TIMEOUT', 'EHOSTUNREACH']);
+/** MySQL's column type code of TINYINT (with length 1: BOOL) */
+const TINY = 1;
 const isRetriable = (e: unknown): boolean => RETRIABLE_CODES.has((e as { code?: string })?.code ?? '') || (e as { fatal?: boolean })?.fatal === true;
 
 export class MysqlStore implements ServingStore {
@@ -167,8 +169,16 @@ export class MysqlStore implements ServingStore {
     });
   }
 
-  async query(sql: string): Promise<Row[]> {
-    const stmt = assertReadOnlySql(sql);
+  /**
+   * One read-only query (readonly-sql.ts): the server prepares it as a subquery (nothing runs; a
+   * second statement, DDL, SET, INTO OUTFILE … are syntax errors there), then it runs alone in a
+   * READ ONLY transaction (the pool never allows several statements per call). TINYINT(1) columns
+   * (how MySQL declares BOOL, and the store's bool columns) come back as booleans.
+   */
+  async query(sql: string, _opts?: QueryOptions): Promise<Row[]> {
+    const listing = showTablesSql('mysql', sql);
+    const stmt = listing ?? trimStatement(sql);
+    refuseFileFunctions(stmt);
     await this.connect();
     let conn: PoolConnection;
     try {
@@ -177,15 +187,25 @@ export class MysqlStore implements ServingStore {
       throw this.fail('query', e);
     }
     try {
+      if (!listing) {
+        try {
+          await (await conn.prepare(queryCheckSql(stmt))).close();
+        } catch (e) {
+          if (isRetriable(e)) throw e;
+          throw notOneQuery((e as Error).message);
+        }
+      }
       await conn.query('START TRANSACTION READ ONLY');
-      const [rows] = await conn.query(stmt);
+      const [rows, fields] = await conn.query(stmt);
       if (!Array.isArray(rows)) return [];
+      const bools = new Set((fields ?? []).filter((f) => f.columnType === TINY && f.columnLength === 1).map((f) => f.name));
       return (rows as Record<string, unknown>[]).map((r) => {
         const out: Row = {};
-        for (const [k, v] of Object.entries(r)) out[k] = plainValue(v);
+        for (const [k, v] of Object.entries(r)) out[k] = bools.has(k) && (v === 0 || v === 1) ? v === 1 : plainValue(v);
         return out;
       });
     } catch (e) {
+      if (isPinpipeError(e)) throw e;
       if (isRetriable(e)) throw this.fail('query', e);
       throw new PinpipeError('QUERY_INVALID', `query failed: ${(e as Error).message}`);
     } finally {

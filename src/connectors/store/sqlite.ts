@@ -14,7 +14,8 @@
  * holders), it is stale and removed before opening.
  */
 export const OPEN_PRAGMAS = 'PRAGMA locking_mode = EXCLUSIVE; PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL;';
-import { mkdirSync, rmSync } from 'node:fs';
+import { constants, copyFileSync, existsSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import pkg from 'node-sqlite3-wasm';
 import { PinpipeError, isPinpipeError, type ErrorCode } from '../../core/errors.js';
@@ -23,8 +24,8 @@ import { withLock } from '../../core/lockfile.js';
 const { Database } = pkg;
 export type SqliteDb = InstanceType<typeof Database>;
 
-/** read: no transaction; write: one IMMEDIATE transaction; query: read-only (query_only) */
-export type Mode = 'read' | 'write' | 'query';
+/** read: no transaction; write: one IMMEDIATE transaction (read-only SQL runs on a snapshot) */
+export type Mode = 'read' | 'write';
 
 export class SqliteFile {
   readonly dbPath: string;
@@ -44,13 +45,46 @@ export class SqliteFile {
     return withLock(this.lockPath, async () => this.runLocked(what, mode, fn), 60_000);
   }
 
+  /**
+   * Run a read-only statement on a private copy of the database, taken under the lock: the lock
+   * is held only for the copy (about 1 ms per MB of a cached file), never while the statement
+   * runs, so a long query does not hold writers up. The copy is removed afterwards (copies left by
+   * a killed process are removed by the next snapshot).
+   */
+  async snapshot<T>(fn: (db: SqliteDb) => T): Promise<T> {
+    const dir = path.dirname(this.dbPath);
+    const copy = path.join(dir, `.store-snapshot-${process.pid}-${randomBytes(4).toString('hex')}.db`);
+    removeStaleSnapshots(dir);
+    try {
+      await withLock(this.lockPath, async () => {
+        // open and close the database first when a killed writer left its WAL: that recovers it
+        if (existsSync(`${this.dbPath}-wal`)) this.runLocked('recover', 'read', () => undefined);
+        copyFileSync(this.dbPath, copy, constants.COPYFILE_FICLONE);
+      }, 60_000);
+    } catch (e) {
+      rmSync(copy, { force: true });
+      throw this.fail('snapshot', e);
+    }
+    let db: SqliteDb | undefined;
+    try {
+      db = new Database(copy);
+      db.exec(`${OPEN_PRAGMAS} PRAGMA query_only = ON;`);
+      return fn(db);
+    } catch (e) {
+      if (!isPinpipeError(e)) throw new PinpipeError('QUERY_INVALID', `query failed: ${(e as Error).message}`);
+      throw e;
+    } finally {
+      if (db?.isOpen) db.close();
+      for (const f of [copy, `${copy}-wal`, `${copy}-journal`, `${copy}.lock`]) rmSync(f, { recursive: true, force: true });
+    }
+  }
+
   private runLocked<T>(what: string, mode: Mode, fn: (db: SqliteDb) => T): T {
     let db: SqliteDb | undefined;
     try {
       rmSync(`${this.dbPath}.lock`, { recursive: true, force: true });
       db = new Database(this.dbPath);
       db.exec(OPEN_PRAGMAS);
-      if (mode === 'query') db.exec('PRAGMA query_only = ON');
       if (mode === 'write') db.exec('BEGIN IMMEDIATE');
       const out = fn(db);
       if (mode === 'write') db.exec('COMMIT');
@@ -63,7 +97,6 @@ export class SqliteFile {
           // the next opener rolls back from the journal
         }
       }
-      if (mode === 'query' && !isPinpipeError(e)) throw new PinpipeError('QUERY_INVALID', `query failed: ${(e as Error).message}`);
       throw this.fail(what, e);
     } finally {
       if (db?.isOpen) db.close();
@@ -73,5 +106,24 @@ export class SqliteFile {
   private fail(what: string, e: unknown): PinpipeError {
     if (isPinpipeError(e)) return e;
     return new PinpipeError(this.errorCode, `embedded store ${this.dbPath}: ${what} failed: ${(e as Error)?.message ?? String(e)}`, { retriable: true, cause: e });
+  }
+}
+
+/** copies of the database left by processes that are gone (killed during a query) */
+function removeStaleSnapshots(dir: string): void {
+  let names: string[];
+  try {
+    names = readdirSync(dir);
+  } catch {
+    return;
+  }
+  for (const name of names) {
+    const m = /^\.store-snapshot-(\d+)-[0-9a-f]+\.db/.exec(name);
+    if (!m || Number(m[1]) === process.pid) continue;
+    try {
+      process.kill(Number(m[1]), 0);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ESRCH') rmSync(path.join(dir, name), { recursive: true, force: true });
+    }
   }
 }

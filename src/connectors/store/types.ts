@@ -19,6 +19,14 @@ export interface RowRange {
   to: string | number;
 }
 
+export interface QueryOptions {
+  /**
+   * specs of tables beyond ALL_TABLES (the metrics' tables), so that their bool columns come back
+   * as booleans where the database cannot tell (SQLite)
+   */
+  specs?: TableSpec[];
+}
+
 export interface ServingStore {
   readonly kind: 'embedded' | 'mysql';
   /** connect and create or migrate every table of ALL_TABLES */
@@ -47,6 +55,6 @@ export interface ServingStore {
    * statement; anything else is refused with QUERY_INVALID (also enforced by the database: a
    * query-only connection / read-only transaction).
    */
-  query(sql: string): Promise<Row[]>;
+  query(sql: string, opts?: QueryOptions): Promise<Row[]>;
   close(): Promise<void>;
 }

@@ -41,6 +41,14 @@ const portOpen = (port: number) =>
     s.once('error', () => resolve(false));
   });
 
+/** more listeners of the private broker (e.g. SASL_PLAINTEXT), their settings, StorageTool format arguments */
+export interface PrivateKafkaOptions {
+  listeners?: { name: string; protocol: string; port: number }[];
+  properties?: string[];
+  /** e.g. ['--add-scram', 'SCRAM-SHA-256=[name=u,password=p]'] (KRaft SCRAM users are created at format time) */
+  formatArgs?: string[];
+}
+
 export class PrivateKafka {
   private child: ChildProcess | null = null;
   private exited: Promise<void> = Promise.resolve();
@@ -61,21 +69,23 @@ export class PrivateKafka {
     return ['-Xms128m', '-Xmx512m', '-XX:+UseG1GC', '-Djava.awt.headless=true', `-Dlog4j2.configurationFile=${path.join(this.dir, 'log4j2.properties')}`, `-Dkafka.logs.dir=${this.dir}`, '-cp', `${this.home}/libs/*`, ...args];
   }
 
-  static async create(): Promise<PrivateKafka> {
+  static async create(opts: PrivateKafkaOptions = {}): Promise<PrivateKafka> {
     const home = kafkaHome();
     const dir = mkdtempSync(path.join(os.tmpdir(), 'pinpipe-faults-kafka-'));
     const k = new PrivateKafka(dir, await freePort(), await freePort(), home);
+    const extra = opts.listeners ?? [];
+    const listeners = extra.map((l) => `,${l.name}://127.0.0.1:${l.port}`).join('');
     writeFileSync(
       path.join(dir, 'server.properties'),
       [
         'process.roles=broker,controller',
         'node.id=1',
         `controller.quorum.voters=1@127.0.0.1:${k.controllerPort}`,
-        `listeners=PLAINTEXT://127.0.0.1:${k.port},CONTROLLER://127.0.0.1:${k.controllerPort}`,
-        `advertised.listeners=PLAINTEXT://127.0.0.1:${k.port}`,
+        `listeners=PLAINTEXT://127.0.0.1:${k.port},CONTROLLER://127.0.0.1:${k.controllerPort}${listeners}`,
+        `advertised.listeners=PLAINTEXT://127.0.0.1:${k.port}${listeners}`,
         'controller.listener.names=CONTROLLER',
         'inter.broker.listener.name=PLAINTEXT',
-        'listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT',
+        `listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT${extra.map((l) => `,${l.name}:${l.protocol}`).join('')}`,
         `log.dirs=${path.join(dir, 'data')}`,
         'num.partitions=3',
         'default.replication.factor=1',
@@ -90,6 +100,7 @@ export class PrivateKafka {
         'auto.create.topics.enable=false',
         'num.network.threads=2',
         'num.io.threads=2',
+        ...(opts.properties ?? []),
         '',
       ].join('\n'),
     );
@@ -108,7 +119,7 @@ export class PrivateKafka {
       ].join('\n'),
     );
     const id = execFileSync('java', k.java(['kafka.tools.StorageTool', 'random-uuid']), { encoding: 'utf8' }).trim().split('\n').pop()!;
-    execFileSync('java', k.java(['kafka.tools.StorageTool', 'format', '-t', id, '-c', path.join(dir, 'server.properties')]), { stdio: 'ignore' });
+    execFileSync('java', k.java(['kafka.tools.StorageTool', 'format', '-t', id, '-c', path.join(dir, 'server.properties'), ...(opts.formatArgs ?? [])]), { stdio: 'ignore' });
     return k;
   }
 

@@ -1,0 +1,129 @@
+/**
+ * Raw lines the engine cannot read are counted and reported, never left out in silence. The raw
+ * views read the chunks with read_json(ignore_errors): a line DuckDB cannot parse (broken JSON,
+ * or a string with an unpaired surrogate such as "\ud800", which JSON.parse accepted) becomes a
+ * row of NULLs, which the views leave out with the lines that are not stamped records; and a line
+ * cut short can take the next line down with it. So the unreadable lines of a file are its
+ * non-empty lines (counted here, after gunzip) minus the rows the engine reads with `_offset` or
+ * `event_id` (consume-batch writes both on every line).
+ *
+ * Raw chunks are immutable, so each file is counted once and remembered in a small cache file
+ * (by path, size and modification time): a query pays for the files it has not seen before.
+ */
+import { createReadStream, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { createGunzip } from 'node:zlib';
+import { TOPICS, type RecordType } from '../core/records.js';
+import { errorMessage } from '../core/errors.js';
+import type { Engine } from './duckdb.js';
+import { sqlStringList } from './duckdb.js';
+import { rawGlob } from './views.js';
+
+export interface UnreadableFile {
+  file: string;
+  topic: RecordType;
+  lines: number;
+}
+
+interface CacheEntry {
+  size: number;
+  mtimeMs: number;
+  lines: number;
+}
+
+/** The raw topics a statement reads, by the names of their views (a mention in a string counts too: then one count too many). */
+export function referencedRawTopics(sql: string): RecordType[] {
+  return TOPICS.filter((t) => new RegExp(`\\braw_${t}\\b`, 'i').test(sql));
+}
+
+/** The warning for unreadable lines, or null when there are none; at most `maxFiles` files are named. */
+export function unreadableWarning(list: UnreadableFile[], maxFiles = 5): string | null {
+  const bad = list.filter((f) => f.lines > 0).sort((a, b) => b.lines - a.lines || (a.file < b.file ? -1 : 1));
+  if (bad.length === 0) return null;
+  const lines = bad.reduce((n, f) => n + f.lines, 0);
+  const views = [...new Set(bad.map((f) => `raw_${f.topic}`))].sort().join(', ');
+  const named = bad.slice(0, maxFiles).map((f) => `${f.file} (${f.lines})`).join(', ');
+  const more = bad.length > maxFiles ? ` and ${bad.length - maxFiles} more file(s)` : '';
+  return `${lines} line(s) of ${bad.length} raw file(s) could not be read (not JSON the engine accepts, e.g. an unpaired surrogate) and are not in ${views}: ${named}${more}`;
+}
+
+/** Non-empty lines of a gzipped file (streamed: memory stays one chunk). */
+export async function nonEmptyLines(file: string): Promise<number> {
+  let n = 0;
+  let atLineStart = true;
+  for await (const chunk of createReadStream(file).pipe(createGunzip()) as AsyncIterable<Buffer>) {
+    let from = 0;
+    for (let i = chunk.indexOf(10); i >= 0; i = chunk.indexOf(10, i + 1)) {
+      if (!(atLineStart && i === from)) n++;
+      from = i + 1;
+      atLineStart = true;
+    }
+    if (from < chunk.length) atLineStart = false;
+  }
+  return atLineStart ? n : n + 1;
+}
+
+function readCache(file: string): Record<string, CacheEntry> {
+  try {
+    const v = JSON.parse(readFileSync(file, 'utf8')) as unknown;
+    return v && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, CacheEntry>) : {};
+  } catch {
+    return {};
+  }
+}
+
+function writeCache(file: string, cache: Record<string, CacheEntry>): void {
+  try {
+    mkdirSync(path.dirname(file), { recursive: true });
+    const tmp = `${file}.tmp.${process.pid}`;
+    writeFileSync(tmp, JSON.stringify(cache));
+    renameSync(tmp, file);
+  } catch {
+    // only a cache: the next query counts again
+  }
+}
+
+/** Unreadable lines per raw file of the given topics (files with none are left out). `cacheFile`: remember counts there. */
+export async function unreadableLines(engine: Engine, rawDir: string, topics: readonly RecordType[], cacheFile?: string): Promise<UnreadableFile[]> {
+  const cache = cacheFile ? readCache(cacheFile) : {};
+  const out: UnreadableFile[] = [];
+  let changed = false;
+  for (const topic of topics) {
+    const files = (await engine.all('SELECT file FROM glob($1) ORDER BY file', [rawGlob(rawDir, topic)])).map((r) => String(r.file));
+    const todo: { file: string; size: number; mtimeMs: number }[] = [];
+    for (const file of files) {
+      const st = statSync(file, { throwIfNoEntry: false });
+      if (!st) continue;
+      const hit = cache[file];
+      if (hit && hit.size === st.size && hit.mtimeMs === st.mtimeMs) {
+        if (hit.lines > 0) out.push({ file, topic, lines: hit.lines });
+      } else todo.push({ file, size: st.size, mtimeMs: st.mtimeMs });
+    }
+    if (todo.length === 0) continue;
+    const readable = new Map<string, number>();
+    const rows = await engine.all(
+      `SELECT filename AS file, count(*) FILTER (WHERE _offset IS NOT NULL OR event_id IS NOT NULL) AS n FROM read_json(${sqlStringList(todo.map((t) => t.file))}, ` +
+        "format = 'newline_delimited', ignore_errors = true, filename = true, hive_partitioning = false, columns = {_offset: 'BIGINT', event_id: 'VARCHAR'}) GROUP BY filename",
+    );
+    for (const r of rows) readable.set(String(r.file), Number(r.n));
+    for (const t of todo) {
+      const lines = Math.max(0, (await nonEmptyLines(t.file)) - (readable.get(t.file) ?? 0));
+      cache[t.file] = { size: t.size, mtimeMs: t.mtimeMs, lines };
+      changed = true;
+      if (lines > 0) out.push({ file: t.file, topic, lines });
+    }
+  }
+  if (cacheFile && changed) writeCache(cacheFile, cache);
+  return out;
+}
+
+/** unreadableLines for the warning of a query; a failure of the count itself is reported, not thrown. */
+export async function unreadableWarningFor(engine: Engine, rawDir: string, sql: string, cacheFile?: string): Promise<string | null> {
+  const topics = referencedRawTopics(sql);
+  if (topics.length === 0) return null;
+  try {
+    return unreadableWarning(await unreadableLines(engine, rawDir, topics, cacheFile));
+  } catch (e) {
+    return `could not count the raw lines the engine cannot read: ${errorMessage(e)}`;
+  }
+}
