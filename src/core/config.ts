@@ -101,6 +101,10 @@ export const configSchema = z.strictObject({
     port: port.default(8081).describe('port of `pinpipe dashboard`'),
     apiKey: z.string().min(16, 'must be at least 16 characters').optional().describe('access key of the dashboard (Bearer, X-API-Key or ?key= once); required to bind beyond localhost'),
   }).prefault({}),
+  engine: z.strictObject({
+    memoryLimit: z.string().regex(/^\d+(\.\d+)?\s*(KB|MB|GB|TB|KiB|MiB|GiB|TiB)$/i, 'must be a size such as 1GB or 1536MB').optional().describe("DuckDB's memory limit in batch-run and query, e.g. 1GB or 1536MB; beyond it the engine spills to tempDir (default: a quarter of RAM, at most 1 GiB)"),
+    tempDir: z.string().min(1).optional().describe('where DuckDB spills beyond its memory limit (default <dataDir>/tmp/duckdb; needs room for a day of raw data, about 1 GB per 10M records)'),
+  }).prefault({}),
   metrics: z.strictObject({
     dir: z.string().min(1).optional().describe('directory of your metric files, `<id>.sql` (default ./metrics when it exists; docs/metrics.md)'),
   }).prefault({}),
@@ -147,6 +151,7 @@ export const ENV_SETTINGS: Record<string, { path: string; parse?: (v: string) =>
   PINPIPE_DASHBOARD_HOST: { path: 'dashboard.host' },
   PINPIPE_DASHBOARD_PORT: { path: 'dashboard.port', integer: true },
   PINPIPE_DASHBOARD_KEY: { path: 'dashboard.apiKey' },
+  PINPIPE_ENGINE_MEMORY_LIMIT: { path: 'engine.memoryLimit' }, PINPIPE_ENGINE_TEMP_DIR: { path: 'engine.tempDir' },
 };
 
 /** PINPIPE_* variables that are not settings but are read elsewhere (logging, scripts/, tests). */
