@@ -8,15 +8,13 @@
  * object whose members are exactly known fields (no repeated key: JavaScript keeps the last of
  * repeated keys, DuckDB the first; no other member, so nothing that JSON.parse would refuse, such as
  * NaN or a trailing comma, hides in one), each of the JSON type and range that the raw schema asks
- * (records.ts), with date-times in the data set's or the API's own form, and every text already
- * trimmed (printable ASCII at both ends; whitespace-padded, empty and blank texts are rare and
- * left to clean.ts). For such a row JSON.parse and clean.ts read the same values and the rules
- * below give the same results; batch-run cleans every other line with clean.ts (dead letters and
- * their reasons come from there only). test/unit/clean-sql.test.ts proves both paths give
+ * (records.ts), with date-times in the data set's or the API's own form. For such a row JSON.parse
+ * and clean.ts read the same values and the rules below give the same results; batch-run cleans
+ * every other line with clean.ts (dead letters and their reasons come from there only). test/unit/clean-sql.test.ts proves both paths give
  * identical rows on generated dirty lines.
  */
 import type { RecordType } from '../core/records.js';
-import { RULES, STAMPS, countPattern, type Rule } from '../core/rules.js';
+import { RULES, STAMPS, WHITESPACE, countPattern, type Rule } from '../core/rules.js';
 import { STAGE_COLUMNS, ident } from './schema.js';
 
 /** What the SQL checks of a raw field before vouching (data contract §1, records.ts). */
@@ -63,41 +61,51 @@ const reEscape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 const J = (f: string) => ident(`j:${f}`); // the member's JSON text (null: absent, or JSON null)
 const S = (f: string) => ident(`s:${f}`); // the JSON string's value (meaningful when J is a JSON string)
 const N = (f: string) => ident(`n:${f}`); // the JSON number as DOUBLE (meaningful when J is a JSON number)
+const T = (f: string) => ident(`t:${f}`); // the string trimmed, empty → null (the text rule's base)
 const I = (f: string) => ident(`i:${f}`); // the date-time as TIMESTAMP (null: not one the SQL vouches for)
 const P = (f: string) => ident(`p:${f}`); // a rule's intermediate value
 
 const isString = (f: string) => `ord(${J(f)}) = 34`;
 const isDigits = (f: string) => `ord(${J(f)}) BETWEEN 48 AND 57`; // a JSON number ≥ 0
 const isNumber = (f: string) => `(ord(${J(f)}) = 45 OR ${isDigits(f)})`;
+const WS = sqlText(WHITESPACE);
 /** printable ASCII other than space at both ends: trimming would change nothing, and it is not empty */
-const trimmed = (s: string) => `ord(${s}) BETWEEN 33 AND 126 AND ord(${s}[-1]) BETWEEN 33 AND 126`;
+const plainEnds = (s: string) => `ord(${s}) BETWEEN 33 AND 126 AND ord(${s}[-1]) BETWEEN 33 AND 126`;
 const isInteger = (f: string) => `${N(f)} = floor(${N(f)})`;
+
+/**
+ * text: trimmed (the whitespace set of rules.ts), empty → null. The engine's trim of a character
+ * set is slow, so a string with printable ASCII ends is taken as it is, one that only spaces pad
+ * is trimmed of spaces (its ends are then those of trimming the whole set), and only the rest is
+ * trimmed of the whole set.
+ */
+export function trimSql(s: string): string {
+  return `CASE WHEN ${plainEnds(s)} THEN ${s} WHEN ${plainEnds(`trim(${s})`)} THEN trim(${s}) ELSE nullif(trim(${s}, ${WS}), '') END`;
+}
 
 /** A text without its placeholders (null for one). */
 const dropSql = (t: string, placeholders: readonly string[] | undefined) => (placeholders ?? []).reduce((acc, p) => `nullif(${acc}, ${sqlText(p)})`, t);
 
 /** `YYYY-MM-DD HH:MM:SS` (or with T) and `YYYY-MM-DDTHH:MM:SS.mmmZ`, real date-times from year 100 on (time.ts's fast forms). */
 function instantSql(s: string): string {
-  return `CASE WHEN length(${s}) = 19 AND ${s} >= '0100' AND regexp_full_match(${s}, '\\d{4}-\\d{2}-\\d{2}[ T]\\d{2}:\\d{2}:\\d{2}') ` +
+  return `CASE WHEN strlen(${s}) = 19 AND ${s} >= '0100' AND regexp_full_match(${s}, '\\d{4}-\\d{2}-\\d{2}[ T]\\d{2}:\\d{2}:\\d{2}') ` +
     `THEN try_strptime(${s}, ['%Y-%m-%d %H:%M:%S', '%Y-%m-%dT%H:%M:%S']) ` +
-    `WHEN length(${s}) = 24 AND ${s} >= '0100' AND regexp_full_match(${s}, '\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}\\.\\d{3}Z') ` +
+    `WHEN strlen(${s}) = 24 AND ${s} >= '0100' AND regexp_full_match(${s}, '\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}\\.\\d{3}Z') ` +
     `THEN try_strptime(${s}, '%Y-%m-%dT%H:%M:%S.%gZ') END`;
 }
 
 interface Compiled {
-  /** raw fields whose texts the rule reads (each must be trimmed already for the SQL to vouch) */
+  /** raw fields whose trimmed texts (T) the rule reads */
   texts: string[];
   /** intermediate columns (name → SQL over the typed layer) */
   pre?: Record<string, string>;
   /** the staged value (over the intermediate layer), for a vouched row */
   value: string;
-  /** the rule's own condition for vouching, if any */
-  vouch?: string;
   /** the raw field's quality issue: the value is null though the text was no placeholder */
   issue?: { field: string; sql: string };
 }
 
-/** One rule as SQL, for a row whose texts are trimmed already (the SQL vouches for no other). */
+/** One rule as SQL over the typed (S, N), trimmed (T) and date-time (I) columns. */
 function ruleSql(rule: Rule): Compiled {
   switch (rule.kind) {
     case 'key':
@@ -108,9 +116,9 @@ function ruleSql(rule: Rule): Compiled {
     case 'flag':
       return { texts: [], value: `${N(rule.from)} = ${rule.value}` };
     case 'text':
-      return { texts: [rule.from], value: dropSql(S(rule.from), rule.placeholders) };
+      return { texts: [rule.from], value: dropSql(T(rule.from), rule.placeholders) };
     case 'count': {
-      const t = S(rule.from);
+      const t = T(rule.from);
       const suffixes = Object.keys(rule.multipliers);
       const mult = `CASE ${suffixes.map((k) => `WHEN suffix(${t}, ${sqlText(k.toLowerCase())}) OR suffix(${t}, ${sqlText(k.toUpperCase())}) THEN ${rule.multipliers[k]}::DOUBLE`).join(' ')} ELSE 1::DOUBLE END`;
       const digits = `rtrim(${t}, ${sqlText(suffixes.map((k) => k.toLowerCase() + k.toUpperCase()).join(''))})`;
@@ -133,10 +141,10 @@ function ruleSql(rule: Rule): Compiled {
       // separators made one, separators at the ends removed; otherwise the text is the items joined
       const loose = `regexp_matches(${p}, ${sqlText(`${ws}${re}|${re}${ws}|^${re}|${re}$|${re}${re}`)})`;
       const items = `trim(regexp_replace(regexp_replace(${p}, ${sqlText(`${ws}*${re}${ws}*`)}, ${sep}, 'g'), ${sqlText(`(${re})+`)}, ${sep}, 'g'), ${sep})`;
-      return { texts: [rule.from], pre: { [p]: dropSql(S(rule.from), rule.placeholders) }, value: `CASE WHEN ${loose} THEN nullif(${items}, '') ELSE ${p} END` };
+      return { texts: [rule.from], pre: { [p]: dropSql(T(rule.from), rule.placeholders) }, value: `CASE WHEN ${loose} THEN nullif(${items}, '') ELSE ${p} END` };
     }
     case 'map': {
-      const t = S(rule.from);
+      const t = T(rule.from);
       return {
         texts: [rule.from],
         value: `CASE ${t} ${Object.entries(rule.map).map(([k, v]) => `WHEN ${sqlText(k)} THEN ${sqlText(v)}`).join(' ')} END`,
@@ -144,21 +152,23 @@ function ruleSql(rule: Rule): Compiled {
       };
     }
     case 'strip': {
-      // vouched: the prefix's core alone (→ null), or followed by one space and a printable character (→ the rest)
-      const t = S(rule.from);
+      // the prefix, its trailing spaces standing for any whitespace or the end: the rest, trimmed
+      // (its end is the trimmed text's: only its start needs trimming)
+      const t = T(rule.from);
       const core = rule.prefix.trimEnd();
-      const n = core.length;
-      if (rule.prefix !== `${core} `) throw new Error(`strip rule ${rule.from}: the SQL handles a prefix ending in one space`);
+      const rest = P(rule.from);
+      const ws = [...WHITESPACE].map((c) => c.codePointAt(0)).join(', ');
+      const stripped = `starts_with(${t}, ${sqlText(core)}) AND (strlen(${t}) = ${core.length} OR ord(substr(${t}, ${core.length + 1}, 1)) IN (${ws}))`;
       return {
         texts: [rule.from],
-        value: `CASE WHEN starts_with(${t}, ${sqlText(core)}) THEN nullif(substr(${t}, ${n + 2}), '') ELSE ${t} END`,
-        vouch: `(NOT starts_with(${t}, ${sqlText(core)}) OR ${t} = ${sqlText(core)} OR (substr(${t}, ${n + 1}, 1) = ' ' AND ord(substr(${t}, ${n + 2}, 1)) BETWEEN 33 AND 126))`,
+        pre: { [rest]: `CASE WHEN ${stripped} THEN ltrim(substr(${t}, ${core.length + 1})) END` },
+        value: `CASE WHEN ${rest} IS NULL THEN ${t} WHEN ord(${rest}) BETWEEN 33 AND 126 THEN ${rest} ELSE nullif(ltrim(${rest}, ${WS}), '') END`,
       };
     }
     case 'instant':
       return { texts: [], value: I(rule.from) };
     case 'join':
-      return { texts: [...rule.from], value: rule.from.map(S).join(` || ${sqlText(rule.separator)} || `) };
+      return { texts: [...rule.from], value: trimSql(`(${rule.from.map((f) => `coalesce(${T(f)}, '')`).join(` || ${sqlText(rule.separator)} || `)})`) };
     case 'bands':
       return { texts: [], value: `CASE ${rule.bands.map(([upTo, label]) => `WHEN ${N(rule.from)} <= ${upTo} THEN ${sqlText(label)}`).join(' ')} ELSE ${sqlText(rule.over)} END` };
     case 'pair':
@@ -220,9 +230,11 @@ export function cleanSelectSql(type: RecordType, source: string): CleanSql {
     ...strings.map((f) => `${J(f)}->>'$' AS ${S(f)}`),
     ...numbers.map((f) => `TRY_CAST(${J(f)} AS DOUBLE) AS ${N(f)}`),
   ];
-  // layer 3: date-times parsed, the rules' intermediate values
-  const l3 = ['*', ...datetimes.map((f) => `${instantSql(S(f))} AS ${I(f)}`), ...[...compiled.values()].flatMap((c) => Object.entries(c.pre ?? {}).map(([name, sql]) => `${sql} AS ${name}`))];
-  // layer 4: the staged columns, the verdict, the issues
+  // layer 3: texts trimmed, date-times parsed
+  const l3 = ['*', ...texts.map((f) => `${trimSql(S(f))} AS ${T(f)}`), ...datetimes.map((f) => `${instantSql(S(f))} AS ${I(f)}`)];
+  // layer 4: the rules' intermediate values
+  const l4 = ['*', ...[...compiled.values()].flatMap((c) => Object.entries(c.pre ?? {}).map(([name, sql]) => `${sql} AS ${name}`))];
+  // layer 5: the staged columns, the verdict, the issues
   const staged = STAGE_COLUMNS[type].map(([name, duckType]) => {
     if (name === STAMPS.event_id) return `${S(name)} AS ${ident(name)}`;
     if (name === STAMPS.ingested_at) return `${I(name)} AS ${ident(name)}`;
@@ -235,11 +247,9 @@ export function cleanSelectSql(type: RecordType, source: string): CleanSql {
   const vouched = [
     '_members = _known',
     ...fields.map((f) => checkSql(f, checks[f]!)),
-    ...texts.map((f) => trimmed(S(f))),
-    ...[...compiled.values()].flatMap((c) => (c.vouch ? [c.vouch] : [])),
   ];
   const issues = [...compiled.values()].flatMap((c) => (c.issue ? [c.issue] : []));
-  const l4 = [...staged, '_file', `coalesce(${vouched.join(' AND ')}, false) AS _vouched`, ...issues.map((i) => `coalesce(${i.sql}, false) AS ${ident(`_issue:${i.field}`)}`)];
+  const l5 = [...staged, '_file', `coalesce(${vouched.join(' AND ')}, false) AS _vouched`, ...issues.map((i) => `coalesce(${i.sql}, false) AS ${ident(`_issue:${i.field}`)}`)];
   const from = (cols: string[], rel: string) => `SELECT ${cols.join(',\n  ')}\nFROM ${rel}`;
-  return { sql: from(l4, `(${from(l3, `(${from(l2, `(${from(l1, source)})`)})`)})`), issues: issues.map((i) => i.field) };
+  return { sql: from(l5, `(${from(l4, `(${from(l3, `(${from(l2, `(${from(l1, source)})`)})`)})`)})`), issues: issues.map((i) => i.field) };
 }

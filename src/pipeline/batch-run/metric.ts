@@ -16,9 +16,9 @@ import { currentPostingsFile, readCurrent } from '../../engine/current.js';
 import { openLakeEngine } from '../../engine/query.js';
 import type { PlainRow } from '../../engine/values.js';
 import type { Metric } from '../../metrics/registry.js';
-import { DEDUP, REPEATED, computeRealtimeRange, dedupLoaded, dropStaged } from './curate.js';
+import { DEDUP, REPEATED, computeRealtimeRange, dedupTopic, dropStaged } from './curate.js';
 import { storeRow } from './historical.js';
-import { loadRaw } from './load.js';
+import { loadTopic } from './load.js';
 import type { StageTask } from './stage.js';
 
 export async function metricFromLake(cfg: Config, lake: Lake, metric: Metric, opts: { workers?: number } = {}): Promise<Result> {
@@ -47,8 +47,10 @@ export async function metricFromLake(cfg: Config, lake: Lake, metric: Metric, op
   const tmp = await mkdtemp(path.join(cfg.dataDir, 'tmp', 'metric-'));
   const engine = await openEngine(cfg);
   try {
-    await loadRaw(engine, tasks, tmp, { workers: opts.workers });
-    await dedupLoaded(engine);
+    for (const topic of TOPICS) {
+      await loadTopic(engine, topic, tasks, tmp, { workers: opts.workers });
+      await dedupTopic(engine, topic);
+    }
     const rt = await computeRealtimeRange(engine, { ...DEDUP, joinWindowMs: cfg.stream.joinWindow, repeated: REPEATED }, [metric]);
     await dropStaged(engine);
     return { columns, rows: rt.results[0]!.rows as PlainRow[] };

@@ -185,12 +185,14 @@ export async function runBatch(deps: BatchDeps, opts: BatchOptions = {}): Promis
         opts.onProgress?.(`historical metrics over every curated day`);
         try {
           const th = performance.now();
+          const cpu = process.cpuUsage();
           const hist = await computeHistorical(engine, lake, tmpDir, plan.historical.map((h) => h.metric), metrics.postingsColumns);
           await inStore(async () => {
             await storeHistorical(store, hist);
             await recordRuns(store, hist.map((h) => ({ metric: h.metric, day: '', rows: h.rows.length, seconds: h.seconds })));
           });
-          logger.debug('historical metrics computed and stored', { seconds: Math.round(performance.now() - th) / 1000 });
+          const used = process.cpuUsage(cpu);
+          logger.debug('historical metrics computed and stored', { seconds: Math.round(performance.now() - th) / 1000, cpu_seconds: Math.round((used.user + used.system) / 1000) / 1000 });
           for (const h of hist) s.historical[h.metric.id] = h.rows.length;
           for (const m of s.metrics) if (m.id in s.historical) m.rows = s.historical[m.id];
         } catch (e) {
