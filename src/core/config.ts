@@ -102,7 +102,7 @@ export const configSchema = z.strictObject({
     apiKey: z.string().min(16, 'must be at least 16 characters').optional().describe('access key of the dashboard (Bearer, X-API-Key or ?key= once); required to bind beyond localhost'),
   }).prefault({}),
   engine: z.strictObject({
-    memoryLimit: z.string().regex(/^\d+(\.\d+)?\s*(KB|MB|GB|TB|KiB|MiB|GiB|TiB)$/i, 'must be a size such as 1GB or 1536MB').optional().describe("DuckDB's memory limit in batch-run and query, e.g. 1GB or 1536MB; beyond it the engine spills to tempDir (default: a quarter of RAM, at most 1 GiB)"),
+    memoryLimit: z.string().regex(/^\d+(\.\d+)?\s*(KB|MB|GB|TB|KiB|MiB|GiB|TiB)$/i, 'must be a size such as 1GB or 1536MB').optional().describe("DuckDB's memory limit in batch-run and query, e.g. 1GB or 1536MB; beyond it the engine spills to tempDir (default: a quarter of RAM, at most 768 MB)"),
     tempDir: z.string().min(1).optional().describe('where DuckDB spills beyond its memory limit (default <dataDir>/tmp/duckdb; needs room for a day of raw data, about 1 GB per 10M records)'),
   }).prefault({}),
   metrics: z.strictObject({

@@ -36,7 +36,7 @@ export interface Engine {
  * (batch-run of 10 and 30 million records within 2 GiB of RSS; BENCHMARKS.md). `engine.memoryLimit`
  * sets another.
  */
-export const DEFAULT_MEMORY_CAP_MB = 1024;
+export const DEFAULT_MEMORY_CAP_MB = 768;
 
 export async function openEngine(cfg: Config, opts: EngineOptions = {}): Promise<Engine> {
   const tempDir = cfg.engine.tempDir ? path.resolve(cfg.engine.tempDir) : path.join(cfg.dataDir, 'tmp', 'duckdb');
