@@ -1,10 +1,14 @@
 /**
- * The cleaning transform of data contract §2: pure functions that the stream and the batch layer
- * both call, so that for the same input they agree exactly. None of them throws: a record that
- * cannot be cleaned yields `{ ok: false, reason }` and goes to the dead letters.
+ * The cleaning transform of data contract §2 in JavaScript: the stream's transform, and batch-run's
+ * for the records its SQL does not vouch for. The rules themselves are data (src/core/rules.ts);
+ * this file holds one JavaScript implementation per rule kind and builds each record type's
+ * cleaner from the table (the same table compiles to SQL in src/engine/clean-sql.ts). None of the
+ * functions throws: a record that cannot be cleaned yields `{ ok: false, reason }` and goes to the
+ * dead letters.
  */
 import { plainDateTimeIso, toIsoInstant } from './time.js';
 import { type RecordType, passesRawSchemaFast, rawSchemas } from './records.js';
+import { RULES, STAMPS, countPattern, ruleOf, type Rule } from './rules.js';
 
 export type MediaType = 'image' | 'video' | 'story';
 export type AgeGroup = 'under-18' | '18-24' | '25-35' | '36-50' | '50+';
@@ -56,54 +60,35 @@ export interface QualityIssue {
 
 export type CleanResult<T> = { ok: true; value: T; issues: QualityIssue[] } | { ok: false; reason: string };
 
-const PLACEHOLDERS = {
-  title: ['No Title Data Available'],
-  description: ['No description available Story format', 'No description available'],
-  poster_name: ['User Info Error'],
-  follower_count: ['User Info Error'],
-  tag_list: ['N,o, ,T,a,g,s, ,A,v,a,i,l,a,b,l,e'],
-  image_src: ['Image src error.'],
-} as const;
+type Of<K extends Rule['kind']> = Extract<Rule, { kind: K }>;
 
-const MEDIA: Record<string, MediaType> = { image: 'image', video: 'video', 'multi-video(story page format)': 'story' };
-const FOLLOWERS = /^\d+(\.\d+)?[kKmMbB]?$/;
-const MULTIPLIER: Record<string, number> = { k: 1e3, m: 1e6, b: 1e9 };
-const SAVE_PREFIX = 'Local save in ';
+// ---- one implementation per rule kind ---------------------------------------------------------
 
-/** Trim; empty or whitespace-only (or not a string) → null. */
+/** text: trim; empty or whitespace-only (or not a string) → null. */
 export function cleanText(v: unknown): string | null {
   if (typeof v !== 'string') return null;
   const t = v.trim();
   return t === '' ? null : t;
 }
 
-/** Known placeholder → null, else the trimmed text. */
+/** text with placeholders: a known placeholder → null, else the trimmed text. */
 export function dropPlaceholder(v: unknown, placeholders: readonly string[]): string | null {
   const t = cleanText(v);
   return t !== null && placeholders.includes(t) ? null : t;
 }
 
-/** `"940"` → 940, `"124k"` → 124000, `"6M"` → 6000000, `"1.5k"` → 1500; anything else → null. */
-export function parseFollowerCount(v: unknown): number | null {
-  const t = cleanText(v);
-  if (t === null || !FOLLOWERS.test(t)) return null;
-  const last = t[t.length - 1]!.toLowerCase();
-  const mult = MULTIPLIER[last];
-  const n = Number(mult ? t.slice(0, -1) : t);
-  const r = Math.round(n * (mult ?? 1));
-  return Number.isSafeInteger(r) ? r : null;
-}
-
-/** Split a tag list on commas, trim, drop empties; the "No Tags Available" placeholder → null. */
-export function splitTags(v: unknown): string[] | null {
-  const t = dropPlaceholder(v, PLACEHOLDERS.tag_list);
-  if (t === null) return null;
-  const tags: string[] = [];
-  for (const part of t.split(',')) {
-    const tag = hasPlainEnds(part) ? part : part.trim();
-    if (tag !== '') tags.push(tag);
-  }
-  return tags.length ? tags : null;
+/** count: `"940"` → 940, `"124k"` → 124000, `"1.5k"` → 1500; anything else → null. */
+function countOf(rule: Of<'count'>): (v: unknown) => number | null {
+  const pattern = new RegExp(countPattern(rule));
+  const mult: Record<string, number> = Object.fromEntries(Object.entries(rule.multipliers).map(([k, m]) => [k.toLowerCase(), m]));
+  return (v) => {
+    const t = cleanText(v);
+    if (t === null || !pattern.test(t)) return null;
+    const m = mult[t[t.length - 1]!.toLowerCase()];
+    const n = Number(m ? t.slice(0, -1) : t);
+    const r = Math.round(n * (m ?? 1));
+    return Number.isSafeInteger(r) ? r : null;
+  };
 }
 
 /** Non-empty and both ends printable ASCII other than space: trim() would leave it as it is. */
@@ -114,98 +99,157 @@ function hasPlainEnds(s: string): boolean {
   return a > 32 && a < 127 && z > 32 && z < 127;
 }
 
-export function toMediaType(v: unknown): MediaType | null {
-  const t = cleanText(v);
-  return t === null ? null : (MEDIA[t] ?? null);
+/** list: a placeholder → null; else split on the separator, trim, drop empties (none left → null). */
+function listOf(rule: Of<'list'>): (v: unknown) => string[] | null {
+  return (v) => {
+    const t = dropPlaceholder(v, rule.placeholders);
+    if (t === null) return null;
+    const items: string[] = [];
+    for (const part of t.split(rule.separator)) {
+      const item = hasPlainEnds(part) ? part : part.trim();
+      if (item !== '') items.push(item);
+    }
+    return items.length ? items : null;
+  };
 }
 
-export function stripSaveLocation(v: unknown): string | null {
-  const t = cleanText(v);
-  if (t === null) return null;
-  // the prefix and the spaces after it: trimming the rest removes those spaces too
-  if (t.startsWith(SAVE_PREFIX)) return cleanText(t.slice(SAVE_PREFIX.length));
-  return cleanText(t.replace(/^Local save in(\s+|$)/, ''));
+/** map: the trimmed text looked up; not found → null. */
+function mapOf(rule: Of<'map'>): (v: unknown) => string | null {
+  const map = new Map(Object.entries(rule.map));
+  return (v) => {
+    const t = cleanText(v);
+    return t === null ? null : (map.get(t) ?? null);
+  };
 }
 
-export function toAgeGroup(age: number): AgeGroup {
-  if (age < 18) return 'under-18';
-  if (age <= 24) return '18-24';
-  if (age <= 35) return '25-35';
-  if (age <= 50) return '36-50';
-  return '50+';
+/** strip: trimmed, the prefix removed (its trailing spaces stand for any whitespace or the end), trimmed again. */
+function stripOf(rule: Of<'strip'>): (v: unknown) => string | null {
+  const core = rule.prefix.trimEnd();
+  const loose = new RegExp(`^${core.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}(\\s+|$)`);
+  return (v) => {
+    const t = cleanText(v);
+    if (t === null) return null;
+    // the prefix and the spaces after it: trimming the rest removes those spaces too
+    if (t.startsWith(rule.prefix)) return cleanText(t.slice(rule.prefix.length));
+    return cleanText(t.replace(loose, ''));
+  };
 }
 
-export function joinUserName(first: unknown, last: unknown): string | null {
-  return cleanText([cleanText(first) ?? '', cleanText(last) ?? ''].join(' '));
+/** bands: the first band whose upper bound (inclusive) the number does not exceed. */
+function bandsOf(rule: Of<'bands'>): (n: number) => string {
+  return (n) => {
+    for (const [upTo, label] of rule.bands) if (n <= upTo) return label;
+    return rule.over;
+  };
 }
 
+/** join: the cleaned texts joined with the separator, cleaned as text. */
+function joinOf(rule: Of<'join'>): (...values: unknown[]) => string | null {
+  return (...values) => cleanText(values.map((v) => cleanText(v) ?? '').join(rule.separator));
+}
+
+/** instant: a date-time text → ISO 8601 UTC with milliseconds, else null. */
 function toIso(v: unknown): string | null {
   return typeof v === 'string' ? (plainDateTimeIso(v) ?? toIsoInstant(v)) : null;
 }
 
-function stamps(raw: Record<string, unknown>): Stamps | null {
-  const event_id = typeof raw.event_id === 'string' ? raw.event_id : null;
-  const ingested_at = toIso(raw.ingested_at);
-  return event_id && ingested_at ? { event_id, ingested_at } : null;
+// ---- the helpers of the rules of §2 (each built from its rule in the table) -------------------
+
+/** `"940"` → 940, `"124k"` → 124000, `"6M"` → 6000000, `"1.5k"` → 1500; anything else → null. */
+export const parseFollowerCount: (v: unknown) => number | null = countOf(ruleOf('pin', 'follower_count', 'count'));
+/** Split a tag list on commas, trim, drop empties; the "No Tags Available" placeholder → null. */
+export const splitTags: (v: unknown) => string[] | null = listOf(ruleOf('pin', 'tag_list', 'list'));
+export const toMediaType = mapOf(ruleOf('pin', 'media_type', 'map')) as (v: unknown) => MediaType | null;
+export const stripSaveLocation: (v: unknown) => string | null = stripOf(ruleOf('pin', 'save_location', 'strip'));
+export const toAgeGroup = bandsOf(ruleOf('user', 'age_group', 'bands')) as (age: number) => AgeGroup;
+const userName = joinOf(ruleOf('user', 'user_name', 'join'));
+export function joinUserName(first: unknown, last: unknown): string | null {
+  return userName(first, last);
 }
 
-export function cleanPin(raw: Record<string, unknown>): CleanResult<CleanPin> {
-  const issues: QualityIssue[] = [];
-  const follower_count = parseFollowerCount(raw.follower_count);
-  const fc = dropPlaceholder(raw.follower_count, PLACEHOLDERS.follower_count);
-  if (follower_count === null && fc !== null) issues.push({ field: 'follower_count', value: fc });
-  const media_type = toMediaType(raw.is_image_or_video);
-  const media = cleanText(raw.is_image_or_video);
-  if (media_type === null && media !== null) issues.push({ field: 'is_image_or_video', value: media });
-  const s = stamps(raw);
-  if (!s) return { ok: false, reason: 'missing event_id or ingested_at stamp' };
-  return {
-    ok: true,
-    issues,
-    value: {
-      ind: raw.index as number,
-      unique_id: cleanText(raw.unique_id),
-      title: dropPlaceholder(raw.title, PLACEHOLDERS.title),
-      description: dropPlaceholder(raw.description, PLACEHOLDERS.description),
-      poster_name: dropPlaceholder(raw.poster_name, PLACEHOLDERS.poster_name),
-      follower_count,
-      tag_list: splitTags(raw.tag_list),
-      media_type,
-      image_src: dropPlaceholder(raw.image_src, PLACEHOLDERS.image_src),
-      downloaded: raw.downloaded === 1,
-      save_location: stripSaveLocation(raw.save_location),
-      category: cleanText(raw.category),
-      ...s,
-    },
-  };
+// ---- the cleaners, compiled from the table ------------------------------------------------------
+
+type Cleaner = (raw: Record<string, unknown>) => CleanResult<CleanRecord>;
+
+/** The function (or constant) each kind applies to its raw field(s); null: the raw value itself. */
+function implementation(rule: Rule): unknown {
+  switch (rule.kind) {
+    case 'key':
+    case 'number':
+    case 'pair':
+    case 'flag':
+      return null;
+    case 'text':
+      return rule.placeholders?.length ? (v: unknown) => dropPlaceholder(v, rule.placeholders!) : cleanText;
+    case 'count':
+      return countOf(rule);
+    case 'list':
+      return listOf(rule);
+    case 'map':
+      return mapOf(rule);
+    case 'strip':
+      return stripOf(rule);
+    case 'instant':
+      return toIso;
+    case 'join':
+      return joinOf(rule);
+    case 'bands':
+      return bandsOf(rule);
+  }
 }
 
-export function cleanGeo(raw: Record<string, unknown>): CleanResult<CleanGeo> {
-  const timestamp = toIso(raw.timestamp);
-  if (timestamp === null) return { ok: false, reason: 'timestamp is not a date-time' };
-  const s = stamps(raw);
-  if (!s) return { ok: false, reason: 'missing event_id or ingested_at stamp' };
-  const latitude = raw.latitude as number;
-  const longitude = raw.longitude as number;
-  return {
-    ok: true,
-    issues: [],
-    value: { ind: raw.ind as number, timestamp, latitude, longitude, coordinates: [latitude, longitude], country: cleanText(raw.country), ...s },
-  };
+const q = JSON.stringify;
+
+/**
+ * The source of a record type's cleaner: one statement per column in the table's order (an
+ * instant that does not parse returns its dead letter at once), the stamps, then one object
+ * literal (a single shape per type, as fast as a hand-written cleaner). F[i] is column i's
+ * implementation, D[i] what its quality issue reports (the text before the rule, without
+ * placeholders).
+ */
+export function cleanerSource(type: RecordType): string {
+  const out: string[] = ['const issues = [];'];
+  RULES[type].forEach(({ rule }, i) => {
+    const raw = (f: string) => `raw[${q(f)}]`;
+    switch (rule.kind) {
+      case 'key':
+      case 'number':
+        out.push(`const v${i} = ${raw(rule.from)};`);
+        break;
+      case 'flag':
+        out.push(`const v${i} = ${raw(rule.from)} === ${q(rule.value)};`);
+        break;
+      case 'pair':
+        out.push(`const v${i} = [${rule.from.map(raw).join(', ')}];`);
+        break;
+      case 'join':
+        out.push(`const v${i} = F[${i}](${rule.from.map(raw).join(', ')});`);
+        break;
+      default:
+        out.push(`const v${i} = F[${i}](${raw(rule.from)});`);
+    }
+    if (rule.kind === 'instant') out.push(`if (v${i} === null) return { ok: false, reason: ${q(rule.dead)} };`);
+    if (rule.kind === 'count' || rule.kind === 'map') {
+      out.push(`if (v${i} === null) { const t = D[${i}](${raw(rule.from)}); if (t !== null) issues.push({ field: ${q(rule.from)}, value: t }); }`);
+    }
+  });
+  out.push(`const event_id = typeof raw[${q(STAMPS.event_id)}] === 'string' ? raw[${q(STAMPS.event_id)}] : null;`);
+  out.push(`const ingested_at = toIso(raw[${q(STAMPS.ingested_at)}]);`);
+  out.push(`if (!event_id || !ingested_at) return { ok: false, reason: ${q(STAMPS.dead)} };`);
+  const fields = RULES[type].map(({ name }, i) => `${q(name)}: v${i}`);
+  out.push(`return { ok: true, issues, value: { ${[...fields, `${q(STAMPS.event_id)}: event_id`, `${q(STAMPS.ingested_at)}: ingested_at`].join(', ')} } };`);
+  return out.join('\n');
 }
 
-export function cleanUser(raw: Record<string, unknown>): CleanResult<CleanUser> {
-  const date_joined = toIso(raw.date_joined);
-  if (date_joined === null) return { ok: false, reason: 'date_joined is not a date-time' };
-  const s = stamps(raw);
-  if (!s) return { ok: false, reason: 'missing event_id or ingested_at stamp' };
-  const age = raw.age as number;
-  return {
-    ok: true,
-    issues: [],
-    value: { ind: raw.ind as number, user_name: joinUserName(raw.first_name, raw.last_name), age, age_group: toAgeGroup(age), date_joined, ...s },
-  };
+function compile(type: RecordType): Cleaner {
+  const F = RULES[type].map(({ rule }) => implementation(rule));
+  const D = RULES[type].map(({ rule }) => (rule.kind === 'count' ? (v: unknown) => dropPlaceholder(v, rule.placeholders) : cleanText));
+  return new Function('F', 'D', 'toIso', `return function clean_${type}(raw) {\n${cleanerSource(type)}\n};`)(F, D, toIso) as Cleaner;
 }
+
+export const cleanPin = compile('pin') as (raw: Record<string, unknown>) => CleanResult<CleanPin>;
+export const cleanGeo = compile('geo') as (raw: Record<string, unknown>) => CleanResult<CleanGeo>;
+export const cleanUser = compile('user') as (raw: Record<string, unknown>) => CleanResult<CleanUser>;
 
 const CLEANERS = { pin: cleanPin, geo: cleanGeo, user: cleanUser } as const;
 

@@ -9,6 +9,7 @@ import { z } from 'zod';
 import { PinpipeError } from './errors.js';
 import { HIDDEN, redactValue } from './redact.js';
 import { closest } from './suggest.js';
+import { deepMerge, getPath, setPath } from './json-path.js';
 import { parseDuration } from './time.js';
 
 const duration = z.union([z.number(), z.string()]).transform((v, ctx) => {
@@ -102,6 +103,10 @@ export const configSchema = z.strictObject({
     port: port.default(8081).describe('port of `pinpipe dashboard`'),
     apiKey: z.string().min(16, 'must be at least 16 characters').optional().describe('access key of the dashboard (Bearer, X-API-Key or ?key= once); required to bind beyond localhost'),
   }).prefault({}),
+  engine: z.strictObject({
+    memoryLimit: z.string().regex(/^\d+(\.\d+)?\s*(KB|MB|GB|TB|KiB|MiB|GiB|TiB)$/i, 'must be a size such as 1GB or 1536MB').optional().describe("DuckDB's memory limit in batch-run and query, e.g. 1GB or 1536MB; beyond it the engine spills to tempDir (default: a quarter of RAM, at most 768 MB)"),
+    tempDir: z.string().min(1).optional().describe('where DuckDB spills beyond its memory limit (default <dataDir>/tmp/duckdb; needs room for a day of raw data, about 1 GB per 10M records)'),
+  }).prefault({}),
   metrics: z.strictObject({
     dir: z.string().min(1).optional().describe('directory of your metric files, `<id>.sql` (default ./metrics when it exists; docs/metrics.md)'),
   }).prefault({}),
@@ -149,6 +154,7 @@ export const ENV_SETTINGS: Record<string, { path: string; parse?: (v: string) =>
   PINPIPE_DASHBOARD_HOST: { path: 'dashboard.host' },
   PINPIPE_DASHBOARD_PORT: { path: 'dashboard.port', integer: true },
   PINPIPE_DASHBOARD_KEY: { path: 'dashboard.apiKey' },
+  PINPIPE_ENGINE_MEMORY_LIMIT: { path: 'engine.memoryLimit' }, PINPIPE_ENGINE_TEMP_DIR: { path: 'engine.tempDir' },
 };
 
 /** PINPIPE_* variables that are not settings but are read elsewhere (logging, scripts/, tests). */
@@ -194,31 +200,6 @@ function bool(v: string): unknown {
   if (/^(1|true|yes|on)$/i.test(v)) return true;
   if (/^(0|false|no|off)$/i.test(v)) return false;
   return v; // zod reports it
-}
-
-function setPath(obj: Json, dotted: string, value: unknown): void {
-  const parts = dotted.split('.');
-  let cur = obj;
-  for (const p of parts.slice(0, -1)) {
-    if (typeof cur[p] !== 'object' || cur[p] === null) cur[p] = {};
-    cur = cur[p] as Json;
-  }
-  cur[parts[parts.length - 1]!] = value;
-}
-
-function getPath(obj: Json, dotted: string): unknown {
-  return dotted.split('.').reduce<unknown>((o, k) => (o && typeof o === 'object' ? (o as Json)[k] : undefined), obj);
-}
-
-function deepMerge(a: Json, b: Json): Json {
-  const out: Json = { ...a };
-  for (const [k, v] of Object.entries(b)) {
-    if (v === undefined) continue;
-    const prev = out[k];
-    out[k] =
-      v && typeof v === 'object' && !Array.isArray(v) && prev && typeof prev === 'object' && !Array.isArray(prev) ? deepMerge(prev as Json, v as Json) : v;
-  }
-  return out;
 }
 
 export interface LoadOptions {

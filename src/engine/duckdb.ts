@@ -14,7 +14,7 @@ import { toPlainRows, type PlainRow } from './values.js';
 export interface EngineOptions {
   /** worker threads (default: the machine's cores) */
   threads?: number;
-  /** e.g. '4GB' (default: a quarter of the machine's memory, at most DEFAULT_MEMORY_CAP_MB) */
+  /** e.g. '4GB' (default: engine.memoryLimit, else a quarter of the machine's memory, at most DEFAULT_MEMORY_CAP_MB) */
   memoryLimit?: string;
   /** keep the order of rows through scans, inserts and COPY (default false: faster, any order) */
   insertionOrder?: boolean;
@@ -31,17 +31,19 @@ export interface Engine {
 }
 
 /**
- * The engine's default memory limit is bounded, not a share of the machine: batch-run of 10 million
- * records works in about 3 GiB (measured: no slower than with 12 GiB), and beyond the limit DuckDB
- * spills to the temp directory, so a process's peak stays near the limit whatever the input.
+ * The engine's default memory limit is bounded, not a share of the machine: beyond the limit DuckDB
+ * spills to the temp directory, so a process's peak stays near the limit whatever the input
+ * (batch-run of 10 and 30 million records within 2 GiB of RSS; BENCHMARKS.md). `engine.memoryLimit`
+ * sets another.
  */
-export const DEFAULT_MEMORY_CAP_MB = 3072;
+export const DEFAULT_MEMORY_CAP_MB = 768;
 
 export async function openEngine(cfg: Config, opts: EngineOptions = {}): Promise<Engine> {
-  const tempDir = path.join(cfg.dataDir, 'tmp', 'duckdb');
+  const tempDir = cfg.engine.tempDir ? path.resolve(cfg.engine.tempDir) : path.join(cfg.dataDir, 'tmp', 'duckdb');
   mkdirSync(tempDir, { recursive: true });
   const threads = opts.threads ?? Math.max(1, os.availableParallelism());
-  const memoryLimit = opts.memoryLimit ?? `${Math.max(256, Math.min(DEFAULT_MEMORY_CAP_MB, Math.floor(os.totalmem() / 4 / 1_048_576)))}MB`;
+  const memoryLimit =
+    opts.memoryLimit ?? cfg.engine.memoryLimit ?? `${Math.max(256, Math.min(DEFAULT_MEMORY_CAP_MB, Math.floor(os.totalmem() / 4 / 1_048_576)))}MB`;
   let instance: DuckDBInstance;
   try {
     instance = await DuckDBInstance.create(':memory:', {

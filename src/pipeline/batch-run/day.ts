@@ -1,9 +1,9 @@
-/** One day of batch-run: stage → de-duplicate → curated Parquet + realtime metric windows → lake (and rows for the store). */
+/** One day of batch-run: load and clean → de-duplicate → curated Parquet + realtime metric windows → lake (and rows for the store). */
 import { mkdir, rm } from 'node:fs/promises';
 import path from 'node:path';
 import type { Config } from '../../core/config.js';
 import type { Logger } from '../../core/logger.js';
-import { TOPICS } from '../../core/records.js';
+import { TOPICS, type RecordType } from '../../core/records.js';
 import { addDays } from '../../core/time.js';
 import { QUALITY, type Row } from '../../core/tables.js';
 import type { Lake } from '../../connectors/lake/types.js';
@@ -11,10 +11,10 @@ import type { ServingStore } from '../../connectors/store/types.js';
 import { CURRENT_KEY } from '../../engine/current.js';
 import type { Engine } from '../../engine/duckdb.js';
 import type { RealtimeMetric } from '../../metrics/registry.js';
-import { computeRealtime, dropStaged, loadStaged, publishCurated, writeCurated, type RealtimeResult } from './curate.js';
+import { computeRealtime, dedupTopic, dropStaged, narrowTopic, publishCurated, writeCurated, type CuratedFile, type RealtimeResult } from './curate.js';
 import { marginPrefixes } from './days.js';
-import { stageAll } from './pool.js';
-import { addCounts, emptyCounts, type StageCounts, type StageTask } from './stage.js';
+import { loadTopic } from './load.js';
+import { addCounts, emptyCounts, type StageTask } from './stage.js';
 
 export interface DayDeps {
   cfg: Config;
@@ -23,6 +23,7 @@ export interface DayDeps {
   logger: Logger;
   /** scratch directory of this run */
   tmpDir: string;
+  /** worker threads of clean.ts for the lines the engine's SQL does not vouch for */
   workers?: number;
   onProgress?: (text: string) => void;
   /** the realtime metrics whose windows the day gets */
@@ -61,6 +62,11 @@ export async function dayTasks(lake: Lake, day: string, joinWindowMs: number): P
   return tasks.map(({ topic, file, count }) => ({ topic, file, count }));
 }
 
+/** The columns of a record type that the realtime metrics read. */
+export function realtimeColumns(metrics: RealtimeMetric[], topic: RecordType): string[] {
+  return [...new Set(metrics.flatMap((m) => m.plan.columns[topic]))];
+}
+
 /** A day's rows for the serving store: the windows of its minutes per realtime metric and its quality counts (null: unchanged). */
 export interface DayRows {
   realtime: RealtimeResult[];
@@ -81,27 +87,32 @@ export async function storeDay(store: ServingStore, day: string, rows: DayRows):
 export async function processDay(deps: DayDeps, day: string): Promise<{ result: DayResult; rows: DayRows }> {
   const { cfg, lake, engine } = deps;
   let t = performance.now();
-  // phase timings (PINPIPE_LOG_LEVEL=debug): where a day's time goes
+  let cpu = process.cpuUsage();
+  // phase timings (PINPIPE_LOG_LEVEL=debug): where a day's time goes (cpu: the whole process, every thread)
   const phase = (name: string) => {
     const now = performance.now();
-    deps.logger.debug(`${day}: ${name}`, { seconds: Math.round(now - t) / 1000 });
+    const used = process.cpuUsage(cpu);
+    deps.logger.debug(`${day}: ${name}`, { seconds: Math.round(now - t) / 1000, cpu_seconds: Math.round((used.user + used.system) / 1000) / 1000 });
     t = now;
+    cpu = process.cpuUsage();
   };
   const dir = path.join(deps.tmpDir, day);
   await mkdir(dir, { recursive: true });
   try {
     const tasks = await dayTasks(lake, day, cfg.stream.joinWindow);
-    const staged = await stageAll(tasks, dir, {
-      workers: deps.workers,
-      onFile: (done, total) => deps.onProgress?.(`${day}: cleaning raw chunks ${done}/${total}`),
-    });
-    phase('staged');
-    deps.onProgress?.(`${day}: de-duplicating and curating`);
-    await loadStaged(engine, staged.files);
-    phase('loaded');
-    for (const t of TOPICS) for (const f of staged.files[t]) await rm(f, { force: true });
-    const curated = await writeCurated(engine, day, dir);
-    phase('curated');
+    // a topic at a time (its wide rows in the engine's memory only until its curated file is written)
+    const counts = emptyCounts();
+    const curated: CuratedFile[] = [];
+    for (const topic of TOPICS) {
+      deps.onProgress?.(`${day}: cleaning and curating ${topic} (${tasks.filter((x) => x.topic === topic).length} raw chunks)`);
+      const loaded = await loadTopic(engine, topic, tasks, dir, { workers: deps.workers });
+      addCounts(counts, loaded.counts);
+      phase(`${topic}: loaded and cleaned (clean.ts: ${loaded.js.chunks} chunks, ${loaded.js.lines} lines)`);
+      await dedupTopic(engine, topic);
+      curated.push(await writeCurated(engine, topic, day, dir));
+      await narrowTopic(engine, topic, realtimeColumns(deps.realtime, topic));
+      phase(`${topic}: de-duplicated and curated`);
+    }
     deps.onProgress?.(`${day}: realtime metric windows`);
     const rt = await computeRealtime(engine, day, cfg.stream.joinWindow, deps.realtime);
     await dropStaged(engine);
@@ -113,7 +124,6 @@ export async function processDay(deps: DayDeps, day: string): Promise<{ result: 
     // publishes it again); readers rank every ind themselves meanwhile
     await lake.delete([CURRENT_KEY]);
     await publishCurated(lake, curated);
-    const counts = TOPICS.reduce<StageCounts>((acc, t) => addCounts(acc, staged.counts[t]), emptyCounts());
     const quality: Row[] = Object.entries(counts.issues).map(([field, issues]) => ({ day, field, issues }));
     phase('published');
     const result: DayResult = {
@@ -144,12 +154,12 @@ export async function dayMetrics(deps: DayDeps, day: string): Promise<DayRows> {
   await mkdir(dir, { recursive: true });
   try {
     const tasks = await dayTasks(lake, day, cfg.stream.joinWindow);
-    const staged = await stageAll(tasks, dir, {
-      workers: deps.workers,
-      onFile: (done, total) => deps.onProgress?.(`${day}: cleaning raw chunks ${done}/${total} (${deps.realtime.map((m) => m.id).join(', ')})`),
-    });
-    await loadStaged(engine, staged.files);
-    for (const t of TOPICS) for (const f of staged.files[t]) await rm(f, { force: true });
+    for (const topic of TOPICS) {
+      deps.onProgress?.(`${day}: cleaning ${topic} (${deps.realtime.map((m) => m.id).join(', ')})`);
+      await loadTopic(engine, topic, tasks, dir, { workers: deps.workers });
+      await dedupTopic(engine, topic);
+      await narrowTopic(engine, topic, realtimeColumns(deps.realtime, topic));
+    }
     const rt = await computeRealtime(engine, day, cfg.stream.joinWindow, deps.realtime);
     return { realtime: rt.results, quality: null };
   } finally {

@@ -2,8 +2,8 @@
  * `pinpipe query --metric ID --source lake`: a metric computed now from the lake with the same SQL
  * as batch-run. A historical metric reads the current postings that batch-run published while they
  * still match the curated day files and hold the columns it reads (src/engine/current.ts), else the
- * curated views; a realtime metric cleans the whole raw zone with the same staging as batch-run
- * (all days at once, so windows and joins span day boundaries freely).
+ * curated views; a realtime metric cleans the whole raw zone as batch-run does (load.ts; all days
+ * at once, so windows and joins span day boundaries freely).
  */
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import path from 'node:path';
@@ -16,9 +16,9 @@ import { currentPostingsFile, readCurrent } from '../../engine/current.js';
 import { openLakeEngine } from '../../engine/query.js';
 import type { PlainRow } from '../../engine/values.js';
 import type { Metric } from '../../metrics/registry.js';
-import { DEDUP, REPEATED, computeRealtimeRange, dropStaged, loadStaged } from './curate.js';
+import { DEDUP, REPEATED, computeRealtimeRange, dedupTopic, dropStaged } from './curate.js';
 import { storeRow } from './historical.js';
-import { stageAll } from './pool.js';
+import { loadTopic } from './load.js';
 import type { StageTask } from './stage.js';
 
 export async function metricFromLake(cfg: Config, lake: Lake, metric: Metric, opts: { workers?: number } = {}): Promise<Result> {
@@ -47,8 +47,10 @@ export async function metricFromLake(cfg: Config, lake: Lake, metric: Metric, op
   const tmp = await mkdtemp(path.join(cfg.dataDir, 'tmp', 'metric-'));
   const engine = await openEngine(cfg);
   try {
-    const staged = await stageAll(tasks, tmp, { workers: opts.workers });
-    await loadStaged(engine, staged.files);
+    for (const topic of TOPICS) {
+      await loadTopic(engine, topic, tasks, tmp, { workers: opts.workers });
+      await dedupTopic(engine, topic);
+    }
     const rt = await computeRealtimeRange(engine, { ...DEDUP, joinWindowMs: cfg.stream.joinWindow, repeated: REPEATED }, [metric]);
     await dropStaged(engine);
     return { columns, rows: rt.results[0]!.rows as PlainRow[] };

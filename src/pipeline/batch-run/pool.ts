@@ -15,6 +15,8 @@ export interface StageResult {
   files: Record<RecordType, string[]>;
   /** counts of the tasks with count: true, by topic */
   counts: Record<RecordType, StageCounts>;
+  /** tasks with `offsets` given up (nothing staged for them; stage their whole files instead) */
+  escalated: StageTask[];
 }
 
 export interface PoolOptions {
@@ -36,14 +38,18 @@ function workerAvailable(): boolean {
 }
 
 export async function stageAll(tasks: StageTask[], outDir: string, opts: PoolOptions = {}): Promise<StageResult> {
+  if (tasks.length === 0)
+    return { files: { pin: [], geo: [], user: [] }, counts: { pin: emptyCounts(), geo: emptyCounts(), user: emptyCounts() }, escalated: [] };
   const result: StageResult = {
     files: { pin: [], geo: [], user: [] },
     counts: { pin: emptyCounts(), geo: emptyCounts(), user: emptyCounts() },
+    escalated: [],
   };
   const wanted = Math.min(opts.workers ?? os.availableParallelism(), tasks.length);
   let done = 0;
   const finish = (task: StageTask, c: StageCounts) => {
-    if (task.count) addCounts(result.counts[task.topic], c);
+    if (c.escalate) result.escalated.push(task);
+    else if (task.count) addCounts(result.counts[task.topic], c);
     opts.onFile?.(++done, tasks.length);
   };
   const collect = (files: Partial<Record<RecordType, string>>) => {

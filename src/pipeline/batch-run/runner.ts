@@ -138,8 +138,7 @@ export async function runBatch(deps: BatchDeps, opts: BatchOptions = {}): Promis
     if (plan.days.length === 0 && plan.backfill.length === 0 && plan.historical.length === 0) return summary;
     const s = summary;
 
-    // rows keep the staging order (deterministic, see pool.ts) into the curated files: no sort needed
-    const engine = await openEngine(cfg, { insertionOrder: true });
+    const engine = await openEngine(cfg);
     mkdirSync(path.join(cfg.dataDir, 'tmp'), { recursive: true });
     const tmpDir = await mkdtemp(path.join(cfg.dataDir, 'tmp', 'batch-'));
     const ok: { result: DayResult; reason: string; started: string; t: number; stored: Promise<void> }[] = [];
@@ -216,6 +215,7 @@ export async function runBatch(deps: BatchDeps, opts: BatchOptions = {}): Promis
         opts.onProgress?.(`historical metrics over every curated day`);
         try {
           const th = performance.now();
+          const cpu = process.cpuUsage();
           const hist = await computeHistorical(
             engine,
             lake,
@@ -230,7 +230,11 @@ export async function runBatch(deps: BatchDeps, opts: BatchOptions = {}): Promis
               hist.map((h) => ({ metric: h.metric, day: '', rows: h.rows.length, seconds: h.seconds })),
             );
           });
-          logger.debug('historical metrics computed and stored', { seconds: Math.round(performance.now() - th) / 1000 });
+          const used = process.cpuUsage(cpu);
+          logger.debug('historical metrics computed and stored', {
+            seconds: Math.round(performance.now() - th) / 1000,
+            cpu_seconds: Math.round((used.user + used.system) / 1000) / 1000,
+          });
           for (const h of hist) s.historical[h.metric.id] = h.rows.length;
           for (const m of s.metrics) if (m.id in s.historical) m.rows = s.historical[m.id];
         } catch (e) {

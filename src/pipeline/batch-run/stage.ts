@@ -1,7 +1,8 @@
 /**
- * Staging: raw NDJSON.gz chunks → cleaned records (src/core/clean.ts, the one transform shared
- * with the stream) → CSV files (encode.ts) for DuckDB to load. Streams each file line by line; memory is
- * bounded by one read buffer and one write buffer per topic.
+ * Staging with clean.ts: raw NDJSON.gz chunks → cleaned records (src/core/clean.ts, the stream's
+ * transform) → CSV files (encode.ts) for DuckDB to load. batch-run stages this way the lines its
+ * SQL does not vouch for (load.ts): whole chunks, or only the lines at given log offsets. Streams
+ * each file line by line; memory is bounded by one read buffer and one write buffer per topic.
  */
 import { closeSync, createReadStream, fstatSync, openSync, readSync, writeSync } from 'node:fs';
 import path from 'node:path';
@@ -16,6 +17,11 @@ export interface StageTask {
   file: string;
   /** count this file's records in the day's figures (false for the neighbour days' margins) */
   count: boolean;
+  /**
+   * stage only the lines whose `_offset` is one of these (each must be found exactly once, and
+   * every line must be JSON; else the task is given up: `escalate`, nothing staged)
+   */
+  offsets?: number[];
 }
 
 export interface StageCounts {
@@ -29,6 +35,8 @@ export interface StageCounts {
   reasons: Record<string, number>;
   /** data-quality issues by field */
   issues: Record<string, number>;
+  /** a task with `offsets` that could not pick its lines out (stage the whole file instead) */
+  escalate?: boolean;
 }
 
 const MAX_REASONS = 50;
@@ -55,16 +63,26 @@ const WHOLE_FILE_MAX = 8 << 20;
 /** Output buffer of a one-call inflate (large: fewer zlib calls and no re-copying of small pieces). */
 const INFLATE_CHUNK = 1 << 20;
 
-/** Calls fn for each non-empty line of buf before `end`; returns where the unfinished line starts. */
+/** Only space, \t, \v, \f and \r between s and e: a blank line, not a record (the engine's JSON reader skips these too). */
+function blank(buf: Buffer, s: number, e: number): boolean {
+  for (let i = s; i < e; i++) {
+    const c = buf[i]!;
+    if (c !== 32 && (c < 9 || c > 13)) return false;
+  }
+  return true;
+}
+
+/** Calls fn for each line of buf that is not blank; returns where the unfinished line starts. */
 function eachLine(buf: Buffer, fn: (line: string) => void, final: boolean): number {
   let s = 0;
   for (;;) {
-    const e = buf.indexOf(10, s);
+    let e = buf.indexOf(10, s);
     if (e < 0) {
-      if (final && s < buf.length) fn(buf.toString('utf8', s));
-      return final ? buf.length : s;
+      if (!final) return s;
+      e = buf.length;
     }
-    if (e > s) fn(buf.toString('utf8', s, e));
+    if (!blank(buf, s, e)) fn(buf.toString('utf8', s, e));
+    if (e === buf.length) return e;
     s = e + 1;
   }
 }
@@ -108,6 +126,11 @@ export function stageLine(topic: RecordType, line: string, counts: StageCounts):
     bump(counts.reasons, 'line is not valid JSON', 1, MAX_REASONS);
     return null;
   }
+  return stageParsed(topic, raw, counts);
+}
+
+/** Clean one parsed raw line into its staged CSV line; null (counted as dead, with the reason) if it fails. */
+function stageParsed(topic: RecordType, raw: unknown, counts: StageCounts): string | null {
   const res = cleanRecord(topic, raw);
   if (!res.ok) {
     counts.dead++;
@@ -179,13 +202,54 @@ export class StageWriter {
   }
 }
 
-/** Stage one raw chunk; returns its counts. */
+/** Stage one raw chunk (or the lines of its `offsets`); returns its counts. */
 export async function stageFile(task: StageTask, out: StageWriter): Promise<StageCounts> {
   const counts = emptyCounts();
+  if (task.offsets) return stageOffsets(task, task.offsets, out);
   await forEachGzLine(task.file, (line) => {
     counts.records++;
     const staged = stageLine(task.topic, line, counts);
     if (staged !== null) out.write(task.topic, staged);
   });
+  return counts;
+}
+
+/**
+ * The lines of a chunk at the given log offsets, each found once. Any line that is not JSON, or
+ * an offset not found exactly once, gives the task up (nothing is written): its lines cannot be
+ * told apart by offset, so the whole chunk is staged instead.
+ */
+async function stageOffsets(task: StageTask, offsets: number[], out: StageWriter): Promise<StageCounts> {
+  const counts = emptyCounts();
+  const want = new Set(offsets);
+  const found = new Set<number>();
+  const lines: string[] = [];
+  let escalate = false;
+  await forEachGzLine(task.file, (line) => {
+    if (escalate) return;
+    let raw: unknown;
+    try {
+      raw = JSON.parse(line);
+    } catch {
+      escalate = true;
+      return;
+    }
+    const offset = typeof raw === 'object' && raw !== null && !Array.isArray(raw) ? (raw as Record<string, unknown>)._offset : undefined;
+    if (!Number.isSafeInteger(offset)) {
+      if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) escalate = true;
+      return;
+    }
+    if (!want.has(offset as number)) return;
+    if (found.has(offset as number)) {
+      escalate = true;
+      return;
+    }
+    found.add(offset as number);
+    counts.records++;
+    const staged = stageParsed(task.topic, raw, counts);
+    if (staged !== null) lines.push(staged);
+  });
+  if (escalate || found.size !== want.size) return { ...emptyCounts(), escalate: true };
+  for (const l of lines) out.write(task.topic, l);
   return counts;
 }
