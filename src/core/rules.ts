@@ -128,4 +128,3 @@ export function countPattern(rule: Extract<Rule, { kind: 'count' }>): string {
   const letters = Object.keys(rule.multipliers).flatMap((k) => [k.toLowerCase(), k.toUpperCase()]);
   return `^\\d+(\\.\\d+)?[${letters.join('')}]?$`;
 }
-
