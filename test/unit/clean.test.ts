@@ -1,3 +1,4 @@
+import { CONTRACT_PIN } from '../fixtures/contract-examples.js';
 import {
   cleanGeo,
   cleanPin,
@@ -124,18 +125,7 @@ describe('data contract §2: every cleaning rule', () => {
 describe('whole records', () => {
   test('the contract example row 7528 (fully broken story pin)', () => {
     const r = cleanPin({
-      index: 7528,
-      unique_id: 'fbe53c66-3442-4773-b19e-d3ec6f54dddf',
-      title: 'No Title Data Available',
-      description: 'No description available Story format',
-      poster_name: 'User Info Error',
-      follower_count: 'User Info Error',
-      tag_list: 'N,o, ,T,a,g,s, ,A,v,a,i,l,a,b,l,e',
-      is_image_or_video: 'multi-video(story page format)',
-      image_src: 'Image src error.',
-      downloaded: 0,
-      save_location: 'Local save in /data/mens-fashion',
-      category: 'mens-fashion',
+      ...CONTRACT_PIN,
       ...stamps,
     });
     expect(r).toEqual({

@@ -1,22 +1,8 @@
+import { CONTRACT_GEO, CONTRACT_PIN, CONTRACT_USER } from '../fixtures/contract-examples.js';
 import { validateRaw } from '../../src/core/records.js';
 import { parseDateTime, parseDuration } from '../../src/core/time.js';
 
-const pin = {
-  index: 7528,
-  unique_id: 'fbe53c66-3442-4773-b19e-d3ec6f54dddf',
-  title: 'No Title Data Available',
-  description: 'No description available Story format',
-  poster_name: 'User Info Error',
-  follower_count: 'User Info Error',
-  tag_list: 'N,o, ,T,a,g,s, ,A,v,a,i,l,a,b,l,e',
-  is_image_or_video: 'multi-video(story page format)',
-  image_src: 'Image src error.',
-  downloaded: 0,
-  save_location: 'Local save in /data/mens-fashion',
-  category: 'mens-fashion',
-};
-const geo = { ind: 7528, timestamp: '2020-08-28 03:52:47', latitude: -89.9787, longitude: -173.293, country: 'Albania' };
-const user = { ind: 7528, first_name: 'Abigail', last_name: 'Ali', age: 20, date_joined: '2015-10-24 11:23:51' };
+const [pin, geo, user] = [CONTRACT_PIN, CONTRACT_GEO, CONTRACT_USER];
 
 describe('data contract §1 validation', () => {
   test('the contract examples are valid, placeholders included; extra fields kept', () => {
