@@ -84,7 +84,7 @@ export const command = defineCommand(options, run);
 async function run(opts: z.output<typeof options>, ctx: CommandContext): Promise<number> {
   const [action, id] = opts.args;
   if (action === 'check') {
-    const { set, problems } = await checkMetrics(ctx.config);
+    const { set, problems } = await checkMetrics(ctx.config, { cache: false });
     if (opts.json)
       ctx.out(
         JSON.stringify({

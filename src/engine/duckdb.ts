@@ -6,7 +6,7 @@
 import { mkdirSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { DuckDBInstance, type DuckDBConnection, type DuckDBValue } from '@duckdb/node-api';
+import type { DuckDBConnection, DuckDBInstance, DuckDBValue } from '@duckdb/node-api';
 import type { Config } from '../core/config.js';
 import { PinpipeError, errorMessage } from '../core/errors.js';
 import { toPlainRows, type PlainRow } from './values.js';
@@ -46,6 +46,8 @@ export async function openEngine(cfg: Config, opts: EngineOptions = {}): Promise
     opts.memoryLimit ?? cfg.engine.memoryLimit ?? `${Math.max(256, Math.min(DEFAULT_MEMORY_CAP_MB, Math.floor(os.totalmem() / 4 / 1_048_576)))}MB`;
   let instance: DuckDBInstance;
   try {
+    // loaded here, not at import: the SQL helpers below serve modules that never open an engine
+    const { DuckDBInstance } = await import('@duckdb/node-api');
     instance = await DuckDBInstance.create(':memory:', {
       threads: String(threads),
       memory_limit: memoryLimit,

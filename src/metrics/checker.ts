@@ -4,7 +4,7 @@
  * relations of the right types binds it (unknown columns, type errors) and gives the types of its
  * output columns without reading anything.
  */
-import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
+import type { DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
 import { PinpipeError, errorMessage } from '../core/errors.js';
 import { TOPICS, type RecordType } from '../core/records.js';
 import { CURATED_COLUMNS, STAGE_COLUMNS, columnDefs, ident, postingsSelect } from '../engine/schema.js';
@@ -30,6 +30,8 @@ export class SqlChecker {
   static async open(): Promise<SqlChecker> {
     let instance: DuckDBInstance;
     try {
+      // loaded here, not at import: a role whose metric files are cached never loads the engine
+      const { DuckDBInstance } = await import('@duckdb/node-api');
       instance = await DuckDBInstance.create(':memory:', {
         threads: '1',
         memory_limit: '128MB',

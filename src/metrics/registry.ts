@@ -12,6 +12,7 @@ import type { Config } from '../core/config.js';
 import { PinpipeError } from '../core/errors.js';
 import { RESERVED_TABLES, type ColumnType, type TableSpec } from '../core/tables.js';
 import { POSTINGS_COLUMNS } from '../engine/schema.js';
+import { cacheKey, readCached, writeCached } from './cache.js';
 import { CHECK_RELATIONS, HISTORICAL_RELATIONS, SqlChecker, relationsOf } from './checker.js';
 import { MetricFileError, lineOf, parseMetricFile, type MetricFile } from './file.js';
 import { compileRealtime } from './realtime/compile.js';
@@ -186,6 +187,8 @@ export interface LoadOptions {
   /** the user's directory (default: from config, see metricsDir) */
   dir?: string | null;
   cwd?: string;
+  /** reuse definitions checked before, from the data directory (default true; cache.ts) */
+  cache?: boolean;
 }
 
 /**
@@ -258,6 +261,11 @@ export async function checkMetrics(cfg: Config, opts: LoadOptions = {}): Promise
     for (const t of names) tables.set(t, f);
     accepted.push(f);
   }
+  // unchanged definitions, already checked: no engine needed (cache.ts)
+  const useCache = opts.cache !== false && problems.length === 0;
+  const key = useCache ? cacheKey(accepted) : '';
+  const cached = useCache ? readCached<Metric>(cfg.dataDir, key) : null;
+  if (cached) return { set: new MetricSet(cached, dir), problems };
   const checker = await SqlChecker.open();
   const metrics: Metric[] = [];
   try {
@@ -272,5 +280,6 @@ export async function checkMetrics(cfg: Config, opts: LoadOptions = {}): Promise
   } finally {
     checker.close();
   }
+  if (useCache && problems.length === 0) writeCached(cfg.dataDir, key, metrics);
   return { set: new MetricSet(metrics, dir), problems };
 }

@@ -12,7 +12,7 @@ let cached: Promise<MetricSet> | null = null;
 
 /** the built-in metrics only (no user directory) */
 export function builtinMetrics(): Promise<MetricSet> {
-  cached ??= loadMetrics(loadConfig({ env: {}, flags: { dataDir: os.tmpdir() } }), { dir: null });
+  cached ??= loadMetrics(loadConfig({ env: {}, flags: { dataDir: os.tmpdir() } }), { dir: null, cache: false });
   return cached;
 }
 
