@@ -1,0 +1,150 @@
+"""
+pinpipe's batch job on Apache Spark (batch-run --engine spark), run by spark-submit.
+
+The CLI (src/pipeline/batch-run/spark.ts) cleans the raw lines with clean.ts and stages them as
+NDJSON, then submits this job with one argument: a JSON spec. The job only writes files under the
+spec's `out` directory; the CLI publishes them to the lake and writes the store and the ledger
+after the job succeeded, exactly as the DuckDB path does:
+
+  out/curated/<table>/dt=<day>/part-*.parquet  one file per table and day (one row per ind)
+  out/metrics/<id>.json                        the rows of each historical metric, one JSON array
+  out/_SUCCESS.json                            row counts; written last
+
+De-duplication, the curated day files and the current state across days follow
+src/pipeline/batch-run/curate.ts and historical.ts; the metric files are run as they are (the
+portable SQL subset of docs/metrics.md) over the views pins, geo, users and postings.
+"""
+import datetime
+import decimal
+import json
+import os
+import sys
+
+from pyspark.sql import SparkSession, Window
+from pyspark.sql import functions as F
+
+
+def read_staged(spark, files, columns):
+    """Staged NDJSON (strings for the timestamps) → the staged columns with their types."""
+    schema = ", ".join(f"`{n}` {'string' if t == 'timestamp_ntz' else t}" for n, t in columns)
+    df = spark.read.schema(schema).option("mode", "FAILFAST").json(files)
+    for n, t in columns:
+        if t == "timestamp_ntz":
+            # ISO 8601 with Z; the session time zone is UTC, so the wall clock is the UTC instant
+            df = df.withColumn(n, F.col(n).cast("timestamp").cast("timestamp_ntz"))
+    return df
+
+
+def curated_day(df, day, table, columns):
+    """One day's curated rows: de-duplicated by event_id, the day's rows, the latest per ind."""
+    first = Window.partitionBy("event_id").orderBy(
+        F.col("ingested_at").asc(), F.col("_partition").asc_nulls_last(), F.col("_offset").asc_nulls_last()
+    )
+    df = df.withColumn("_n", F.row_number().over(first)).where("_n = 1").drop("_n")
+    end = (datetime.date.fromisoformat(day) + datetime.timedelta(days=1)).isoformat()
+    start_ts = F.lit(f"{day} 00:00:00").cast("timestamp_ntz")
+    end_ts = F.lit(f"{end} 00:00:00").cast("timestamp_ntz")
+    df = df.where((F.col("ingested_at") >= start_ts) & (F.col("ingested_at") < end_ts))
+    latest = Window.partitionBy("ind").orderBy(F.col("ingested_at").desc(), F.col("event_id").desc())
+    df = df.withColumn("_n", F.row_number().over(latest)).where("_n = 1").drop("_n")
+    cols = []
+    for n, _t in columns:
+        if table == "pins" and n == "tag_list":
+            cols.append(F.split(F.col("tag_list"), ",", -1).alias("tag_list"))
+        elif table == "geo" and n == "coordinates":
+            cols.append(F.array(F.col("latitude"), F.col("longitude")).alias("coordinates"))
+        else:
+            cols.append(F.col(n))
+    return df.select(*cols).orderBy("ind")
+
+
+def plain(v):
+    """A metric value as JSON, as src/engine/values.ts makes DuckDB's values plain."""
+    if isinstance(v, datetime.datetime):
+        return v.strftime("%Y-%m-%dT%H:%M:%S.") + f"{v.microsecond // 1000:03d}Z"
+    if isinstance(v, datetime.date):
+        return v.isoformat() + "T00:00:00.000Z"
+    if isinstance(v, decimal.Decimal):
+        return float(v)
+    if isinstance(v, float) and (v != v or v in (float("inf"), float("-inf"))):
+        return str(v)
+    if isinstance(v, (list, tuple)):
+        return [plain(x) for x in v]
+    if isinstance(v, dict):
+        return {k: plain(x) for k, x in v.items()}
+    if hasattr(v, "asDict"):
+        return {k: plain(x) for k, x in v.asDict().items()}
+    return v
+
+
+def main(spec_file):
+    with open(spec_file, encoding="utf-8") as f:
+        spec = json.load(f)
+    out = spec["out"]
+    spark = SparkSession.builder.appName(spec.get("name", "pinpipe-batch")).getOrCreate()
+    spark.sparkContext.setLogLevel("ERROR")
+    counts = {"days": {}, "metrics": {}}
+    new_files = {t: [] for t in spec["curatedColumns"]}
+    for d in spec["days"]:
+        day = d["day"]
+        counts["days"][day] = {}
+        for topic, table in spec["tableOf"].items():
+            files = d["inputs"].get(topic) or []
+            target = f"{out}/curated/{table}/dt={day}"
+            if files:
+                df = read_staged(spark, files, spec["stageColumns"][topic])
+            else:
+                df = spark.createDataFrame([], ", ".join(f"`{n}` {t}" for n, t in spec["stageColumns"][topic]))
+            rows = curated_day(df, day, table, spec["curatedColumns"][table])
+            rows.coalesce(1).write.mode("overwrite").option("compression", "zstd").parquet(target)
+            counts["days"][day][table] = spark.read.parquet(target).count()
+            new_files[table].append({"dt": day, "path": target})
+
+    if spec["metrics"]:
+        for table, columns in spec["curatedColumns"].items():
+            parts = [{"dt": x["dt"], "path": x["path"]} for x in spec["curated"].get(table, [])] + new_files[table]
+            names = [n for n, _ in columns]
+            if parts:
+                df = None
+                for p in parts:
+                    one = spark.read.parquet(p["path"]).select(*names).withColumn("_dt", F.lit(p["dt"]))
+                    df = one if df is None else df.unionByName(one)
+                # the current row of each ind across the day files: the latest (ingested_at, event_id)
+                latest = Window.partitionBy("ind").orderBy(F.col("ingested_at").desc(), F.col("event_id").desc())
+                df = df.withColumn("_n", F.row_number().over(latest)).where("_n = 1").drop("_n", "_dt")
+            else:
+                df = spark.createDataFrame([], ", ".join(f"`{n}` {t}" for n, t in columns))
+            df.createOrReplaceTempView(table)
+        postings = spark.sql(spec["postingsSql"]).cache()
+        postings.createOrReplaceTempView("postings")
+        os.makedirs(f"{out}/metrics", exist_ok=True)
+        for m in spec["metrics"]:
+            result = spark.sql(m["sql"])
+            names = result.columns
+            rows = [{n: plain(r[i]) for i, n in enumerate(names)} for r in result.collect()]
+            with open(f"{out}/metrics/{m['id']}.json", "w", encoding="utf-8") as f:
+                json.dump(rows, f)
+            counts["metrics"][m["id"]] = len(rows)
+
+    with open(f"{out}/_SUCCESS.json", "w", encoding="utf-8") as f:
+        json.dump(counts, f)
+    spark.stop()
+
+
+def cause(e):
+    """The first line of the deepest cause a Spark error names (py4j: the Java exception)."""
+    text = str(e)
+    lines = [x.strip() for x in text.splitlines() if x.strip()]
+    caused = [x for x in lines if x.startswith("Caused by:")]
+    if caused:
+        return caused[-1][len("Caused by:") :].strip()
+    return lines[0] if lines else type(e).__name__
+
+
+if __name__ == "__main__":
+    try:
+        main(sys.argv[1])
+    except Exception as e:  # noqa: BLE001 - any failure: one line for the CLI, then non-zero
+        sys.stderr.write(f"\nPINPIPE_SPARK_ERROR: {type(e).__name__}: {cause(e)}\n")
+        sys.stderr.flush()
+        sys.exit(3)

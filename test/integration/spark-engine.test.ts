@@ -1,0 +1,239 @@
+/**
+ * batch-run --engine spark against the Spark master of scripts/services-up.sh (TEST_SPARK_MASTER;
+ * local[2] without it): on the same raw zone, Spark and DuckDB give the same curated day files
+ * (rows and column types), the same rows of every historical metric in the store, the same quality
+ * counts and ledger figures. The raw zones: the hand-made dirty fixture of test/fixtures and a
+ * generated one (postings of the source generator with re-posts, retries, dirty values and lines
+ * that are no JSON). A failing job leaves the lake, the store and the ledger as they were, and a
+ * rerun succeeds. (Spark starts slowly: few, small runs.)
+ */
+import { afterAll, describe, expect, jest, test } from '@jest/globals';
+import fc from 'fast-check';
+import { cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { DuckDBInstance } from '@duckdb/node-api';
+import { LocalLake } from '../../src/connectors/lake/local.js';
+import { EmbeddedStore } from '../../src/connectors/store/embedded.js';
+import { generatePosting } from '../../src/connectors/source/generator.js';
+import { loadConfig, type Config } from '../../src/core/config.js';
+import { isPinpipeError } from '../../src/core/errors.js';
+import { silentLogger } from '../../src/core/logger.js';
+import { BATCH_HISTORY, LEDGER, QUALITY, type Row } from '../../src/core/tables.js';
+import { CURATED_TABLES } from '../../src/engine/schema.js';
+import { loadMetrics, type MetricSet } from '../../src/metrics/registry.js';
+import { runBatch } from '../../src/pipeline/batch-run/runner.js';
+import { BUILTIN, HISTORICAL_IDS, historical } from '../support/metrics.js';
+import { DAY1, DAY2, markDay, writeChunk, writeFixtureLake } from '../fixtures/batch-lake.js';
+
+jest.setTimeout(600_000);
+
+const MASTER = process.env.TEST_SPARK_MASTER ?? 'local[2]';
+
+interface Side {
+  cfg: Config;
+  lake: LocalLake;
+  store: EmbeddedStore;
+}
+
+const dirs: string[] = [];
+const stores: EmbeddedStore[] = [];
+afterAll(async () => {
+  for (const s of stores) await s.close();
+  for (const d of dirs) rmSync(d, { recursive: true, force: true });
+});
+
+/** the same raw zone for both engines: written once (the fixture's ids are not repeatable), copied */
+function sides(write: (lakeRoot: string) => void): { duck: Side; spark: Side } {
+  const template = mkdtempSync(path.join(os.tmpdir(), 'pinpipe-lake-'));
+  dirs.push(template);
+  write(template);
+  const copy = (root: string) => cpSync(template, root, { recursive: true });
+  return { duck: side('duckdb', copy), spark: side('spark', copy) };
+}
+
+function side(engine: 'duckdb' | 'spark', write: (lakeRoot: string) => void): Side {
+  const dataDir = mkdtempSync(path.join(os.tmpdir(), `pinpipe-${engine}-`));
+  dirs.push(dataDir);
+  const cfg = loadConfig({ env: {}, flags: { dataDir } });
+  cfg.batch.engine = engine;
+  cfg.batch.spark.master = MASTER;
+  write(path.join(dataDir, 'lake'));
+  const store = new EmbeddedStore(cfg);
+  stores.push(store);
+  return { cfg, lake: new LocalLake(cfg), store };
+}
+
+const run = (s: Side, metrics: MetricSet = BUILTIN, opts: { from?: string; to?: string } = {}) =>
+  runBatch({ cfg: s.cfg, lake: s.lake, store: s.store, logger: silentLogger, metrics }, { workers: 0, ...opts });
+
+/** rows and column types of a curated day file, read with DuckDB */
+async function curated(s: Side, table: string, day: string): Promise<{ types: string[]; rows: unknown[] }> {
+  const db = await DuckDBInstance.create(':memory:');
+  const conn = await db.connect();
+  try {
+    const file = `read_parquet('${path.join(s.cfg.dataDir, 'lake', 'curated', table, `dt=${day}`, 'part-0.parquet')}', hive_partitioning = false)`;
+    const types = (await conn.runAndReadAll(`DESCRIBE SELECT * FROM ${file}`)).getRowObjectsJS().map((o) => `${String(o.column_name)} ${String(o.column_type)}`);
+    const rows = (await conn.runAndReadAll(`SELECT * FROM ${file} ORDER BY ind`))
+      .getRowObjectsJS()
+      .map((o) => JSON.stringify(o, (_k, v: unknown) => (typeof v === 'bigint' ? Number(v) : v instanceof Date ? v.toISOString() : v)));
+    return { types, rows };
+  } finally {
+    conn.closeSync();
+    db.closeSync();
+  }
+}
+
+const sorted = (rows: Row[]) => rows.map((r) => JSON.stringify(r)).sort();
+const ledger = async (s: Side) =>
+  (await s.store.select(LEDGER)).map((r) => ({ day: r.day, status: r.status, raw_records: r.raw_records, curated_rows: r.curated_rows, fingerprint: r.raw_fingerprint }));
+
+/** Spark and DuckDB agree on everything batch-run wrote for these days */
+async function expectSame(duck: Side, spark: Side, days: string[], metrics: MetricSet = BUILTIN): Promise<number> {
+  let rows = 0;
+  for (const table of CURATED_TABLES)
+    for (const day of days) {
+      const [a, b] = [await curated(duck, table, day), await curated(spark, table, day)];
+      expect(b.types).toEqual(a.types);
+      expect(b.rows).toEqual(a.rows);
+      rows += a.rows.length;
+    }
+  for (const m of metrics.historical) {
+    const [a, b] = [await duck.store.select(m.spec), await spark.store.select(m.spec)];
+    expect({ id: m.id, rows: sorted(b) }).toEqual({ id: m.id, rows: sorted(a) });
+  }
+  expect(sorted(await spark.store.select(QUALITY))).toEqual(sorted(await duck.store.select(QUALITY)));
+  expect(await ledger(spark)).toEqual(await ledger(duck));
+  return rows;
+}
+
+describe('batch-run --engine spark', () => {
+  test('the dirty fixture: the same curated rows and metric results as DuckDB', async () => {
+    const { duck, spark } = sides(writeFixtureLake);
+    const opts = { from: DAY1, to: DAY2 };
+    const a = await run(duck, BUILTIN, opts);
+    const b = await run(spark, BUILTIN, opts);
+    expect(b.failed).toBe(0);
+    expect(b.days.map((d) => [d.day, d.status, d.raw_records, d.curated_rows, d.dead])).toEqual(
+      a.days.map((d) => [d.day, d.status, d.raw_records, d.curated_rows, d.dead]),
+    );
+    expect(Object.keys(b.historical).sort()).toEqual([...HISTORICAL_IDS].sort());
+    expect(b.historical).toEqual(a.historical);
+    // the fixture's figures (test/integration/batch-run.test.ts works them out by hand)
+    expect(b.historical.Q1).toBeGreaterThan(0);
+    expect(await expectSame(duck, spark, [DAY1, DAY2])).toBeGreaterThan(10);
+  });
+
+  test('a generated raw zone: the same curated rows and metric results as DuckDB', async () => {
+    const write = (root: string) => writeGeneratedLake(root, 20261203);
+    const { duck, spark } = sides(write);
+    await run(duck);
+    const b = await run(spark);
+    expect(b.failed).toBe(0);
+    expect(b.days.map((d) => d.day)).toEqual([GEN_DAYS[0], GEN_DAYS[1]]);
+    expect(b.raw_records).toBeGreaterThan(500);
+    expect(b.dead).toBeGreaterThan(0);
+    expect(await expectSame(duck, spark, GEN_DAYS)).toBeGreaterThan(200);
+  });
+
+  test('a failing job changes nothing and says why; a rerun succeeds', async () => {
+    const spark = side('spark', writeFixtureLake);
+    await run(spark, BUILTIN, { from: DAY1, to: DAY1 });
+    const before = {
+      ledger: await spark.store.select(LEDGER),
+      history: await spark.store.select(BATCH_HISTORY),
+      q1: sorted(await spark.store.select(historical('Q1').spec)),
+      quality: sorted(await spark.store.select(QUALITY)),
+    };
+    // a metric that DuckDB computes (1/0 is null there) and Spark's ANSI mode refuses at run time
+    const dir = path.join(spark.cfg.dataDir, 'metrics');
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(path.join(dir, 'zero.sql'), '-- keys: category\nSELECT category, count(*) / 0 AS n FROM postings GROUP BY category\n');
+    const withBad = await loadMetrics(spark.cfg, { dir });
+    const err = await run(spark, withBad, { from: DAY2, to: DAY2 }).then(
+      () => null,
+      (e: unknown) => e,
+    );
+    expect(isPinpipeError(err) && err.code).toBe('SPARK_FAILED');
+    expect(String((err as Error).message)).toMatch(/DIVIDE_BY_ZERO/);
+    expect(await spark.store.select(LEDGER)).toEqual(before.ledger);
+    expect(await spark.store.select(BATCH_HISTORY)).toEqual(before.history);
+    expect(sorted(await spark.store.select(historical('Q1').spec))).toEqual(before.q1);
+    expect(sorted(await spark.store.select(QUALITY))).toEqual(before.quality);
+    // the rerun (the metric fixed) does the day and the metrics
+    writeFileSync(path.join(dir, 'zero.sql'), '-- keys: category\nSELECT category, count(*) AS n FROM postings GROUP BY category\n');
+    const fixed = await loadMetrics(spark.cfg, { dir });
+    const ok = await run(spark, fixed, { from: DAY2, to: DAY2 });
+    expect(ok.failed).toBe(0);
+    expect(ok.days.map((d) => [d.day, d.status])).toEqual([[DAY2, 'done']]);
+    expect(ok.historical.zero).toBeGreaterThan(0);
+    expect((await ledger(spark)).map((l) => [l.day, l.status])).toEqual([
+      [DAY1, 'done'],
+      [DAY2, 'done'],
+    ]);
+  });
+});
+
+// ---- a generated raw zone -----------------------------------------------------------------------
+
+const GEN_DAYS = ['2026-10-05', '2026-10-06'];
+
+/** dirty edits of a generated record (the cleaning rules' edges: placeholders, counts, blanks, bad dates) */
+const EDITS: ((r: Record<string, unknown>) => void)[] = [
+  (r) => ('follower_count' in r ? (r.follower_count = '12k') : undefined),
+  (r) => ('follower_count' in r ? (r.follower_count = 'User Info Error') : undefined),
+  (r) => ('category' in r ? (r.category = '  ') : undefined),
+  (r) => ('tag_list' in r ? (r.tag_list = 'N,o, ,T,a,g,s, ,A,v,a,i,l,a,b,l,e') : undefined),
+  (r) => ('timestamp' in r ? (r.timestamp = 'not a date') : undefined),
+  (r) => ('date_joined' in r ? (r.date_joined = '2019-02-03T04:05:06+05:30') : undefined),
+  (r) => ('country' in r ? (r.country = ' Peru\t') : undefined),
+  (r) => ('age' in r ? (r.age = '41') : undefined),
+  (r) => ('is_image_or_video' in r ? (r.is_image_or_video = 'multi-video(story page format)') : undefined),
+  (r) => ('first_name' in r ? (r.first_name = null) : undefined),
+];
+
+/**
+ * Two complete days of postings from the source generator: 120 inds posted about 300 times (re-posts
+ * of an ind within and across days), some records retried with the same event_id, dirty edits, lines
+ * that are no JSON, and records near midnight (the neighbour margins).
+ */
+function writeGeneratedLake(root: string, seed: number): void {
+  const plan = fc.sample(
+    fc.array(
+      fc.record({
+        ind: fc.integer({ min: 0, max: 119 }),
+        day: fc.integer({ min: 0, max: 1 }),
+        second: fc.oneof(fc.integer({ min: 0, max: 86_397 }), fc.integer({ min: 86_340, max: 86_397 })),
+        retry: fc.integer({ min: 0, max: 9 }),
+        edit: fc.integer({ min: 0, max: EDITS.length * 3 }),
+        broken: fc.integer({ min: 0, max: 40 }),
+      }),
+      { minLength: 300, maxLength: 300 },
+    ),
+    { seed, numRuns: 1 },
+  )[0]!;
+  const lines: Record<string, Record<string, (Record<string, unknown> | string)[]>> = {};
+  plan.forEach((p, n) => {
+    const posting = generatePosting(seed, p.ind) as unknown as Record<string, Record<string, unknown>>;
+    const day = GEN_DAYS[p.day]!;
+    const at = new Date(Date.parse(`${day}T00:00:00Z`) + p.second * 1000 + (n % 997)).toISOString();
+    for (const topic of ['pin', 'geo', 'user']) {
+      const rec: Record<string, unknown> = { ...posting[topic], event_id: `e${n}-${topic}`, ingested_at: at };
+      if (topic === 'pin') rec.index = p.ind;
+      else rec.ind = p.ind;
+      if (p.edit < EDITS.length) EDITS[p.edit]!(rec);
+      const list = ((lines[day] ??= {})[topic] ??= []);
+      list.push(rec);
+      if (p.retry === 0) list.push({ ...rec, ingested_at: new Date(Date.parse(at) + 1500).toISOString() });
+      if (p.broken === 0) list.push('{"ind": 3, "title": ');
+    }
+  });
+  for (const day of GEN_DAYS)
+    for (const topic of ['pin', 'geo', 'user']) {
+      const all = lines[day]?.[topic] ?? [];
+      const half = Math.ceil(all.length / 2);
+      writeChunk(root, topic, day, '00', 0, 0, all.slice(0, half));
+      writeChunk(root, topic, day, '12', 1, 0, all.slice(half));
+      markDay(root, topic, day);
+    }
+}
