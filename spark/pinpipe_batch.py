@@ -118,9 +118,16 @@ def main(spec_file):
         postings = spark.sql(spec["postingsSql"]).cache()
         postings.createOrReplaceTempView("postings")
         os.makedirs(f"{out}/metrics", exist_ok=True)
+        if spec.get("check"):
+            check(spark, spec, out)
+            spark.stop()
+            return
         for m in spec["metrics"]:
             result = spark.sql(m["sql"])
-            names = result.columns
+            # the output columns by position, under the names DuckDB gives them (the store's columns)
+            names = m["columns"]
+            if len(result.columns) != len(names):
+                raise ValueError(f"metric {m['id']}: Spark gives {len(result.columns)} columns ({', '.join(result.columns)}), DuckDB {len(names)}")
             rows = [{n: plain(r[i]) for i, n in enumerate(names)} for r in result.collect()]
             with open(f"{out}/metrics/{m['id']}.json", "w", encoding="utf-8") as f:
                 json.dump(rows, f)
@@ -129,6 +136,22 @@ def main(spec_file):
     with open(f"{out}/_SUCCESS.json", "w", encoding="utf-8") as f:
         json.dump(counts, f)
     spark.stop()
+
+
+def check(spark, spec, out):
+    """metrics check --engine spark: analyse every metric over the empty tables; the refusals by id."""
+    refused = {}
+    for m in spec["metrics"]:
+        try:
+            cols = spark.sql(m["sql"]).columns
+            if len(cols) != len(m["columns"]):
+                refused[m["id"]] = f"Spark gives {len(cols)} output columns ({', '.join(cols)}), DuckDB {len(m['columns'])}"
+        except Exception as e:  # noqa: BLE001 - the analysis error is the answer
+            refused[m["id"]] = cause(e)
+    with open(f"{out}/check.json", "w", encoding="utf-8") as f:
+        json.dump(refused, f)
+    with open(f"{out}/_SUCCESS.json", "w", encoding="utf-8") as f:
+        json.dump({"days": {}, "metrics": {}}, f)
 
 
 def cause(e):

@@ -110,12 +110,16 @@ export interface SparkSpec {
   /** the local copy of the curated zone (day files the run does not replace are read from there) */
   curatedDir: string;
   out: string;
+  /** metrics check --engine spark: only analyse the metrics over empty tables */
+  check?: boolean;
 }
 
 export interface SparkOutput {
   /** per day and table, the curated file the job wrote */
   curated: { day: string; table: CuratedTable; file: string; rows: number }[];
   metrics: Map<string, PlainRow[]>;
+  /** with `check`: the metrics Spark refuses, by id, with its reason */
+  refused: Map<string, string>;
 }
 
 /** The spark-submit arguments (settings first, then the job and its spec). */
@@ -128,6 +132,8 @@ export function submitArgs(cfg: Config, specFile: string): string[] {
     'spark.sql.parquet.outputTimestampType': 'TIMESTAMP_MICROS',
     'spark.ui.showConsoleProgress': 'false',
     'spark.task.maxFailures': '1',
+    // few shuffle partitions: Spark's 200 make a small day slow (tasks of a few rows); raise it for big days in batch.spark.conf
+    'spark.sql.shuffle.partitions': '8',
     ...s.conf,
   };
   return [
@@ -170,7 +176,8 @@ export async function runSparkJob(cfg: Config, spec: SparkSpec, signal?: AbortSi
     days: spec.days.map((d) => ({ day: d.day, inputs: d.files })),
     curated,
     postingsSql: postingsSelect(spec.postingsColumns),
-    metrics: spec.metrics.map((m) => ({ id: m.id, sql: m.sql })),
+    metrics: spec.metrics.map((m) => ({ id: m.id, sql: m.sql, columns: m.columns.map(([n]) => n) })),
+    check: Boolean(spec.check),
   };
   await mkdir(spec.out, { recursive: true });
   const specFile = path.join(spec.out, '..', 'spark-spec.json');
@@ -179,12 +186,14 @@ export async function runSparkJob(cfg: Config, spec: SparkSpec, signal?: AbortSi
   const venvPython = path.join(path.dirname(submit), 'python');
   const env = { ...process.env };
   if (!env.PYSPARK_PYTHON && existsSync(venvPython)) env.PYSPARK_PYTHON = venvPython;
-  const stderr = await new Promise<string>((resolve, reject) => {
+  await new Promise<string>((resolve, reject) => {
     let err = '';
-    const child = spawn(submit, submitArgs(cfg, specFile), { env, stdio: ['ignore', 'ignore', 'pipe'], signal });
-    child.stderr.setEncoding('utf8');
-    // keep the tail only (Spark is verbose)
-    child.stderr.on('data', (d: string) => (err = (err + d).slice(-200_000)));
+    const child = spawn(submit, submitArgs(cfg, specFile), { env, stdio: ['ignore', 'pipe', 'pipe'], signal });
+    // both streams (spark-submit passes the Python driver's stderr to its stdout); the tail only (Spark is verbose)
+    for (const stream of [child.stdout, child.stderr]) {
+      stream.setEncoding('utf8');
+      stream.on('data', (d: string) => (err = (err + d).slice(-200_000)));
+    }
     child.on('error', (e) =>
       reject(new PinpipeError('SPARK_FAILED', `cannot run spark-submit (${submit}): ${e.message}; install it (npm run services:up) or set batch.spark.submit`, { cause: e })),
     );
@@ -193,9 +202,13 @@ export async function runSparkJob(cfg: Config, spec: SparkSpec, signal?: AbortSi
       else reject(new PinpipeError('SPARK_FAILED', `the Spark job failed (${sig ? `signal ${sig}` : `exit ${code}`}): ${sparkCause(err)}`, { retriable: true }));
     });
   });
-  void stderr;
   const success = JSON.parse(await readFile(path.join(spec.out, '_SUCCESS.json'), 'utf8')) as { days: Record<string, Record<string, number>> };
-  const out: SparkOutput = { curated: [], metrics: new Map() };
+  const out: SparkOutput = { curated: [], metrics: new Map(), refused: new Map() };
+  if (spec.check) {
+    const refused = JSON.parse(await readFile(path.join(spec.out, 'check.json'), 'utf8')) as Record<string, string>;
+    for (const [id, reason] of Object.entries(refused)) out.refused.set(id, reason);
+    return out;
+  }
   for (const d of spec.days) {
     for (const table of CURATED_TABLES) {
       const dir = path.join(spec.out, 'curated', table, `dt=${d.day}`);
