@@ -160,7 +160,10 @@ const SPECS: Spec[] = [
         .argument('[id]', 'the metric (show)')
         .option('--json', 'print JSON')
         .option('--metrics-dir <dir>', 'directory of metric files <id>.sql (env PINPIPE_METRICS_DIR; default ./metrics when it exists)')
-        .option('--engine <engine>', 'check: also for this batch engine, spark: the portable SQL subset, then Spark analyses each file (env PINPIPE_BATCH_ENGINE)')
+        .option(
+          '--engine <engine>',
+          'check: also for this batch engine, spark: the portable SQL subset, then Spark analyses each file (env PINPIPE_BATCH_ENGINE)',
+        )
         .option('--spark-master <url>', 'with --engine spark: the master that analyses the files (default local[*])'),
     flagsToConfig: { metricsDir: 'metrics.dir', engine: 'batch.engine', sparkMaster: 'batch.spark.master' },
     load: () => import('./commands/metrics.js'),

@@ -100,7 +100,14 @@ async function sparkProblems(ctx: CommandContext, set: MetricSet): Promise<Metri
   if (!rest.length) return problems;
   const tmp = await mkdtemp(path.join(os.tmpdir(), 'pinpipe-spark-check-'));
   try {
-    const out = await runSparkJob(ctx.config, { days: [], metrics: rest, postingsColumns: POSTINGS_COLUMNS, curatedDir: path.join(tmp, 'none'), out: path.join(tmp, 'out'), check: true });
+    const out = await runSparkJob(ctx.config, {
+      days: [],
+      metrics: rest,
+      postingsColumns: POSTINGS_COLUMNS,
+      curatedDir: path.join(tmp, 'none'),
+      out: path.join(tmp, 'out'),
+      check: true,
+    });
     for (const m of rest) {
       const reason = out.refused.get(m.id);
       if (reason) problems.push(new MetricFileError(m.file, m.sqlLine, `Spark SQL refuses it (runs on DuckDB only): ${reason}`));

@@ -95,7 +95,7 @@ export const configSchema = z.strictObject({
       master: z.string().min(1).default('local[*]').describe('Spark master of batch-run --engine spark: local[*], spark://host:7077, yarn, k8s://https://host:port'),
       submit: z.string().min(1).optional().describe('path of spark-submit (default: $SPARK_HOME/bin/spark-submit, else the pyspark venv of scripts/services.sh, else spark-submit on PATH)'),
       submitOptions: z.array(z.string()).default([]).describe('extra spark-submit arguments, e.g. ["--deploy-mode", "client", "--queue", "etl"]'),
-      conf: z.record(z.string(), z.string()).default({}).describe('Spark settings passed as --conf key=value, e.g. {"spark.executor.cores": "2"}'),
+      conf: z.record(z.string(), z.string()).optional().describe('Spark settings passed as --conf key=value, e.g. {"spark.executor.cores": "2"}'),
       driverMemory: z.string().min(1).default('1g').describe('spark.driver.memory of the batch job'),
       executorMemory: z.string().min(1).default('1g').describe('spark.executor.memory of the batch job'),
     }).prefault({}),
@@ -178,7 +178,8 @@ export const OTHER_ENV: Record<string, string> = {
   PINPIPE_KAFKA_CONTROLLER_PORT: 'scripts/: controller port of the test broker',
   PINPIPE_MOTO_SPEC: 'scripts/: moto version of the test S3 server',
   PINPIPE_PYSPARK_SPEC: 'scripts/: pyspark version of the test Spark master and worker',
-  PINPIPE_SPARK_PORT: 'scripts/: port of the test Spark master', PINPIPE_SPARK_UI_PORT: 'scripts/: web UI port of the test Spark master',
+  PINPIPE_SPARK_PORT: 'scripts/: port of the test Spark master',
+  PINPIPE_SPARK_UI_PORT: 'scripts/: web UI port of the test Spark master',
 };
 
 /**

@@ -32,7 +32,8 @@ const NOT_PORTABLE: Construct[] = [
   { pattern: /\b(ASOF|POSITIONAL)\s+JOIN\b/i, construct: 'ASOF/POSITIONAL JOIN', instead: 'a plain join' },
   { pattern: /\b(unnest|generate_series|range)\s*\(/i, construct: 'unnest/generate_series/range', instead: 'not portable: Spark uses explode and sequence' },
   {
-    pattern: /\b(string_split|string_split_regex|str_split|list_\w+|array_length|struct_pack|strftime|strptime|epoch_ms|epoch|arg_max|arg_min|argmax|argmin|regexp_matches|string_agg|group_concat|list|histogram|today|printf|format)\s*\(/i,
+    pattern:
+      /\b(string_split|string_split_regex|str_split|list_\w+|array_length|struct_pack|strftime|strptime|epoch_ms|epoch|arg_max|arg_min|argmax|argmin|regexp_matches|string_agg|group_concat|list|histogram|today|printf|format)\s*\(/i,
     construct: 'a DuckDB-only function',
     instead: 'functions both engines know: docs/metrics.md, "The portable SQL subset"',
   },
@@ -51,7 +52,11 @@ export function portabilityProblem(file: MetricFile): MetricFileError | null {
     const m = c.pattern.exec(text);
     if (!m) continue;
     const name = /function|quantile|unnest/.test(c.construct) ? `${c.construct} (${m[0].replace(/\s*\($/, '')})` : c.construct;
-    return new MetricFileError(file.file, file.sqlLine + lineOf(file.sql, m.index) - 1, `not in the portable SQL subset (runs on DuckDB only): ${name}; instead: ${c.instead}`);
+    return new MetricFileError(
+      file.file,
+      file.sqlLine + lineOf(file.sql, m.index) - 1,
+      `not in the portable SQL subset (runs on DuckDB only): ${name}; instead: ${c.instead}`,
+    );
   }
   return null;
 }

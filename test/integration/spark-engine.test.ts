@@ -73,7 +73,9 @@ async function curated(s: Side, table: string, day: string): Promise<{ types: st
   const conn = await db.connect();
   try {
     const file = `read_parquet('${path.join(s.cfg.dataDir, 'lake', 'curated', table, `dt=${day}`, 'part-0.parquet')}', hive_partitioning = false)`;
-    const types = (await conn.runAndReadAll(`DESCRIBE SELECT * FROM ${file}`)).getRowObjectsJS().map((o) => `${String(o.column_name)} ${String(o.column_type)}`);
+    const types = (await conn.runAndReadAll(`DESCRIBE SELECT * FROM ${file}`))
+      .getRowObjectsJS()
+      .map((o) => `${String(o.column_name)} ${String(o.column_type)}`);
     const rows = (await conn.runAndReadAll(`SELECT * FROM ${file} ORDER BY ind`))
       .getRowObjectsJS()
       .map((o) => JSON.stringify(o, (_k, v: unknown) => (typeof v === 'bigint' ? Number(v) : v instanceof Date ? v.toISOString() : v)));
@@ -86,7 +88,13 @@ async function curated(s: Side, table: string, day: string): Promise<{ types: st
 
 const sorted = (rows: Row[]) => rows.map((r) => JSON.stringify(r)).sort();
 const ledger = async (s: Side) =>
-  (await s.store.select(LEDGER)).map((r) => ({ day: r.day, status: r.status, raw_records: r.raw_records, curated_rows: r.curated_rows, fingerprint: r.raw_fingerprint }));
+  (await s.store.select(LEDGER)).map((r) => ({
+    day: r.day,
+    status: r.status,
+    raw_records: r.raw_records,
+    curated_rows: r.curated_rows,
+    fingerprint: r.raw_fingerprint,
+  }));
 
 /** Spark and DuckDB agree on everything batch-run wrote for these days */
 async function expectSame(duck: Side, spark: Side, days: string[], metrics: MetricSet = BUILTIN): Promise<number> {

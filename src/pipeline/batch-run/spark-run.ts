@@ -56,7 +56,13 @@ export async function runSparkBatch(deps: BatchDeps, plan: Plan, s: BatchSummary
     const tj = performance.now();
     const out = await runSparkJob(
       cfg,
-      { days: staged, metrics: historical, postingsColumns: deps.metrics.postingsColumns, curatedDir: await lake.localDir('curated/'), out: path.join(tmpDir, 'out') },
+      {
+        days: staged,
+        metrics: historical,
+        postingsColumns: deps.metrics.postingsColumns,
+        curatedDir: await lake.localDir('curated/'),
+        out: path.join(tmpDir, 'out'),
+      },
       opts.signal,
     );
     const jobSeconds = secs(performance.now() - tj);
@@ -72,7 +78,11 @@ export async function runSparkBatch(deps: BatchDeps, plan: Plan, s: BatchSummary
       await storeDay(store, d.day, { realtime: [], quality });
     }
     if (historical.length) {
-      const results: HistoricalResult[] = historical.map((m) => ({ metric: m, rows: (out.metrics.get(m.id) ?? []).map((r) => storeRow(m, r)), seconds: jobSeconds }));
+      const results: HistoricalResult[] = historical.map((m) => ({
+        metric: m,
+        rows: (out.metrics.get(m.id) ?? []).map((r) => storeRow(m, r)),
+        seconds: jobSeconds,
+      }));
       await storeHistorical(store, results);
       await recordRuns(
         store,

@@ -134,7 +134,7 @@ export function submitArgs(cfg: Config, specFile: string): string[] {
     'spark.task.maxFailures': '1',
     // few shuffle partitions: Spark's 200 make a small day slow (tasks of a few rows); raise it for big days in batch.spark.conf
     'spark.sql.shuffle.partitions': '8',
-    ...s.conf,
+    ...(s.conf ?? {}),
   };
   return [
     '--master',
@@ -195,11 +195,16 @@ export async function runSparkJob(cfg: Config, spec: SparkSpec, signal?: AbortSi
       stream.on('data', (d: string) => (err = (err + d).slice(-200_000)));
     }
     child.on('error', (e) =>
-      reject(new PinpipeError('SPARK_FAILED', `cannot run spark-submit (${submit}): ${e.message}; install it (npm run services:up) or set batch.spark.submit`, { cause: e })),
+      reject(
+        new PinpipeError('SPARK_FAILED', `cannot run spark-submit (${submit}): ${e.message}; install it (npm run services:up) or set batch.spark.submit`, {
+          cause: e,
+        }),
+      ),
     );
     child.on('close', (code, sig) => {
       if (code === 0 && existsSync(path.join(spec.out, '_SUCCESS.json'))) resolve(err);
-      else reject(new PinpipeError('SPARK_FAILED', `the Spark job failed (${sig ? `signal ${sig}` : `exit ${code}`}): ${sparkCause(err)}`, { retriable: true }));
+      else
+        reject(new PinpipeError('SPARK_FAILED', `the Spark job failed (${sig ? `signal ${sig}` : `exit ${code}`}): ${sparkCause(err)}`, { retriable: true }));
     });
   });
   const success = JSON.parse(await readFile(path.join(spec.out, '_SUCCESS.json'), 'utf8')) as { days: Record<string, Record<string, number>> };
