@@ -25,6 +25,7 @@ import { loadMetrics, type MetricSet } from '../../src/metrics/registry.js';
 import { runBatch } from '../../src/pipeline/batch-run/runner.js';
 import { BUILTIN, HISTORICAL_IDS, historical } from '../support/metrics.js';
 import { DAY1, DAY2, markDay, writeChunk, writeFixtureLake } from '../fixtures/batch-lake.js';
+import { requireBuild, runCli, tmpDir } from './consume-stream.helpers.js';
 
 jest.setTimeout(600_000);
 
@@ -179,6 +180,34 @@ describe('batch-run --engine spark', () => {
       [DAY1, 'done'],
       [DAY2, 'done'],
     ]);
+  });
+});
+
+describe('metrics check --engine spark', () => {
+  test('refuses the files only DuckDB runs, naming the file and the construct or Spark’s reason; the rest pass', async () => {
+    requireBuild();
+    const { dir, cleanup } = tmpDir();
+    try {
+      const metrics = path.join(dir, 'metrics');
+      mkdirSync(metrics);
+      writeFileSync(
+        path.join(metrics, 'ranked.sql'),
+        '-- keys: country\nSELECT country, category\nFROM postings\nQUALIFY rank() OVER (PARTITION BY country ORDER BY ind) = 1\n',
+      );
+      writeFileSync(path.join(metrics, 'similar.sql'), "-- keys: ind\nSELECT ind, jaro_winkler_similarity(title, 'x') AS s FROM postings\n");
+      writeFileSync(path.join(metrics, 'portable.sql'), '-- keys: category\nSELECT category, count(*) AS n FROM postings GROUP BY category\n');
+      const res = await runCli(dir, ['metrics', 'check', '--engine', 'spark', '--spark-master', MASTER, '--metrics-dir', metrics], 300_000, {
+        HOME: os.homedir(),
+      });
+      expect(res.code).toBe(2);
+      const refused = res.stdout.split('\n').filter((l) => l.startsWith('REFUSED'));
+      expect(refused).toHaveLength(2);
+      expect(refused[0]).toMatch(/^REFUSED .*metrics\/ranked\.sql:4: not in the portable SQL subset \(runs on DuckDB only\): QUALIFY; instead: /);
+      expect(refused[1]).toMatch(/^REFUSED .*metrics\/similar\.sql:2: Spark SQL refuses it \(runs on DuckDB only\): .*jaro_winkler_similarity/);
+      expect(res.stdout).not.toMatch(/portable\.sql/);
+    } finally {
+      cleanup();
+    }
   });
 });
 

@@ -24,7 +24,7 @@ describe('the portable SQL subset', () => {
       ['SELECT quantile_disc(follower_count, 0.5) AS m FROM postings', 2, /quantile functions \(quantile_disc\); instead: percentile_disc/],
       ['SELECT\n  ind::VARCHAR AS s FROM postings', 3, /the :: cast; instead: CAST/],
       ['SELECT tag_list[1] AS first_tag FROM pins', 2, /list literals and subscripts \(1-based in DuckDB, 0-based in Spark\)/],
-      ['SELECT string_split(title, \' \') AS w FROM pins', 2, /a DuckDB-only function \(string_split\)/],
+      ["SELECT string_split(title, ' ') AS w FROM pins", 2, /a DuckDB-only function \(string_split\)/],
       ['SELECT * EXCLUDE (tag_list) FROM pins', 2, /SELECT \* EXCLUDE\/REPLACE/],
       ['SELECT ind // 2 AS half FROM pins', 2, /the \/\/ integer division/],
     ];
@@ -38,7 +38,9 @@ describe('the portable SQL subset', () => {
   });
 
   test('comments, string literals and quoted names do not count; realtime files are not checked', () => {
-    expect(portabilityProblem(file("-- no QUALIFY here, no ::\nSELECT 'a::b [1] {x}' AS s, \"timestamp\" FROM postings WHERE category <> 'QUALIFY'"))).toBeNull();
+    expect(
+      portabilityProblem(file("-- no QUALIFY here, no ::\nSELECT 'a::b [1] {x}' AS s, \"timestamp\" FROM postings WHERE category <> 'QUALIFY'")),
+    ).toBeNull();
     const rt = parseMetricFile('/metrics/r.sql', readFileSync(path.resolve('src/metrics/builtin/R1.sql'), 'utf8'));
     expect(rt.kind).toBe('realtime');
     expect(portabilityProblem(rt)).toBeNull();
