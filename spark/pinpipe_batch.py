@@ -19,6 +19,8 @@ import decimal
 import json
 import os
 import sys
+import threading
+import time
 
 from pyspark.sql import SparkSession, Window
 from pyspark.sql import functions as F
@@ -77,12 +79,44 @@ def plain(v):
     return v
 
 
+def fail(message):
+    sys.stderr.write(f"\nPINPIPE_SPARK_ERROR: {message}\n")
+    sys.stderr.flush()
+    sys.stdout.flush()
+
+
+def watchdog(spark):
+    """
+    On a cluster, a job whose executors are all lost (the workers killed) waits for resources
+    forever: fail it once no executor has been there for spark.pinpipe.executorWaitSeconds
+    (default 120; the start included).
+    """
+    sc = spark.sparkContext
+    if sc.master.startswith("local"):
+        return
+    wait = float(spark.conf.get("spark.pinpipe.executorWaitSeconds", "120"))
+
+    def run():
+        since = time.monotonic()
+        while True:
+            time.sleep(1)
+            executors = sc._jsc.sc().getExecutorMemoryStatus().size() - 1  # the driver's own block manager is listed too
+            if executors > 0:
+                since = time.monotonic()
+            elif time.monotonic() - since > wait:
+                fail(f"no Spark executor for {wait:g} s on {sc.master} (workers lost, or no free cores or memory; spark.pinpipe.executorWaitSeconds)")
+                os._exit(4)
+
+    threading.Thread(target=run, name="pinpipe-watchdog", daemon=True).start()
+
+
 def main(spec_file):
     with open(spec_file, encoding="utf-8") as f:
         spec = json.load(f)
     out = spec["out"]
     spark = SparkSession.builder.appName(spec.get("name", "pinpipe-batch")).getOrCreate()
     spark.sparkContext.setLogLevel("ERROR")
+    watchdog(spark)
     counts = {"days": {}, "metrics": {}}
     new_files = {t: [] for t in spec["curatedColumns"]}
     for d in spec["days"]:
@@ -168,6 +202,5 @@ if __name__ == "__main__":
     try:
         main(sys.argv[1])
     except Exception as e:  # noqa: BLE001 - any failure: one line for the CLI, then non-zero
-        sys.stderr.write(f"\nPINPIPE_SPARK_ERROR: {type(e).__name__}: {cause(e)}\n")
-        sys.stderr.flush()
+        fail(f"{type(e).__name__}: {cause(e)}")
         sys.exit(3)

@@ -124,21 +124,23 @@ async function run(opts: z.output<typeof options>, ctx: CommandContext): Promise
   const [action, id] = opts.args;
   if (action === 'check') {
     const { set, problems } = await checkMetrics(ctx.config);
-    if (ctx.config.batch.engine === 'spark') problems.push(...(await sparkProblems(ctx, set)));
+    const spark = ctx.config.batch.engine === 'spark' ? await sparkProblems(ctx, set) : [];
+    problems.push(...spark);
+    const valid = set.all.filter((m) => !spark.some((p) => p.file === m.file));
     if (opts.json)
       ctx.out(
         JSON.stringify({
           ok: problems.length === 0,
-          metrics: set.all.map((m) => ({ id: m.id, kind: m.kind, file: m.file })),
+          metrics: valid.map((m) => ({ id: m.id, kind: m.kind, file: m.file })),
           refused: problems.map((p) => ({ file: p.file, line: p.line, reason: p.reason })),
         }) + '\n',
       );
     else {
-      const users = set.all.filter((m) => !m.builtin);
+      const users = valid.filter((m) => !m.builtin);
       const rel = set.dir ? path.relative(process.cwd(), set.dir) : '';
       const where = set.dir ? (rel && !rel.startsWith('..') ? `./${rel}` : set.dir) : '';
       ctx.out(
-        `${set.all.length} metric files valid (${set.all.length - users.length} built-in${set.dir ? `, ${users.length} in ${where}` : '; no metrics directory'})\n`,
+        `${valid.length} metric files valid (${valid.length - users.length} built-in${set.dir ? `, ${users.length} in ${where}` : '; no metrics directory'})\n`,
       );
       for (const p of problems) ctx.out(`REFUSED ${p.message}\n`);
     }

@@ -196,9 +196,11 @@ export async function runSparkJob(cfg: Config, spec: SparkSpec, signal?: AbortSi
     }
     child.on('error', (e) =>
       reject(
-        new PinpipeError('SPARK_FAILED', `cannot run spark-submit (${submit}): ${e.message}; install it (npm run services:up) or set batch.spark.submit`, {
-          cause: e,
-        }),
+        e.name === 'AbortError'
+          ? new PinpipeError('SPARK_FAILED', 'the Spark job was stopped (batch-run interrupted)', { retriable: true, cause: e })
+          : new PinpipeError('SPARK_FAILED', `cannot run spark-submit (${submit}): ${e.message}; install it (npm run services:up) or set batch.spark.submit`, {
+              cause: e,
+            }),
       ),
     );
     child.on('close', (code, sig) => {
