@@ -230,6 +230,8 @@ const EDITS: ((r: Record<string, unknown>) => void)[] = [
   (r) => ('age' in r ? (r.age = '41') : undefined),
   (r) => ('is_image_or_video' in r ? (r.is_image_or_video = 'multi-video(story page format)') : undefined),
   (r) => ('first_name' in r ? (r.first_name = null) : undefined),
+  // a lone surrogate (U+FFFD in the curated zone), a character beyond the BMP, quotes and line breaks
+  (r) => ('title' in r ? (r.title = 'A\ud800B \u{1F600} "q" \\ x\ny') : 'country' in r ? (r.country = 'Pe\udc00ru') : undefined),
 ];
 
 /**

@@ -52,11 +52,16 @@ export interface StagedDay {
   counts: StageCounts;
 }
 
+const SURROGATE = /[\uD800-\uDFFF]/;
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
+/** a lone surrogate as U+FFFD, as the UTF-8 of the CSV staging writes it (Spark's JVM would write '?') */
+const wellFormed = (v: unknown): unknown => (typeof v === 'string' && SURROGATE.test(v) ? v.replace(LONE_SURROGATE, '\uFFFD') : v);
+
 /** a staged record: the staged columns (schema.ts STAGE_COLUMNS), tag_list joined with ',' as the CSV staging does */
 function stagedObject(topic: RecordType, value: Record<string, unknown>, pos: { _partition: number | null; _offset: number | null }): string {
   const o: Record<string, unknown> = {};
-  for (const [n] of STAGE_COLUMNS[topic]) o[n] = value[n] ?? null;
-  if (topic === 'pin') o.tag_list = Array.isArray(value.tag_list) ? (value.tag_list as string[]).join(',') : null;
+  for (const [n] of STAGE_COLUMNS[topic]) o[n] = wellFormed(value[n] ?? null);
+  if (topic === 'pin') o.tag_list = Array.isArray(value.tag_list) ? wellFormed((value.tag_list as string[]).join(',')) : null;
   o._partition = pos._partition;
   o._offset = pos._offset;
   return JSON.stringify(o);
