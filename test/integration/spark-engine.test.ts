@@ -230,6 +230,9 @@ const EDITS: ((r: Record<string, unknown>) => void)[] = [
   (r) => ('age' in r ? (r.age = '41') : undefined),
   (r) => ('is_image_or_video' in r ? (r.is_image_or_video = 'multi-video(story page format)') : undefined),
   (r) => ('first_name' in r ? (r.first_name = null) : undefined),
+  // date-times far off: year 99, the Julian/Gregorian switch, year 9999 (both engines are proleptic Gregorian)
+  (r) => ('timestamp' in r ? (r.timestamp = '0099-03-01 00:00:00') : 'date_joined' in r ? (r.date_joined = '9999-12-31T23:59:59.999Z') : undefined),
+  (r) => ('timestamp' in r ? (r.timestamp = '1582-10-10 12:00:00') : 'date_joined' in r ? (r.date_joined = '1582-10-04T00:00:00+14:00') : undefined),
   // a lone surrogate (U+FFFD in the curated zone), a character beyond the BMP, quotes and line breaks
   (r) => ('title' in r ? (r.title = 'A\ud800B \u{1F600} "q" \\ x\ny') : 'country' in r ? (r.country = 'Pe\udc00ru') : undefined),
 ];
