@@ -6,13 +6,13 @@
  * ledger stay as they were, and the error (SPARK_FAILED, with Spark's cause) ends the run; a rerun
  * does the same work again.
  *
- * The realtime metrics' windows of the days are not computed on Spark: their runs are not
- * recorded for these days, so a later `batch-run --engine duckdb` backfills them.
+ * The realtime metrics' windows of the days are not computed on Spark: the days' old windows and
+ * their runs are removed, so a later `batch-run --engine duckdb` backfills them.
  */
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
-import { BATCH_HISTORY, LEDGER, type Row } from '../../core/tables.js';
+import { BATCH_HISTORY, LEDGER, METRIC_RUNS, type Row } from '../../core/tables.js';
 import { CURRENT_KEY } from '../../engine/current.js';
 import { recordRuns } from '../../metrics/state.js';
 import { storeDay } from './day.js';
@@ -75,7 +75,11 @@ export async function runSparkBatch(deps: BatchDeps, plan: Plan, s: BatchSummary
     }
     for (const d of staged) {
       const quality: Row[] = Object.entries(d.counts.issues).map(([field, issues]) => ({ day: d.day, field, issues }));
-      await storeDay(store, d.day, { realtime: [], quality });
+      // the day's realtime windows are not computed here: its old ones go, and so do their runs, so
+      // that the next batch-run --engine duckdb backfills them (never windows of the old raw data)
+      const realtime = deps.metrics.realtime.map((metric) => ({ metric, rows: [], seconds: 0 }));
+      await storeDay(store, d.day, { realtime, quality });
+      for (const m of deps.metrics.realtime) await store.replace(METRIC_RUNS, [], { metric: m.id, day: d.day });
     }
     if (historical.length) {
       const results: HistoricalResult[] = historical.map((m) => ({
