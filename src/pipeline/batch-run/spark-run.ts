@@ -49,7 +49,7 @@ export async function runSparkBatch(deps: BatchDeps, plan: Plan, s: BatchSummary
     for (const d of plan.days) {
       if (opts.signal?.aborted) return;
       opts.onProgress?.(`${d.day}: cleaning the raw chunks for Spark`);
-      staged.push(await stageDay(lake, d.day, cfg.stream.joinWindow, path.join(tmpDir, 'input', d.day)));
+      staged.push(await stageDay(lake, d.day, cfg.stream.joinWindow, path.join(tmpDir, 'input', d.day), opts.workers));
     }
     const historical = plan.historical.map((h) => h.metric);
     opts.onProgress?.(`the Spark job on ${cfg.batch.spark.master}: ${staged.length} days, ${historical.length} historical metrics`);

@@ -8,7 +8,6 @@
 import { spawn } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
-import { createWriteStream, type WriteStream } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -21,7 +20,8 @@ import { CURATED_COLUMNS, CURATED_TABLES, STAGE_COLUMNS, TABLE_OF, postingsSelec
 import type { PlainRow } from '../../engine/values.js';
 import type { HistoricalMetric } from '../../metrics/registry.js';
 import { dayTasks } from './day.js';
-import { addCounts, cleanLine, emptyCounts, forEachGzLine, type StageCounts } from './stage.js';
+import { stageAll } from './pool.js';
+import { addCounts, emptyCounts, type StageCounts } from './stage.js';
 
 /** the job, shipped with the package */
 export const SPARK_JOB = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../spark/pinpipe_batch.py');
@@ -52,51 +52,18 @@ export interface StagedDay {
   counts: StageCounts;
 }
 
-const SURROGATE = /[\uD800-\uDFFF]/;
-const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
-/** a lone surrogate as U+FFFD, as the UTF-8 of the CSV staging writes it (Spark's JVM would write '?') */
-const wellFormed = (v: unknown): unknown => (typeof v === 'string' && SURROGATE.test(v) ? v.replace(LONE_SURROGATE, '\uFFFD') : v);
-
-/** a staged record: the staged columns (schema.ts STAGE_COLUMNS), tag_list joined with ',' as the CSV staging does */
-function stagedObject(topic: RecordType, value: Record<string, unknown>, pos: { _partition: number | null; _offset: number | null }): string {
-  const o: Record<string, unknown> = {};
-  for (const [n] of STAGE_COLUMNS[topic]) o[n] = wellFormed(value[n] ?? null);
-  if (topic === 'pin') o.tag_list = Array.isArray(value.tag_list) ? wellFormed((value.tag_list as string[]).join(',')) : null;
-  o._partition = pos._partition;
-  o._offset = pos._offset;
-  return JSON.stringify(o);
-}
-
-function writeLine(out: WriteStream, line: string): Promise<void> | void {
-  if (!out.write(line + '\n')) return new Promise((resolve) => out.once('drain', resolve));
-}
-
-/** Clean a day's raw chunks (with the neighbour margins the DuckDB path reads) into NDJSON files for the job. */
-export async function stageDay(lake: Lake, day: string, joinWindowMs: number, dir: string): Promise<StagedDay> {
+/** Clean a day's raw chunks (with the neighbour margins the DuckDB path reads) into NDJSON files for the job (clean.ts, in worker threads). */
+export async function stageDay(lake: Lake, day: string, joinWindowMs: number, dir: string, workers?: number): Promise<StagedDay> {
   const tasks = await dayTasks(lake, day, joinWindowMs);
   await mkdir(dir, { recursive: true });
+  const staged = await stageAll(
+    tasks.map((t) => ({ ...t, json: true })),
+    dir,
+    { workers },
+  );
   const counts = emptyCounts();
-  const files = { pin: [], geo: [], user: [] } as Record<RecordType, string[]>;
-  for (const topic of TOPICS) {
-    const mine = tasks.filter((t) => t.topic === topic);
-    if (!mine.length) continue;
-    const file = path.join(dir, `${topic}.ndjson`);
-    const out = createWriteStream(file);
-    for (const task of mine) {
-      const c = emptyCounts();
-      const lines: string[] = [];
-      await forEachGzLine(task.file, (line) => {
-        c.records++;
-        const r = cleanLine(topic, line, c);
-        if (r) lines.push(stagedObject(topic, r.value as unknown as Record<string, unknown>, r.pos));
-      });
-      for (const l of lines) await writeLine(out, l);
-      if (task.count) addCounts(counts, c);
-    }
-    await new Promise<void>((resolve, reject) => out.end((e?: Error | null) => (e ? reject(e) : resolve())));
-    files[topic].push(file);
-  }
-  return { day, files, counts };
+  for (const topic of TOPICS) addCounts(counts, staged.counts[topic]);
+  return { day, files: staged.files, counts };
 }
 
 /** spark-submit: the setting, else $SPARK_HOME's, else the pyspark venv of scripts/services.sh, else the PATH's */

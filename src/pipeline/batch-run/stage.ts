@@ -9,7 +9,7 @@ import path from 'node:path';
 import { createGunzip, gunzipSync } from 'node:zlib';
 import { cleanRecord, type CleanRecord } from '../../core/clean.js';
 import { TOPICS, type RecordType } from '../../core/records.js';
-import { encodeStaged, type LogPosition } from './encode.js';
+import { encodeStaged, encodeStagedJson, type LogPosition } from './encode.js';
 
 export interface StageTask {
   topic: RecordType;
@@ -22,6 +22,8 @@ export interface StageTask {
    * every line must be JSON; else the task is given up: `escalate`, nothing staged)
    */
   offsets?: number[];
+  /** stage as NDJSON for the Spark job (encodeStagedJson) instead of CSV */
+  json?: boolean;
 }
 
 export interface StageCounts {
@@ -123,7 +125,7 @@ export function stageLine(topic: RecordType, line: string, counts: StageCounts):
 }
 
 /** Clean one raw line (clean.ts) with its log position; null (counted as dead, with the reason) if it fails. */
-export function cleanLine(topic: RecordType, line: string, counts: StageCounts): { value: CleanRecord; pos: LogPosition } | null {
+function cleanLine(topic: RecordType, line: string, counts: StageCounts): { value: CleanRecord; pos: LogPosition } | null {
   let raw: unknown;
   try {
     raw = JSON.parse(line);
@@ -222,6 +224,11 @@ export async function stageFile(task: StageTask, out: StageWriter): Promise<Stag
   if (task.offsets) return stageOffsets(task, task.offsets, out);
   await forEachGzLine(task.file, (line) => {
     counts.records++;
+    if (task.json) {
+      const c = cleanLine(task.topic, line, counts);
+      if (c !== null) out.write(task.topic, encodeStagedJson(task.topic, c.value, c.pos));
+      return;
+    }
     const staged = stageLine(task.topic, line, counts);
     if (staged !== null) out.write(task.topic, staged);
   });
