@@ -32,13 +32,18 @@ function doneMessage(d: StagedDay): string {
   return `dead ${d.counts.dead}${reasons.length ? `: ${reasons.join('; ')}` : ''}; engine spark (realtime windows not computed)`.slice(0, 1000);
 }
 
+/** The realtime metrics of a plan are not computed on Spark: the summary (and --dry-run) says so. */
+export function sparkSkipsRealtime(s: BatchSummary): string[] {
+  const ids = s.metrics.filter((m) => m.kind === 'realtime').map((m) => m.id);
+  for (const m of s.metrics) if (m.kind === 'realtime') m.reason += '; not computed by the spark engine (use --engine duckdb)';
+  return ids;
+}
+
 export async function runSparkBatch(deps: BatchDeps, plan: Plan, s: BatchSummary, opts: BatchOptions): Promise<void> {
   const { cfg, lake, store, logger } = deps;
-  if (plan.backfill.length) {
-    const ids = [...new Set(plan.backfill.flatMap((b) => b.metrics.map((m) => m.id)))];
-    logger.warn(`realtime windows of ${ids.join(', ')} are not computed by the spark engine: run batch-run --engine duckdb to backfill them`);
-    for (const m of s.metrics) if (ids.includes(m.id)) m.reason += '; not computed by the spark engine (use --engine duckdb)';
-  }
+  const skipped = sparkSkipsRealtime(s);
+  if (skipped.length)
+    logger.warn(`realtime windows of ${skipped.join(', ')} are not computed by the spark engine: run batch-run --engine duckdb to backfill them`);
   if (plan.days.length === 0 && plan.historical.length === 0) return;
   mkdirSync(path.join(cfg.dataDir, 'tmp'), { recursive: true });
   const tmpDir = await mkdtemp(path.join(cfg.dataDir, 'tmp', 'spark-'));
