@@ -4,12 +4,14 @@
  * (rows and column types), the same rows of every historical metric in the store, the same quality
  * counts and ledger figures. The raw zones: the hand-made dirty fixture of test/fixtures and a
  * generated one (postings of the source generator with re-posts, retries, dirty values and lines
- * that are no JSON). A failing job leaves the lake, the store and the ledger as they were, and a
- * rerun succeeds. (Spark starts slowly: few, small runs.)
+ * that are no JSON). A failing job (a metric Spark refuses at run time; the worker and its executor
+ * killed: this test restarts the worker of scripts/services.sh) leaves the lake, the store and the
+ * ledger as they were, and a rerun succeeds. (Spark starts slowly: few, small runs.)
  */
 import { afterAll, describe, expect, jest, test } from '@jest/globals';
 import fc from 'fast-check';
-import { cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
@@ -196,6 +198,63 @@ describe('batch-run --engine spark', () => {
       [DAY1, 'done'],
       [DAY2, 'done'],
     ]);
+  });
+});
+
+describe('a worker killed during the job', () => {
+  test('SPARK_FAILED once no executor is left, nothing changed; with the worker back, a rerun succeeds', async () => {
+    // the worker of scripts/services.sh (scripts/test.sh exports where its state is)
+    const state = path.join(process.env.TEST_SERVICES_DIR ?? '/var/tmp/pinpipe-services', 'spark');
+    expect(existsSync(path.join(state, 'worker.pid'))).toBe(true);
+    const { spark } = sides(writeFixtureLake);
+    spark.cfg.batch.spark.master = 'spark://127.0.0.1:7077';
+    spark.cfg.batch.spark.conf = { ...spark.cfg.batch.spark.conf, 'spark.pinpipe.executorWaitSeconds': '15' };
+    const running = run(spark, BUILTIN, { from: DAY1, to: DAY2 }).then(
+      () => null,
+      (e: unknown) => e,
+    );
+    // once the application has its executor, the worker's machine is lost: the worker and its executors killed
+    const apps = async () => {
+      try {
+        return ((await (await fetch('http://127.0.0.1:8480/json/')).json()) as { activeapps: unknown[] }).activeapps.length;
+      } catch {
+        return 0;
+      }
+    };
+    const worker = Number(readFileSync(path.join(state, 'worker.pid'), 'utf8').trim());
+    const executors = () =>
+      spawnSync('ps', ['--ppid', String(worker), '-o', 'pid='], { encoding: 'utf8' })
+        .stdout.split('\n')
+        .map((l) => Number(l.trim()))
+        .filter((n) => n > 0);
+    const deadline = Date.now() + 240_000;
+    while (((await apps()) === 0 || executors().length === 0) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 250));
+    const children = executors();
+    expect(children.length).toBeGreaterThan(0);
+    for (const pid of [...children, worker]) process.kill(pid, 'SIGKILL');
+    try {
+      const err = await running;
+      expect(isPinpipeError(err) ? err.code : String(err)).toBe('SPARK_FAILED');
+      expect(String((err as Error).message)).toMatch(/no Spark executor for 15 s on spark:\/\/127\.0\.0\.1:7077/);
+      expect(await spark.store.select(LEDGER)).toEqual([]);
+      expect(await spark.store.select(BATCH_HISTORY)).toEqual([]);
+      expect(await spark.store.select(historical('Q1').spec)).toEqual([]);
+      expect(existsSync(path.join(spark.cfg.dataDir, 'lake', 'curated', 'pins'))).toBe(false);
+    } finally {
+      // the worker back (services.sh start is idempotent), whatever happened
+      const up = spawnSync('bash', [path.resolve('scripts/services.sh'), 'start', 'spark'], {
+        env: { ...process.env, PINPIPE_SERVICES_DIR: path.dirname(state) },
+        encoding: 'utf8',
+      });
+      expect(up.status).toBe(0);
+    }
+    const ok = await run(spark, BUILTIN, { from: DAY1, to: DAY2 });
+    expect(ok.failed).toBe(0);
+    expect((await ledger(spark)).map((l) => [l.day, l.status])).toEqual([
+      [DAY1, 'done'],
+      [DAY2, 'done'],
+    ]);
+    expect(ok.historical.Q1).toBeGreaterThan(0);
   });
 });
 
