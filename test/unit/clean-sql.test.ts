@@ -9,6 +9,7 @@
  * follower counts, tag lists, save locations, repeated keys, unknown members, NaN and trailing
  * commas that JSON.parse refuses, escapes, lone surrogates, other key orders and spacing).
  */
+import { CONTRACT_PLACEHOLDERS } from '../fixtures/contract-examples.js';
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import fc from 'fast-check';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -50,19 +51,7 @@ const wsChar = fc.constantFrom(...WHITESPACE);
 const padded = (s: fc.Arbitrary<string>) =>
   fc.tuple(fc.array(wsChar, { maxLength: 2 }), s, fc.array(wsChar, { maxLength: 2 })).map(([a, x, b]) => a.join('') + x + b.join(''));
 
-const PLACEHOLDERS = [
-  'No Title Data Available',
-  'No description available Story format',
-  'No description available',
-  'User Info Error',
-  'N,o, ,T,a,g,s, ,A,v,a,i,l,a,b,l,e',
-  'Image src error.',
-  'multi-video(story page format)',
-  'image',
-  'video',
-  'Image',
-  'gif',
-];
+const PLACEHOLDERS = [...CONTRACT_PLACEHOLDERS, 'Image', 'gif'];
 const followerText = fc.oneof(
   fc
     .tuple(

@@ -7,6 +7,7 @@
  * Bounded: a fixed number of runs per property and a fixed seed per run of the suite (printed
  * on failure by fast-check, so a failure can be replayed).
  */
+import { CONTRACT_PLACEHOLDERS } from '../fixtures/contract-examples.js';
 import { describe, expect, test } from '@jest/globals';
 import fc from 'fast-check';
 import { z } from 'zod';
@@ -123,15 +124,7 @@ function mustBeClean(type: RecordType, input: unknown): boolean {
 
 // ---- arbitraries ------------------------------------------------------------------------------
 const PLACEHOLDERS = [
-  'No Title Data Available',
-  'No description available Story format',
-  'No description available',
-  'User Info Error',
-  'N,o, ,T,a,g,s, ,A,v,a,i,l,a,b,l,e',
-  'Image src error.',
-  'multi-video(story page format)',
-  'image',
-  'video',
+  ...CONTRACT_PLACEHOLDERS,
   'Local save in /data/art',
   'Local save in ',
   '',

@@ -1,4 +1,5 @@
 import { GeneratorSource, generatePosting, categoryOf, DEFAULT_ROWS } from '../../src/connectors/source/generator.js';
+import { CONTRACT_PIN } from '../fixtures/contract-examples.js';
 import { CATEGORIES } from '../../src/connectors/source/generator-words-pins.js';
 import { validateRaw } from '../../src/core/records.js';
 import { cleanPin, parseFollowerCount } from '../../src/core/clean.js';
@@ -102,15 +103,8 @@ describe('generator: the data set looks like the original', () => {
     const stories = pins.filter((p) => p.description === 'No description available Story format');
     expect(stories.length).toBeGreaterThan(ROWS * 0.02);
     for (const p of stories) {
-      expect(p).toMatchObject({
-        title: 'No Title Data Available',
-        poster_name: 'User Info Error',
-        follower_count: 'User Info Error',
-        tag_list: 'N,o, ,T,a,g,s, ,A,v,a,i,l,a,b,l,e',
-        is_image_or_video: 'multi-video(story page format)',
-        image_src: 'Image src error.',
-        downloaded: 0,
-      });
+      const { title, poster_name, follower_count, tag_list, is_image_or_video, image_src, downloaded } = CONTRACT_PIN;
+      expect(p).toMatchObject({ title, poster_name, follower_count, tag_list, is_image_or_video, image_src, downloaded });
     }
   });
 
