@@ -11,4 +11,5 @@ export AWS_SECRET_ACCESS_KEY=test
 export AWS_REGION=us-east-1
 export PINPIPE_MYSQL_URL=mysql://pinpipe:pinpipe@127.0.0.1:3306/pinpipe
 export PINPIPE_REDIS_URL=redis://127.0.0.1:6379
+export PINPIPE_SPARK_MASTER=spark://127.0.0.1:7077
 ENV

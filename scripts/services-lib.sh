@@ -14,7 +14,8 @@ alive_pid() {
   pid="$(cat "$1" 2>/dev/null)" || return 1
   [[ "$pid" =~ ^[0-9]+$ ]] && kill -0 "$pid" 2>/dev/null || return 1
   case "$(basename "$1")" in
-    kafka.pid) want=kafka.Kafka ;; mysqld.pid) want=mariadbd ;; redis.pid) want=redis-server ;; moto.pid) want=moto_server ;; *) want="" ;;
+    kafka.pid) want=kafka.Kafka ;; mysqld.pid) want=mariadbd ;; redis.pid) want=redis-server ;; moto.pid) want=moto_server ;;
+    master.pid) want=deploy.master.Master ;; worker.pid) want=deploy.worker.Worker ;; *) want="" ;;
   esac
   if [[ -n $want && -r /proc/$pid/cmdline ]]; then
     tr '\0' ' ' <"/proc/$pid/cmdline" | grep -q -- "$want" || return 1
@@ -77,6 +78,7 @@ install_apt_packages() {
              command -v mariadb >/dev/null 2>&1 || want+=(mariadb-client) ;;
       redis) command -v redis-server >/dev/null 2>&1 || want+=(redis-server)
              command -v redis-cli >/dev/null 2>&1 || want+=(redis-tools) ;;
+      spark) command -v java >/dev/null 2>&1 || ls -d /usr/lib/jvm/*17*/bin/java >/dev/null 2>&1 || want+=(openjdk-17-jre-headless) ;;
       kafka) command -v kcat >/dev/null 2>&1 || want+=(kafkacat)
              command -v java >/dev/null 2>&1 || want+=(openjdk-17-jre-headless)
              command -v mvn >/dev/null 2>&1 || want+=(maven) ;;

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Start Kafka, MariaDB, Redis and the S3 server on 127.0.0.1 (installing what is missing), wait
+# Start Kafka, MariaDB, Redis, the S3 server and Spark (master + worker) on 127.0.0.1 (installing what is missing), wait
 # until each is ready, then print the settings to use them. Idempotent and fast when all run.
 # Progress goes to stderr; the export lines go to stdout.
 set -euo pipefail

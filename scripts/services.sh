@@ -4,8 +4,9 @@
 #   mysql  MariaDB from Debian                                                           :3306
 #   redis  Redis from Debian, no persistence                                             :6379
 #   s3     moto's S3-compatible server from PyPI, path-style, credentials test/test      :9000
+#   spark  Apache Spark standalone master + one worker, pyspark from PyPI, Java 17        :7077
 #
-# Usage: bash scripts/services.sh start|stop|restart|status|install [kafka|mysql|redis|s3|all]...
+# Usage: bash scripts/services.sh start|stop|restart|status|install [kafka|mysql|redis|s3|spark|all]...
 # State (data, logs, pid files): $PINPIPE_SERVICES_DIR (default /var/tmp/pinpipe-services).
 # Downloads: $PINPIPE_CACHE_DIR (default ~/.cache/pinpipe). Idempotent: starting a running
 # service does nothing; install steps run only for what is missing.
@@ -14,7 +15,7 @@ set -euo pipefail
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 STATE_DIR="${PINPIPE_SERVICES_DIR:-/var/tmp/pinpipe-services}"
 CACHE_DIR="${PINPIPE_CACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/pinpipe}"
-ALL_SERVICES=(kafka mysql redis s3)
+ALL_SERVICES=(kafka mysql redis s3 spark)
 
 # shellcheck source=scripts/services-lib.sh
 source "$HERE/services-lib.sh"
@@ -22,6 +23,8 @@ source "$HERE/services-lib.sh"
 source "$HERE/services-kafka.sh"
 # shellcheck source=scripts/services-other.sh
 source "$HERE/services-other.sh"
+# shellcheck source=scripts/services-spark.sh
+source "$HERE/services-spark.sh"
 
 install_parallel() {
   local pids=() n pid rc=0
@@ -31,7 +34,7 @@ install_parallel() {
 }
 
 usage() {
-  echo "usage: bash scripts/services.sh start|stop|restart|status|install [kafka|mysql|redis|s3|all]..." >&2
+  echo "usage: bash scripts/services.sh start|stop|restart|status|install [kafka|mysql|redis|s3|spark|all]..." >&2
   exit 2
 }
 
@@ -44,8 +47,8 @@ main() {
   for n in "${names[@]}"; do
     case "$n" in
       all) list+=("${ALL_SERVICES[@]}") ;;
-      kafka|mysql|redis|s3) list+=("$n") ;;
-      *) echo "services: unknown service '$n' (allowed: kafka, mysql, redis, s3, all)" >&2; exit 2 ;;
+      kafka|mysql|redis|s3|spark) list+=("$n") ;;
+      *) echo "services: unknown service '$n' (allowed: kafka, mysql, redis, s3, spark, all)" >&2; exit 2 ;;
     esac
   done
   mkdir -p "$STATE_DIR" "$CACHE_DIR"

@@ -19,6 +19,9 @@ export TEST_KAFKA_BROKERS=127.0.0.1:9092
 export TEST_S3_ENDPOINT=http://127.0.0.1:9000
 export TEST_MYSQL_URL=mysql://pinpipe:pinpipe@127.0.0.1:3306/pinpipe
 export TEST_REDIS_URL=redis://127.0.0.1:6379
+export TEST_SPARK_MASTER=spark://127.0.0.1:7077
+# where the services keep their state (the Spark test kills and restarts the worker)
+export TEST_SERVICES_DIR="${PINPIPE_SERVICES_DIR:-/var/tmp/pinpipe-services}"
 export AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test AWS_REGION=us-east-1
 while read -r name; do unset "$name"; done < <(compgen -e | grep '^PINPIPE_' || true)
 

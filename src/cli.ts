@@ -106,8 +106,10 @@ const SPECS: Spec[] = [
         )
         .option('--dry-run', 'list what would be processed and why, and what is skipped and why; change nothing')
         .option('--json', 'print the run summary as JSON')
-        .option('--metrics-dir <dir>', 'directory of metric files <id>.sql (env PINPIPE_METRICS_DIR; default ./metrics when it exists)'),
-    flagsToConfig: { metricsDir: 'metrics.dir' },
+        .option('--metrics-dir <dir>', 'directory of metric files <id>.sql (env PINPIPE_METRICS_DIR; default ./metrics when it exists)')
+        .option('--engine <engine>', 'duckdb (default) or spark (env PINPIPE_BATCH_ENGINE)')
+        .option('--spark-master <url>', 'with --engine spark: local[*], spark://host:7077, yarn, k8s://... (env PINPIPE_SPARK_MASTER)'),
+    flagsToConfig: { metricsDir: 'metrics.dir', engine: 'batch.engine', sparkMaster: 'batch.spark.master' },
     load: () => import('./commands/batch-run.js'),
   },
   {
@@ -157,8 +159,13 @@ const SPECS: Spec[] = [
         .argument('<action>', 'list | show | check')
         .argument('[id]', 'the metric (show)')
         .option('--json', 'print JSON')
-        .option('--metrics-dir <dir>', 'directory of metric files <id>.sql (env PINPIPE_METRICS_DIR; default ./metrics when it exists)'),
-    flagsToConfig: { metricsDir: 'metrics.dir' },
+        .option('--metrics-dir <dir>', 'directory of metric files <id>.sql (env PINPIPE_METRICS_DIR; default ./metrics when it exists)')
+        .option(
+          '--engine <engine>',
+          'check: also for this batch engine, spark: the portable SQL subset, then Spark analyses each file (env PINPIPE_BATCH_ENGINE)',
+        )
+        .option('--spark-master <url>', 'with --engine spark: the master that analyses the files (default local[*])'),
+    flagsToConfig: { metricsDir: 'metrics.dir', engine: 'batch.engine', sparkMaster: 'batch.spark.master' },
     load: () => import('./commands/metrics.js'),
   },
   {

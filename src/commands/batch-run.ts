@@ -18,7 +18,7 @@ import { runBatch, type BatchSummary } from '../pipeline/batch-run/runner.js';
 
 /** the days: calendar days, one with --date or a forward range with --from and --to (checkSelection) */
 const options = z
-  .strictObject({ ...COMMON, date: text, from: text, to: text, metric: text, dryRun: flag, json: flag, metricsDir: text })
+  .strictObject({ ...COMMON, date: text, from: text, to: text, metric: text, dryRun: flag, json: flag, metricsDir: text, engine: text, sparkMaster: text })
   .superRefine(usageCheck((o) => checkSelection({ date: o.date, from: o.from, to: o.to })));
 
 export type BatchRunOptions = z.output<typeof options>;
@@ -46,7 +46,7 @@ export function summaryText(s: BatchSummary): string {
   for (const d of s.days) {
     lines.push(
       d.status === 'done'
-        ? `${d.day} done (${d.reason}): ${d.raw_records} raw records, ${d.curated_rows} curated rows, ${d.dead} dead, unmatched geo ${d.unmatched_geo} / user ${d.unmatched_user} (${d.seconds} s)`
+        ? `${d.day} done (${d.reason}): ${d.raw_records} raw records, ${d.curated_rows} curated rows, ${d.dead} dead, ${d.unmatched_geo === undefined ? 'engine spark' : `unmatched geo ${d.unmatched_geo} / user ${d.unmatched_user}`} (${d.seconds} s)`
         : `${d.day} FAILED (${d.reason}): ${d.message} (${d.seconds} s)`,
     );
   }

@@ -3,6 +3,8 @@
  * directory), what the stores hold of them, and a check of every file for CI (exit 2 when a file
  * is refused, naming the file, the line and the reason).
  */
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
 import path from 'node:path';
 import chalk from 'chalk';
 import { z } from 'zod';
@@ -11,15 +13,19 @@ import { COMMON, defineCommand, flag, text, usageCheck } from './options.js';
 import { open } from '../connectors/open.js';
 import { PinpipeError, errorMessage } from '../core/errors.js';
 import { toTable, type Result } from '../engine/format.js';
+import { POSTINGS_COLUMNS } from '../engine/schema.js';
 import type { PlainRow } from '../engine/values.js';
 import { planSql } from '../metrics/realtime/sql.js';
-import { checkMetrics, loadMetrics, type Metric, type MetricSet } from '../metrics/registry.js';
+import { checkMetrics, loadMetrics, type HistoricalMetric, type Metric, type MetricSet } from '../metrics/registry.js';
+import { MetricFileError } from '../metrics/file.js';
+import { portabilityProblem } from '../metrics/portable.js';
+import { runSparkJob } from '../pipeline/batch-run/spark.js';
 import { listMetrics, readCatalog, readRuns, type MetricListing } from '../metrics/state.js';
 
 const ACTIONS = ['list', 'show', 'check'] as const;
 
 /** the arguments: an action (list, show, check) and, for show, a metric id */
-const options = z.strictObject({ ...COMMON, json: flag, metricsDir: text }).superRefine(
+const options = z.strictObject({ ...COMMON, json: flag, metricsDir: text, engine: text, sparkMaster: text }).superRefine(
   usageCheck(({ args: [action, id, ...rest] }) => {
     if (!action || !(ACTIONS as readonly string[]).includes(action))
       throw new PinpipeError('USAGE', `give an action: ${ACTIONS.join(', ')} (e.g. pinpipe metrics list)`);
@@ -79,26 +85,62 @@ function show(m: Metric): string {
   return lines.join('\n') + '\n';
 }
 
+/**
+ * --engine spark: the historical files outside the portable SQL subset (the construct named), then
+ * the others analysed by Spark over empty tables (one spark-submit; Spark's reason named).
+ */
+async function sparkProblems(ctx: CommandContext, set: MetricSet): Promise<MetricFileError[]> {
+  const problems: MetricFileError[] = [];
+  const rest: HistoricalMetric[] = [];
+  for (const m of set.historical) {
+    const p = portabilityProblem(m);
+    if (p) problems.push(p);
+    else rest.push(m);
+  }
+  if (!rest.length) return problems;
+  const tmp = await mkdtemp(path.join(os.tmpdir(), 'pinpipe-spark-check-'));
+  try {
+    const out = await runSparkJob(ctx.config, {
+      days: [],
+      metrics: rest,
+      postingsColumns: POSTINGS_COLUMNS,
+      curatedDir: path.join(tmp, 'none'),
+      out: path.join(tmp, 'out'),
+      check: true,
+    });
+    for (const m of rest) {
+      const reason = out.refused.get(m.id);
+      if (reason) problems.push(new MetricFileError(m.file, m.sqlLine, `Spark SQL refuses it (runs on DuckDB only): ${reason}`));
+    }
+  } finally {
+    await rm(tmp, { recursive: true, force: true });
+  }
+  return problems;
+}
+
 export const command = defineCommand(options, run);
 
 async function run(opts: z.output<typeof options>, ctx: CommandContext): Promise<number> {
   const [action, id] = opts.args;
   if (action === 'check') {
     const { set, problems } = await checkMetrics(ctx.config, { cache: false });
+    const spark = ctx.config.batch.engine === 'spark' ? await sparkProblems(ctx, set) : [];
+    problems.push(...spark);
+    const valid = set.all.filter((m) => !spark.some((p) => p.file === m.file));
     if (opts.json)
       ctx.out(
         JSON.stringify({
           ok: problems.length === 0,
-          metrics: set.all.map((m) => ({ id: m.id, kind: m.kind, file: m.file })),
+          metrics: valid.map((m) => ({ id: m.id, kind: m.kind, file: m.file })),
           refused: problems.map((p) => ({ file: p.file, line: p.line, reason: p.reason })),
         }) + '\n',
       );
     else {
-      const users = set.all.filter((m) => !m.builtin);
+      const users = valid.filter((m) => !m.builtin);
       const rel = set.dir ? path.relative(process.cwd(), set.dir) : '';
       const where = set.dir ? (rel && !rel.startsWith('..') ? `./${rel}` : set.dir) : '';
       ctx.out(
-        `${set.all.length} metric files valid (${set.all.length - users.length} built-in${set.dir ? `, ${users.length} in ${where}` : '; no metrics directory'})\n`,
+        `${valid.length} metric files valid (${valid.length - users.length} built-in${set.dir ? `, ${users.length} in ${where}` : '; no metrics directory'})\n`,
       );
       for (const p of problems) ctx.out(`REFUSED ${p.message}\n`);
     }

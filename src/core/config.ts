@@ -90,6 +90,15 @@ export const configSchema = z.strictObject({
     chunkSpan: duration.default(60_000).describe('record time a raw chunk spans at most (`up` uses 10s)'),
     idleFlush: duration.default(5_000).describe('an idle, caught-up partition flushes its open chunk after this'),
     dayGrace: duration.default(60_000).describe('a day is marked complete this long after its end'),
+    engine: z.enum(['duckdb', 'spark']).default('duckdb').describe('engine of batch-run: duckdb (in process) or spark (spark-submit of the job in spark/; docs/design.md)'),
+    spark: z.strictObject({
+      master: z.string().min(1).default('local[*]').describe('Spark master of batch-run --engine spark: local[*], spark://host:7077, yarn, k8s://https://host:port'),
+      submit: z.string().min(1).optional().describe('path of spark-submit (default: $SPARK_HOME/bin/spark-submit, else the pyspark venv of scripts/services.sh, else spark-submit on PATH)'),
+      submitOptions: z.array(z.string()).default([]).describe('extra spark-submit arguments, e.g. ["--deploy-mode", "client", "--queue", "etl"]'),
+      conf: z.record(z.string(), z.string()).optional().describe('Spark settings passed as --conf key=value, e.g. {"spark.executor.cores": "2"}'),
+      driverMemory: z.string().min(1).default('1g').describe('spark.driver.memory of the batch job'),
+      executorMemory: z.string().min(1).default('1g').describe('spark.executor.memory of the batch job'),
+    }).prefault({}),
   }).prefault({}),
   stream: z.strictObject({
     group: z.string().min(1).default('pinpipe-stream').describe('consumer group of consume-stream (its checkpoint in the realtime store)'),
@@ -151,6 +160,7 @@ export const ENV_SETTINGS: Record<string, { path: string; parse?: (v: string) =>
   PINPIPE_METRICS_DIR: { path: 'metrics.dir' },
   PINPIPE_BATCH_CHUNK_SPAN: { path: 'batch.chunkSpan' },
   PINPIPE_BATCH_IDLE_FLUSH: { path: 'batch.idleFlush' },
+  PINPIPE_BATCH_ENGINE: { path: 'batch.engine' }, PINPIPE_SPARK_MASTER: { path: 'batch.spark.master' }, PINPIPE_SPARK_SUBMIT: { path: 'batch.spark.submit' },
   PINPIPE_DASHBOARD_HOST: { path: 'dashboard.host' },
   PINPIPE_DASHBOARD_PORT: { path: 'dashboard.port', integer: true },
   PINPIPE_DASHBOARD_KEY: { path: 'dashboard.apiKey' },
@@ -167,6 +177,9 @@ export const OTHER_ENV: Record<string, string> = {
   PINPIPE_KAFKA_PORT: 'scripts/: port of the test broker',
   PINPIPE_KAFKA_CONTROLLER_PORT: 'scripts/: controller port of the test broker',
   PINPIPE_MOTO_SPEC: 'scripts/: moto version of the test S3 server',
+  PINPIPE_PYSPARK_SPEC: 'scripts/: pyspark version of the test Spark master and worker',
+  PINPIPE_SPARK_PORT: 'scripts/: port of the test Spark master',
+  PINPIPE_SPARK_UI_PORT: 'scripts/: web UI port of the test Spark master',
 };
 
 /**

@@ -25,6 +25,7 @@ export type ErrorCode =
   | 'QUERY_INVALID' // SQL rejected (not read-only, syntax)
   | 'METRIC_INVALID' // a metric file is refused: file, line and reason (exit 2)
   | 'NOT_READY'
+  | 'SPARK_FAILED' // the Spark job of batch-run --engine spark failed (nothing was written; retriable)
   | 'INTERNAL';
 
 const EXIT_CODES: Partial<Record<ErrorCode, number>> = { CONFIG_INVALID: 2, USAGE: 2, METRIC_INVALID: 2, PORT_IN_USE: 2 };

@@ -9,6 +9,6 @@ WITH counts AS (
   GROUP BY ALL
 )
 SELECT post_year, category, category_count
-FROM counts
-QUALIFY rank() OVER (PARTITION BY post_year ORDER BY category_count DESC) = 1
+FROM (SELECT *, rank() OVER (PARTITION BY post_year ORDER BY category_count DESC) AS rnk FROM counts) ranked
+WHERE rnk = 1
 ORDER BY post_year NULLS FIRST, category NULLS FIRST

@@ -8,6 +8,6 @@ WITH counts AS (
   GROUP BY ALL
 )
 SELECT age_group, category, category_count
-FROM counts
-QUALIFY rank() OVER (PARTITION BY age_group ORDER BY category_count DESC) = 1
+FROM (SELECT *, rank() OVER (PARTITION BY age_group ORDER BY category_count DESC) AS rnk FROM counts) ranked
+WHERE rnk = 1
 ORDER BY age_group NULLS FIRST, category NULLS FIRST

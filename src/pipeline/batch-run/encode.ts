@@ -6,6 +6,7 @@
  */
 import type { CleanGeo, CleanPin, CleanRecord, CleanUser } from '../../core/clean.js';
 import type { RecordType } from '../../core/records.js';
+import { STAGE_COLUMNS } from '../../engine/schema.js';
 
 const NEEDS_QUOTES = /[",\r\n]/;
 
@@ -65,4 +66,23 @@ export function encodeStaged(topic: RecordType, v: CleanRecord, p: LogPosition):
   if (topic === 'pin') return pinLine(v as CleanPin, p);
   if (topic === 'geo') return geoLine(v as CleanGeo, p);
   return userLine(v as CleanUser, p);
+}
+
+const SURROGATE = /[\uD800-\uDFFF]/;
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
+/** a lone surrogate as U+FFFD, as the UTF-8 of the CSV staging writes it (Spark's JVM would write '?') */
+const wellFormed = (v: unknown): unknown => (typeof v === 'string' && SURROGATE.test(v) ? v.replace(LONE_SURROGATE, '\uFFFD') : v);
+
+/**
+ * A cleaned record as one NDJSON line for the Spark job (spark/pinpipe_batch.py): the staged
+ * columns (STAGE_COLUMNS) with their values as the CSV line holds them (tag_list joined with ',').
+ */
+export function encodeStagedJson(topic: RecordType, v: CleanRecord, p: LogPosition): string {
+  const value = v as unknown as Record<string, unknown>;
+  const o: Record<string, unknown> = {};
+  for (const [n] of STAGE_COLUMNS[topic]) o[n] = wellFormed(value[n] ?? null);
+  if (topic === 'pin') o.tag_list = Array.isArray(value.tag_list) ? wellFormed((value.tag_list as string[]).join(',')) : null;
+  o._partition = p._partition;
+  o._offset = p._offset;
+  return JSON.stringify(o);
 }

@@ -21,6 +21,7 @@ import { checkSelection, listRawDays, type DaySelection } from './days.js';
 import { dayMetrics, processDay, storeDay, type DayResult } from './day.js';
 import { computeHistorical, storeHistorical } from './historical.js';
 import { planBatch, type LedgerDay, type Plan } from './plan.js';
+import { runSparkBatch, sparkSkipsRealtime } from './spark-run.js';
 
 export interface BatchDeps {
   cfg: Config;
@@ -126,6 +127,7 @@ export async function runBatch(deps: BatchDeps, opts: BatchOptions = {}): Promis
     const s = emptySummary(plan);
     s.dry_run = true;
     s.days = plan.days.map((d) => ({ day: d.day, status: 'done', reason: d.reason, seconds: 0 }));
+    if (cfg.batch.engine === 'spark') sparkSkipsRealtime(s);
     s.seconds = secs(performance.now() - t0);
     return s;
   }
@@ -137,6 +139,10 @@ export async function runBatch(deps: BatchDeps, opts: BatchOptions = {}): Promis
     summary = emptySummary(plan);
     if (plan.days.length === 0 && plan.backfill.length === 0 && plan.historical.length === 0) return summary;
     const s = summary;
+    if (cfg.batch.engine === 'spark') {
+      await runSparkBatch(deps, plan, s, opts);
+      return summary;
+    }
 
     const engine = await openEngine(cfg);
     mkdirSync(path.join(cfg.dataDir, 'tmp'), { recursive: true });

@@ -7,9 +7,9 @@
 import { closeSync, createReadStream, fstatSync, openSync, readSync, writeSync } from 'node:fs';
 import path from 'node:path';
 import { createGunzip, gunzipSync } from 'node:zlib';
-import { cleanRecord } from '../../core/clean.js';
+import { cleanRecord, type CleanRecord } from '../../core/clean.js';
 import { TOPICS, type RecordType } from '../../core/records.js';
-import { encodeStaged } from './encode.js';
+import { encodeStaged, encodeStagedJson, type LogPosition } from './encode.js';
 
 export interface StageTask {
   topic: RecordType;
@@ -22,6 +22,8 @@ export interface StageTask {
    * every line must be JSON; else the task is given up: `escalate`, nothing staged)
    */
   offsets?: number[];
+  /** stage as NDJSON for the Spark job (encodeStagedJson) instead of CSV */
+  json?: boolean;
 }
 
 export interface StageCounts {
@@ -118,6 +120,12 @@ export async function forEachGzLine(file: string, fn: (line: string) => void): P
 
 /** Clean one raw line into its staged CSV line; null (counted as dead, with the reason) if it fails. */
 export function stageLine(topic: RecordType, line: string, counts: StageCounts): string | null {
+  const c = cleanLine(topic, line, counts);
+  return c === null ? null : encodeStaged(topic, c.value, c.pos);
+}
+
+/** Clean one raw line (clean.ts) with its log position; null (counted as dead, with the reason) if it fails. */
+function cleanLine(topic: RecordType, line: string, counts: StageCounts): { value: CleanRecord; pos: LogPosition } | null {
   let raw: unknown;
   try {
     raw = JSON.parse(line);
@@ -126,11 +134,10 @@ export function stageLine(topic: RecordType, line: string, counts: StageCounts):
     bump(counts.reasons, 'line is not valid JSON', 1, MAX_REASONS);
     return null;
   }
-  return stageParsed(topic, raw, counts);
+  return cleanParsed(topic, raw, counts);
 }
 
-/** Clean one parsed raw line into its staged CSV line; null (counted as dead, with the reason) if it fails. */
-function stageParsed(topic: RecordType, raw: unknown, counts: StageCounts): string | null {
+function cleanParsed(topic: RecordType, raw: unknown, counts: StageCounts): { value: CleanRecord; pos: LogPosition } | null {
   const res = cleanRecord(topic, raw);
   if (!res.ok) {
     counts.dead++;
@@ -140,10 +147,19 @@ function stageParsed(topic: RecordType, raw: unknown, counts: StageCounts): stri
   counts.cleaned++;
   for (const issue of res.issues) bump(counts.issues, issue.field);
   const r = raw as Record<string, unknown>;
-  return encodeStaged(topic, res.value, {
-    _partition: Number.isSafeInteger(r._partition) ? (r._partition as number) : null,
-    _offset: Number.isSafeInteger(r._offset) ? (r._offset as number) : null,
-  });
+  return {
+    value: res.value,
+    pos: {
+      _partition: Number.isSafeInteger(r._partition) ? (r._partition as number) : null,
+      _offset: Number.isSafeInteger(r._offset) ? (r._offset as number) : null,
+    },
+  };
+}
+
+/** Clean one parsed raw line into its staged CSV line; null (counted as dead, with the reason) if it fails. */
+function stageParsed(topic: RecordType, raw: unknown, counts: StageCounts): string | null {
+  const c = cleanParsed(topic, raw, counts);
+  return c === null ? null : encodeStaged(topic, c.value, c.pos);
 }
 
 /** Writes staged CSV, one file per topic, under outDir (names carry the writer's id). */
@@ -208,6 +224,11 @@ export async function stageFile(task: StageTask, out: StageWriter): Promise<Stag
   if (task.offsets) return stageOffsets(task, task.offsets, out);
   await forEachGzLine(task.file, (line) => {
     counts.records++;
+    if (task.json) {
+      const c = cleanLine(task.topic, line, counts);
+      if (c !== null) out.write(task.topic, encodeStagedJson(task.topic, c.value, c.pos));
+      return;
+    }
     const staged = stageLine(task.topic, line, counts);
     if (staged !== null) out.write(task.topic, staged);
   });

@@ -1,0 +1,76 @@
+# Apache Spark for scripts/services.sh (sourced): a standalone master and one worker on 127.0.0.1,
+# from PyPI's pyspark distribution (it ships Spark's jars and scripts) in a venv under the cache
+# dir, on Java 17. batch-run --engine spark submits its job there (PINPIPE_SPARK_MASTER).
+
+SPARK_PORT="${PINPIPE_SPARK_PORT:-7077}"
+SPARK_UI_PORT="${PINPIPE_SPARK_UI_PORT:-8480}"
+SPARK_STATE="$STATE_DIR/spark"
+PYSPARK_SPEC="${PINPIPE_PYSPARK_SPEC:-pyspark==4.0.1}"
+SPARK_VENV="$CACHE_DIR/spark-venv"
+
+install_spark() {
+  [[ -f "$SPARK_VENV/.complete" && "$(cat "$SPARK_VENV/.complete")" == "$PYSPARK_SPEC" ]] && return 0
+  say "spark: installing $PYSPARK_SPEC into $SPARK_VENV"
+  mkdir -p "$SPARK_STATE"
+  rm -rf "$SPARK_VENV"
+  if ! python3 -m venv "$SPARK_VENV" >>"$SPARK_STATE/install.log" 2>&1; then
+    install_apt_packages_named python3-venv
+    rm -rf "$SPARK_VENV"
+    /usr/bin/python3 -m venv "$SPARK_VENV" >>"$SPARK_STATE/install.log" 2>&1 || die "spark: cannot create a Python venv; see $SPARK_STATE/install.log"
+  fi
+  "$SPARK_VENV/bin/pip" install -q "$PYSPARK_SPEC" >>"$SPARK_STATE/install.log" 2>&1 \
+    || die "spark: pip install $PYSPARK_SPEC failed; see $SPARK_STATE/install.log"
+  echo "$PYSPARK_SPEC" >"$SPARK_VENV/.complete"
+}
+
+# a Java 17 (Spark 4 runs on 17 or 21): Debian's, else JAVA_HOME's, else the java on PATH's
+spark_java_home() {
+  local d
+  for d in /usr/lib/jvm/java-17-openjdk-* /usr/lib/jvm/java-17-* /usr/lib/jvm/*-17-*; do
+    [[ -x "$d/bin/java" ]] && { echo "$d"; return 0; }
+  done
+  if [[ -n ${JAVA_HOME:-} ]]; then echo "$JAVA_HOME"; return 0; fi
+  dirname "$(dirname "$(readlink -f "$(command -v java)")")"
+}
+
+# the environment of Spark's daemons: pyspark's SPARK_HOME, Java 17, logs and work under the state dir
+spark_env() {
+  SPARK_HOME="$("$SPARK_VENV/bin/python" -c 'import os, pyspark; print(os.path.dirname(pyspark.__file__))')" || die "spark: pyspark not importable from $SPARK_VENV"
+  export SPARK_HOME JAVA_HOME
+  JAVA_HOME="$(spark_java_home)"
+  export SPARK_LOCAL_IP=127.0.0.1 SPARK_LOG_DIR="$SPARK_STATE/logs" SPARK_DAEMON_MEMORY=256m PYSPARK_PYTHON="$SPARK_VENV/bin/python"
+}
+
+spark_alive_workers() {
+  curl -fsS --max-time 2 "http://127.0.0.1:$SPARK_UI_PORT/json/" 2>/dev/null | grep -o '"aliveworkers" *: *[0-9]*' | grep -o '[0-9]*$'
+}
+
+ready_spark() {
+  alive_pid "$SPARK_STATE/master.pid" >/dev/null && alive_pid "$SPARK_STATE/worker.pid" >/dev/null &&
+    port_open "$SPARK_PORT" && [[ "$(spark_alive_workers)" -ge 1 ]]
+}
+
+start_spark() {
+  if ready_spark; then say "spark: already running on spark://127.0.0.1:$SPARK_PORT"; return 0; fi
+  mkdir -p "$SPARK_STATE/logs" "$SPARK_STATE/work"
+  spark_env
+  if ! alive_pid "$SPARK_STATE/master.pid" >/dev/null; then
+    check_port_free spark "$SPARK_PORT"
+    say "spark: starting the master on spark://127.0.0.1:$SPARK_PORT, UI :$SPARK_UI_PORT (Java: $JAVA_HOME; log: $SPARK_STATE/master.log)"
+    spawn "$SPARK_STATE/master.pid" "$SPARK_STATE/master.log" "$SPARK_HOME/bin/spark-class" org.apache.spark.deploy.master.Master \
+      --host 127.0.0.1 --port "$SPARK_PORT" --webui-port "$SPARK_UI_PORT"
+  fi
+  wait_until spark 90 "$SPARK_STATE/master.log" port_open "$SPARK_PORT"
+  if ! alive_pid "$SPARK_STATE/worker.pid" >/dev/null; then
+    say "spark: starting one worker (2 cores, 1g; log: $SPARK_STATE/worker.log)"
+    spawn "$SPARK_STATE/worker.pid" "$SPARK_STATE/worker.log" "$SPARK_HOME/bin/spark-class" org.apache.spark.deploy.worker.Worker \
+      "spark://127.0.0.1:$SPARK_PORT" --host 127.0.0.1 --cores 2 --memory 1g --webui-port 0 --work-dir "$SPARK_STATE/work"
+  fi
+  wait_until spark 90 "$SPARK_STATE/worker.log" ready_spark
+  say "spark: ready (export PINPIPE_SPARK_MASTER=spark://127.0.0.1:$SPARK_PORT)"
+}
+
+stop_spark() {
+  stop_pid spark-worker "$SPARK_STATE/worker.pid" 30
+  stop_pid spark-master "$SPARK_STATE/master.pid" 30
+}

@@ -1,0 +1,142 @@
+/**
+ * batch-run --engine spark: the planned days and historical metrics in one Spark job (spark.ts,
+ * spark/pinpipe_batch.py), then, only once it succeeded, the same commit as the DuckDB path: the
+ * curated day files into the lake, the days' quality counts and the historical metrics into the
+ * store, the metric runs and the ledger. A failed job writes nothing: the lake, the store and the
+ * ledger stay as they were, and the error (SPARK_FAILED, with Spark's cause) ends the run; a rerun
+ * does the same work again.
+ *
+ * The realtime metrics' windows of the days are not computed on Spark: the days' old windows and
+ * their runs are removed, so a later `batch-run --engine duckdb` backfills them.
+ */
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import { BATCH_HISTORY, LEDGER, METRIC_RUNS, type Row } from '../../core/tables.js';
+import { CURRENT_KEY } from '../../engine/current.js';
+import { recordRuns } from '../../metrics/state.js';
+import { storeDay } from './day.js';
+import { storeHistorical, storeRow, type HistoricalResult } from './historical.js';
+import type { Plan } from './plan.js';
+import type { BatchDeps, BatchOptions, BatchSummary } from './runner.js';
+import { runSparkJob, stageDay, type StagedDay } from './spark.js';
+
+const iso = (ms = Date.now()) => new Date(ms).toISOString();
+const secs = (ms: number) => Math.round(ms) / 1000;
+
+function doneMessage(d: StagedDay): string {
+  const reasons = Object.entries(d.counts.reasons)
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, 3)
+    .map(([k, n]) => `${k} (${n})`);
+  return `dead ${d.counts.dead}${reasons.length ? `: ${reasons.join('; ')}` : ''}; engine spark (realtime windows not computed)`.slice(0, 1000);
+}
+
+/** The realtime metrics of a plan are not computed on Spark: the summary (and --dry-run) says so. */
+export function sparkSkipsRealtime(s: BatchSummary): string[] {
+  const ids = s.metrics.filter((m) => m.kind === 'realtime').map((m) => m.id);
+  for (const m of s.metrics) if (m.kind === 'realtime') m.reason += '; not computed by the spark engine (use --engine duckdb)';
+  return ids;
+}
+
+export async function runSparkBatch(deps: BatchDeps, plan: Plan, s: BatchSummary, opts: BatchOptions): Promise<void> {
+  const { cfg, lake, store, logger } = deps;
+  const skipped = sparkSkipsRealtime(s);
+  if (skipped.length)
+    logger.warn(`realtime windows of ${skipped.join(', ')} are not computed by the spark engine: run batch-run --engine duckdb to backfill them`);
+  if (plan.days.length === 0 && plan.historical.length === 0) return;
+  mkdirSync(path.join(cfg.dataDir, 'tmp'), { recursive: true });
+  const tmpDir = await mkdtemp(path.join(cfg.dataDir, 'tmp', 'spark-'));
+  try {
+    const started = iso();
+    const t0 = performance.now();
+    const staged: StagedDay[] = [];
+    for (const d of plan.days) {
+      if (opts.signal?.aborted) return;
+      opts.onProgress?.(`${d.day}: cleaning the raw chunks for Spark`);
+      staged.push(await stageDay(lake, d.day, cfg.stream.joinWindow, path.join(tmpDir, 'input', d.day), opts.workers));
+    }
+    const historical = plan.historical.map((h) => h.metric);
+    opts.onProgress?.(`the Spark job on ${cfg.batch.spark.master}: ${staged.length} days, ${historical.length} historical metrics`);
+    const tj = performance.now();
+    const out = await runSparkJob(
+      cfg,
+      {
+        days: staged,
+        metrics: historical,
+        postingsColumns: deps.metrics.postingsColumns,
+        curatedDir: await lake.localDir('curated/'),
+        out: path.join(tmpDir, 'out'),
+      },
+      opts.signal,
+    );
+    const jobSeconds = secs(performance.now() - tj);
+    logger.info('the Spark job succeeded', { seconds: jobSeconds, days: staged.length, metrics: historical.length });
+
+    // commit: the lake first (as day.ts), then the store, the metric runs and the ledger (as runner.ts)
+    if (staged.length) {
+      await lake.delete([CURRENT_KEY]);
+      for (const c of out.curated) await lake.put(`curated/${c.table}/dt=${c.day}/part-0.parquet`, await readFile(c.file));
+    }
+    for (const d of staged) {
+      const quality: Row[] = Object.entries(d.counts.issues).map(([field, issues]) => ({ day: d.day, field, issues }));
+      // the day's realtime windows are not computed here: its old ones go, and so do their runs, so
+      // that the next batch-run --engine duckdb backfills them (never windows of the old raw data)
+      const realtime = deps.metrics.realtime.map((metric) => ({ metric, rows: [], seconds: 0 }));
+      await storeDay(store, d.day, { realtime, quality });
+      for (const m of deps.metrics.realtime) await store.replace(METRIC_RUNS, [], { metric: m.id, day: d.day });
+    }
+    if (historical.length) {
+      const results: HistoricalResult[] = historical.map((m) => ({
+        metric: m,
+        rows: (out.metrics.get(m.id) ?? []).map((r) => storeRow(m, r)),
+        seconds: jobSeconds,
+      }));
+      await storeHistorical(store, results);
+      await recordRuns(
+        store,
+        results.map((h) => ({ metric: h.metric, day: '', rows: h.rows.length, seconds: h.seconds })),
+      );
+      for (const h of results) s.historical[h.metric.id] = h.rows.length;
+      for (const m of s.metrics) if (m.id in s.historical) m.rows = s.historical[m.id];
+    }
+    for (const d of staged) {
+      const p = plan.days.find((x) => x.day === d.day)!;
+      const curatedRows = out.curated.filter((c) => c.day === d.day).reduce((n, c) => n + c.rows, 0);
+      const message = doneMessage(d);
+      const t = performance.now() - t0;
+      await store.upsert(LEDGER, [
+        {
+          day: d.day,
+          status: 'done',
+          started_at: started,
+          finished_at: iso(),
+          raw_records: d.counts.records,
+          curated_rows: curatedRows,
+          message,
+          reason: p.reason,
+          complete: p.complete,
+          raw_objects: p.objects,
+          raw_fingerprint: p.fingerprint,
+        },
+      ]);
+      await store.upsert(BATCH_HISTORY, [
+        { started_at: started, day: d.day, reason: p.reason, status: 'done', finished_at: iso(), seconds: secs(t), raw_records: d.counts.records, message },
+      ]);
+      s.days.push({
+        day: d.day,
+        status: 'done',
+        reason: p.reason,
+        seconds: secs(t),
+        message,
+        raw_records: d.counts.records,
+        curated_rows: curatedRows,
+        dead: d.counts.dead,
+        dead_reasons: d.counts.reasons,
+        quality_issues: d.counts.issues,
+      });
+    }
+  } finally {
+    await rm(tmpDir, { recursive: true, force: true });
+  }
+}
