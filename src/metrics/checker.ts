@@ -103,7 +103,8 @@ export class SqlChecker {
 
 /**
  * The relations a historical SELECT reads (base tables and table functions, outside its own CTEs),
- * and whether it reads every column of postings (a star), from the syntax tree.
+ * and whether it reads every column of postings: a star in a SELECT whose FROM reads a base table
+ * or a table function directly (a star over a CTE or a subquery reads only what those select).
  */
 export function relationsOf(ast: Ast): {
   tables: { name: string; loc: number | null }[];
@@ -115,9 +116,16 @@ export function relationsOf(ast: Ast): {
   const functions: { name: string; loc: number | null }[] = [];
   const columns = new Set<string>();
   let star = false;
-  const visit = (n: Ast, ctes: Set<string>): void => {
+  const isBase = (n: Ast, scope: Set<string>) => !(scope.has(tableName(n)) && !n.schema_name);
+  /** whether a FROM clause reads a base table or a table function itself (not through a subquery) */
+  const readsDirectly = (from: Ast, scope: Set<string>): boolean =>
+    !!from &&
+    (from.type === 'TABLE_FUNCTION' ||
+      (from.type === 'BASE_TABLE' && isBase(from, scope)) ||
+      (from.type === 'JOIN' && (readsDirectly(from.left, scope) || readsDirectly(from.right, scope))));
+  const visit = (n: Ast, ctes: Set<string>, direct: boolean): void => {
     if (Array.isArray(n)) {
-      for (const x of n) visit(x, ctes);
+      for (const x of n) visit(x, ctes, direct);
       return;
     }
     if (!n || typeof n !== 'object') return;
@@ -126,18 +134,19 @@ export function relationsOf(ast: Ast): {
       scope = new Set(ctes);
       for (const c of n.cte_map.map) scope.add(String(c.key).toLowerCase());
     }
+    if (n.type === 'SELECT_NODE') direct = readsDirectly(n.from_table, scope);
     if (n.type === 'BASE_TABLE' && typeof n.table_name === 'string') {
-      const name = [n.catalog_name, n.schema_name, n.table_name].filter(Boolean).join('.').toLowerCase();
-      if (!(scope.has(name) && !n.schema_name)) tables.push({ name, loc: loc(n) });
+      if (isBase(n, scope)) tables.push({ name: tableName(n), loc: loc(n) });
     }
     if (n.type === 'TABLE_FUNCTION') functions.push({ name: String(n.function?.function_name ?? 'a table function'), loc: loc(n) });
     if (n.class === 'COLUMN_REF' && Array.isArray(n.column_names)) columns.add(String(n.column_names[n.column_names.length - 1]).toLowerCase());
     if (Array.isArray(n.using_columns)) for (const c of n.using_columns) columns.add(String(c).toLowerCase());
-    if (n.class === 'STAR') star = true;
-    for (const v of Object.values(n)) if (v && typeof v === 'object') visit(v, scope);
+    if (n.class === 'STAR' && direct) star = true;
+    for (const v of Object.values(n)) if (v && typeof v === 'object') visit(v, scope, direct);
   };
-  visit(ast, new Set());
+  visit(ast, new Set(), true);
   return { tables, functions, columns, star };
 }
 
+const tableName = (n: Ast): string => [n.catalog_name, n.schema_name, n.table_name].filter(Boolean).join('.').toLowerCase();
 const loc = (n: Ast): number | null => (typeof n.query_location === 'number' && n.query_location < 1e12 ? n.query_location : null);

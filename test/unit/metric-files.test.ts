@@ -195,6 +195,29 @@ describe('refused files name the file, the line and the reason', () => {
     });
   });
 
+  test('the postings columns a historical metric reads: a star reads them all only where it selects from a view itself', async () => {
+    const dir = dirWith({
+      'ranked.sql':
+        '-- keys: country\nWITH c AS (SELECT country, count(*) AS n FROM postings GROUP BY ALL)\n' +
+        'SELECT country, n FROM (SELECT *, rank() OVER (ORDER BY n DESC) AS r FROM c) t WHERE r = 1',
+      'whole.sql': '-- keys: ind\nSELECT * FROM postings',
+      'cte_star.sql': '-- keys: ind\nWITH p AS (SELECT * FROM postings) SELECT ind, title FROM p',
+      'sub_star.sql': '-- keys: ind\nSELECT t.* FROM (SELECT ind, category FROM postings p) t',
+    });
+    const set = await loadMetrics(cfg, { dir });
+    const reads = (id: string) => (set.get(id) as { reads: string[] }).reads;
+    expect(reads('ranked')).toEqual(['country']);
+    expect(reads('sub_star')).toEqual(['ind', 'category']);
+    const all = reads('whole');
+    expect(all.length).toBeGreaterThan(20);
+    expect(reads('cte_star')).toEqual(all);
+    // the built-in rankings read only their own columns (batch-run materializes only those at 10M rows)
+    expect(reads('Q1')).toEqual(['country', 'category'].sort((a, b) => all.indexOf(a) - all.indexOf(b)));
+    const builtins = await loadMetrics(cfg, { dir: dirWith({}) });
+    expect(builtins.postingsColumns.length).toBeLessThan(all.length);
+    expect(builtins.postingsColumns).not.toContain('description');
+  });
+
   test('the metrics directory: the setting, else ./metrics when it exists; a setting that is no directory is refused', () => {
     const cwd = path.join(root, `cwd${++n}`);
     mkdirSync(cwd);
