@@ -169,8 +169,6 @@ export function joinUserName(first: unknown, last: unknown): string | null {
 
 // ---- the cleaners, compiled from the table ------------------------------------------------------
 
-type Cleaner = (raw: Record<string, unknown>) => CleanResult<CleanRecord>;
-
 /** The function (or constant) each kind applies to its raw field(s); null: the raw value itself. */
 function implementation(rule: Rule): unknown {
   switch (rule.kind) {
@@ -205,11 +203,16 @@ const q = JSON.stringify;
  * instant that does not parse returns its dead letter at once), the stamps, then one object
  * literal (a single shape per type, as fast as a hand-written cleaner). F[i] is column i's
  * implementation, D[i] what its quality issue reports (the text before the rule, without
- * placeholders).
+ * placeholders). With `columns`, the projected cleaner of the stream: only those columns, ind and
+ * the instants (which decide a dead letter) are computed, no quality issues, and the result is
+ * `{ ok, ind, event_id, ingested_at, vals }` with the columns' values in that order (Z: a missing
+ * value as null, -0 as 0, as staging gives it to the engine).
  */
-export function cleanerSource(type: RecordType): string {
-  const out: string[] = ['const issues = [];'];
-  RULES[type].forEach(({ rule }, i) => {
+export function cleanerSource(type: RecordType, columns?: readonly string[]): string {
+  const want = columns && new Set([...columns, 'ind']);
+  const out: string[] = columns ? [] : ['const issues = [];'];
+  RULES[type].forEach(({ name, rule }, i) => {
+    if (want && !want.has(name) && rule.kind !== 'instant') return;
     const raw = (f: string) => `raw[${q(f)}]`;
     switch (rule.kind) {
       case 'key':
@@ -229,35 +232,63 @@ export function cleanerSource(type: RecordType): string {
         out.push(`const v${i} = F[${i}](${raw(rule.from)});`);
     }
     if (rule.kind === 'instant') out.push(`if (v${i} === null) return { ok: false, reason: ${q(rule.dead)} };`);
-    if (rule.kind === 'count' || rule.kind === 'map') {
+    if (!columns && (rule.kind === 'count' || rule.kind === 'map')) {
       out.push(`if (v${i} === null) { const t = D[${i}](${raw(rule.from)}); if (t !== null) issues.push({ field: ${q(rule.from)}, value: t }); }`);
     }
   });
   out.push(`const event_id = typeof raw[${q(STAMPS.event_id)}] === 'string' ? raw[${q(STAMPS.event_id)}] : null;`);
   out.push(`const ingested_at = toIso(raw[${q(STAMPS.ingested_at)}]);`);
   out.push(`if (!event_id || !ingested_at) return { ok: false, reason: ${q(STAMPS.dead)} };`);
+  if (columns) {
+    const at = (c: string) => RULES[type].findIndex((x) => x.name === c);
+    const value = (c: string) => (c === STAMPS.event_id ? 'event_id' : c === STAMPS.ingested_at ? 'ingested_at' : at(c) < 0 ? 'null' : `Z(v${at(c)})`);
+    out.push(`return { ok: true, ind: v${at('ind')}, event_id, ingested_at, vals: [${columns.map(value).join(', ')}] };`);
+    return out.join('\n');
+  }
   const fields = RULES[type].map(({ name }, i) => `${q(name)}: v${i}`);
   out.push(`return { ok: true, issues, value: { ${[...fields, `${q(STAMPS.event_id)}: event_id`, `${q(STAMPS.ingested_at)}: ingested_at`].join(', ')} } };`);
   return out.join('\n');
 }
 
-function compile(type: RecordType): Cleaner {
+const Z = (v: unknown): unknown => (v === undefined || v === null ? null : v === 0 ? 0 : v);
+
+function compile<T>(type: RecordType, columns?: readonly string[]): (raw: Record<string, unknown>) => T {
   const F = RULES[type].map(({ rule }) => implementation(rule));
   const D = RULES[type].map(({ rule }) => (rule.kind === 'count' ? (v: unknown) => dropPlaceholder(v, rule.placeholders) : cleanText));
-  return new Function('F', 'D', 'toIso', `return function clean_${type}(raw) {\n${cleanerSource(type)}\n};`)(F, D, toIso) as Cleaner;
+  const name = columns ? `project_${type}` : `clean_${type}`;
+  return new Function('F', 'D', 'toIso', 'Z', `return function ${name}(raw) {\n${cleanerSource(type, columns)}\n};`)(F, D, toIso, Z) as (
+    raw: Record<string, unknown>,
+  ) => T;
 }
 
-export const cleanPin = compile('pin') as (raw: Record<string, unknown>) => CleanResult<CleanPin>;
-export const cleanGeo = compile('geo') as (raw: Record<string, unknown>) => CleanResult<CleanGeo>;
-export const cleanUser = compile('user') as (raw: Record<string, unknown>) => CleanResult<CleanUser>;
+export const cleanPin = compile<CleanResult<CleanPin>>('pin');
+export const cleanGeo = compile<CleanResult<CleanGeo>>('geo');
+export const cleanUser = compile<CleanResult<CleanUser>>('user');
 
-const CLEANERS = { pin: cleanPin, geo: cleanGeo, user: cleanUser } as const;
+const CLEANERS: Record<RecordType, (raw: Record<string, unknown>) => CleanResult<CleanRecord>> = { pin: cleanPin, geo: cleanGeo, user: cleanUser };
 
 /**
  * Clean one stamped raw record of a type. Validates against the raw schema first, so a record
  * that somehow bypassed the API's validation becomes a dead letter with a reason, never a throw.
  */
 export function cleanRecord(type: RecordType, raw: unknown): CleanResult<CleanRecord> {
+  return guarded(type, raw, CLEANERS[type]);
+}
+
+/** A cleaned record as the stream's metrics read it: ind, the stamps, and the projected columns' values. */
+export type Projected = { ok: true; ind: number; event_id: string; ingested_at: string; vals: unknown[] } | { ok: false; reason: string };
+
+/**
+ * The cleaner of the stream: cleanRecord's verdict (the same dead letters, with the same reasons)
+ * and the values of `columns` as cleanRecord gives them (missing → null, -0 → 0), without
+ * cleaning the columns no metric reads.
+ */
+export function projectCleaner(type: RecordType, columns: readonly string[]): (raw: unknown) => Projected {
+  const fn = compile<Projected>(type, columns);
+  return (raw) => guarded(type, raw, fn);
+}
+
+function guarded<T extends { ok: boolean }>(type: RecordType, raw: unknown, fn: (raw: Record<string, unknown>) => T): T | { ok: false; reason: string } {
   try {
     if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) return { ok: false, reason: 'record is not a JSON object' };
     // the schema is asked only when the fast check cannot vouch for the record (same verdicts)
@@ -268,7 +299,7 @@ export function cleanRecord(type: RecordType, raw: unknown): CleanResult<CleanRe
         return { ok: false, reason: `invalid ${type} record: ${i.path.join('.') || '(record)'} ${i.message}` };
       }
     }
-    return CLEANERS[type](raw as Record<string, unknown>);
+    return fn(raw as Record<string, unknown>);
   } catch (e) {
     return { ok: false, reason: `cleaning failed: ${e instanceof Error ? e.message : String(e)}` };
   }

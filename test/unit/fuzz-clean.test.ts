@@ -11,8 +11,9 @@ import { CONTRACT_PLACEHOLDERS } from '../fixtures/contract-examples.js';
 import { describe, expect, test } from '@jest/globals';
 import fc from 'fast-check';
 import { z } from 'zod';
-import { cleanRecord, toAgeGroup } from '../../src/core/clean.js';
+import { cleanRecord, projectCleaner, toAgeGroup } from '../../src/core/clean.js';
 import { rawSchemas, TOPICS, type RecordType } from '../../src/core/records.js';
+import { RULES } from '../../src/core/rules.js';
 import { parseDateTime } from '../../src/core/time.js';
 import { anyType, validStamped } from './clean-arbitraries.js';
 
@@ -267,6 +268,41 @@ describe('cleanRecord under arbitrary input (fast-check)', () => {
     // the generator reaches both outcomes (otherwise the property would prove little)
     expect(ok).toBeGreaterThan(RUNS / 10);
     expect(dead).toBeGreaterThan(RUNS / 10);
+  });
+
+  test("the stream's projected cleaner: cleanRecord's verdict and reason, and the chosen columns' values as cleanRecord gives them", () => {
+    const columnsOf = (type: RecordType) => fc.subarray([...RULES[type].map((c) => c.name), 'event_id', 'ingested_at', 'no_such_column']);
+    const input = fc.oneof(
+      variation,
+      validStamped,
+      anyType.chain((type) => fc.record({ type: fc.constant(type), rec: fc.jsonValue({ maxDepth: 2 }) as fc.Arbitrary<Record<string, unknown>> })),
+    );
+    let ok = 0;
+    fc.assert(
+      fc.property(
+        input.chain(({ type, rec }) => fc.tuple(fc.constant(type), fc.constant(rec), columnsOf(type))),
+        ([type, rec, columns]) => {
+          const want = cleanRecord(type, rec);
+          const got = projectCleaner(type, columns)(rec);
+          if (!want.ok) {
+            expect(got).toEqual({ ok: false, reason: want.reason });
+            return;
+          }
+          ok++;
+          const value = want.value as unknown as Record<string, unknown>;
+          const asStaged = (v: unknown) => (v === undefined || v === null ? null : v === 0 ? 0 : v);
+          expect(got).toEqual({
+            ok: true,
+            ind: value.ind,
+            event_id: value.event_id,
+            ingested_at: value.ingested_at,
+            vals: columns.map((c) => asStaged(value[c])),
+          });
+        },
+      ),
+      { numRuns: RUNS * 2 },
+    );
+    expect(ok).toBeGreaterThan(RUNS / 10);
   });
 
   test('cleaning is deterministic and does not modify its input', () => {

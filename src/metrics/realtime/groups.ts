@@ -145,16 +145,4 @@ export class ColumnLayout {
     if (i < 0) throw new Error(`column ${src}.${name} is not in the layout`);
     return i;
   };
-
-  /** a cleaned record's values in layout order */
-  values(type: RecordType, rec: Record<string, unknown>): Value[] {
-    const cols = this.columns[type];
-    const out: Value[] = new Array(cols.length);
-    for (let i = 0; i < cols.length; i++) {
-      const v = (rec[cols[i]!] ?? null) as Value;
-      // -0 (JSON "-0") reaches the engine as 0 through staging: the stream sees it so too
-      out[i] = v === 0 ? 0 : v;
-    }
-    return out;
-  }
 }

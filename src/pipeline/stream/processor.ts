@@ -7,7 +7,7 @@
 import type { WindowRow, Checkpoint } from '../../connectors/realtime/types.js';
 import type { ConsumedBatch, LogRecord, TopicPartition } from '../../connectors/log/types.js';
 import { tpKey } from '../../connectors/log/types.js';
-import { cleanRecord, type CleanRecord } from '../../core/clean.js';
+import { projectCleaner, type Projected } from '../../core/clean.js';
 import { PinpipeError } from '../../core/errors.js';
 import { minuteOf } from '../../core/time.js';
 import { TOPICS, type RecordType } from '../../core/records.js';
@@ -47,6 +47,8 @@ export class StreamProcessor {
   newest = NO_WATERMARK;
   /** since when (runner's clock) every partition has been caught up with nothing new, and the max seen then */
   private idle: { since: number; base: number } | null = null;
+  /** per record type: clean.ts's verdict and the values the metrics read (the layout's columns) */
+  private readonly cleaners: Record<RecordType, (raw: unknown) => Projected>;
 
   constructor(
     readonly opts: StreamOptions,
@@ -55,6 +57,8 @@ export class StreamProcessor {
     for (const t of TOPICS) this.typeOf.set(opts.topics[t], t);
     this.resume = decodeCheckpoint(checkpoint);
     this.counters = { ...this.resume.counters };
+    const cols = opts.metrics.layout.columns;
+    this.cleaners = { pin: projectCleaner('pin', cols.pin), geo: projectCleaner('geo', cols.geo), user: projectCleaner('user', cols.user) };
     this.state = new StateStore(opts, this.counters, this.resume.watermark, (p) => this.partList[p]!);
   }
 
@@ -160,14 +164,14 @@ export class StreamProcessor {
     if (w > this.state.watermark) this.state.advance(w);
   }
 
-  private clean(p: PartitionState, rec: LogRecord): { ok: true; value: CleanRecord } | { ok: false; reason: string } {
+  private clean(p: PartitionState, rec: LogRecord): Projected {
     let raw: unknown;
     try {
       raw = JSON.parse(rec.value);
     } catch {
       return { ok: false, reason: 'value is not JSON' };
     }
-    return cleanRecord(p.type, raw);
+    return this.cleaners[p.type](raw);
   }
 
   private freshRecord(p: PartitionState, rec: LogRecord, dead: DeadLetter[]): void {
@@ -178,14 +182,14 @@ export class StreamProcessor {
       dead.push({ topic: p.type, partition: rec.partition, offset: rec.offset, reason: res.reason, record: rec.value });
       return;
     }
-    const t = Date.parse(res.value.ingested_at);
+    const t = Date.parse(res.ingested_at);
     if (t > p.maxSeen) p.maxSeen = t;
     if (t < this.state.watermark) {
       this.counters.late++;
       p.skip(rec.offset, this.state.pruneAt(t), this.state.watermark);
       return;
     }
-    this.state.apply(p, rec.offset, res.value, t, false);
+    this.state.apply(p, rec.offset, res, t, false);
     if (t > this.newest) this.newest = t;
   }
 
@@ -193,7 +197,7 @@ export class StreamProcessor {
   private replayRecord(p: PartitionState, rec: LogRecord): void {
     const res = this.clean(p, rec);
     if (!res.ok) return; // it went to the dead letters then
-    const t = Date.parse(res.value.ingested_at);
+    const t = Date.parse(res.ingested_at);
     if (t > p.maxSeen) p.maxSeen = t;
     const pruneAt = this.state.pruneAt(t);
     if (pruneAt <= this.state.watermark) return; // its windows were final at the checkpoint
@@ -201,7 +205,7 @@ export class StreamProcessor {
       p.skip(rec.offset, pruneAt, this.state.watermark);
       return;
     }
-    this.state.apply(p, rec.offset, res.value, t, true);
+    this.state.apply(p, rec.offset, res, t, true);
   }
 
   /** the partition is read up to the log end last observed and not replaying */

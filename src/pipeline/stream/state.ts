@@ -5,10 +5,10 @@
  * its ingested_at: by then every window it can count in (its own, or a partner pin's) is final.
  */
 import type { WindowRow } from '../../connectors/realtime/types.js';
-import type { CleanRecord } from '../../core/clean.js';
 import { minuteOf } from '../../core/time.js';
 import type { Row } from '../../metrics/realtime/evaluate.js';
-import type { ColumnLayout, MetricRuntime } from '../../metrics/realtime/groups.js';
+import type { Value } from '../../metrics/realtime/ir.js';
+import type { MetricRuntime } from '../../metrics/realtime/groups.js';
 import type { Trigger } from '../../metrics/realtime/ir.js';
 import { MinHeap } from './heap.js';
 import { IndIndex, decideAt, offerGeo, offerUser } from './joins.js';
@@ -50,7 +50,6 @@ export class State {
   private readonly bucketKeys: number[] = [];
   private readonly jw: number;
   private readonly metrics: readonly MetricRuntime[];
-  private readonly layout: ColumnLayout;
   private readonly triggers: Triggers;
   private finalNonEmpty: WindowRow[] = [];
 
@@ -62,7 +61,6 @@ export class State {
   ) {
     this.jw = opts.joinWindow;
     this.metrics = opts.metrics.runtimes;
-    this.layout = opts.metrics.layout;
     this.triggers = triggersOf(this.metrics);
   }
 
@@ -99,8 +97,11 @@ export class State {
     w.touch(row.metric, row.key);
   }
 
-  /** apply a clean, non-late record (replay: rebuilding state after a restart, counts nothing) */
-  apply(p: PartitionState, offset: number, v: CleanRecord, t: number, replay: boolean): void {
+  /**
+   * apply a clean, non-late record (replay: rebuilding state after a restart, counts nothing):
+   * its ind, event_id and the values of the layout's columns (the processor's projected cleaner)
+   */
+  apply(p: PartitionState, offset: number, v: { ind: number; event_id: string; vals: unknown[] }, t: number, replay: boolean): void {
     const type = p.type;
     const seen = this.seen[type];
     const pruneAt = this.pruneAt(t);
@@ -117,7 +118,7 @@ export class State {
 
     const start = minuteOf(t);
     const open = !this.isFinal(start);
-    const vals = this.layout.values(type, v as unknown as Record<string, unknown>);
+    const vals = v.vals as Value[];
     const win = open ? start : null;
     // (object literals, not spreads: one hidden class per record type, the hot path of the stream)
     let s: Held;
@@ -125,7 +126,6 @@ export class State {
       // prettier-ignore
       const pin: PinState = {
         type, ind: v.ind, t, eventId: v.event_id, part: p.index, partition: p.partition, offset, pruneAt, dead: false, vals, win,
-        row: { pin: vals, geo: null, user: null },
         geo: null, geoDist: 0, geoAt: 0, geoDecided: false, user: null, userDist: 0, userAt: 0, userDecided: false,
       };
       if (open) this.addPin(pin);
@@ -151,6 +151,19 @@ export class State {
     bucket.push(s);
   }
 
+  /**
+   * The row the metrics read, in one object reused for every record (the metric functions read it
+   * synchronously and keep none of it): no allocation per record, and none held per pin.
+   */
+  private readonly scratch: Row = { pin: null, geo: null, user: null };
+  private rowOf(pin: Value[] | null, geo: Value[] | null, user: Value[] | null): Row {
+    const r = this.scratch;
+    r.pin = pin;
+    r.geo = geo;
+    r.user = user;
+    return r;
+  }
+
   /** count a record's row into the metrics of a trigger in window w (sign 1) or take it back (−1) */
   private countAll(w: WindowAgg, trigger: Trigger, row: Row, sign: 1 | -1): void {
     for (const mi of this.triggers.byTrigger[trigger]) w.count(mi, row, sign);
@@ -160,7 +173,7 @@ export class State {
   private countJoined(w: WindowAgg, trigger: Trigger, pin: PinState, sign: 1 | -1): void {
     const list = this.triggers.byTrigger[trigger];
     if (list.length === 0) return;
-    const row: Row = { pin: pin.vals, geo: pin.geo?.vals ?? null, user: pin.user?.vals ?? null };
+    const row = this.rowOf(pin.vals, pin.geo?.vals ?? null, pin.user?.vals ?? null);
     for (const mi of list) {
       if ((this.triggers.needsGeo[mi] && !pin.geo) || (this.triggers.needsUser[mi] && !pin.user)) continue;
       w.count(mi, row, sign);
@@ -170,7 +183,7 @@ export class State {
   private addPin(pin: PinState): void {
     const w = this.window(pin.win!);
     w.pins++;
-    this.countAll(w, 'pin', pin.row, 1);
+    this.countAll(w, 'pin', this.rowOf(pin.vals, null, null), 1);
     this.pins.add(pin);
     for (const g of this.geos.get(pin.ind) ?? []) offerGeo(pin, g, this.jw);
     for (const u of this.users.get(pin.ind) ?? []) offerUser(pin, u, this.jw);
@@ -179,13 +192,13 @@ export class State {
   }
 
   private addGeo(geo: GeoState): void {
-    if (geo.win !== null && this.triggers.byTrigger.geo.length) this.countAll(this.window(geo.win), 'geo', { pin: null, geo: geo.vals, user: null }, 1);
+    if (geo.win !== null && this.triggers.byTrigger.geo.length) this.countAll(this.window(geo.win), 'geo', this.rowOf(null, geo.vals, null), 1);
     this.geos.add(geo);
     for (const pin of this.pins.get(geo.ind) ?? []) if (!pin.geoDecided && offerGeo(pin, geo, this.jw)) this.scheduleGeo(pin);
   }
 
   private addUser(user: UserState): void {
-    if (user.win !== null && this.triggers.byTrigger.user.length) this.countAll(this.window(user.win), 'user', { pin: null, geo: null, user: user.vals }, 1);
+    if (user.win !== null && this.triggers.byTrigger.user.length) this.countAll(this.window(user.win), 'user', this.rowOf(null, null, user.vals), 1);
     this.users.add(user);
     for (const pin of this.pins.get(user.ind) ?? []) if (!pin.userDecided && offerUser(pin, user, this.jw)) this.scheduleUser(pin);
   }
@@ -209,7 +222,7 @@ export class State {
       const w = pin.win === null ? undefined : this.windows.get(pin.win);
       if (!w) return;
       w.pins--;
-      this.countAll(w, 'pin', pin.row, -1);
+      this.countAll(w, 'pin', this.rowOf(pin.vals, null, null), -1);
       if (pin.geoDecided) {
         if (pin.geo) w.geoMatched--;
         this.countJoined(w, 'pin+geo', pin, -1);
@@ -225,7 +238,7 @@ export class State {
       this.geos.remove(geo);
       const w = geo.win === null ? undefined : this.windows.get(geo.win);
       if (w && this.triggers.byTrigger.geo.length) {
-        this.countAll(w, 'geo', { pin: null, geo: geo.vals, user: null }, -1);
+        this.countAll(w, 'geo', this.rowOf(null, geo.vals, null), -1);
         this.dirty.add(w);
       }
       for (const pin of this.pins.get(h.ind) ?? []) {
@@ -239,7 +252,7 @@ export class State {
       this.users.remove(user);
       const w = user.win === null ? undefined : this.windows.get(user.win);
       if (w && this.triggers.byTrigger.user.length) {
-        this.countAll(w, 'user', { pin: null, geo: null, user: user.vals }, -1);
+        this.countAll(w, 'user', this.rowOf(null, null, user.vals), -1);
         this.dirty.add(w);
       }
       for (const pin of this.pins.get(h.ind) ?? []) {

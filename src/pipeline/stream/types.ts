@@ -3,7 +3,6 @@
  * sees consumed batches and log end offsets, never a clock or the network.
  */
 import type { RecordType } from '../../core/records.js';
-import type { Row } from '../../metrics/realtime/evaluate.js';
 import type { StreamMetrics } from '../../metrics/realtime/stream.js';
 import type { Value } from '../../metrics/realtime/ir.js';
 
@@ -69,8 +68,6 @@ export interface UserState extends Held {
 export interface PinState extends Held {
   win: WindowKey | null;
   vals: Value[];
-  /** the row of the pin alone (pin metrics) */
-  row: Row;
   geo: GeoState | null;
   geoDist: number;
   /** the watermark this pin's geo choice waits for (decided once the watermark passes it) */
