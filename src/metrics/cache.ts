@@ -6,6 +6,10 @@
  * them (pinpipe's own metrics and engine modules, as installed) and the engine's version. Any change
  * to one of them is a miss, and the files are checked as if there were no cache. A cache file that
  * cannot be read or written is ignored: the cache only ever saves time.
+ *
+ * The package ships one entry of its own: the built-in files checked when it was built
+ * (scripts/precheck-metrics.mjs writes PACKAGE_CACHE_DIR after tsc), so that a role with no metric
+ * files of the user's starts without the engine even on a fresh data directory.
  */
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -44,28 +48,38 @@ function codeFingerprint(): string {
   return codeHash;
 }
 
-/** the cache key of a set of accepted metric files */
+/**
+ * The cache key of a set of accepted metric files. A built-in file counts by its name, not by the
+ * path it was read from (relative to the working directory when below it): the package's entry
+ * serves every working directory.
+ */
 export function cacheKey(files: readonly MetricFile[]): string {
-  return createHash('sha256').update(codeFingerprint()).update(JSON.stringify(files)).digest('hex').slice(0, 32);
+  const keyed = files.map((f) => (f.builtin ? { ...f, file: `builtin/${path.basename(f.file)}` } : f));
+  return createHash('sha256').update(codeFingerprint()).update(JSON.stringify(keyed)).digest('hex').slice(0, 32);
 }
 
-const cacheDir = (dataDir: string) => path.join(dataDir, 'cache', 'metrics');
+/** where a data directory keeps checked definitions */
+export const dataCacheDir = (dataDir: string) => path.join(dataDir, 'cache', 'metrics');
+/** the built-in definitions checked when the package was built (next to this module, in dist/) */
+export const PACKAGE_CACHE_DIR = path.join(HERE, 'checked');
 
-/** the checked metrics stored under this key, or null */
-export function readCached<T>(dataDir: string, key: string): T[] | null {
-  try {
-    const doc = JSON.parse(readFileSync(path.join(cacheDir(dataDir), `${key}.json`), 'utf8')) as { key?: string; metrics?: T[] };
-    return doc.key === key && Array.isArray(doc.metrics) ? doc.metrics : null;
-  } catch {
-    return null;
+/** the checked metrics stored under this key in the first of these directories that has them, or null */
+export function readCached<T>(dirs: readonly string[], key: string): T[] | null {
+  for (const dir of dirs) {
+    try {
+      const doc = JSON.parse(readFileSync(path.join(dir, `${key}.json`), 'utf8')) as { key?: string; metrics?: T[] };
+      if (doc.key === key && Array.isArray(doc.metrics)) return doc.metrics;
+    } catch {
+      // not there, or unreadable: the next directory, else a miss
+    }
   }
+  return null;
 }
 
-/** store checked metrics under this key (only in an existing data directory; best effort) */
-export function writeCached(dataDir: string, key: string, metrics: readonly unknown[]): void {
+/** store checked metrics under this key in `dir` (only below an existing directory: a data dir, dist/; best effort) */
+export function writeCached(dir: string, key: string, metrics: readonly unknown[]): void {
   try {
-    if (!statSync(dataDir).isDirectory()) return;
-    const dir = cacheDir(dataDir);
+    if (!statSync(path.dirname(path.dirname(dir))).isDirectory()) return;
     for (const d of [path.dirname(dir), dir]) if (!existsSync(d)) mkdirSync(d);
     const file = path.join(dir, `${key}.json`);
     const tmp = `${file}.${process.pid}.tmp`;

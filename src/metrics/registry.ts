@@ -12,7 +12,7 @@ import type { Config } from '../core/config.js';
 import { PinpipeError } from '../core/errors.js';
 import { RESERVED_TABLES, type ColumnType, type TableSpec } from '../core/tables.js';
 import { POSTINGS_COLUMNS } from '../engine/schema.js';
-import { cacheKey, readCached, writeCached } from './cache.js';
+import { PACKAGE_CACHE_DIR, cacheKey, dataCacheDir, readCached, writeCached } from './cache.js';
 import { CHECK_RELATIONS, HISTORICAL_RELATIONS, SqlChecker, relationsOf } from './checker.js';
 import { MetricFileError, lineOf, parseMetricFile, type MetricFile } from './file.js';
 import { compileRealtime } from './realtime/compile.js';
@@ -187,8 +187,10 @@ export interface LoadOptions {
   /** the user's directory (default: from config, see metricsDir) */
   dir?: string | null;
   cwd?: string;
-  /** reuse definitions checked before, from the data directory (default true; cache.ts) */
+  /** reuse definitions checked before, from the data directory or the package (default true; cache.ts) */
   cache?: boolean;
+  /** read and write checked definitions here only (the package build: PACKAGE_CACHE_DIR) */
+  cacheDir?: string;
 }
 
 /**
@@ -264,8 +266,19 @@ export async function checkMetrics(cfg: Config, opts: LoadOptions = {}): Promise
   // unchanged definitions, already checked: no engine needed (cache.ts)
   const useCache = opts.cache !== false && problems.length === 0;
   const key = useCache ? cacheKey(accepted) : '';
-  const cached = useCache ? readCached<Metric>(cfg.dataDir, key) : null;
-  if (cached) return { set: new MetricSet(cached, dir), problems };
+  const cacheDirs = opts.cacheDir ? [opts.cacheDir] : [dataCacheDir(cfg.dataDir), PACKAGE_CACHE_DIR];
+  const cached = useCache ? readCached<Metric>(cacheDirs, key) : null;
+  if (cached) {
+    // the paths as read now (a built-in file's depends on the working directory)
+    const fileOf = new Map(accepted.map((f) => [f.id, f.file]));
+    return {
+      set: new MetricSet(
+        cached.map((m) => ({ ...m, file: fileOf.get(m.id) ?? m.file })),
+        dir,
+      ),
+      problems,
+    };
+  }
   const checker = await SqlChecker.open();
   const metrics: Metric[] = [];
   try {
@@ -280,6 +293,6 @@ export async function checkMetrics(cfg: Config, opts: LoadOptions = {}): Promise
   } finally {
     checker.close();
   }
-  if (useCache && problems.length === 0) writeCached(cfg.dataDir, key, metrics);
+  if (useCache && problems.length === 0) writeCached(cacheDirs[0]!, key, metrics);
   return { set: new MetricSet(metrics, dir), problems };
 }

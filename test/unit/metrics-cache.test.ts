@@ -4,7 +4,7 @@
  * cache file is ignored; `metrics check` never uses the cache.
  */
 import { afterAll, expect, test } from '@jest/globals';
-import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { loadConfig } from '../../src/core/config.js';
@@ -85,4 +85,35 @@ test('no data directory yet: no cache, the definitions are checked', async () =>
   const s = await loadMetrics(cfg, { dir: null });
   expect(s.all.map((m) => m.id)).toContain('Q1');
   expect(() => readdirSync(path.join(tmp, 'absent'))).toThrow();
+});
+
+test('the built-in files count by name: an entry written from one working directory serves another, with the paths as read there', async () => {
+  const { cfg, cacheFiles } = setUp('cwd');
+  const home = process.cwd();
+  const fromRoot = await loadMetrics(cfg, { dir: null });
+  expect(fromRoot.get('Q1').file).toBe(path.join('src', 'metrics', 'builtin', 'Q1.sql'));
+  expect(cacheFiles()).toHaveLength(1);
+  try {
+    process.chdir(tmp);
+    const elsewhere = await loadMetrics(cfg, { dir: null });
+    expect(cacheFiles()).toHaveLength(1); // the same key: served from the entry above
+    expect(elsewhere.get('Q1').file).toBe(path.join(home, 'src', 'metrics', 'builtin', 'Q1.sql'));
+    expect(elsewhere.all.map((m) => ({ ...m, file: '' }))).toEqual(fromRoot.all.map((m) => ({ ...m, file: '' })));
+  } finally {
+    process.chdir(home);
+  }
+});
+
+test("a cache directory of its own, as the build writes the package's entry: written once, then what it holds is served", async () => {
+  const pkg = path.join(tmp, 'pkg', 'dist', 'metrics', 'checked');
+  mkdirSync(path.dirname(pkg), { recursive: true });
+  const { cfg: buildCfg, cacheFiles } = setUp('build');
+  const built = await loadMetrics(buildCfg, { dir: null, cacheDir: pkg });
+  expect(readdirSync(pkg)).toHaveLength(1);
+  const file = path.join(pkg, readdirSync(pkg)[0]!);
+  writeFileSync(file, readFileSync(file, 'utf8').replace('"title":"Most popular category per country"', '"title":"(from the package) Q1"'));
+  const again = await loadMetrics(buildCfg, { dir: null, cacheDir: pkg });
+  expect(again.get('Q1').title).toBe('(from the package) Q1');
+  expect(again.get('R1')).toEqual(built.get('R1'));
+  expect(cacheFiles()).toEqual([]); // the data directory's own cache untouched
 });
