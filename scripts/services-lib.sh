@@ -78,7 +78,8 @@ install_apt_packages() {
              command -v mariadb >/dev/null 2>&1 || want+=(mariadb-client) ;;
       redis) command -v redis-server >/dev/null 2>&1 || want+=(redis-server)
              command -v redis-cli >/dev/null 2>&1 || want+=(redis-tools) ;;
-      spark) command -v java >/dev/null 2>&1 || ls -d /usr/lib/jvm/*17*/bin/java >/dev/null 2>&1 || want+=(openjdk-17-jre-headless) ;;
+      spark) command -v java >/dev/null 2>&1 || ls -d /usr/lib/jvm/*17*/bin/java >/dev/null 2>&1 || want+=(openjdk-17-jre-headless)
+             command -v mvn >/dev/null 2>&1 || want+=(maven) ;;
       kafka) command -v kcat >/dev/null 2>&1 || want+=(kafkacat)
              command -v java >/dev/null 2>&1 || want+=(openjdk-17-jre-headless)
              command -v mvn >/dev/null 2>&1 || want+=(maven) ;;

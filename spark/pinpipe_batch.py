@@ -6,9 +6,12 @@ NDJSON, then submits this job with one argument: a JSON spec. The job only write
 spec's `out` directory; the CLI publishes them to the lake and writes the store and the ledger
 after the job succeeded, exactly as the DuckDB path does:
 
-  out/curated/<table>/dt=<day>/part-*.parquet  one file per table and day (one row per ind)
-  out/metrics/<id>.json                        the rows of each historical metric, one JSON array
-  out/_SUCCESS.json                            row counts; written last
+  <curatedOut>/<table>/dt=<day>/part-*.parquet  one file per table and day (one row per ind)
+  out/metrics/<id>.json                          the rows of each historical metric, one JSON array
+  out/_SUCCESS.json                              row counts and the curated files; written last
+
+curatedOut is out/curated, or on an S3 lake an s3a:// prefix of the run's staging area in the lake
+(the spec's `hadoop` settings configure S3A; the curated day files it reads are s3a:// URIs too).
 
 De-duplication, the curated day files and the current state across days follow
 src/pipeline/batch-run/curate.ts and historical.ts; the metric files are run as they are (the
@@ -114,24 +117,31 @@ def main(spec_file):
     with open(spec_file, encoding="utf-8") as f:
         spec = json.load(f)
     out = spec["out"]
-    spark = SparkSession.builder.appName(spec.get("name", "pinpipe-batch")).getOrCreate()
+    builder = SparkSession.builder.appName(spec.get("name", "pinpipe-batch"))
+    # Hadoop settings (S3A's, credentials included) from the spec file, not the command line
+    for k, v in spec.get("hadoop", {}).items():
+        builder = builder.config(f"spark.hadoop.{k}", v)
+    spark = builder.getOrCreate()
     spark.sparkContext.setLogLevel("ERROR")
     watchdog(spark)
-    counts = {"days": {}, "metrics": {}}
+    counts = {"days": {}, "metrics": {}, "files": {}}
     new_files = {t: [] for t in spec["curatedColumns"]}
     for d in spec["days"]:
         day = d["day"]
         counts["days"][day] = {}
+        counts["files"][day] = {}
         for topic, table in spec["tableOf"].items():
             files = d["inputs"].get(topic) or []
-            target = f"{out}/curated/{table}/dt={day}"
+            target = f"{spec['curatedOut']}/{table}/dt={day}"
             if files:
                 df = read_staged(spark, files, spec["stageColumns"][topic])
             else:
                 df = spark.createDataFrame([], ", ".join(f"`{n}` {t}" for n, t in spec["stageColumns"][topic]))
             rows = curated_day(df, day, table, spec["curatedColumns"][table])
             rows.coalesce(1).write.mode("overwrite").option("compression", "zstd").parquet(target)
-            counts["days"][day][table] = spark.read.parquet(target).count()
+            written = spark.read.parquet(target)
+            counts["days"][day][table] = written.count()
+            counts["files"][day][table] = written.inputFiles()
             new_files[table].append({"dt": day, "path": target})
 
     if spec["metrics"]:
@@ -185,7 +195,7 @@ def check(spark, spec, out):
     with open(f"{out}/check.json", "w", encoding="utf-8") as f:
         json.dump(refused, f)
     with open(f"{out}/_SUCCESS.json", "w", encoding="utf-8") as f:
-        json.dump({"days": {}, "metrics": {}}, f)
+        json.dump({"days": {}, "metrics": {}, "files": {}}, f)
 
 
 def cause(e):

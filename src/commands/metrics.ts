@@ -19,7 +19,7 @@ import { planSql } from '../metrics/realtime/sql.js';
 import { checkMetrics, loadMetrics, type HistoricalMetric, type Metric, type MetricSet } from '../metrics/registry.js';
 import { MetricFileError } from '../metrics/file.js';
 import { portabilityProblem } from '../metrics/portable.js';
-import { runSparkJob } from '../pipeline/batch-run/spark.js';
+import { localCurated, runSparkJob } from '../pipeline/batch-run/spark.js';
 import { listMetrics, readCatalog, readRuns, type MetricListing } from '../metrics/state.js';
 
 const ACTIONS = ['list', 'show', 'check'] as const;
@@ -104,7 +104,7 @@ async function sparkProblems(ctx: CommandContext, set: MetricSet): Promise<Metri
       days: [],
       metrics: rest,
       postingsColumns: POSTINGS_COLUMNS,
-      curatedDir: path.join(tmp, 'none'),
+      curated: localCurated(path.join(tmp, 'none')),
       out: path.join(tmp, 'out'),
       check: true,
     });

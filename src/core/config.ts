@@ -98,6 +98,7 @@ export const configSchema = z.strictObject({
       conf: z.record(z.string(), z.string()).optional().describe('Spark settings passed as --conf key=value, e.g. {"spark.executor.cores": "2"}'),
       driverMemory: z.string().min(1).default('1g').describe('spark.driver.memory of the batch job'),
       executorMemory: z.string().min(1).default('1g').describe('spark.executor.memory of the batch job'),
+      jars: z.array(z.string()).optional().describe('jars on the class path of the job (S3A for an S3 lake; default: those installed by scripts/services.sh, else none: the cluster brings S3A)'),
     }).prefault({}),
   }).prefault({}),
   stream: z.strictObject({

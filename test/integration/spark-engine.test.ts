@@ -6,16 +6,21 @@
  * generated one (postings of the source generator with re-posts, retries, dirty values and lines
  * that are no JSON). A failing job (a metric Spark refuses at run time; the worker and its executor
  * killed: this test restarts the worker of scripts/services.sh) leaves the lake, the store and the
- * ledger as they were, and a rerun succeeds. (Spark starts slowly: few, small runs.)
+ * ledger as they were, and a rerun succeeds. On an S3 lake (the S3 server of the services,
+ * TEST_S3_ENDPOINT) the job reads and writes the curated zone through S3A, with the same results;
+ * its staging prefix is gone afterwards. (Spark starts slowly: few, small runs.)
  */
 import { afterAll, describe, expect, jest, test } from '@jest/globals';
 import fc from 'fast-check';
 import { spawnSync } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
+import { ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import { LocalLake } from '../../src/connectors/lake/local.js';
+import { S3Lake } from '../../src/connectors/lake/s3.js';
+import type { Lake } from '../../src/connectors/lake/types.js';
 import { EmbeddedStore } from '../../src/connectors/store/embedded.js';
 import { generatePosting } from '../../src/connectors/source/generator.js';
 import { loadConfig, type Config } from '../../src/core/config.js';
@@ -28,6 +33,7 @@ import { runBatch } from '../../src/pipeline/batch-run/runner.js';
 import { BUILTIN, HISTORICAL_IDS, historical } from '../support/metrics.js';
 import { DAY1, DAY2, markDay, writeChunk, writeFixtureLake } from '../fixtures/batch-lake.js';
 import { requireBuild, runCli, tmpDir } from './consume-stream.helpers.js';
+import { s3LakeConfig } from '../support/services.js';
 
 jest.setTimeout(600_000);
 
@@ -35,39 +41,60 @@ const MASTER = process.env.TEST_SPARK_MASTER ?? 'local[2]';
 
 interface Side {
   cfg: Config;
-  lake: LocalLake;
+  lake: Lake;
   store: EmbeddedStore;
 }
 
 const dirs: string[] = [];
 const stores: EmbeddedStore[] = [];
+const drops: (() => Promise<void>)[] = [];
 afterAll(async () => {
   for (const s of stores) await s.close();
   for (const d of dirs) rmSync(d, { recursive: true, force: true });
+  for (const d of drops) await d();
 });
 
 /** the same raw zone for both engines: written once (the fixture's ids are not repeatable), copied */
-function sides(write: (lakeRoot: string) => void): { duck: Side; spark: Side } {
+function sides(write: (lakeRoot: string) => void): { duck: Side; spark: Side; template: string } {
   const template = mkdtempSync(path.join(os.tmpdir(), 'pinpipe-lake-'));
   dirs.push(template);
   write(template);
   const copy = (root: string) => cpSync(template, root, { recursive: true });
-  return { duck: side('duckdb', copy), spark: side('spark', copy) };
+  return { duck: side('duckdb', copy), spark: side('spark', copy), template };
+}
+
+function sparkSettings(cfg: Config, engine: 'duckdb' | 'spark'): void {
+  cfg.batch.engine = engine;
+  cfg.batch.spark.master = MASTER;
+  // small jobs: the JVMs' start-up and JIT dominate; C1 only halves a tiny day's run
+  const c1 = '-XX:TieredStopAtLevel=1';
+  cfg.batch.spark.conf = { 'spark.driver.extraJavaOptions': c1, 'spark.executor.extraJavaOptions': c1 };
 }
 
 function side(engine: 'duckdb' | 'spark', write: (lakeRoot: string) => void): Side {
   const dataDir = mkdtempSync(path.join(os.tmpdir(), `pinpipe-${engine}-`));
   dirs.push(dataDir);
   const cfg = loadConfig({ env: {}, flags: { dataDir } });
-  cfg.batch.engine = engine;
-  cfg.batch.spark.master = MASTER;
-  // small jobs: the JVMs' start-up and JIT dominate; C1 only halves a tiny day's run
-  const c1 = '-XX:TieredStopAtLevel=1';
-  cfg.batch.spark.conf = { 'spark.driver.extraJavaOptions': c1, 'spark.executor.extraJavaOptions': c1 };
+  sparkSettings(cfg, engine);
   write(path.join(dataDir, 'lake'));
   const store = new EmbeddedStore(cfg);
   stores.push(store);
   return { cfg, lake: new LocalLake(cfg), store };
+}
+
+/** Spark on an S3 lake of its own (a private bucket of the S3 server), holding the raw zone of a local template */
+async function s3Side(template: string): Promise<Side & { bucket: string }> {
+  const s = s3LakeConfig();
+  drops.push(s.drop);
+  sparkSettings(s.cfg, 'spark');
+  const lake = new S3Lake(s.cfg);
+  drops.unshift(() => lake.close());
+  const walk = (dir: string, rel: string): string[] =>
+    readdirSync(dir).flatMap((n) => (statSync(path.join(dir, n)).isDirectory() ? walk(path.join(dir, n), `${rel}${n}/`) : [`${rel}${n}`]));
+  for (const key of walk(template, '')) await lake.put(key, readFileSync(path.join(template, key)));
+  const store = new EmbeddedStore(s.cfg);
+  stores.push(store);
+  return { cfg: s.cfg, lake, store, bucket: s.bucket.bucket };
 }
 
 const run = (s: Side, metrics: MetricSet = BUILTIN, opts: { from?: string; to?: string } = {}) =>
@@ -78,7 +105,8 @@ async function curated(s: Side, table: string, day: string): Promise<{ types: st
   const db = await DuckDBInstance.create(':memory:');
   const conn = await db.connect();
   try {
-    const file = `read_parquet('${path.join(s.cfg.dataDir, 'lake', 'curated', table, `dt=${day}`, 'part-0.parquet')}', hive_partitioning = false)`;
+    // through the lake: its directory, or the S3 lake's local copy
+    const file = `read_parquet('${path.join(await s.lake.localDir('curated/'), table, `dt=${day}`, 'part-0.parquet')}', hive_partitioning = false)`;
     const types = (await conn.runAndReadAll(`DESCRIBE SELECT * FROM ${file}`))
       .getRowObjectsJS()
       .map((o) => `${String(o.column_name)} ${String(o.column_type)}`);
@@ -151,16 +179,38 @@ describe('batch-run --engine spark', () => {
     expect(windows).toBeGreaterThan(10);
   });
 
-  test('a generated raw zone: the same curated rows and metric results as DuckDB', async () => {
+  test('a generated raw zone, on a local lake and on S3: the same curated rows and metric results as DuckDB', async () => {
     const write = (root: string) => writeGeneratedLake(root, 20261203);
-    const { duck, spark } = sides(write);
+    const { duck, spark, template } = sides(write);
     await run(duck);
     const b = await run(spark);
     expect(b.failed).toBe(0);
     expect(b.days.map((d) => d.day)).toEqual([GEN_DAYS[0], GEN_DAYS[1]]);
     expect(b.raw_records).toBeGreaterThan(500);
     expect(b.dead).toBeGreaterThan(0);
-    expect(await expectSame(duck, spark, GEN_DAYS)).toBeGreaterThan(200);
+    const rows = await expectSame(duck, spark, GEN_DAYS);
+    expect(rows).toBeGreaterThan(200);
+
+    // S3: the first day, then the second, whose job reads the first day's curated file through S3A
+    const s3 = await s3Side(template);
+    const first = await run(s3, BUILTIN, { from: GEN_DAYS[0], to: GEN_DAYS[0] });
+    const second = await run(s3);
+    expect([...first.days, ...second.days].map((d) => [d.day, d.status])).toEqual([
+      [GEN_DAYS[0], 'done'],
+      [GEN_DAYS[1], 'done'],
+    ]);
+    expect(second.historical).toEqual(b.historical);
+    expect(await expectSame(duck, s3, GEN_DAYS)).toBe(rows);
+    // in the bucket: the raw zone and the curated day files; nothing of the runs' staging (S3A's directory markers included)
+    const client = new S3Client({ region: 'us-east-1', endpoint: s3.cfg.lake.s3.endpoint, forcePathStyle: true });
+    try {
+      const keys = ((await client.send(new ListObjectsV2Command({ Bucket: s3.bucket }))).Contents ?? []).map((o) => o.Key!);
+      expect(keys.filter((k) => !k.startsWith('raw/'))).toEqual(
+        CURATED_TABLES.flatMap((t) => GEN_DAYS.map((d) => `curated/${t}/dt=${d}/part-0.parquet`)).sort(),
+      );
+    } finally {
+      client.destroy();
+    }
   });
 
   test('a failing job changes nothing and says why; a rerun succeeds', async () => {

@@ -6,10 +6,18 @@
  * ledger stay as they were, and the error (SPARK_FAILED, with Spark's cause) ends the run; a rerun
  * does the same work again.
  *
+ * On an S3 lake the job reads the curated day files and writes its own through S3A, under the
+ * run's staging prefix in the lake (spark-s3a.ts); the commit copies them into place in the store.
+ *
  * The realtime metrics' windows of the days are not computed on Spark: the days' old windows and
  * their runs are removed, so a later `batch-run --engine duckdb` backfills them.
  */
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import type { Lake } from '../../connectors/lake/types.js';
+import { S3Lake } from '../../connectors/lake/s3.js';
+import type { Config } from '../../core/config.js';
+import { PinpipeError } from '../../core/errors.js';
+import { CURATED_TABLES } from '../../engine/schema.js';
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { BATCH_HISTORY, LEDGER, METRIC_RUNS, type Row } from '../../core/tables.js';
@@ -19,7 +27,34 @@ import { storeDay } from './day.js';
 import { storeHistorical, storeRow, type HistoricalResult } from './historical.js';
 import type { Plan } from './plan.js';
 import type { BatchDeps, BatchOptions, BatchSummary } from './runner.js';
-import { runSparkJob, stageDay, type StagedDay } from './spark.js';
+import { localCurated, runSparkJob, stageDay, type CuratedFiles, type SparkSpec, type StagedDay } from './spark.js';
+import { s3aJars, s3aSettings } from './spark-s3a.js';
+
+const CURATED_PART = /^curated\/([a-z]+)\/dt=(\d{4}-\d{2}-\d{2})\/part-[^/]*\.parquet$/;
+
+/** Where the job reads and writes the lake: the local directory (or the S3 cache), or S3 itself through S3A under the run's staging prefix. */
+async function lakeAccess(
+  cfg: Config,
+  lake: Lake,
+  days: string[],
+  staging: string,
+): Promise<Pick<SparkSpec, 'curated' | 'curatedOut' | 'hadoop' | 'classPath'>> {
+  if (!(lake instanceof S3Lake)) return { curated: localCurated(await lake.localDir('curated/'), days) };
+  const curated = Object.fromEntries(CURATED_TABLES.map((t) => [t, []])) as unknown as CuratedFiles;
+  for (const o of await lake.list('curated/')) {
+    const m = CURATED_PART.exec(o.key);
+    if (m && m[1]! in curated && !days.includes(m[2]!)) curated[m[1] as keyof CuratedFiles].push({ dt: m[2]!, path: lake.s3aUri(o.key) });
+  }
+  return { curated, curatedOut: lake.s3aUri(`${staging}curated`), hadoop: s3aSettings(cfg), classPath: s3aJars(cfg) };
+}
+
+/** publish a curated file the job wrote: a copy in the store (S3), or the local file's bytes */
+async function publish(lake: Lake, file: string, key: string): Promise<void> {
+  if (!(lake instanceof S3Lake) || !file.startsWith('s3a://')) return lake.put(key, await readFile(file));
+  const prefix = lake.s3aUri('');
+  if (!file.startsWith(prefix) || !(await lake.copy(file.slice(prefix.length), key)))
+    throw new PinpipeError('SPARK_FAILED', `the Spark job's file ${file} is not in the lake (${prefix})`);
+}
 
 const iso = (ms = Date.now()) => new Date(ms).toISOString();
 const secs = (ms: number) => Math.round(ms) / 1000;
@@ -47,6 +82,8 @@ export async function runSparkBatch(deps: BatchDeps, plan: Plan, s: BatchSummary
   if (plan.days.length === 0 && plan.historical.length === 0) return;
   mkdirSync(path.join(cfg.dataDir, 'tmp'), { recursive: true });
   const tmpDir = await mkdtemp(path.join(cfg.dataDir, 'tmp', 'spark-'));
+  // on an S3 lake, the job's curated output goes under this prefix of the lake first
+  const staging = `tmp/${path.basename(tmpDir)}/`;
   try {
     const started = iso();
     const t0 = performance.now();
@@ -65,8 +102,13 @@ export async function runSparkBatch(deps: BatchDeps, plan: Plan, s: BatchSummary
         days: staged,
         metrics: historical,
         postingsColumns: deps.metrics.postingsColumns,
-        curatedDir: await lake.localDir('curated/'),
         out: path.join(tmpDir, 'out'),
+        ...(await lakeAccess(
+          cfg,
+          lake,
+          staged.map((d) => d.day),
+          staging,
+        )),
       },
       opts.signal,
     );
@@ -76,7 +118,7 @@ export async function runSparkBatch(deps: BatchDeps, plan: Plan, s: BatchSummary
     // commit: the lake first (as day.ts), then the store, the metric runs and the ledger (as runner.ts)
     if (staged.length) {
       await lake.delete([CURRENT_KEY]);
-      for (const c of out.curated) await lake.put(`curated/${c.table}/dt=${c.day}/part-0.parquet`, await readFile(c.file));
+      for (const c of out.curated) await publish(lake, c.file, `curated/${c.table}/dt=${c.day}/part-0.parquet`);
     }
     for (const d of staged) {
       const quality: Row[] = Object.entries(d.counts.issues).map(([field, issues]) => ({ day: d.day, field, issues }));
@@ -138,5 +180,7 @@ export async function runSparkBatch(deps: BatchDeps, plan: Plan, s: BatchSummary
     }
   } finally {
     await rm(tmpDir, { recursive: true, force: true });
+    // the run's staging prefix in the lake (S3); a failure to remove it must not hide the run's own outcome
+    if (lake instanceof S3Lake) await lake.removeAll(staging).catch((e: unknown) => logger.warn(`cannot remove the lake's ${staging}: ${String(e)}`));
   }
 }
