@@ -1,16 +1,14 @@
 /**
- * batch-run --engine spark: the planned days and historical metrics in one Spark job (spark.ts,
- * spark/pinpipe_batch.py), then, only once it succeeded, the same commit as the DuckDB path: the
- * curated day files into the lake, the days' quality counts and the historical metrics into the
- * store, the metric runs and the ledger. A failed job writes nothing: the lake, the store and the
+ * batch-run --engine spark: the planned days, their realtime metrics' windows, the realtime
+ * backfills of days already curated and the historical metrics in one Spark job (spark.ts,
+ * spark-realtime.ts, spark/pinpipe_batch.py), then, only once it succeeded, the same commit as the
+ * DuckDB path: the curated day files into the lake, the days' windows and quality counts and the
+ * historical metrics into the store, the metric runs and the ledger. A failed job writes nothing: the lake, the store and the
  * ledger stay as they were, and the error (SPARK_FAILED, with Spark's cause) ends the run; a rerun
  * does the same work again.
  *
  * On an S3 lake the job reads the curated day files and writes its own through S3A, under the
  * run's staging prefix in the lake (spark-s3a.ts); the commit copies them into place in the store.
- *
- * The realtime metrics' windows of the days are not computed on Spark: the days' old windows and
- * their runs are removed, so a later `batch-run --engine duckdb` backfills them.
  */
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import type { Lake } from '../../connectors/lake/types.js';
@@ -20,14 +18,16 @@ import { PinpipeError } from '../../core/errors.js';
 import { CURATED_TABLES } from '../../engine/schema.js';
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
-import { BATCH_HISTORY, LEDGER, METRIC_RUNS, type Row } from '../../core/tables.js';
+import { BATCH_HISTORY, LEDGER, type Row } from '../../core/tables.js';
 import { CURRENT_KEY } from '../../engine/current.js';
 import { recordRuns } from '../../metrics/state.js';
 import { storeDay } from './day.js';
 import { storeHistorical, storeRow, type HistoricalResult } from './historical.js';
 import type { Plan } from './plan.js';
 import type { BatchDeps, BatchOptions, BatchSummary } from './runner.js';
+import type { DayRealtime } from './curate.js';
 import { localCurated, runSparkJob, stageDay, type CuratedFiles, type SparkSpec, type StagedDay } from './spark.js';
+import { sparkRealtimeDay, sparkRealtimeResults } from './spark-realtime.js';
 import { s3aJars, s3aSettings } from './spark-s3a.js';
 
 const CURATED_PART = /^curated\/([a-z]+)\/dt=(\d{4}-\d{2}-\d{2})\/part-[^/]*\.parquet$/;
@@ -59,27 +59,18 @@ async function publish(lake: Lake, file: string, key: string): Promise<void> {
 const iso = (ms = Date.now()) => new Date(ms).toISOString();
 const secs = (ms: number) => Math.round(ms) / 1000;
 
-function doneMessage(d: StagedDay): string {
+/** the ledger's message of a day, as runner.ts writes it */
+function doneMessage(d: StagedDay, rt: DayRealtime): string {
   const reasons = Object.entries(d.counts.reasons)
     .sort((a, b) => b[1] - a[1])
     .slice(0, 3)
     .map(([k, n]) => `${k} (${n})`);
-  return `dead ${d.counts.dead}${reasons.length ? `: ${reasons.join('; ')}` : ''}; engine spark (realtime windows not computed)`.slice(0, 1000);
-}
-
-/** The realtime metrics of a plan are not computed on Spark: the summary (and --dry-run) says so. */
-export function sparkSkipsRealtime(s: BatchSummary): string[] {
-  const ids = s.metrics.filter((m) => m.kind === 'realtime').map((m) => m.id);
-  for (const m of s.metrics) if (m.kind === 'realtime') m.reason += '; not computed by the spark engine (use --engine duckdb)';
-  return ids;
+  return `dead ${d.counts.dead}${reasons.length ? `: ${reasons.join('; ')}` : ''}; unmatched geo ${rt.unmatchedGeo}, user ${rt.unmatchedUser}`.slice(0, 1000);
 }
 
 export async function runSparkBatch(deps: BatchDeps, plan: Plan, s: BatchSummary, opts: BatchOptions): Promise<void> {
   const { cfg, lake, store, logger } = deps;
-  const skipped = sparkSkipsRealtime(s);
-  if (skipped.length)
-    logger.warn(`realtime windows of ${skipped.join(', ')} are not computed by the spark engine: run batch-run --engine duckdb to backfill them`);
-  if (plan.days.length === 0 && plan.historical.length === 0) return;
+  const realtime = deps.metrics.realtime;
   mkdirSync(path.join(cfg.dataDir, 'tmp'), { recursive: true });
   const tmpDir = await mkdtemp(path.join(cfg.dataDir, 'tmp', 'spark-'));
   // on an S3 lake, the job's curated output goes under this prefix of the lake first
@@ -88,21 +79,34 @@ export async function runSparkBatch(deps: BatchDeps, plan: Plan, s: BatchSummary
     const started = iso();
     const t0 = performance.now();
     const staged: StagedDay[] = [];
+    const jw = cfg.stream.joinWindow;
     for (const d of plan.days) {
       if (opts.signal?.aborted) return;
       opts.onProgress?.(`${d.day}: cleaning the raw chunks for Spark`);
-      staged.push(await stageDay(lake, d.day, cfg.stream.joinWindow, path.join(tmpDir, 'input', d.day), opts.workers));
+      const day = await stageDay(lake, d.day, jw, path.join(tmpDir, 'input', d.day), opts.workers);
+      staged.push({ ...day, realtime: sparkRealtimeDay(d.day, jw, realtime) });
+    }
+    // realtime metrics new or changed (or --metric) on days already curated: their windows only
+    const backfill: StagedDay[] = [];
+    for (const b of plan.backfill) {
+      if (opts.signal?.aborted) return;
+      opts.onProgress?.(`${b.day}: cleaning the raw chunks for Spark (windows of ${b.metrics.map((m) => m.id).join(', ')})`);
+      const day = await stageDay(lake, b.day, jw, path.join(tmpDir, 'backfill', b.day), opts.workers);
+      backfill.push({ ...day, curate: false, realtime: sparkRealtimeDay(b.day, jw, b.metrics) });
     }
     const historical = plan.historical.map((h) => h.metric);
-    opts.onProgress?.(`the Spark job on ${cfg.batch.spark.master}: ${staged.length} days, ${historical.length} historical metrics`);
+    opts.onProgress?.(
+      `the Spark job on ${cfg.batch.spark.master}: ${staged.length} days, ${backfill.length} realtime backfills, ${historical.length} historical metrics`,
+    );
     const tj = performance.now();
     const out = await runSparkJob(
       cfg,
       {
-        days: staged,
+        days: [...staged, ...backfill],
         metrics: historical,
         postingsColumns: deps.metrics.postingsColumns,
         out: path.join(tmpDir, 'out'),
+        // the day files the run replaces are not read (the backfilled days' are)
         ...(await lakeAccess(
           cfg,
           lake,
@@ -120,14 +124,28 @@ export async function runSparkBatch(deps: BatchDeps, plan: Plan, s: BatchSummary
       await lake.delete([CURRENT_KEY]);
       for (const c of out.curated) await publish(lake, c.file, `curated/${c.table}/dt=${c.day}/part-0.parquet`);
     }
+    const windows = new Map<string, DayRealtime>();
     for (const d of staged) {
       const quality: Row[] = Object.entries(d.counts.issues).map(([field, issues]) => ({ day: d.day, field, issues }));
-      // the day's realtime windows are not computed here: its old ones go, and so do their runs, so
-      // that the next batch-run --engine duckdb backfills them (never windows of the old raw data)
-      const realtime = deps.metrics.realtime.map((metric) => ({ metric, rows: [], seconds: 0 }));
-      await storeDay(store, d.day, { realtime, quality });
-      for (const m of deps.metrics.realtime) await store.replace(METRIC_RUNS, [], { metric: m.id, day: d.day });
+      const rt = sparkRealtimeResults(realtime, out.realtime.get(d.day)!);
+      windows.set(d.day, rt);
+      await storeDay(store, d.day, { realtime: rt.results, quality });
+      await recordRuns(
+        store,
+        rt.results.map((r) => ({ metric: r.metric, day: d.day, rows: r.rows.length, seconds: r.seconds })),
+      );
     }
+    const backfilled = new Map<string, number>();
+    for (const b of plan.backfill) {
+      const rt = sparkRealtimeResults(b.metrics, out.realtime.get(b.day)!);
+      await storeDay(store, b.day, { realtime: rt.results, quality: null });
+      await recordRuns(
+        store,
+        rt.results.map((r) => ({ metric: r.metric, day: b.day, rows: r.rows.length, seconds: r.seconds })),
+      );
+      for (const r of rt.results) backfilled.set(r.metric.id, (backfilled.get(r.metric.id) ?? 0) + r.rows.length);
+    }
+    for (const m of s.metrics) if (backfilled.has(m.id)) m.rows = backfilled.get(m.id);
     if (historical.length) {
       const results: HistoricalResult[] = historical.map((m) => ({
         metric: m,
@@ -145,7 +163,8 @@ export async function runSparkBatch(deps: BatchDeps, plan: Plan, s: BatchSummary
     for (const d of staged) {
       const p = plan.days.find((x) => x.day === d.day)!;
       const curatedRows = out.curated.filter((c) => c.day === d.day).reduce((n, c) => n + c.rows, 0);
-      const message = doneMessage(d);
+      const rt = windows.get(d.day)!;
+      const message = doneMessage(d, rt);
       const t = performance.now() - t0;
       await store.upsert(LEDGER, [
         {
@@ -176,6 +195,8 @@ export async function runSparkBatch(deps: BatchDeps, plan: Plan, s: BatchSummary
         dead: d.counts.dead,
         dead_reasons: d.counts.reasons,
         quality_issues: d.counts.issues,
+        unmatched_geo: rt.unmatchedGeo,
+        unmatched_user: rt.unmatchedUser,
       });
     }
   } finally {

@@ -20,6 +20,7 @@ import type { PlainRow } from '../../engine/values.js';
 import type { HistoricalMetric } from '../../metrics/registry.js';
 import { dayTasks } from './day.js';
 import { stageAll } from './pool.js';
+import type { SparkRealtimeDay, SparkRealtimeOut } from './spark-realtime.js';
 import { s3aHint, servicesCacheDir } from './spark-s3a.js';
 import { addCounts, emptyCounts, type StageCounts } from './stage.js';
 
@@ -50,6 +51,10 @@ export interface StagedDay {
   files: Record<RecordType, string[]>;
   /** the day's own chunks (not the neighbour margins), cleaned by clean.ts */
   counts: StageCounts;
+  /** write the day's curated files (false: a day already curated, for its realtime windows only) */
+  curate?: boolean;
+  /** the realtime metrics' windows of the day to compute (spark-realtime.ts) */
+  realtime?: SparkRealtimeDay;
 }
 
 /** Clean a day's raw chunks (with the neighbour margins the DuckDB path reads) into NDJSON files for the job (clean.ts, in worker threads). */
@@ -110,6 +115,8 @@ export interface SparkOutput {
   /** per day and table, the curated file the job wrote: a local path, or the s3a:// URI */
   curated: { day: string; table: CuratedTable; file: string; rows: number }[];
   metrics: Map<string, PlainRow[]>;
+  /** per day, the realtime windows the job computed */
+  realtime: Map<string, SparkRealtimeOut>;
   /** with `check`: the metrics Spark refuses, by id, with its reason */
   refused: Map<string, string>;
 }
@@ -166,7 +173,7 @@ export async function runSparkJob(cfg: Config, spec: SparkSpec, signal?: AbortSi
     tableOf: TABLE_OF,
     stageColumns: Object.fromEntries(TOPICS.map((t) => [t, sparkColumns(STAGE_COLUMNS[t])])),
     curatedColumns: Object.fromEntries(CURATED_TABLES.map((t) => [t, sparkColumns(CURATED_COLUMNS[t])])),
-    days: spec.days.map((d) => ({ day: d.day, inputs: d.files })),
+    days: spec.days.map((d) => ({ day: d.day, inputs: d.files, curate: d.curate !== false, realtime: d.realtime ?? null })),
     curated: spec.curated,
     postingsSql: postingsSelect(spec.postingsColumns),
     metrics: spec.metrics.map((m) => ({ id: m.id, sql: m.sql, columns: m.columns.map(([n]) => n) })),
@@ -211,13 +218,15 @@ export async function runSparkJob(cfg: Config, spec: SparkSpec, signal?: AbortSi
     days: Record<string, Record<string, number>>;
     files: Record<string, Record<string, string[]>>;
   };
-  const out: SparkOutput = { curated: [], metrics: new Map(), refused: new Map() };
+  const out: SparkOutput = { curated: [], metrics: new Map(), realtime: new Map(), refused: new Map() };
   if (spec.check) {
     const refused = JSON.parse(await readFile(path.join(spec.out, 'check.json'), 'utf8')) as Record<string, string>;
     for (const [id, reason] of Object.entries(refused)) out.refused.set(id, reason);
     return out;
   }
   for (const d of spec.days) {
+    if (d.realtime) out.realtime.set(d.day, JSON.parse(await readFile(path.join(spec.out, 'realtime', `${d.day}.json`), 'utf8')) as SparkRealtimeOut);
+    if (d.curate === false) continue;
     for (const table of CURATED_TABLES) {
       const parts = success.files[d.day]?.[table] ?? [];
       if (parts.length !== 1) throw new PinpipeError('SPARK_FAILED', `the Spark job wrote ${parts.length} files for ${table} of ${d.day} (expected one)`);
