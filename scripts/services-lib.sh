@@ -2,6 +2,8 @@
 
 say() { echo "services: $*" >&2; }
 die() { echo "services: ERROR: $*" >&2; exit 1; }
+# Maven, one run at a time: the installs run in parallel (install_parallel) and share ~/.m2
+mvn_locked() { flock "$CACHE_DIR/.maven.lock" mvn "$@"; }
 
 # true when something accepts TCP connections on 127.0.0.1:$1
 port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }

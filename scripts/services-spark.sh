@@ -52,7 +52,7 @@ install_spark_s3a() {
 </project>
 EOF
   rm -rf "$dir/jars.tmp"
-  (cd "$dir" && mvn -q -B dependency:copy-dependencies -DincludeScope=runtime -DoutputDirectory="$dir/jars.tmp") >"$dir/mvn.log" 2>&1 \
+  (cd "$dir" && mvn_locked -q -B dependency:copy-dependencies -DincludeScope=runtime -DoutputDirectory="$dir/jars.tmp") >"$dir/mvn.log" 2>&1 \
     || die "spark: Maven could not resolve hadoop-aws:$version; see $dir/mvn.log"
   rm -rf "$dir/jars" && mv "$dir/jars.tmp" "$dir/jars"
   echo "hadoop-aws:$version" >"$dir/jars/.complete"
