@@ -198,8 +198,11 @@ describe('batch-run --engine spark', () => {
     const rows = await expectSame(duck, spark, GEN_DAYS);
     expect(rows).toBeGreaterThan(200);
 
-    // the same raw zone on S3: the job writes the curated files through S3A (the failing-job test below reads them so)
+    // the same raw zone on S3: the job writes the curated files through S3A (the failing-job test
+    // below reads them so), and reads the cleaned records there too (stageInLake: the local staged
+    // files are removed once uploaded, so the job can only have read them through S3A)
     const s3 = await s3Side(template);
+    s3.cfg.batch.spark.stageInLake = true;
     const c = await run(s3);
     expect(c.days.map((d) => [d.day, d.status])).toEqual([
       [GEN_DAYS[0], 'done'],

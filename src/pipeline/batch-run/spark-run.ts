@@ -48,6 +48,30 @@ async function lakeAccess(
   return { curated, curatedOut: lake.s3aUri(`${staging}curated`), hadoop: s3aSettings(cfg), classPath: s3aJars(cfg) };
 }
 
+/**
+ * batch.spark.stageInLake on an S3 lake: the staged files of the days go to the run's staging
+ * prefix in the lake, and the job reads them through S3A (executors need no filesystem shared with
+ * the CLI). The local files are removed once uploaded.
+ */
+async function stageInLake(lake: S3Lake, days: StagedDay[], tmpDir: string, staging: string): Promise<StagedDay[]> {
+  const out: StagedDay[] = [];
+  for (const d of days) {
+    const files = { ...d.files };
+    for (const topic of Object.keys(files) as (keyof StagedDay['files'])[]) {
+      const uris: string[] = [];
+      for (const file of files[topic]) {
+        const key = `${staging}${path.relative(tmpDir, file).split(path.sep).join('/')}`;
+        await lake.put(key, await readFile(file));
+        await rm(file, { force: true });
+        uris.push(lake.s3aUri(key));
+      }
+      files[topic] = uris;
+    }
+    out.push({ ...d, files });
+  }
+  return out;
+}
+
 /** publish a curated file the job wrote: a copy in the store (S3), or the local file's bytes */
 async function publish(lake: Lake, file: string, key: string): Promise<void> {
   if (!(lake instanceof S3Lake) || !file.startsWith('s3a://')) return lake.put(key, await readFile(file));
@@ -93,6 +117,11 @@ export async function runSparkBatch(deps: BatchDeps, plan: Plan, s: BatchSummary
       opts.onProgress?.(`${b.day}: cleaning the raw chunks for Spark (windows of ${b.metrics.map((m) => m.id).join(', ')})`);
       const day = await stageDay(lake, b.day, jw, path.join(tmpDir, 'backfill', b.day), opts.workers);
       backfill.push({ ...day, curate: false, realtime: sparkRealtimeDay(b.day, jw, b.metrics) });
+    }
+    if (lake instanceof S3Lake && cfg.batch.spark.stageInLake) {
+      opts.onProgress?.(`uploading the cleaned records to the lake's ${staging}`);
+      staged.splice(0, staged.length, ...(await stageInLake(lake, staged, tmpDir, staging)));
+      backfill.splice(0, backfill.length, ...(await stageInLake(lake, backfill, tmpDir, staging)));
     }
     const historical = plan.historical.map((h) => h.metric);
     opts.onProgress?.(
