@@ -220,6 +220,11 @@ def main(spec_file):
                 json.dump(rows, f)
             counts["metrics"][m["id"]] = len(rows)
 
+    if spec.get("check"):
+        # only realtime files to check (no historical one: no views above)
+        check(spark, spec, out)
+        spark.stop()
+        return
     with open(f"{out}/_SUCCESS.json", "w", encoding="utf-8") as f:
         json.dump(counts, f)
     spark.stop()
@@ -235,6 +240,24 @@ def check(spark, spec, out):
                 refused[m["id"]] = f"Spark gives {len(cols)} output columns ({', '.join(cols)}), DuckDB {len(m['columns'])}"
         except Exception as e:  # noqa: BLE001 - the analysis error is the answer
             refused[m["id"]] = cause(e)
+    rt = spec.get("checkRealtime")
+    if rt:
+        # the realtime files' Spark SQL (spark-realtime.ts) over empty de-duplicated records and their pin matches
+        for topic, columns in spec["stageColumns"].items():
+            names = list(dict.fromkeys(["ind", "event_id", "ingested_at", *rt["columns"][topic]]))
+            spark.createDataFrame([], ", ".join(f"`{n}` {t}" for n, t in columns)).select(*names).createOrReplaceTempView(f"d_{topic}")
+        try:
+            spark.sql(rt["pinMatches"]).createOrReplaceTempView("pin_matches")
+            spark.sql(rt["unmatched"]).columns
+        except Exception as e:  # noqa: BLE001 - the analysis error is the answer
+            for m in rt["metrics"]:
+                refused[m["id"]] = f"the stream's join: {cause(e)}"
+            rt = {"metrics": []}
+        for m in rt["metrics"]:
+            try:
+                spark.sql(m["sql"]).columns
+            except Exception as e:  # noqa: BLE001 - the analysis error is the answer
+                refused[m["id"]] = cause(e)
     with open(f"{out}/check.json", "w", encoding="utf-8") as f:
         json.dump(refused, f)
     with open(f"{out}/_SUCCESS.json", "w", encoding="utf-8") as f:

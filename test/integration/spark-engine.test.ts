@@ -251,11 +251,16 @@ describe('batch-run --engine spark', () => {
     writeFileSync(path.join(dir, 'zero.sql'), '-- keys: category\nSELECT category, count(*) AS n FROM postings GROUP BY category\n');
     const r3 = readFileSync(path.resolve('src/metrics/builtin/R3.sql'), 'utf8');
     writeFileSync(path.join(dir, 'r3copy.sql'), r3.replace(/^-- table: .*$/m, '-- table: r3_copy'));
+    // and one with what Spark's dialect prints differently: a quote and a backslash in a literal, a division, avg
+    writeFileSync(path.join(dir, 'quotes.sql'), QUOTES_SQL);
     const fixed = await loadMetrics(spark.cfg, { dir });
     const ok = await run(spark, fixed);
     expect(ok.failed).toBe(0);
     expect(ok.days.map((d) => [d.day, d.status])).toEqual([[DAY2, 'done']]);
-    expect(ok.metrics.filter((m) => m.kind === 'realtime').map((m) => [m.id, m.days])).toEqual([['r3copy', [DAY1]]]);
+    expect(ok.metrics.filter((m) => m.kind === 'realtime').map((m) => [m.id, m.days])).toEqual([
+      ['quotes', [DAY1]],
+      ['r3copy', [DAY1]],
+    ]);
     expect(ok.historical.zero).toBeGreaterThan(0);
     expect(ok.historical.Q1).toBeGreaterThan(0);
     expect((await ledger(spark)).map((l) => [l.day, l.status])).toEqual([
@@ -268,11 +273,15 @@ describe('batch-run --engine spark', () => {
     const want = sorted(await spark.store.select(BUILTIN.realtime.find((m) => m.id === 'R3')!.batchSpec));
     expect(want.length).toBeGreaterThan(2);
     expect(sorted(await spark.store.select(copy.batchSpec))).toEqual(want);
-    // and the historical metrics over both days are DuckDB's
+    // and the historical metrics over both days, the new realtime ones' windows, are DuckDB's
     const duck = side('duckdb', (root) => cpSync(template, root, { recursive: true }));
     await run(duck, fixed);
     for (const m of fixed.historical)
       expect({ id: m.id, rows: sorted(await spark.store.select(m.spec)) }).toEqual({ id: m.id, rows: sorted(await duck.store.select(m.spec)) });
+    const quotes = fixed.realtime.find((m) => m.id === 'quotes')!;
+    const wantQuotes = sorted(await duck.store.select(quotes.batchSpec));
+    expect(wantQuotes.length).toBeGreaterThan(2);
+    expect(sorted(await spark.store.select(quotes.batchSpec))).toEqual(wantQuotes);
   });
 });
 
@@ -346,6 +355,8 @@ describe('metrics check --engine spark', () => {
       );
       writeFileSync(path.join(metrics, 'similar.sql'), "-- keys: ind\nSELECT ind, jaro_winkler_similarity(title, 'x') AS s FROM postings\n");
       writeFileSync(path.join(metrics, 'portable.sql'), '-- keys: category\nSELECT category, count(*) AS n FROM postings GROUP BY category\n');
+      // a realtime file: its SQL in Spark's dialect, analysed by Spark too (it passes)
+      writeFileSync(path.join(metrics, 'quotes.sql'), QUOTES_SQL);
       const res = await runCli(dir, ['metrics', 'check', '--engine', 'spark', '--spark-master', MASTER, '--metrics-dir', metrics], 300_000, {
         HOME: os.homedir(),
       });
@@ -354,12 +365,23 @@ describe('metrics check --engine spark', () => {
       expect(refused).toHaveLength(2);
       expect(refused[0]).toMatch(/^REFUSED .*metrics\/ranked\.sql:4: not in the portable SQL subset \(runs on DuckDB only\): QUALIFY; instead: /);
       expect(refused[1]).toMatch(/^REFUSED .*metrics\/similar\.sql:2: Spark SQL refuses it \(runs on DuckDB only\): .*jaro_winkler_similarity/);
-      expect(res.stdout).not.toMatch(/portable\.sql/);
+      expect(res.stdout).not.toMatch(/portable\.sql|quotes\.sql/);
     } finally {
       cleanup();
     }
   });
 });
+
+/** a realtime metric with what Spark's dialect prints differently from DuckDB's: a literal with a quote and a backslash, a division, avg */
+const QUOTES_SQL = [
+  '-- kind: realtime',
+  '-- keys: category',
+  '-- table: rt_quotes',
+  "SELECT category, count(*) FILTER (WHERE title <> 'it''s \\ a \\n title') / 2 AS half, avg(follower_count) AS followers",
+  'FROM pins',
+  'GROUP BY category',
+  '',
+].join('\n');
 
 // ---- a generated raw zone -----------------------------------------------------------------------
 

@@ -98,6 +98,8 @@ export interface SparkSpec {
   classPath?: string[];
   /** metrics check --engine spark: only analyse the metrics over empty tables */
   check?: boolean;
+  /** with `check`: the realtime metrics' Spark SQL to analyse too */
+  checkRealtime?: SparkRealtimeDay;
 }
 
 /** The day files of a local copy of the curated zone, without those of the given days. */
@@ -178,6 +180,7 @@ export async function runSparkJob(cfg: Config, spec: SparkSpec, signal?: AbortSi
     postingsSql: postingsSelect(spec.postingsColumns),
     metrics: spec.metrics.map((m) => ({ id: m.id, sql: m.sql, columns: m.columns.map(([n]) => n) })),
     check: Boolean(spec.check),
+    checkRealtime: spec.checkRealtime ?? null,
   };
   await mkdir(spec.out, { recursive: true });
   const specFile = path.join(spec.out, '..', 'spark-spec.json');
