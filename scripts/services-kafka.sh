@@ -31,7 +31,7 @@ install_kafka() {
 </project>
 EOF
   rm -rf "$KAFKA_HOME/libs.tmp"
-  (cd "$KAFKA_HOME" && mvn -q -B dependency:copy-dependencies -DincludeScope=runtime \
+  (cd "$KAFKA_HOME" && mvn_locked -q -B dependency:copy-dependencies -DincludeScope=runtime \
       -DoutputDirectory="$KAFKA_HOME/libs.tmp") >"$KAFKA_HOME/mvn.log" 2>&1 \
     || die "kafka: Maven could not resolve kafka_2.13:$KAFKA_VERSION; see $KAFKA_HOME/mvn.log"
   rm -rf "$KAFKA_HOME/libs" && mv "$KAFKA_HOME/libs.tmp" "$KAFKA_HOME/libs"

@@ -2,6 +2,8 @@
 
 say() { echo "services: $*" >&2; }
 die() { echo "services: ERROR: $*" >&2; exit 1; }
+# Maven, one run at a time: the installs run in parallel (install_parallel) and share ~/.m2
+mvn_locked() { flock "$CACHE_DIR/.maven.lock" mvn "$@"; }
 
 # true when something accepts TCP connections on 127.0.0.1:$1
 port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
@@ -78,7 +80,8 @@ install_apt_packages() {
              command -v mariadb >/dev/null 2>&1 || want+=(mariadb-client) ;;
       redis) command -v redis-server >/dev/null 2>&1 || want+=(redis-server)
              command -v redis-cli >/dev/null 2>&1 || want+=(redis-tools) ;;
-      spark) command -v java >/dev/null 2>&1 || ls -d /usr/lib/jvm/*17*/bin/java >/dev/null 2>&1 || want+=(openjdk-17-jre-headless) ;;
+      spark) command -v java >/dev/null 2>&1 || ls -d /usr/lib/jvm/*17*/bin/java >/dev/null 2>&1 || want+=(openjdk-17-jre-headless)
+             command -v mvn >/dev/null 2>&1 || want+=(maven) ;;
       kafka) command -v kcat >/dev/null 2>&1 || want+=(kafkacat)
              command -v java >/dev/null 2>&1 || want+=(openjdk-17-jre-headless)
              command -v mvn >/dev/null 2>&1 || want+=(maven) ;;

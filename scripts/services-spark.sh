@@ -9,6 +9,11 @@ PYSPARK_SPEC="${PINPIPE_PYSPARK_SPEC:-pyspark==4.0.1}"
 SPARK_VENV="$CACHE_DIR/spark-venv"
 
 install_spark() {
+  install_spark_venv
+  install_spark_s3a
+}
+
+install_spark_venv() {
   [[ -f "$SPARK_VENV/.complete" && "$(cat "$SPARK_VENV/.complete")" == "$PYSPARK_SPEC" ]] && return 0
   say "spark: installing $PYSPARK_SPEC into $SPARK_VENV"
   mkdir -p "$SPARK_STATE"
@@ -21,6 +26,36 @@ install_spark() {
   "$SPARK_VENV/bin/pip" install -q "$PYSPARK_SPEC" >>"$SPARK_STATE/install.log" 2>&1 \
     || die "spark: pip install $PYSPARK_SPEC failed; see $SPARK_STATE/install.log"
   echo "$PYSPARK_SPEC" >"$SPARK_VENV/.complete"
+}
+
+# S3A for the job on an S3 lake: hadoop-aws of the Hadoop version inside pyspark's jars
+# (hadoop-client-api-*.jar) with its runtime dependencies (the AWS SDK v2 bundle), resolved from
+# Maven Central with Maven into $CACHE_DIR/spark-s3a/jars (batch-run puts them on the job's class path)
+install_spark_s3a() {
+  local dir="$CACHE_DIR/spark-s3a" home api version
+  home="$("$SPARK_VENV/bin/python" -c 'import os, pyspark; print(os.path.dirname(pyspark.__file__))')" || die "spark: pyspark not importable from $SPARK_VENV"
+  api="$(find "$home/jars" -name 'hadoop-client-api-*.jar' | head -1)"
+  [[ -n $api ]] || die "spark: no hadoop-client-api jar in $home/jars"
+  version="$(basename "$api" .jar)"
+  version="${version#hadoop-client-api-}"
+  [[ -f "$dir/jars/.complete" && "$(cat "$dir/jars/.complete")" == "hadoop-aws:$version" ]] && return 0
+  say "spark: resolving org.apache.hadoop:hadoop-aws:$version (S3A, with the AWS SDK bundle: about 560 MB) with Maven"
+  mkdir -p "$dir"
+  cat >"$dir/pom.xml" <<EOF
+<project xmlns="http://maven.apache.org/POM/4.0.0">
+  <modelVersion>4.0.0</modelVersion>
+  <groupId>pinpipe.services</groupId><artifactId>spark-s3a</artifactId><version>1</version>
+  <packaging>pom</packaging>
+  <dependencies>
+    <dependency><groupId>org.apache.hadoop</groupId><artifactId>hadoop-aws</artifactId><version>$version</version></dependency>
+  </dependencies>
+</project>
+EOF
+  rm -rf "$dir/jars.tmp"
+  (cd "$dir" && mvn_locked -q -B dependency:copy-dependencies -DincludeScope=runtime -DoutputDirectory="$dir/jars.tmp") >"$dir/mvn.log" 2>&1 \
+    || die "spark: Maven could not resolve hadoop-aws:$version; see $dir/mvn.log"
+  rm -rf "$dir/jars" && mv "$dir/jars.tmp" "$dir/jars"
+  echo "hadoop-aws:$version" >"$dir/jars/.complete"
 }
 
 # a Java 17 (Spark 4 runs on 17 or 21): Debian's, else JAVA_HOME's, else the java on PATH's

@@ -6,13 +6,20 @@ NDJSON, then submits this job with one argument: a JSON spec. The job only write
 spec's `out` directory; the CLI publishes them to the lake and writes the store and the ledger
 after the job succeeded, exactly as the DuckDB path does:
 
-  out/curated/<table>/dt=<day>/part-*.parquet  one file per table and day (one row per ind)
-  out/metrics/<id>.json                        the rows of each historical metric, one JSON array
-  out/_SUCCESS.json                            row counts; written last
+  <curatedOut>/<table>/dt=<day>/part-*.parquet  one file per table and day (one row per ind)
+  out/metrics/<id>.json                          the rows of each historical metric, one JSON array
+  out/realtime/<day>.json                        the realtime metrics' windows of a day (their rows, the unmatched counts)
+  out/_SUCCESS.json                              row counts and the curated files; written last
+
+curatedOut is out/curated, or on an S3 lake an s3a:// prefix of the run's staging area in the lake
+(the spec's `hadoop` settings configure S3A; the curated day files it reads are s3a:// URIs too).
 
 De-duplication, the curated day files and the current state across days follow
 src/pipeline/batch-run/curate.ts and historical.ts; the metric files are run as they are (the
-portable SQL subset of docs/metrics.md) over the views pins, geo, users and postings.
+portable SQL subset of docs/metrics.md) over the views pins, geo, users and postings. The realtime
+metrics' windows of a day follow curate.ts computeRealtime: the CLI prints their SQL in Spark's
+dialect (src/pipeline/batch-run/spark-realtime.ts); the job runs it over the day's de-duplicated
+records, neighbour margins included (views d_pin, d_geo, d_user) and their pin matches.
 """
 import datetime
 import decimal
@@ -22,6 +29,7 @@ import sys
 import threading
 import time
 
+from pyspark import StorageLevel
 from pyspark.sql import SparkSession, Window
 from pyspark.sql import functions as F
 
@@ -37,12 +45,17 @@ def read_staged(spark, files, columns):
     return df
 
 
-def curated_day(df, day, table, columns):
-    """One day's curated rows: de-duplicated by event_id, the day's rows, the latest per ind."""
+def dedup(df):
+    """One copy per event_id: the smallest ingested_at, then log position (nulls last)."""
     first = Window.partitionBy("event_id").orderBy(
         F.col("ingested_at").asc(), F.col("_partition").asc_nulls_last(), F.col("_offset").asc_nulls_last()
     )
-    df = df.withColumn("_n", F.row_number().over(first)).where("_n = 1").drop("_n")
+    return df.withColumn("_n", F.row_number().over(first)).where("_n = 1").drop("_n")
+
+
+def curated_day(df, day, table, columns):
+    """One day's curated rows: de-duplicated by event_id, the day's rows, the latest per ind."""
+    df = dedup(df)
     end = (datetime.date.fromisoformat(day) + datetime.timedelta(days=1)).isoformat()
     start_ts = F.lit(f"{day} 00:00:00").cast("timestamp_ntz")
     end_ts = F.lit(f"{end} 00:00:00").cast("timestamp_ntz")
@@ -58,6 +71,25 @@ def curated_day(df, day, table, columns):
         else:
             cols.append(F.col(n))
     return df.select(*cols).orderBy("ind")
+
+
+def realtime_day(spark, out, day, rt):
+    """The realtime windows of a day over the views d_pin, d_geo, d_user: the pin matches once, then each plan."""
+    matches = spark.sql(rt["pinMatches"]).persist(StorageLevel.MEMORY_AND_DISK)
+    matches.createOrReplaceTempView("pin_matches")
+    res = {"metrics": {}, "unmatched": {}}
+    for m in rt["metrics"]:
+        t = time.monotonic()
+        df = spark.sql(m["sql"])
+        names = df.columns
+        rows = [{n: plain(r[i]) for i, n in enumerate(names)} for r in df.collect()]
+        res["metrics"][m["id"]] = {"rows": rows, "seconds": round(time.monotonic() - t, 3)}
+    u = spark.sql(rt["unmatched"]).collect()[0]
+    res["unmatched"] = {"unmatched_geo": u[0], "unmatched_user": u[1]}
+    matches.unpersist()
+    os.makedirs(f"{out}/realtime", exist_ok=True)
+    with open(f"{out}/realtime/{day}.json", "w", encoding="utf-8") as f:
+        json.dump(res, f)
 
 
 def plain(v):
@@ -114,25 +146,46 @@ def main(spec_file):
     with open(spec_file, encoding="utf-8") as f:
         spec = json.load(f)
     out = spec["out"]
-    spark = SparkSession.builder.appName(spec.get("name", "pinpipe-batch")).getOrCreate()
+    builder = SparkSession.builder.appName(spec.get("name", "pinpipe-batch"))
+    # Hadoop settings (S3A's, credentials included) from the spec file, not the command line
+    for k, v in spec.get("hadoop", {}).items():
+        builder = builder.config(f"spark.hadoop.{k}", v)
+    spark = builder.getOrCreate()
     spark.sparkContext.setLogLevel("ERROR")
     watchdog(spark)
-    counts = {"days": {}, "metrics": {}}
+    counts = {"days": {}, "metrics": {}, "files": {}}
     new_files = {t: [] for t in spec["curatedColumns"]}
     for d in spec["days"]:
         day = d["day"]
-        counts["days"][day] = {}
+        rt = d.get("realtime")
+        kept = []
+        if d.get("curate", True):
+            counts["days"][day] = {}
+            counts["files"][day] = {}
         for topic, table in spec["tableOf"].items():
             files = d["inputs"].get(topic) or []
-            target = f"{out}/curated/{table}/dt={day}"
+            target = f"{spec['curatedOut']}/{table}/dt={day}"
             if files:
                 df = read_staged(spark, files, spec["stageColumns"][topic])
             else:
                 df = spark.createDataFrame([], ", ".join(f"`{n}` {t}" for n, t in spec["stageColumns"][topic]))
-            rows = curated_day(df, day, table, spec["curatedColumns"][table])
-            rows.coalesce(1).write.mode("overwrite").option("compression", "zstd").parquet(target)
-            counts["days"][day][table] = spark.read.parquet(target).count()
-            new_files[table].append({"dt": day, "path": target})
+            if d.get("curate", True):
+                rows = curated_day(df, day, table, spec["curatedColumns"][table])
+                rows.coalesce(1).write.mode("overwrite").option("compression", "zstd").parquet(target)
+                written = spark.read.parquet(target)
+                counts["days"][day][table] = written.count()
+                counts["files"][day][table] = written.inputFiles()
+                new_files[table].append({"dt": day, "path": target})
+            if rt:
+                # the de-duplicated records of the day and its margins, only the columns the plans read
+                names = list(dict.fromkeys(["ind", "event_id", "ingested_at", *rt["columns"][topic]]))
+                narrow = dedup(df).select(*names).persist(StorageLevel.MEMORY_AND_DISK)
+                narrow.createOrReplaceTempView(f"d_{topic}")
+                kept.append(narrow)
+        if rt:
+            realtime_day(spark, out, day, rt)
+            for narrow in kept:
+                narrow.unpersist()
 
     if spec["metrics"]:
         for table, columns in spec["curatedColumns"].items():
@@ -167,6 +220,11 @@ def main(spec_file):
                 json.dump(rows, f)
             counts["metrics"][m["id"]] = len(rows)
 
+    if spec.get("check"):
+        # only realtime files to check (no historical one: no views above)
+        check(spark, spec, out)
+        spark.stop()
+        return
     with open(f"{out}/_SUCCESS.json", "w", encoding="utf-8") as f:
         json.dump(counts, f)
     spark.stop()
@@ -182,10 +240,28 @@ def check(spark, spec, out):
                 refused[m["id"]] = f"Spark gives {len(cols)} output columns ({', '.join(cols)}), DuckDB {len(m['columns'])}"
         except Exception as e:  # noqa: BLE001 - the analysis error is the answer
             refused[m["id"]] = cause(e)
+    rt = spec.get("checkRealtime")
+    if rt:
+        # the realtime files' Spark SQL (spark-realtime.ts) over empty de-duplicated records and their pin matches
+        for topic, columns in spec["stageColumns"].items():
+            names = list(dict.fromkeys(["ind", "event_id", "ingested_at", *rt["columns"][topic]]))
+            spark.createDataFrame([], ", ".join(f"`{n}` {t}" for n, t in columns)).select(*names).createOrReplaceTempView(f"d_{topic}")
+        try:
+            spark.sql(rt["pinMatches"]).createOrReplaceTempView("pin_matches")
+            spark.sql(rt["unmatched"]).columns
+        except Exception as e:  # noqa: BLE001 - the analysis error is the answer
+            for m in rt["metrics"]:
+                refused[m["id"]] = f"the stream's join: {cause(e)}"
+            rt = {"metrics": []}
+        for m in rt["metrics"]:
+            try:
+                spark.sql(m["sql"]).columns
+            except Exception as e:  # noqa: BLE001 - the analysis error is the answer
+                refused[m["id"]] = cause(e)
     with open(f"{out}/check.json", "w", encoding="utf-8") as f:
         json.dump(refused, f)
     with open(f"{out}/_SUCCESS.json", "w", encoding="utf-8") as f:
-        json.dump({"days": {}, "metrics": {}}, f)
+        json.dump({"days": {}, "metrics": {}, "files": {}}, f)
 
 
 def cause(e):

@@ -46,7 +46,7 @@ export function summaryText(s: BatchSummary): string {
   for (const d of s.days) {
     lines.push(
       d.status === 'done'
-        ? `${d.day} done (${d.reason}): ${d.raw_records} raw records, ${d.curated_rows} curated rows, ${d.dead} dead, ${d.unmatched_geo === undefined ? 'engine spark' : `unmatched geo ${d.unmatched_geo} / user ${d.unmatched_user}`} (${d.seconds} s)`
+        ? `${d.day} done (${d.reason}): ${d.raw_records} raw records, ${d.curated_rows} curated rows, ${d.dead} dead, unmatched geo ${d.unmatched_geo} / user ${d.unmatched_user} (${d.seconds} s)`
         : `${d.day} FAILED (${d.reason}): ${d.message} (${d.seconds} s)`,
     );
   }

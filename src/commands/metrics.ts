@@ -19,7 +19,8 @@ import { planSql } from '../metrics/realtime/sql.js';
 import { checkMetrics, loadMetrics, type HistoricalMetric, type Metric, type MetricSet } from '../metrics/registry.js';
 import { MetricFileError } from '../metrics/file.js';
 import { portabilityProblem } from '../metrics/portable.js';
-import { runSparkJob } from '../pipeline/batch-run/spark.js';
+import { localCurated, runSparkJob } from '../pipeline/batch-run/spark.js';
+import { sparkRealtimeDay } from '../pipeline/batch-run/spark-realtime.js';
 import { listMetrics, readCatalog, readRuns, type MetricListing } from '../metrics/state.js';
 
 const ACTIONS = ['list', 'show', 'check'] as const;
@@ -87,7 +88,8 @@ function show(m: Metric): string {
 
 /**
  * --engine spark: the historical files outside the portable SQL subset (the construct named), then
- * the others analysed by Spark over empty tables (one spark-submit; Spark's reason named).
+ * the others analysed by Spark over empty tables, and the realtime files' SQL in Spark's dialect
+ * (spark-realtime.ts) over empty records (one spark-submit; Spark's reason named).
  */
 async function sparkProblems(ctx: CommandContext, set: MetricSet): Promise<MetricFileError[]> {
   const problems: MetricFileError[] = [];
@@ -97,18 +99,20 @@ async function sparkProblems(ctx: CommandContext, set: MetricSet): Promise<Metri
     if (p) problems.push(p);
     else rest.push(m);
   }
-  if (!rest.length) return problems;
+  const realtime = set.realtime;
+  if (!rest.length && !realtime.length) return problems;
   const tmp = await mkdtemp(path.join(os.tmpdir(), 'pinpipe-spark-check-'));
   try {
     const out = await runSparkJob(ctx.config, {
       days: [],
       metrics: rest,
       postingsColumns: POSTINGS_COLUMNS,
-      curatedDir: path.join(tmp, 'none'),
+      curated: localCurated(path.join(tmp, 'none')),
       out: path.join(tmp, 'out'),
       check: true,
+      checkRealtime: realtime.length ? sparkRealtimeDay('2026-01-01', ctx.config.stream.joinWindow, realtime) : undefined,
     });
-    for (const m of rest) {
+    for (const m of [...rest, ...realtime]) {
       const reason = out.refused.get(m.id);
       if (reason) problems.push(new MetricFileError(m.file, m.sqlLine, `Spark SQL refuses it (runs on DuckDB only): ${reason}`));
     }

@@ -98,6 +98,8 @@ export const configSchema = z.strictObject({
       conf: z.record(z.string(), z.string()).optional().describe('Spark settings passed as --conf key=value, e.g. {"spark.executor.cores": "2"}'),
       driverMemory: z.string().min(1).default('1g').describe('spark.driver.memory of the batch job'),
       executorMemory: z.string().min(1).default('1g').describe('spark.executor.memory of the batch job'),
+      stageInLake: z.boolean().default(false).describe('on an S3 lake, the cleaned records go to the run\'s staging prefix in the lake too (executors that do not share the CLI\'s filesystem read them through S3A)'),
+      jars: z.array(z.string()).optional().describe('jars on the class path of the job (S3A for an S3 lake; default: those installed by scripts/services.sh, else none: the cluster brings S3A)'),
     }).prefault({}),
   }).prefault({}),
   stream: z.strictObject({

@@ -131,6 +131,23 @@ export function lakeConformance(name: string, setup: () => Promise<LakeFixture>)
       expect((await lake.list('')).map((o) => o.key)).toEqual(['d/b']);
     });
 
+    test('copy creates or replaces the target with the source bytes; a missing source is false', async () => {
+      const bin = randomBytes(70_001);
+      await lake.put('c/src/part 1=x.bin', bin);
+      await lake.put('c/dst/old.bin', 'an older, different object');
+      expect(await lake.copy('c/src/part 1=x.bin', 'c/dst/new.bin')).toBe(true);
+      expect(await lake.copy('c/src/part 1=x.bin', 'c/dst/old.bin')).toBe(true);
+      expect((await lake.get('c/dst/new.bin'))!.equals(bin)).toBe(true);
+      expect((await lake.get('c/dst/old.bin'))!.equals(bin)).toBe(true);
+      expect(await lake.copy('c/src/missing', 'c/dst/other')).toBe(false);
+      expect(await lake.exists('c/dst/other')).toBe(false);
+      expect(await lake.list('c/')).toEqual([
+        { key: 'c/dst/new.bin', size: bin.length },
+        { key: 'c/dst/old.bin', size: bin.length },
+        { key: 'c/src/part 1=x.bin', size: bin.length },
+      ]);
+    });
+
     test('a body over 8 MiB round-trips', async () => {
       const big = randomBytes(8 * 1024 * 1024 + 1_234_567);
       await lake.put('big/object.bin', big);

@@ -6,16 +6,21 @@
  * generated one (postings of the source generator with re-posts, retries, dirty values and lines
  * that are no JSON). A failing job (a metric Spark refuses at run time; the worker and its executor
  * killed: this test restarts the worker of scripts/services.sh) leaves the lake, the store and the
- * ledger as they were, and a rerun succeeds. (Spark starts slowly: few, small runs.)
+ * ledger as they were, and a rerun succeeds. On an S3 lake (the S3 server of the services,
+ * TEST_S3_ENDPOINT) the job reads and writes the curated zone through S3A, with the same results;
+ * its staging prefix is gone afterwards. (Spark starts slowly: few, small runs.)
  */
 import { afterAll, describe, expect, jest, test } from '@jest/globals';
 import fc from 'fast-check';
 import { spawnSync } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
+import { ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import { LocalLake } from '../../src/connectors/lake/local.js';
+import { S3Lake } from '../../src/connectors/lake/s3.js';
+import type { Lake } from '../../src/connectors/lake/types.js';
 import { EmbeddedStore } from '../../src/connectors/store/embedded.js';
 import { generatePosting } from '../../src/connectors/source/generator.js';
 import { loadConfig, type Config } from '../../src/core/config.js';
@@ -28,6 +33,7 @@ import { runBatch } from '../../src/pipeline/batch-run/runner.js';
 import { BUILTIN, HISTORICAL_IDS, historical } from '../support/metrics.js';
 import { DAY1, DAY2, markDay, writeChunk, writeFixtureLake } from '../fixtures/batch-lake.js';
 import { requireBuild, runCli, tmpDir } from './consume-stream.helpers.js';
+import { s3LakeConfig } from '../support/services.js';
 
 jest.setTimeout(600_000);
 
@@ -35,50 +41,83 @@ const MASTER = process.env.TEST_SPARK_MASTER ?? 'local[2]';
 
 interface Side {
   cfg: Config;
-  lake: LocalLake;
+  lake: Lake;
   store: EmbeddedStore;
 }
 
 const dirs: string[] = [];
 const stores: EmbeddedStore[] = [];
+const drops: (() => Promise<void>)[] = [];
 afterAll(async () => {
   for (const s of stores) await s.close();
   for (const d of dirs) rmSync(d, { recursive: true, force: true });
+  for (const d of drops) await d();
 });
 
 /** the same raw zone for both engines: written once (the fixture's ids are not repeatable), copied */
-function sides(write: (lakeRoot: string) => void): { duck: Side; spark: Side } {
+function sides(write: (lakeRoot: string) => void): { duck: Side; spark: Side; template: string } {
   const template = mkdtempSync(path.join(os.tmpdir(), 'pinpipe-lake-'));
   dirs.push(template);
   write(template);
   const copy = (root: string) => cpSync(template, root, { recursive: true });
-  return { duck: side('duckdb', copy), spark: side('spark', copy) };
+  return { duck: side('duckdb', copy), spark: side('spark', copy), template };
+}
+
+function sparkSettings(cfg: Config, engine: 'duckdb' | 'spark'): void {
+  cfg.batch.engine = engine;
+  cfg.batch.spark.master = MASTER;
+  // small jobs: the JVMs' start-up and JIT dominate; C1 only halves a tiny day's run
+  const c1 = '-XX:TieredStopAtLevel=1';
+  cfg.batch.spark.conf = { 'spark.driver.extraJavaOptions': c1, 'spark.executor.extraJavaOptions': c1 };
 }
 
 function side(engine: 'duckdb' | 'spark', write: (lakeRoot: string) => void): Side {
   const dataDir = mkdtempSync(path.join(os.tmpdir(), `pinpipe-${engine}-`));
   dirs.push(dataDir);
   const cfg = loadConfig({ env: {}, flags: { dataDir } });
-  cfg.batch.engine = engine;
-  cfg.batch.spark.master = MASTER;
-  // small jobs: the JVMs' start-up and JIT dominate; C1 only halves a tiny day's run
-  const c1 = '-XX:TieredStopAtLevel=1';
-  cfg.batch.spark.conf = { 'spark.driver.extraJavaOptions': c1, 'spark.executor.extraJavaOptions': c1 };
+  sparkSettings(cfg, engine);
   write(path.join(dataDir, 'lake'));
   const store = new EmbeddedStore(cfg);
   stores.push(store);
   return { cfg, lake: new LocalLake(cfg), store };
 }
 
-const run = (s: Side, metrics: MetricSet = BUILTIN, opts: { from?: string; to?: string } = {}) =>
+/** Spark on an S3 lake of its own (a private bucket of the S3 server), holding the raw zone of a local template */
+async function s3Side(template: string): Promise<Side> {
+  const s = s3LakeConfig();
+  drops.push(s.drop);
+  sparkSettings(s.cfg, 'spark');
+  const lake = new S3Lake(s.cfg);
+  drops.unshift(() => lake.close());
+  const walk = (dir: string, rel: string): string[] =>
+    readdirSync(dir).flatMap((n) => (statSync(path.join(dir, n)).isDirectory() ? walk(path.join(dir, n), `${rel}${n}/`) : [`${rel}${n}`]));
+  for (const key of walk(template, '')) await lake.put(key, readFileSync(path.join(template, key)));
+  const store = new EmbeddedStore(s.cfg);
+  stores.push(store);
+  return { cfg: s.cfg, lake, store };
+}
+
+const run = (s: Side, metrics: MetricSet = BUILTIN, opts: { from?: string; to?: string; metric?: string } = {}) =>
   runBatch({ cfg: s.cfg, lake: s.lake, store: s.store, logger: silentLogger, metrics }, { workers: 0, ...opts });
+
+/** the keys of an S3 side's bucket besides the raw zone (S3A's directory markers included) */
+async function bucketKeys(s: Side): Promise<string[]> {
+  const client = new S3Client({ region: 'us-east-1', endpoint: s.cfg.lake.s3.endpoint, forcePathStyle: true });
+  try {
+    const page = await client.send(new ListObjectsV2Command({ Bucket: s.cfg.lake.s3.bucket }));
+    return (page.Contents ?? []).map((o) => o.Key!).filter((k) => !k.startsWith('raw/'));
+  } finally {
+    client.destroy();
+  }
+}
 
 /** rows and column types of a curated day file, read with DuckDB */
 async function curated(s: Side, table: string, day: string): Promise<{ types: string[]; rows: unknown[] }> {
   const db = await DuckDBInstance.create(':memory:');
   const conn = await db.connect();
   try {
-    const file = `read_parquet('${path.join(s.cfg.dataDir, 'lake', 'curated', table, `dt=${day}`, 'part-0.parquet')}', hive_partitioning = false)`;
+    // through the lake: its directory, or the S3 lake's local copy
+    const file = `read_parquet('${path.join(await s.lake.localDir('curated/'), table, `dt=${day}`, 'part-0.parquet')}', hive_partitioning = false)`;
     const types = (await conn.runAndReadAll(`DESCRIBE SELECT * FROM ${file}`))
       .getRowObjectsJS()
       .map((o) => `${String(o.column_name)} ${String(o.column_type)}`);
@@ -100,6 +139,8 @@ const ledger = async (s: Side) =>
     raw_records: r.raw_records,
     curated_rows: r.curated_rows,
     fingerprint: r.raw_fingerprint,
+    // dead records by reason, unmatched pins
+    message: r.message,
   }));
 
 /** Spark and DuckDB agree on everything batch-run wrote for these days */
@@ -114,6 +155,11 @@ async function expectSame(duck: Side, spark: Side, days: string[], metrics: Metr
     }
   for (const m of metrics.historical) {
     const [a, b] = [await duck.store.select(m.spec), await spark.store.select(m.spec)];
+    expect({ id: m.id, rows: sorted(b) }).toEqual({ id: m.id, rows: sorted(a) });
+  }
+  // the realtime metrics' windows of the days, computed by the job as DuckDB computes them
+  for (const m of metrics.realtime) {
+    const [a, b] = [await duck.store.select(m.batchSpec), await spark.store.select(m.batchSpec)];
     expect({ id: m.id, rows: sorted(b) }).toEqual({ id: m.id, rows: sorted(a) });
   }
   expect(sorted(await spark.store.select(QUALITY))).toEqual(sorted(await duck.store.select(QUALITY)));
@@ -136,36 +182,46 @@ describe('batch-run --engine spark', () => {
     // the fixture's figures (test/integration/batch-run.test.ts works them out by hand)
     expect(b.historical.Q1).toBeGreaterThan(0);
     expect(await expectSame(duck, spark, [DAY1, DAY2])).toBeGreaterThan(10);
-    // the realtime windows are not computed on Spark; a later DuckDB run backfills them, equal to DuckDB's own
-    for (const m of BUILTIN.realtime) expect(await spark.store.select(m.batchSpec)).toEqual([]);
-    spark.cfg.batch.engine = 'duckdb';
-    const c = await run(spark);
-    expect(c.failed).toBe(0);
-    expect(c.metrics.filter((m) => m.kind === 'realtime').map((m) => [m.id, m.days])).toEqual(BUILTIN.realtime.map((m) => [m.id, [DAY1, DAY2]]));
-    let windows = 0;
-    for (const m of BUILTIN.realtime) {
-      const want = sorted(await duck.store.select(m.batchSpec));
-      expect({ id: m.id, rows: sorted(await spark.store.select(m.batchSpec)) }).toEqual({ id: m.id, rows: want });
-      windows += want.length;
-    }
-    expect(windows).toBeGreaterThan(10);
+    // the realtime windows (expectSame compared them): the fixture has some for every metric
+    for (const m of BUILTIN.realtime) expect({ id: m.id, n: (await spark.store.select(m.batchSpec)).length > 0 }).toEqual({ id: m.id, n: true });
   });
 
-  test('a generated raw zone: the same curated rows and metric results as DuckDB', async () => {
+  test('a generated raw zone, on a local lake and on S3: the same curated rows and metric results as DuckDB', async () => {
     const write = (root: string) => writeGeneratedLake(root, 20261203);
-    const { duck, spark } = sides(write);
+    const { duck, spark, template } = sides(write);
     await run(duck);
     const b = await run(spark);
     expect(b.failed).toBe(0);
     expect(b.days.map((d) => d.day)).toEqual([GEN_DAYS[0], GEN_DAYS[1]]);
     expect(b.raw_records).toBeGreaterThan(500);
     expect(b.dead).toBeGreaterThan(0);
-    expect(await expectSame(duck, spark, GEN_DAYS)).toBeGreaterThan(200);
+    const rows = await expectSame(duck, spark, GEN_DAYS);
+    expect(rows).toBeGreaterThan(200);
+
+    // the same raw zone on S3: the job writes the curated files through S3A (the failing-job test
+    // below reads them so), and reads the cleaned records there too (stageInLake: the local staged
+    // files are removed once uploaded, so the job can only have read them through S3A)
+    const s3 = await s3Side(template);
+    s3.cfg.batch.spark.stageInLake = true;
+    const c = await run(s3);
+    expect(c.days.map((d) => [d.day, d.status])).toEqual([
+      [GEN_DAYS[0], 'done'],
+      [GEN_DAYS[1], 'done'],
+    ]);
+    expect(c.historical).toEqual(b.historical);
+    expect(await expectSame(duck, s3, GEN_DAYS)).toBe(rows);
+    expect(await bucketKeys(s3)).toEqual(CURATED_TABLES.flatMap((t) => GEN_DAYS.map((d) => `curated/${t}/dt=${d}/part-0.parquet`)).sort());
   });
 
-  test('a failing job changes nothing and says why; a rerun succeeds', async () => {
-    const spark = side('spark', writeFixtureLake);
+  test('on S3, a failing job changes nothing and says why; a rerun succeeds, reading the lake through S3A, with a realtime backfill', async () => {
+    const template = mkdtempSync(path.join(os.tmpdir(), 'pinpipe-lake-'));
+    dirs.push(template);
+    writeFixtureLake(template);
+    markDay(template, 'user', DAY2); // the second day complete: the rerun below plans it by itself
+    const spark = await s3Side(template);
     await run(spark, BUILTIN, { from: DAY1, to: DAY1 });
+    const day1 = CURATED_TABLES.map((t) => `curated/${t}/dt=${DAY1}/part-0.parquet`).sort();
+    expect(await bucketKeys(spark)).toEqual(day1);
     const before = {
       ledger: await spark.store.select(LEDGER),
       history: await spark.store.select(BATCH_HISTORY),
@@ -187,17 +243,45 @@ describe('batch-run --engine spark', () => {
     expect(await spark.store.select(BATCH_HISTORY)).toEqual(before.history);
     expect(sorted(await spark.store.select(historical('Q1').spec))).toEqual(before.q1);
     expect(sorted(await spark.store.select(QUALITY))).toEqual(before.quality);
-    // the rerun (the metric fixed) does the day and the metrics
+    // in the bucket: the first day's files only (the job's staging is gone)
+    expect(await bucketKeys(spark)).toEqual(day1);
+    // the rerun (the metric fixed, and a new realtime metric: R3 under another table) does the
+    // second day, the new metric's windows of the first (a backfill: no curating) and the historical
+    // metrics over both days (the first day's files read through S3A)
     writeFileSync(path.join(dir, 'zero.sql'), '-- keys: category\nSELECT category, count(*) AS n FROM postings GROUP BY category\n');
+    const r3 = readFileSync(path.resolve('src/metrics/builtin/R3.sql'), 'utf8');
+    writeFileSync(path.join(dir, 'r3copy.sql'), r3.replace(/^-- table: .*$/m, '-- table: r3_copy'));
+    // and one with what Spark's dialect prints differently: a quote and a backslash in a literal, a division, avg
+    writeFileSync(path.join(dir, 'quotes.sql'), QUOTES_SQL);
     const fixed = await loadMetrics(spark.cfg, { dir });
-    const ok = await run(spark, fixed, { from: DAY2, to: DAY2 });
+    const ok = await run(spark, fixed);
     expect(ok.failed).toBe(0);
     expect(ok.days.map((d) => [d.day, d.status])).toEqual([[DAY2, 'done']]);
+    expect(ok.metrics.filter((m) => m.kind === 'realtime').map((m) => [m.id, m.days])).toEqual([
+      ['quotes', [DAY1]],
+      ['r3copy', [DAY1]],
+    ]);
     expect(ok.historical.zero).toBeGreaterThan(0);
+    expect(ok.historical.Q1).toBeGreaterThan(0);
     expect((await ledger(spark)).map((l) => [l.day, l.status])).toEqual([
       [DAY1, 'done'],
       [DAY2, 'done'],
     ]);
+    expect(await bucketKeys(spark)).toEqual(CURATED_TABLES.flatMap((t) => [DAY1, DAY2].map((d) => `curated/${t}/dt=${d}/part-0.parquet`)).sort());
+    // the copy's windows (the first day's from the backfill, the second's from the day's run) are R3's
+    const copy = fixed.realtime.find((m) => m.id === 'r3copy')!;
+    const want = sorted(await spark.store.select(BUILTIN.realtime.find((m) => m.id === 'R3')!.batchSpec));
+    expect(want.length).toBeGreaterThan(2);
+    expect(sorted(await spark.store.select(copy.batchSpec))).toEqual(want);
+    // and the historical metrics over both days, the new realtime ones' windows, are DuckDB's
+    const duck = side('duckdb', (root) => cpSync(template, root, { recursive: true }));
+    await run(duck, fixed);
+    for (const m of fixed.historical)
+      expect({ id: m.id, rows: sorted(await spark.store.select(m.spec)) }).toEqual({ id: m.id, rows: sorted(await duck.store.select(m.spec)) });
+    const quotes = fixed.realtime.find((m) => m.id === 'quotes')!;
+    const wantQuotes = sorted(await duck.store.select(quotes.batchSpec));
+    expect(wantQuotes.length).toBeGreaterThan(2);
+    expect(sorted(await spark.store.select(quotes.batchSpec))).toEqual(wantQuotes);
   });
 });
 
@@ -271,6 +355,8 @@ describe('metrics check --engine spark', () => {
       );
       writeFileSync(path.join(metrics, 'similar.sql'), "-- keys: ind\nSELECT ind, jaro_winkler_similarity(title, 'x') AS s FROM postings\n");
       writeFileSync(path.join(metrics, 'portable.sql'), '-- keys: category\nSELECT category, count(*) AS n FROM postings GROUP BY category\n');
+      // a realtime file: its SQL in Spark's dialect, analysed by Spark too (it passes)
+      writeFileSync(path.join(metrics, 'quotes.sql'), QUOTES_SQL);
       const res = await runCli(dir, ['metrics', 'check', '--engine', 'spark', '--spark-master', MASTER, '--metrics-dir', metrics], 300_000, {
         HOME: os.homedir(),
       });
@@ -279,12 +365,23 @@ describe('metrics check --engine spark', () => {
       expect(refused).toHaveLength(2);
       expect(refused[0]).toMatch(/^REFUSED .*metrics\/ranked\.sql:4: not in the portable SQL subset \(runs on DuckDB only\): QUALIFY; instead: /);
       expect(refused[1]).toMatch(/^REFUSED .*metrics\/similar\.sql:2: Spark SQL refuses it \(runs on DuckDB only\): .*jaro_winkler_similarity/);
-      expect(res.stdout).not.toMatch(/portable\.sql/);
+      expect(res.stdout).not.toMatch(/portable\.sql|quotes\.sql/);
     } finally {
       cleanup();
     }
   });
 });
+
+/** a realtime metric with what Spark's dialect prints differently from DuckDB's: a literal with a quote and a backslash, a division, avg */
+const QUOTES_SQL = [
+  '-- kind: realtime',
+  '-- keys: category',
+  '-- table: rt_quotes',
+  "SELECT category, count(*) FILTER (WHERE title <> 'it''s \\ a \\n title') / 2 AS half, avg(follower_count) AS followers",
+  'FROM pins',
+  'GROUP BY category',
+  '',
+].join('\n');
 
 // ---- a generated raw zone -----------------------------------------------------------------------
 

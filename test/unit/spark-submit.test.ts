@@ -8,6 +8,7 @@ import path from 'node:path';
 import os from 'node:os';
 import { loadConfig } from '../../src/core/config.js';
 import { SPARK_JOB, sparkCause, sparkSubmitPath, submitArgs } from '../../src/pipeline/batch-run/spark.js';
+import { s3aHint, s3aJars, s3aSettings } from '../../src/pipeline/batch-run/spark-s3a.js';
 
 const cfgOf = (env: Record<string, string>, flags: Record<string, unknown> = {}) => loadConfig({ env, flags: { dataDir: os.tmpdir(), ...flags } });
 
@@ -53,5 +54,60 @@ describe('spark-submit', () => {
       'ERROR SparkContext: Error initializing SparkContext. | java.io.IOException: no master',
     );
     expect(sparkCause('')).toBe('no output');
+  });
+});
+
+describe('S3A for an S3 lake (spark-s3a.ts)', () => {
+  const s3 = {
+    'lake.kind': 's3',
+    'lake.s3.bucket': 'b',
+    'lake.s3.endpoint': 'http://127.0.0.1:9000',
+    'lake.s3.forcePathStyle': true,
+    'lake.s3.region': 'eu-west-3',
+  };
+
+  test('the lake settings and the credentials of the environment; HTTPS and AWS without an endpoint', () => {
+    expect(s3aSettings(cfgOf({}, s3), { AWS_ACCESS_KEY_ID: 'k', AWS_SECRET_ACCESS_KEY: 's' })).toEqual({
+      'fs.s3a.path.style.access': 'true',
+      'fs.s3a.endpoint.region': 'eu-west-3',
+      'fs.s3a.threads.max': '16',
+      'fs.s3a.endpoint': 'http://127.0.0.1:9000',
+      'fs.s3a.connection.ssl.enabled': 'false',
+      'fs.s3a.access.key': 'k',
+      'fs.s3a.secret.key': 's',
+      'fs.s3a.aws.credentials.provider': 'org.apache.hadoop.fs.s3a.SimpleAWSCredentialsProvider',
+    });
+    const aws = s3aSettings(cfgOf({}, { 'lake.kind': 's3', 'lake.s3.bucket': 'b' }), {
+      AWS_ACCESS_KEY_ID: 'k',
+      AWS_SECRET_ACCESS_KEY: 's',
+      AWS_SESSION_TOKEN: 't',
+    });
+    expect(aws['fs.s3a.endpoint']).toBeUndefined();
+    expect(aws['fs.s3a.path.style.access']).toBe('false');
+    expect([aws['fs.s3a.session.token'], aws['fs.s3a.aws.credentials.provider']]).toEqual(['t', 'org.apache.hadoop.fs.s3a.TemporaryAWSCredentialsProvider']);
+    // no credentials in the environment: S3A's own chain (roles of the cluster)
+    const none = s3aSettings(cfgOf({}, s3), {});
+    expect(Object.keys(none).filter((k) => /key|token|provider/.test(k))).toEqual([]);
+  });
+
+  test('the jars: the setting, on the class path of the driver and the executors after the user’s own; never on the command line: the credentials', () => {
+    const cfg = cfgOf(
+      {},
+      { ...s3, 'batch.spark.jars': ['/j/hadoop-aws.jar', '/j/bundle.jar'], 'batch.spark.conf': { 'spark.driver.extraClassPath': '/mine.jar' } },
+    );
+    expect(s3aJars(cfg)).toEqual(['/j/hadoop-aws.jar', '/j/bundle.jar']);
+    const args = submitArgs(cfg, '/tmp/spec.json', s3aJars(cfg));
+    expect(args).toContain('spark.driver.extraClassPath=/mine.jar:/j/hadoop-aws.jar:/j/bundle.jar');
+    expect(args).toContain('spark.executor.extraClassPath=/j/hadoop-aws.jar:/j/bundle.jar');
+    expect(submitArgs(cfg, '/tmp/spec.json').filter((a) => a.startsWith('spark.executor.extraClassPath'))).toEqual([]);
+    expect(args.join(' ')).not.toMatch(/access\.key|secret/);
+  });
+
+  test('a job without S3A gets a hint', () => {
+    expect(s3aHint('java.lang.ClassNotFoundException: Class org.apache.hadoop.fs.s3a.S3AFileSystem not found')).toMatch(
+      /services\.sh install spark.*batch\.spark\.jars/,
+    );
+    expect(s3aHint('org.apache.hadoop.fs.UnsupportedFileSystemException: No FileSystem for scheme "s3a"')).not.toBe('');
+    expect(s3aHint('ArithmeticException: [DIVIDE_BY_ZERO]')).toBe('');
   });
 });

@@ -107,6 +107,13 @@ export class LocalLake implements Lake {
     }
   }
 
+  async copy(from: string, to: string): Promise<boolean> {
+    const body = await this.get(from);
+    if (body === null) return false;
+    await this.put(to, body);
+    return true;
+  }
+
   async localDir(prefix: string): Promise<string> {
     checkPrefix(prefix);
     const dir = path.join(this.root, ...prefix.split('/').filter(Boolean));

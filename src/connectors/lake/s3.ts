@@ -12,6 +12,7 @@
 import { promises as fsp } from 'node:fs';
 import path from 'node:path';
 import {
+  CopyObjectCommand,
   CreateBucketCommand,
   DeleteObjectsCommand,
   GetObjectCommand,
@@ -22,6 +23,7 @@ import {
   type BucketLocationConstraint,
 } from '@aws-sdk/client-s3';
 import type { Config } from '../../core/config.js';
+import { PinpipeError } from '../../core/errors.js';
 import { withLock } from '../../core/lockfile.js';
 import { checkKey, checkPrefix } from './keys.js';
 import { mirror, type RemoteObject } from './s3-cache.js';
@@ -163,6 +165,41 @@ export class S3Lake implements Lake {
           });
       });
     }
+  }
+
+  async copy(from: string, to: string): Promise<boolean> {
+    const [src, dst] = [this.full(checkKey(from)), this.full(checkKey(to))];
+    return this.op('copy', from, async () => {
+      try {
+        // the source key URL-encoded, its '/' kept
+        await this.client.send(
+          new CopyObjectCommand({ Bucket: this.bucket, Key: dst, CopySource: `${this.bucket}/${src.split('/').map(encodeURIComponent).join('/')}` }),
+        );
+        return true;
+      } catch (e) {
+        if (isNotFound(e)) return false;
+        throw e;
+      }
+    });
+  }
+
+  /** The object's URI for Hadoop's S3A filesystem (Spark): `s3a://bucket/<prefix><key>`. */
+  s3aUri(key: string): string {
+    return `s3a://${this.bucket}/${this.full(key)}`;
+  }
+
+  /** Remove every object under prefix, also those list() leaves out ("directory" markers that S3A writes). */
+  async removeAll(prefix: string): Promise<number> {
+    checkPrefix(prefix);
+    if (!prefix) throw new PinpipeError('INTERNAL', 'removeAll needs a prefix');
+    const keys = (await this.op('list', prefix, () => this.listFull(this.full(prefix)))).map((o) => o.key);
+    for (let i = 0; i < keys.length; i += DELETE_BATCH) {
+      const batch = keys.slice(i, i + DELETE_BATCH);
+      await this.op('delete', prefix, () =>
+        this.client.send(new DeleteObjectsCommand({ Bucket: this.bucket, Delete: { Objects: batch.map((Key) => ({ Key })), Quiet: true } })),
+      );
+    }
+    return keys.length;
   }
 
   async localDir(prefix: string): Promise<string> {

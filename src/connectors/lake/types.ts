@@ -20,6 +20,8 @@ export interface Lake extends Connector {
   /** every object whose key starts with prefix, sorted by key */
   list(prefix: string): Promise<LakeObject[]>;
   delete(keys: string[]): Promise<void>;
+  /** atomically create or replace `to` with the bytes of `from` (S3: a copy in the store, at most 5 GiB); false when `from` is absent */
+  copy(from: string, to: string): Promise<boolean>;
   /**
    * A local directory holding the objects under prefix, for the engine (DuckDB) to read.
    * Local lake: the directory itself. S3: a cache under the data dir, filled with what is

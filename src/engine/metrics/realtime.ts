@@ -11,6 +11,11 @@
  * - a pin's partner is the geo/user record with the same ind whose ingested_at is closest to the
  *   pin's, |Δ| <= joinWindow (inclusive), ties by the smaller event_id; a pin without a partner is
  *   unmatched (an inner join leaves it out, a left join keeps it with null partner columns).
+ *
+ * The same SQL in Spark's dialect (`dialect: 'spark'`, for batch-run --engine spark; ANSI mode,
+ * double-quoted identifiers): unix_millis for epoch_ms, DIV for //, min_by over named structs for
+ * arg_min over a struct and a tuple, the pin's event_id (unique after de-duplication) for its
+ * row number, no MATERIALIZED, TIMESTAMP_NTZ literals.
  */
 import { sqlInstant } from '../duckdb.js';
 import { ident } from '../schema.js';
@@ -30,7 +35,13 @@ export interface RealtimeInputs {
   /** only windows whose minute lies in [from, to) (epoch ms, whole minutes); all when absent */
   from?: number;
   to?: number;
+  /** the SQL dialect: DuckDB's (default) or Spark's */
+  dialect?: 'duckdb' | 'spark';
 }
+
+const isSpark = (i: RealtimeInputs) => i.dialect === 'spark';
+/** an instant as a literal of the engine's zone-less timestamp type */
+const instant = (i: RealtimeInputs, ms: number) => (isSpark(i) ? sqlInstant(ms).replace(/^TIMESTAMP /, 'TIMESTAMP_NTZ ') : sqlInstant(ms));
 
 /** The columns of each record type that the pin-matches relation carries (p_*, g_*, u_*). */
 export interface MatchColumns {
@@ -42,8 +53,8 @@ export interface MatchColumns {
 /** `WHERE ingested_at in [from, to)` of a relation, or '' */
 export function inRange(i: RealtimeInputs): string {
   const parts: string[] = [];
-  if (i.from !== undefined) parts.push(`ingested_at >= ${sqlInstant(i.from)}`);
-  if (i.to !== undefined) parts.push(`ingested_at < ${sqlInstant(i.to)}`);
+  if (i.from !== undefined) parts.push(`ingested_at >= ${instant(i, i.from)}`);
+  if (i.to !== undefined) parts.push(`ingested_at < ${instant(i, i.to)}`);
   return parts.length ? `WHERE ${parts.join(' AND ')}` : '';
 }
 
@@ -65,20 +76,43 @@ export const matchColumn = (prefix: 'p' | 'g' | 'u', name: string): string => id
  */
 function matchCtes(i: RealtimeInputs, partner: 'geo' | 'user', columns: string[]): string {
   const w = windowMs(i);
+  const d = dialect(i);
   const rel = partner === 'geo' ? i.geo : i.user;
   const list = columns.map((c) => `, ${ident(c)} AS ${ident(`c_${c}`)}`).join('');
-  const struct = `{'event_id': q.event_id${columns.map((c) => `, ${sqlKey(`c_${c}`)}: q.${ident(`c_${c}`)}`).join('')}}`;
+  const fields: [string, string][] = [['event_id', 'q.event_id'], ...columns.map((c): [string, string] => [`c_${c}`, `q.${ident(`c_${c}`)}`])];
+  const struct = isSpark(i)
+    ? `named_struct(${fields.map(([k, v]) => `${sqlKey(k)}, ${v}`).join(', ')})`
+    : `{${fields.map(([k, v]) => `${sqlKey(k)}: ${v}`).join(', ')}}`;
   const repeated = i.repeated ? `SELECT ind FROM ${i.repeated[partner]}` : `SELECT ind FROM ${rel} GROUP BY ind HAVING count(*) > 1`;
-  return `n_${partner} AS MATERIALIZED (${repeated}),
-s_${partner} AS (SELECT ind, epoch_ms(ingested_at) AS ms${list} FROM ${rel} WHERE ind NOT IN (SELECT ind FROM n_${partner})),
+  return `n_${partner} AS${d.materialized} (${repeated}),
+s_${partner} AS (SELECT ind, ${d.ms('ingested_at')} AS ms${list} FROM ${rel} WHERE ind NOT IN (SELECT ind FROM n_${partner})),
 q_${partner} AS (
-  SELECT event_id, ind, epoch_ms(ingested_at) AS ms${list}, epoch_ms(ingested_at) // ${w} + s.d AS bucket
-  FROM (SELECT * FROM ${rel} WHERE ind IN (SELECT ind FROM n_${partner})), (VALUES (-1), (0), (1)) s(d)),
+  SELECT event_id, ind, ${d.ms('ingested_at')} AS ms${list}, ${d.ms('ingested_at')} ${d.div} ${w} + s.d AS bucket
+  FROM (SELECT * FROM ${rel} WHERE ind IN (SELECT ind FROM n_${partner})) r CROSS JOIN (VALUES (-1), (0), (1)) s(d)),
 m_${partner} AS (
-  SELECT p.pid, arg_min(${struct}, (abs(p.ms - q.ms), q.event_id)) AS v
-  FROM p JOIN q_${partner} q ON q.ind = p.ind AND q.bucket = p.ms // ${w}
+  SELECT p.pid, ${d.argMin(struct, 'abs(p.ms - q.ms)', 'q.event_id')} AS v
+  FROM p JOIN q_${partner} q ON q.ind = p.ind AND q.bucket = p.ms ${d.div} ${w}
   WHERE abs(p.ms - q.ms) <= ${w}
   GROUP BY p.pid)`;
+}
+
+/** the constructs of the pin-matches SQL that differ between DuckDB and Spark */
+function dialect(i: RealtimeInputs) {
+  return isSpark(i)
+    ? {
+        materialized: '',
+        ms: (c: string) => `unix_millis(CAST(${c} AS TIMESTAMP))`,
+        div: 'DIV',
+        argMin: (v: string, a: string, b: string) => `min_by(${v}, named_struct('d', ${a}, 'e', ${b}))`,
+        pid: 'event_id',
+      }
+    : {
+        materialized: ' MATERIALIZED',
+        ms: (c: string) => `epoch_ms(${c})`,
+        div: '//',
+        argMin: (v: string, a: string, b: string) => `arg_min(${v}, (${a}, ${b}))`,
+        pid: 'row_number() OVER ()',
+      };
 }
 
 const sqlKey = (name: string) => `'${name.replaceAll("'", "''")}'`;
@@ -114,7 +148,8 @@ export function pinMatchesSql(i: RealtimeInputs, cols: MatchColumns): string {
     ...cols.user.map((c) => `su.${ident(`c_${c}`)} AS ${ident(`su_${c}`)}`),
     'mu.pid AS mu, mu.v AS mu_v',
   ];
-  return `WITH p AS MATERIALIZED (SELECT row_number() OVER () AS pid, event_id, ind, ingested_at, epoch_ms(ingested_at) AS ms${pList} FROM ${i.pin} ${inRange(i)}),
+  const d = dialect(i);
+  return `WITH p AS${d.materialized} (SELECT ${d.pid} AS pid, event_id, ind, ingested_at, ${d.ms('ingested_at')} AS ms${pList} FROM ${i.pin} ${inRange(i)}),
 ${matchCtes(i, 'geo', cols.geo)},
 ${matchCtes(i, 'user', cols.user)}
 SELECT ${out.join(', ')}

@@ -139,7 +139,7 @@ export function realtimeRow(metric: RealtimeMetric, r: PlainRow): Row {
 }
 
 /** order of stored rows: minute, then the key texts (a null key, '', first) */
-const byWindowKey =
+export const byWindowKey =
   (metric: RealtimeMetric) =>
   (a: Row, b: Row): number => {
     if (a.minute !== b.minute) return String(a.minute) < String(b.minute) ? -1 : 1;

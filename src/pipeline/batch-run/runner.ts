@@ -21,7 +21,7 @@ import { checkSelection, listRawDays, type DaySelection } from './days.js';
 import { dayMetrics, processDay, storeDay, type DayResult } from './day.js';
 import { computeHistorical, storeHistorical } from './historical.js';
 import { planBatch, type LedgerDay, type Plan } from './plan.js';
-import { runSparkBatch, sparkSkipsRealtime } from './spark-run.js';
+import { runSparkBatch } from './spark-run.js';
 
 export interface BatchDeps {
   cfg: Config;
@@ -127,7 +127,6 @@ export async function runBatch(deps: BatchDeps, opts: BatchOptions = {}): Promis
     const s = emptySummary(plan);
     s.dry_run = true;
     s.days = plan.days.map((d) => ({ day: d.day, status: 'done', reason: d.reason, seconds: 0 }));
-    if (cfg.batch.engine === 'spark') sparkSkipsRealtime(s);
     s.seconds = secs(performance.now() - t0);
     return s;
   }

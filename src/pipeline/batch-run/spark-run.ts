@@ -1,72 +1,147 @@
 /**
- * batch-run --engine spark: the planned days and historical metrics in one Spark job (spark.ts,
- * spark/pinpipe_batch.py), then, only once it succeeded, the same commit as the DuckDB path: the
- * curated day files into the lake, the days' quality counts and the historical metrics into the
- * store, the metric runs and the ledger. A failed job writes nothing: the lake, the store and the
+ * batch-run --engine spark: the planned days, their realtime metrics' windows, the realtime
+ * backfills of days already curated and the historical metrics in one Spark job (spark.ts,
+ * spark-realtime.ts, spark/pinpipe_batch.py), then, only once it succeeded, the same commit as the
+ * DuckDB path: the curated day files into the lake, the days' windows and quality counts and the
+ * historical metrics into the store, the metric runs and the ledger. A failed job writes nothing: the lake, the store and the
  * ledger stay as they were, and the error (SPARK_FAILED, with Spark's cause) ends the run; a rerun
  * does the same work again.
  *
- * The realtime metrics' windows of the days are not computed on Spark: the days' old windows and
- * their runs are removed, so a later `batch-run --engine duckdb` backfills them.
+ * On an S3 lake the job reads the curated day files and writes its own through S3A, under the
+ * run's staging prefix in the lake (spark-s3a.ts); the commit copies them into place in the store.
  */
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import type { Lake } from '../../connectors/lake/types.js';
+import { S3Lake } from '../../connectors/lake/s3.js';
+import type { Config } from '../../core/config.js';
+import { PinpipeError } from '../../core/errors.js';
+import { CURATED_TABLES } from '../../engine/schema.js';
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
-import { BATCH_HISTORY, LEDGER, METRIC_RUNS, type Row } from '../../core/tables.js';
+import { BATCH_HISTORY, LEDGER, type Row } from '../../core/tables.js';
 import { CURRENT_KEY } from '../../engine/current.js';
 import { recordRuns } from '../../metrics/state.js';
 import { storeDay } from './day.js';
 import { storeHistorical, storeRow, type HistoricalResult } from './historical.js';
 import type { Plan } from './plan.js';
 import type { BatchDeps, BatchOptions, BatchSummary } from './runner.js';
-import { runSparkJob, stageDay, type StagedDay } from './spark.js';
+import type { DayRealtime } from './curate.js';
+import { localCurated, runSparkJob, stageDay, type CuratedFiles, type SparkSpec, type StagedDay } from './spark.js';
+import { sparkRealtimeDay, sparkRealtimeResults } from './spark-realtime.js';
+import { s3aJars, s3aSettings } from './spark-s3a.js';
+
+const CURATED_PART = /^curated\/([a-z]+)\/dt=(\d{4}-\d{2}-\d{2})\/part-[^/]*\.parquet$/;
+
+/** Where the job reads and writes the lake: the local directory (or the S3 cache), or S3 itself through S3A under the run's staging prefix. */
+async function lakeAccess(
+  cfg: Config,
+  lake: Lake,
+  days: string[],
+  staging: string,
+): Promise<Pick<SparkSpec, 'curated' | 'curatedOut' | 'hadoop' | 'classPath'>> {
+  if (!(lake instanceof S3Lake)) return { curated: localCurated(await lake.localDir('curated/'), days) };
+  const curated = Object.fromEntries(CURATED_TABLES.map((t) => [t, []])) as unknown as CuratedFiles;
+  for (const o of await lake.list('curated/')) {
+    const m = CURATED_PART.exec(o.key);
+    if (m && m[1]! in curated && !days.includes(m[2]!)) curated[m[1] as keyof CuratedFiles].push({ dt: m[2]!, path: lake.s3aUri(o.key) });
+  }
+  return { curated, curatedOut: lake.s3aUri(`${staging}curated`), hadoop: s3aSettings(cfg), classPath: s3aJars(cfg) };
+}
+
+/**
+ * batch.spark.stageInLake on an S3 lake: the staged files of the days go to the run's staging
+ * prefix in the lake, and the job reads them through S3A (executors need no filesystem shared with
+ * the CLI). The local files are removed once uploaded.
+ */
+async function stageInLake(lake: S3Lake, days: StagedDay[], tmpDir: string, staging: string): Promise<StagedDay[]> {
+  const out: StagedDay[] = [];
+  for (const d of days) {
+    const files = { ...d.files };
+    for (const topic of Object.keys(files) as (keyof StagedDay['files'])[]) {
+      const uris: string[] = [];
+      for (const file of files[topic]) {
+        const key = `${staging}${path.relative(tmpDir, file).split(path.sep).join('/')}`;
+        await lake.put(key, await readFile(file));
+        await rm(file, { force: true });
+        uris.push(lake.s3aUri(key));
+      }
+      files[topic] = uris;
+    }
+    out.push({ ...d, files });
+  }
+  return out;
+}
+
+/** publish a curated file the job wrote: a copy in the store (S3), or the local file's bytes */
+async function publish(lake: Lake, file: string, key: string): Promise<void> {
+  if (!(lake instanceof S3Lake) || !file.startsWith('s3a://')) return lake.put(key, await readFile(file));
+  const prefix = lake.s3aUri('');
+  if (!file.startsWith(prefix) || !(await lake.copy(file.slice(prefix.length), key)))
+    throw new PinpipeError('SPARK_FAILED', `the Spark job's file ${file} is not in the lake (${prefix})`);
+}
 
 const iso = (ms = Date.now()) => new Date(ms).toISOString();
 const secs = (ms: number) => Math.round(ms) / 1000;
 
-function doneMessage(d: StagedDay): string {
+/** the ledger's message of a day, as runner.ts writes it */
+function doneMessage(d: StagedDay, rt: DayRealtime): string {
   const reasons = Object.entries(d.counts.reasons)
     .sort((a, b) => b[1] - a[1])
     .slice(0, 3)
     .map(([k, n]) => `${k} (${n})`);
-  return `dead ${d.counts.dead}${reasons.length ? `: ${reasons.join('; ')}` : ''}; engine spark (realtime windows not computed)`.slice(0, 1000);
-}
-
-/** The realtime metrics of a plan are not computed on Spark: the summary (and --dry-run) says so. */
-export function sparkSkipsRealtime(s: BatchSummary): string[] {
-  const ids = s.metrics.filter((m) => m.kind === 'realtime').map((m) => m.id);
-  for (const m of s.metrics) if (m.kind === 'realtime') m.reason += '; not computed by the spark engine (use --engine duckdb)';
-  return ids;
+  return `dead ${d.counts.dead}${reasons.length ? `: ${reasons.join('; ')}` : ''}; unmatched geo ${rt.unmatchedGeo}, user ${rt.unmatchedUser}`.slice(0, 1000);
 }
 
 export async function runSparkBatch(deps: BatchDeps, plan: Plan, s: BatchSummary, opts: BatchOptions): Promise<void> {
   const { cfg, lake, store, logger } = deps;
-  const skipped = sparkSkipsRealtime(s);
-  if (skipped.length)
-    logger.warn(`realtime windows of ${skipped.join(', ')} are not computed by the spark engine: run batch-run --engine duckdb to backfill them`);
-  if (plan.days.length === 0 && plan.historical.length === 0) return;
+  const realtime = deps.metrics.realtime;
   mkdirSync(path.join(cfg.dataDir, 'tmp'), { recursive: true });
   const tmpDir = await mkdtemp(path.join(cfg.dataDir, 'tmp', 'spark-'));
+  // on an S3 lake, the job's curated output goes under this prefix of the lake first
+  const staging = `tmp/${path.basename(tmpDir)}/`;
   try {
     const started = iso();
     const t0 = performance.now();
     const staged: StagedDay[] = [];
+    const jw = cfg.stream.joinWindow;
     for (const d of plan.days) {
       if (opts.signal?.aborted) return;
       opts.onProgress?.(`${d.day}: cleaning the raw chunks for Spark`);
-      staged.push(await stageDay(lake, d.day, cfg.stream.joinWindow, path.join(tmpDir, 'input', d.day), opts.workers));
+      const day = await stageDay(lake, d.day, jw, path.join(tmpDir, 'input', d.day), opts.workers);
+      staged.push({ ...day, realtime: sparkRealtimeDay(d.day, jw, realtime) });
+    }
+    // realtime metrics new or changed (or --metric) on days already curated: their windows only
+    const backfill: StagedDay[] = [];
+    for (const b of plan.backfill) {
+      if (opts.signal?.aborted) return;
+      opts.onProgress?.(`${b.day}: cleaning the raw chunks for Spark (windows of ${b.metrics.map((m) => m.id).join(', ')})`);
+      const day = await stageDay(lake, b.day, jw, path.join(tmpDir, 'backfill', b.day), opts.workers);
+      backfill.push({ ...day, curate: false, realtime: sparkRealtimeDay(b.day, jw, b.metrics) });
+    }
+    if (lake instanceof S3Lake && cfg.batch.spark.stageInLake) {
+      opts.onProgress?.(`uploading the cleaned records to the lake's ${staging}`);
+      staged.splice(0, staged.length, ...(await stageInLake(lake, staged, tmpDir, staging)));
+      backfill.splice(0, backfill.length, ...(await stageInLake(lake, backfill, tmpDir, staging)));
     }
     const historical = plan.historical.map((h) => h.metric);
-    opts.onProgress?.(`the Spark job on ${cfg.batch.spark.master}: ${staged.length} days, ${historical.length} historical metrics`);
+    opts.onProgress?.(
+      `the Spark job on ${cfg.batch.spark.master}: ${staged.length} days, ${backfill.length} realtime backfills, ${historical.length} historical metrics`,
+    );
     const tj = performance.now();
     const out = await runSparkJob(
       cfg,
       {
-        days: staged,
+        days: [...staged, ...backfill],
         metrics: historical,
         postingsColumns: deps.metrics.postingsColumns,
-        curatedDir: await lake.localDir('curated/'),
         out: path.join(tmpDir, 'out'),
+        // the day files the run replaces are not read (the backfilled days' are)
+        ...(await lakeAccess(
+          cfg,
+          lake,
+          staged.map((d) => d.day),
+          staging,
+        )),
       },
       opts.signal,
     );
@@ -76,16 +151,30 @@ export async function runSparkBatch(deps: BatchDeps, plan: Plan, s: BatchSummary
     // commit: the lake first (as day.ts), then the store, the metric runs and the ledger (as runner.ts)
     if (staged.length) {
       await lake.delete([CURRENT_KEY]);
-      for (const c of out.curated) await lake.put(`curated/${c.table}/dt=${c.day}/part-0.parquet`, await readFile(c.file));
+      for (const c of out.curated) await publish(lake, c.file, `curated/${c.table}/dt=${c.day}/part-0.parquet`);
     }
+    const windows = new Map<string, DayRealtime>();
     for (const d of staged) {
       const quality: Row[] = Object.entries(d.counts.issues).map(([field, issues]) => ({ day: d.day, field, issues }));
-      // the day's realtime windows are not computed here: its old ones go, and so do their runs, so
-      // that the next batch-run --engine duckdb backfills them (never windows of the old raw data)
-      const realtime = deps.metrics.realtime.map((metric) => ({ metric, rows: [], seconds: 0 }));
-      await storeDay(store, d.day, { realtime, quality });
-      for (const m of deps.metrics.realtime) await store.replace(METRIC_RUNS, [], { metric: m.id, day: d.day });
+      const rt = sparkRealtimeResults(realtime, out.realtime.get(d.day)!);
+      windows.set(d.day, rt);
+      await storeDay(store, d.day, { realtime: rt.results, quality });
+      await recordRuns(
+        store,
+        rt.results.map((r) => ({ metric: r.metric, day: d.day, rows: r.rows.length, seconds: r.seconds })),
+      );
     }
+    const backfilled = new Map<string, number>();
+    for (const b of plan.backfill) {
+      const rt = sparkRealtimeResults(b.metrics, out.realtime.get(b.day)!);
+      await storeDay(store, b.day, { realtime: rt.results, quality: null });
+      await recordRuns(
+        store,
+        rt.results.map((r) => ({ metric: r.metric, day: b.day, rows: r.rows.length, seconds: r.seconds })),
+      );
+      for (const r of rt.results) backfilled.set(r.metric.id, (backfilled.get(r.metric.id) ?? 0) + r.rows.length);
+    }
+    for (const m of s.metrics) if (backfilled.has(m.id)) m.rows = backfilled.get(m.id);
     if (historical.length) {
       const results: HistoricalResult[] = historical.map((m) => ({
         metric: m,
@@ -103,7 +192,8 @@ export async function runSparkBatch(deps: BatchDeps, plan: Plan, s: BatchSummary
     for (const d of staged) {
       const p = plan.days.find((x) => x.day === d.day)!;
       const curatedRows = out.curated.filter((c) => c.day === d.day).reduce((n, c) => n + c.rows, 0);
-      const message = doneMessage(d);
+      const rt = windows.get(d.day)!;
+      const message = doneMessage(d, rt);
       const t = performance.now() - t0;
       await store.upsert(LEDGER, [
         {
@@ -134,9 +224,13 @@ export async function runSparkBatch(deps: BatchDeps, plan: Plan, s: BatchSummary
         dead: d.counts.dead,
         dead_reasons: d.counts.reasons,
         quality_issues: d.counts.issues,
+        unmatched_geo: rt.unmatchedGeo,
+        unmatched_user: rt.unmatchedUser,
       });
     }
   } finally {
     await rm(tmpDir, { recursive: true, force: true });
+    // the run's staging prefix in the lake (S3); a failure to remove it must not hide the run's own outcome
+    if (lake instanceof S3Lake) await lake.removeAll(staging).catch((e: unknown) => logger.warn(`cannot remove the lake's ${staging}: ${String(e)}`));
   }
 }

@@ -6,9 +6,8 @@
  * publishes and stores those outputs only after the job succeeded.
  */
 import { spawn } from 'node:child_process';
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
-import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Config } from '../../core/config.js';
@@ -21,6 +20,8 @@ import type { PlainRow } from '../../engine/values.js';
 import type { HistoricalMetric } from '../../metrics/registry.js';
 import { dayTasks } from './day.js';
 import { stageAll } from './pool.js';
+import type { SparkRealtimeDay, SparkRealtimeOut } from './spark-realtime.js';
+import { s3aHint, servicesCacheDir } from './spark-s3a.js';
 import { addCounts, emptyCounts, type StageCounts } from './stage.js';
 
 /** the job, shipped with the package */
@@ -50,6 +51,10 @@ export interface StagedDay {
   files: Record<RecordType, string[]>;
   /** the day's own chunks (not the neighbour margins), cleaned by clean.ts */
   counts: StageCounts;
+  /** write the day's curated files (false: a day already curated, for its realtime windows only) */
+  curate?: boolean;
+  /** the realtime metrics' windows of the day to compute (spark-realtime.ts) */
+  realtime?: SparkRealtimeDay;
 }
 
 /** Clean a day's raw chunks (with the neighbour margins the DuckDB path reads) into NDJSON files for the job (clean.ts, in worker threads). */
@@ -70,33 +75,60 @@ export async function stageDay(lake: Lake, day: string, joinWindowMs: number, di
 export function sparkSubmitPath(cfg: Config): string {
   if (cfg.batch.spark.submit) return cfg.batch.spark.submit;
   if (process.env.SPARK_HOME) return path.join(process.env.SPARK_HOME, 'bin', 'spark-submit');
-  const cache = process.env.PINPIPE_CACHE_DIR ?? path.join(process.env.XDG_CACHE_HOME ?? path.join(os.homedir(), '.cache'), 'pinpipe');
-  const venv = path.join(cache, 'spark-venv', 'bin', 'spark-submit');
+  const venv = path.join(servicesCacheDir(), 'spark-venv', 'bin', 'spark-submit');
   return existsSync(venv) ? venv : 'spark-submit';
 }
+
+/** curated day files by table: a path or a URI the job reads (s3a://) */
+export type CuratedFiles = Record<CuratedTable, { dt: string; path: string }[]>;
 
 export interface SparkSpec {
   days: StagedDay[];
   metrics: HistoricalMetric[];
   postingsColumns: string[];
-  /** the local copy of the curated zone (day files the run does not replace are read from there) */
-  curatedDir: string;
+  /** the lake's curated day files that the run does not replace (the job reads them for the current state) */
+  curated: CuratedFiles;
+  /** the job's local output directory (metric rows, _SUCCESS.json) */
   out: string;
+  /** where the job writes the curated day files: default `<out>/curated`; an s3a:// URI on an S3 lake */
+  curatedOut?: string;
+  /** Hadoop settings of the job (S3A's), in the spec file, never on the command line */
+  hadoop?: Record<string, string>;
+  /** jars on the class path of the driver and the executors (S3A's) */
+  classPath?: string[];
   /** metrics check --engine spark: only analyse the metrics over empty tables */
   check?: boolean;
+  /** with `check`: the realtime metrics' Spark SQL to analyse too */
+  checkRealtime?: SparkRealtimeDay;
+}
+
+/** The day files of a local copy of the curated zone, without those of the given days. */
+export function localCurated(curatedDir: string, replaced: Iterable<string> = []): CuratedFiles {
+  const skip = new Set(replaced);
+  const out = {} as CuratedFiles;
+  for (const table of CURATED_TABLES)
+    out[table] = dayFilesOf(curatedDir, table)
+      .map((f) => ({ dt: f.name.slice(3, 13), path: path.join(curatedDir, table, f.name) }))
+      .filter((f) => !skip.has(f.dt));
+  return out;
 }
 
 export interface SparkOutput {
-  /** per day and table, the curated file the job wrote */
+  /** per day and table, the curated file the job wrote: a local path, or the s3a:// URI */
   curated: { day: string; table: CuratedTable; file: string; rows: number }[];
   metrics: Map<string, PlainRow[]>;
+  /** per day, the realtime windows the job computed */
+  realtime: Map<string, SparkRealtimeOut>;
   /** with `check`: the metrics Spark refuses, by id, with its reason */
   refused: Map<string, string>;
 }
 
 /** The spark-submit arguments (settings first, then the job and its spec). */
-export function submitArgs(cfg: Config, specFile: string): string[] {
+export function submitArgs(cfg: Config, specFile: string, classPath: string[] = []): string[] {
   const s = cfg.batch.spark;
+  const user = s.conf ?? {};
+  // the jars as local paths on the class path (no copy of them per application), after the user's own
+  const paths = (key: string) => (classPath.length ? { [key]: [user[key], ...classPath].filter(Boolean).join(path.delimiter) } : {});
   const conf: Record<string, string> = {
     'spark.sql.session.timeZone': 'UTC',
     'spark.sql.ansi.enabled': 'true',
@@ -106,7 +138,9 @@ export function submitArgs(cfg: Config, specFile: string): string[] {
     'spark.task.maxFailures': '1',
     // few shuffle partitions: Spark's 200 make a small day slow (tasks of a few rows); raise it for big days in batch.spark.conf
     'spark.sql.shuffle.partitions': '8',
-    ...(s.conf ?? {}),
+    ...user,
+    ...paths('spark.driver.extraClassPath'),
+    ...paths('spark.executor.extraClassPath'),
   };
   return [
     '--master',
@@ -134,33 +168,31 @@ export function sparkCause(stderr: string): string {
 
 /** Run the job; throws a PinpipeError (SPARK_FAILED) with the cause when it fails. */
 export async function runSparkJob(cfg: Config, spec: SparkSpec, signal?: AbortSignal): Promise<SparkOutput> {
-  const curated: Record<string, { dt: string; path: string }[]> = {};
-  const replaced = new Set(spec.days.map((d) => d.day));
-  for (const table of CURATED_TABLES)
-    curated[table] = dayFilesOf(spec.curatedDir, table)
-      .map((f) => ({ dt: f.name.slice(3, 13), path: path.join(spec.curatedDir, table, f.name) }))
-      .filter((f) => !replaced.has(f.dt));
   const job = {
     out: spec.out,
+    curatedOut: spec.curatedOut ?? path.join(spec.out, 'curated'),
+    hadoop: spec.hadoop ?? {},
     tableOf: TABLE_OF,
     stageColumns: Object.fromEntries(TOPICS.map((t) => [t, sparkColumns(STAGE_COLUMNS[t])])),
     curatedColumns: Object.fromEntries(CURATED_TABLES.map((t) => [t, sparkColumns(CURATED_COLUMNS[t])])),
-    days: spec.days.map((d) => ({ day: d.day, inputs: d.files })),
-    curated,
+    days: spec.days.map((d) => ({ day: d.day, inputs: d.files, curate: d.curate !== false, realtime: d.realtime ?? null })),
+    curated: spec.curated,
     postingsSql: postingsSelect(spec.postingsColumns),
     metrics: spec.metrics.map((m) => ({ id: m.id, sql: m.sql, columns: m.columns.map(([n]) => n) })),
     check: Boolean(spec.check),
+    checkRealtime: spec.checkRealtime ?? null,
   };
   await mkdir(spec.out, { recursive: true });
   const specFile = path.join(spec.out, '..', 'spark-spec.json');
-  await writeFile(specFile, JSON.stringify(job));
+  // the spec may hold S3 credentials (spec.hadoop): readable by the owner only
+  await writeFile(specFile, JSON.stringify(job), { mode: 0o600 });
   const submit = sparkSubmitPath(cfg);
   const venvPython = path.join(path.dirname(submit), 'python');
   const env = { ...process.env };
   if (!env.PYSPARK_PYTHON && existsSync(venvPython)) env.PYSPARK_PYTHON = venvPython;
   await new Promise<string>((resolve, reject) => {
     let err = '';
-    const child = spawn(submit, submitArgs(cfg, specFile), { env, stdio: ['ignore', 'pipe', 'pipe'], signal });
+    const child = spawn(submit, submitArgs(cfg, specFile, spec.classPath), { env, stdio: ['ignore', 'pipe', 'pipe'], signal });
     // both streams (spark-submit passes the Python driver's stderr to its stdout); the tail only (Spark is verbose)
     for (const stream of [child.stdout, child.stderr]) {
       stream.setEncoding('utf8');
@@ -178,22 +210,31 @@ export async function runSparkJob(cfg: Config, spec: SparkSpec, signal?: AbortSi
     child.on('close', (code, sig) => {
       if (code === 0 && existsSync(path.join(spec.out, '_SUCCESS.json'))) resolve(err);
       else
-        reject(new PinpipeError('SPARK_FAILED', `the Spark job failed (${sig ? `signal ${sig}` : `exit ${code}`}): ${sparkCause(err)}`, { retriable: true }));
+        reject(
+          new PinpipeError('SPARK_FAILED', `the Spark job failed (${sig ? `signal ${sig}` : `exit ${code}`}): ${sparkCause(err)}${s3aHint(err)}`, {
+            retriable: true,
+          }),
+        );
     });
   });
-  const success = JSON.parse(await readFile(path.join(spec.out, '_SUCCESS.json'), 'utf8')) as { days: Record<string, Record<string, number>> };
-  const out: SparkOutput = { curated: [], metrics: new Map(), refused: new Map() };
+  const success = JSON.parse(await readFile(path.join(spec.out, '_SUCCESS.json'), 'utf8')) as {
+    days: Record<string, Record<string, number>>;
+    files: Record<string, Record<string, string[]>>;
+  };
+  const out: SparkOutput = { curated: [], metrics: new Map(), realtime: new Map(), refused: new Map() };
   if (spec.check) {
     const refused = JSON.parse(await readFile(path.join(spec.out, 'check.json'), 'utf8')) as Record<string, string>;
     for (const [id, reason] of Object.entries(refused)) out.refused.set(id, reason);
     return out;
   }
   for (const d of spec.days) {
+    if (d.realtime) out.realtime.set(d.day, JSON.parse(await readFile(path.join(spec.out, 'realtime', `${d.day}.json`), 'utf8')) as SparkRealtimeOut);
+    if (d.curate === false) continue;
     for (const table of CURATED_TABLES) {
-      const dir = path.join(spec.out, 'curated', table, `dt=${d.day}`);
-      const parts = readdirSync(dir).filter((n) => n.startsWith('part-') && n.endsWith('.parquet'));
+      const parts = success.files[d.day]?.[table] ?? [];
       if (parts.length !== 1) throw new PinpipeError('SPARK_FAILED', `the Spark job wrote ${parts.length} files for ${table} of ${d.day} (expected one)`);
-      out.curated.push({ day: d.day, table, file: path.join(dir, parts[0]!), rows: success.days[d.day]?.[table] ?? 0 });
+      const file = parts[0]!.startsWith('file:') ? fileURLToPath(parts[0]!) : parts[0]!;
+      out.curated.push({ day: d.day, table, file, rows: success.days[d.day]?.[table] ?? 0 });
     }
   }
   for (const m of spec.metrics) out.metrics.set(m.id, JSON.parse(await readFile(path.join(spec.out, 'metrics', `${m.id}.json`), 'utf8')) as PlainRow[]);
