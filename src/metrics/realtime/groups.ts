@@ -6,7 +6,7 @@
  */
 import { TOPICS, type RecordType } from '../../core/records.js';
 import { compareValues, compileExpr, encodeKey, keyText, type ColumnIndex, type Fn, type Row } from './evaluate.js';
-import type { Agg, RealtimePlan, Value } from './ir.js';
+import type { Agg, RealtimePlan, Trigger, Value } from './ir.js';
 
 interface AggState {
   /** rows counted (count(*)), or non-null values (count, sum, avg) */
@@ -145,4 +145,18 @@ export class ColumnLayout {
     if (i < 0) throw new Error(`column ${src}.${name} is not in the layout`);
     return i;
   };
+}
+
+/** the metrics (by index) counted at each event, and for joins which partners they require */
+export interface Triggers {
+  byTrigger: Record<Trigger, number[]>;
+  /** inner joins: the metric counts a pin only when it has these partners */
+  needsGeo: boolean[];
+  needsUser: boolean[];
+}
+
+export function triggersOf(metrics: readonly MetricRuntime[]): Triggers {
+  const byTrigger: Record<Trigger, number[]> = { pin: [], geo: [], user: [], 'pin+geo': [], 'pin+user': [], 'pin+geo+user': [] };
+  metrics.forEach((m, i) => byTrigger[m.trigger].push(i));
+  return { byTrigger, needsGeo: metrics.map((m) => m.plan.joins.geo === 'inner'), needsUser: metrics.map((m) => m.plan.joins.user === 'inner') };
 }

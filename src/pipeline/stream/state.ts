@@ -7,28 +7,13 @@
 import type { WindowRow } from '../../connectors/realtime/types.js';
 import { minuteOf } from '../../core/time.js';
 import type { Row } from '../../metrics/realtime/evaluate.js';
-import type { Value } from '../../metrics/realtime/ir.js';
-import type { MetricRuntime } from '../../metrics/realtime/groups.js';
-import type { Trigger } from '../../metrics/realtime/ir.js';
+import { triggersOf, type MetricRuntime, type Triggers } from '../../metrics/realtime/groups.js';
+import type { Trigger, Value } from '../../metrics/realtime/ir.js';
 import { MinHeap } from './heap.js';
 import { IndIndex, decideAt, offerGeo, offerUser } from './joins.js';
 import type { PartitionState } from './partitions.js';
 import type { Counters, GeoState, Held, PinState, StreamOptions, UserState } from './types.js';
 import { WindowAgg } from './window.js';
-
-/** the metrics (by index) counted at each event, and for joins which partners they require */
-interface Triggers {
-  byTrigger: Record<Trigger, number[]>;
-  /** inner joins: the metric counts a pin only when it has these partners */
-  needsGeo: boolean[];
-  needsUser: boolean[];
-}
-
-function triggersOf(metrics: readonly MetricRuntime[]): Triggers {
-  const byTrigger: Record<Trigger, number[]> = { pin: [], geo: [], user: [], 'pin+geo': [], 'pin+user': [], 'pin+geo+user': [] };
-  metrics.forEach((m, i) => byTrigger[m.trigger].push(i));
-  return { byTrigger, needsGeo: metrics.map((m) => m.plan.joins.geo === 'inner'), needsUser: metrics.map((m) => m.plan.joins.user === 'inner') };
-}
 
 const MINUTE = 60_000;
 
@@ -151,10 +136,7 @@ export class State {
     bucket.push(s);
   }
 
-  /**
-   * The row the metrics read, in one object reused for every record (the metric functions read it
-   * synchronously and keep none of it): no allocation per record, and none held per pin.
-   */
+  /** the row the metrics read: one object reused (they read it synchronously and keep none of it) */
   private readonly scratch: Row = { pin: null, geo: null, user: null };
   private rowOf(pin: Value[] | null, geo: Value[] | null, user: Value[] | null): Row {
     const r = this.scratch;
