@@ -18,24 +18,10 @@ KAFKA_JAVA=(java -Xms256m -Xmx1g -XX:+UseG1GC -XX:MaxGCPauseMillis=20 -Djava.awt
 install_kafka() {
   [[ -f "$KAFKA_HOME/libs/.complete" ]] && return 0
   say "kafka: resolving org.apache.kafka:kafka_2.13:$KAFKA_VERSION and its dependencies with Maven"
-  mkdir -p "$KAFKA_HOME"
-  cat >"$KAFKA_HOME/pom.xml" <<EOF
-<project xmlns="http://maven.apache.org/POM/4.0.0">
-  <modelVersion>4.0.0</modelVersion>
-  <groupId>pinpipe.services</groupId><artifactId>kafka-broker</artifactId><version>1</version>
-  <packaging>pom</packaging>
-  <dependencies>
-    <dependency><groupId>org.apache.kafka</groupId><artifactId>kafka_2.13</artifactId><version>$KAFKA_VERSION</version></dependency>
-    <dependency><groupId>org.apache.logging.log4j</groupId><artifactId>log4j-slf4j-impl</artifactId><version>$LOG4J_VERSION</version></dependency>
-  </dependencies>
-</project>
-EOF
-  rm -rf "$KAFKA_HOME/libs.tmp"
-  (cd "$KAFKA_HOME" && mvn_locked -q -B dependency:copy-dependencies -DincludeScope=runtime \
-      -DoutputDirectory="$KAFKA_HOME/libs.tmp") >"$KAFKA_HOME/mvn.log" 2>&1 \
-    || die "kafka: Maven could not resolve kafka_2.13:$KAFKA_VERSION; see $KAFKA_HOME/mvn.log"
-  rm -rf "$KAFKA_HOME/libs" && mv "$KAFKA_HOME/libs.tmp" "$KAFKA_HOME/libs"
-  touch "$KAFKA_HOME/libs/.complete"
+  maven_resolve kafka-broker "$KAFKA_HOME" "$KAFKA_HOME/libs" \
+    "    <dependency><groupId>org.apache.kafka</groupId><artifactId>kafka_2.13</artifactId><version>$KAFKA_VERSION</version></dependency>
+    <dependency><groupId>org.apache.logging.log4j</groupId><artifactId>log4j-slf4j-impl</artifactId><version>$LOG4J_VERSION</version></dependency>" \
+    "$KAFKA_VERSION" "kafka_2.13:$KAFKA_VERSION"
 }
 
 write_kafka_config() {

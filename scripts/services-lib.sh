@@ -110,3 +110,43 @@ install_apt_packages_named() {
   [[ -z $made_policy ]] || $sudo rm -f "$policy"
   [[ $ok == 1 ]] || die "apt-get install ${want[*]} failed; see $STATE_DIR/apt.log"
 }
+
+# a Python venv at $2 holding the pip requirement $3 (reinstalled when the requirement changes);
+# $1 names the service in messages, $4 is its state dir (install.log)
+install_pip_venv() {
+  local name="$1" venv="$2" spec="$3" state="$4"
+  [[ -f "$venv/.complete" && "$(cat "$venv/.complete")" == "$spec" ]] && return 0
+  say "$name: installing $spec into $venv"
+  mkdir -p "$state"
+  rm -rf "$venv"
+  if ! python3 -m venv "$venv" >>"$state/install.log" 2>&1; then
+    install_apt_packages_named python3-venv
+    rm -rf "$venv"
+    /usr/bin/python3 -m venv "$venv" >>"$state/install.log" 2>&1 || die "$name: cannot create a Python venv; see $state/install.log"
+  fi
+  "$venv/bin/pip" install -q "$spec" >>"$state/install.log" 2>&1 || die "$name: pip install $spec failed; see $state/install.log"
+  echo "$spec" >"$venv/.complete"
+}
+
+# resolve Maven artifacts and their runtime dependencies into $3 (replaced whole, marked complete
+# with $5): $1 names the service, $2 is the work dir (pom.xml, mvn.log), $4 the <dependency>
+# elements, $6 what to name in an error
+maven_resolve() {
+  local name="$1" work="$2" out="$3" deps="$4" mark="$5" what="$6"
+  mkdir -p "$work"
+  cat >"$work/pom.xml" <<EOF
+<project xmlns="http://maven.apache.org/POM/4.0.0">
+  <modelVersion>4.0.0</modelVersion>
+  <groupId>pinpipe.services</groupId><artifactId>$name</artifactId><version>1</version>
+  <packaging>pom</packaging>
+  <dependencies>
+$deps
+  </dependencies>
+</project>
+EOF
+  rm -rf "$out.tmp"
+  (cd "$work" && mvn_locked -q -B dependency:copy-dependencies -DincludeScope=runtime -DoutputDirectory="$out.tmp") >"$work/mvn.log" 2>&1 \
+    || die "$name: Maven could not resolve $what; see $work/mvn.log"
+  rm -rf "$out" && mv "$out.tmp" "$out"
+  echo "$mark" >"$out/.complete"
+}

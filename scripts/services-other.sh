@@ -89,18 +89,7 @@ MOTO_SPEC="${PINPIPE_MOTO_SPEC:-moto[server]==5.2.5}"
 MOTO_VENV="$CACHE_DIR/moto-venv"
 
 install_s3() {
-  [[ -f "$MOTO_VENV/.complete" && "$(cat "$MOTO_VENV/.complete")" == "$MOTO_SPEC" ]] && return 0
-  say "s3: installing $MOTO_SPEC into $MOTO_VENV"
-  mkdir -p "$S3_STATE"
-  rm -rf "$MOTO_VENV"
-  if ! python3 -m venv "$MOTO_VENV" >>"$S3_STATE/install.log" 2>&1; then
-    install_apt_packages_named python3-venv
-    rm -rf "$MOTO_VENV"
-    /usr/bin/python3 -m venv "$MOTO_VENV" >>"$S3_STATE/install.log" 2>&1 || die "s3: cannot create a Python venv; see $S3_STATE/install.log"
-  fi
-  "$MOTO_VENV/bin/pip" install -q "$MOTO_SPEC" >>"$S3_STATE/install.log" 2>&1 \
-    || die "s3: pip install $MOTO_SPEC failed; see $S3_STATE/install.log"
-  echo "$MOTO_SPEC" >"$MOTO_VENV/.complete"
+  install_pip_venv s3 "$MOTO_VENV" "$MOTO_SPEC" "$S3_STATE"
 }
 
 ready_s3() {

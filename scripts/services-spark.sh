@@ -14,18 +14,7 @@ install_spark() {
 }
 
 install_spark_venv() {
-  [[ -f "$SPARK_VENV/.complete" && "$(cat "$SPARK_VENV/.complete")" == "$PYSPARK_SPEC" ]] && return 0
-  say "spark: installing $PYSPARK_SPEC into $SPARK_VENV"
-  mkdir -p "$SPARK_STATE"
-  rm -rf "$SPARK_VENV"
-  if ! python3 -m venv "$SPARK_VENV" >>"$SPARK_STATE/install.log" 2>&1; then
-    install_apt_packages_named python3-venv
-    rm -rf "$SPARK_VENV"
-    /usr/bin/python3 -m venv "$SPARK_VENV" >>"$SPARK_STATE/install.log" 2>&1 || die "spark: cannot create a Python venv; see $SPARK_STATE/install.log"
-  fi
-  "$SPARK_VENV/bin/pip" install -q "$PYSPARK_SPEC" >>"$SPARK_STATE/install.log" 2>&1 \
-    || die "spark: pip install $PYSPARK_SPEC failed; see $SPARK_STATE/install.log"
-  echo "$PYSPARK_SPEC" >"$SPARK_VENV/.complete"
+  install_pip_venv spark "$SPARK_VENV" "$PYSPARK_SPEC" "$SPARK_STATE"
 }
 
 # S3A for the job on an S3 lake: hadoop-aws of the Hadoop version inside pyspark's jars
@@ -40,22 +29,9 @@ install_spark_s3a() {
   version="${version#hadoop-client-api-}"
   [[ -f "$dir/jars/.complete" && "$(cat "$dir/jars/.complete")" == "hadoop-aws:$version" ]] && return 0
   say "spark: resolving org.apache.hadoop:hadoop-aws:$version (S3A, with the AWS SDK bundle: about 560 MB) with Maven"
-  mkdir -p "$dir"
-  cat >"$dir/pom.xml" <<EOF
-<project xmlns="http://maven.apache.org/POM/4.0.0">
-  <modelVersion>4.0.0</modelVersion>
-  <groupId>pinpipe.services</groupId><artifactId>spark-s3a</artifactId><version>1</version>
-  <packaging>pom</packaging>
-  <dependencies>
-    <dependency><groupId>org.apache.hadoop</groupId><artifactId>hadoop-aws</artifactId><version>$version</version></dependency>
-  </dependencies>
-</project>
-EOF
-  rm -rf "$dir/jars.tmp"
-  (cd "$dir" && mvn_locked -q -B dependency:copy-dependencies -DincludeScope=runtime -DoutputDirectory="$dir/jars.tmp") >"$dir/mvn.log" 2>&1 \
-    || die "spark: Maven could not resolve hadoop-aws:$version; see $dir/mvn.log"
-  rm -rf "$dir/jars" && mv "$dir/jars.tmp" "$dir/jars"
-  echo "hadoop-aws:$version" >"$dir/jars/.complete"
+  maven_resolve spark-s3a "$dir" "$dir/jars" \
+    "    <dependency><groupId>org.apache.hadoop</groupId><artifactId>hadoop-aws</artifactId><version>$version</version></dependency>" \
+    "hadoop-aws:$version" "hadoop-aws:$version"
 }
 
 # a Java 17 (Spark 4 runs on 17 or 21): Debian's, else JAVA_HOME's, else the java on PATH's
