@@ -10,16 +10,17 @@
  * On an S3 lake the job reads the curated day files and writes its own through S3A, under the
  * run's staging prefix in the lake (spark-s3a.ts); the commit copies them into place in the store.
  */
+import { mkdirSync } from 'node:fs';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import path from 'node:path';
 import type { Lake } from '../../connectors/lake/types.js';
 import { S3Lake } from '../../connectors/lake/s3.js';
 import type { Config } from '../../core/config.js';
 import { PinpipeError } from '../../core/errors.js';
 import { CURATED_TABLES } from '../../engine/schema.js';
-import { mkdirSync } from 'node:fs';
-import path from 'node:path';
 import { BATCH_HISTORY, LEDGER, type Row } from '../../core/tables.js';
 import { CURRENT_KEY } from '../../engine/current.js';
+import type { RealtimeMetric } from '../../metrics/registry.js';
 import { recordRuns } from '../../metrics/state.js';
 import { storeDay } from './day.js';
 import { storeHistorical, storeRow, type HistoricalResult } from './historical.js';
@@ -102,7 +103,7 @@ export async function runSparkBatch(deps: BatchDeps, plan: Plan, s: BatchSummary
   try {
     const started = iso();
     const t0 = performance.now();
-    const staged: StagedDay[] = [];
+    let staged: StagedDay[] = [];
     const jw = cfg.stream.joinWindow;
     for (const d of plan.days) {
       if (opts.signal?.aborted) return;
@@ -111,7 +112,7 @@ export async function runSparkBatch(deps: BatchDeps, plan: Plan, s: BatchSummary
       staged.push({ ...day, realtime: sparkRealtimeDay(d.day, jw, realtime) });
     }
     // realtime metrics new or changed (or --metric) on days already curated: their windows only
-    const backfill: StagedDay[] = [];
+    let backfill: StagedDay[] = [];
     for (const b of plan.backfill) {
       if (opts.signal?.aborted) return;
       opts.onProgress?.(`${b.day}: cleaning the raw chunks for Spark (windows of ${b.metrics.map((m) => m.id).join(', ')})`);
@@ -120,8 +121,8 @@ export async function runSparkBatch(deps: BatchDeps, plan: Plan, s: BatchSummary
     }
     if (lake instanceof S3Lake && cfg.batch.spark.stageInLake) {
       opts.onProgress?.(`uploading the cleaned records to the lake's ${staging}`);
-      staged.splice(0, staged.length, ...(await stageInLake(lake, staged, tmpDir, staging)));
-      backfill.splice(0, backfill.length, ...(await stageInLake(lake, backfill, tmpDir, staging)));
+      staged = await stageInLake(lake, staged, tmpDir, staging);
+      backfill = await stageInLake(lake, backfill, tmpDir, staging);
     }
     const historical = plan.historical.map((h) => h.metric);
     opts.onProgress?.(
@@ -153,25 +154,24 @@ export async function runSparkBatch(deps: BatchDeps, plan: Plan, s: BatchSummary
       await lake.delete([CURRENT_KEY]);
       for (const c of out.curated) await publish(lake, c.file, `curated/${c.table}/dt=${c.day}/part-0.parquet`);
     }
+    // a day's windows (and quality counts) into the store, then their metric runs, as day.ts stores them
+    const storeWindows = async (day: string, metrics: RealtimeMetric[], quality: Row[] | null): Promise<DayRealtime> => {
+      const rt = sparkRealtimeResults(metrics, out.realtime.get(day)!);
+      await storeDay(store, day, { realtime: rt.results, quality });
+      await recordRuns(
+        store,
+        rt.results.map((r) => ({ metric: r.metric, day, rows: r.rows.length, seconds: r.seconds })),
+      );
+      return rt;
+    };
     const windows = new Map<string, DayRealtime>();
     for (const d of staged) {
       const quality: Row[] = Object.entries(d.counts.issues).map(([field, issues]) => ({ day: d.day, field, issues }));
-      const rt = sparkRealtimeResults(realtime, out.realtime.get(d.day)!);
-      windows.set(d.day, rt);
-      await storeDay(store, d.day, { realtime: rt.results, quality });
-      await recordRuns(
-        store,
-        rt.results.map((r) => ({ metric: r.metric, day: d.day, rows: r.rows.length, seconds: r.seconds })),
-      );
+      windows.set(d.day, await storeWindows(d.day, realtime, quality));
     }
     const backfilled = new Map<string, number>();
     for (const b of plan.backfill) {
-      const rt = sparkRealtimeResults(b.metrics, out.realtime.get(b.day)!);
-      await storeDay(store, b.day, { realtime: rt.results, quality: null });
-      await recordRuns(
-        store,
-        rt.results.map((r) => ({ metric: r.metric, day: b.day, rows: r.rows.length, seconds: r.seconds })),
-      );
+      const rt = await storeWindows(b.day, b.metrics, null);
       for (const r of rt.results) backfilled.set(r.metric.id, (backfilled.get(r.metric.id) ?? 0) + r.rows.length);
     }
     for (const m of s.metrics) if (backfilled.has(m.id)) m.rows = backfilled.get(m.id);
