@@ -54,11 +54,11 @@ export class PartitionState {
     if (pruneAt > watermark) this.skips.push({ offset, pruneAt });
   }
 
-  /** the smallest offset of a record still held at this watermark, else the read position */
-  safePoint(watermark: number): number {
+  /** the smallest offset of a record still held at this watermark, else the read position (pruneAt: State.pruneAt) */
+  safePoint(watermark: number, pruneAt: (t: number) => number): number {
     const held = this.held;
     let h = this.head;
-    while (h < held.length && (held[h]!.dead || held[h]!.pruneAt <= watermark)) h++;
+    while (h < held.length && (held[h]!.dead || pruneAt(held[h]!.t) <= watermark)) h++;
     if (h > 1024 && h * 2 > held.length) {
       this.held = held.slice(h);
       h = 0;

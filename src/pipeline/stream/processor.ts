@@ -241,8 +241,9 @@ export class StreamProcessor {
     if (this.replaying) return null;
     const { rows, finalRows } = this.state.takeRows();
     const w = this.state.watermark;
+    const pruneAt = (t: number) => this.state.pruneAt(t);
     const parts = this.partList.map((p) => {
-      const safe = p.safePoint(w);
+      const safe = p.safePoint(w, pruneAt);
       return { key: p.key, topic: p.topic, partition: p.partition, safe, read: p.pos, max: p.maxSeen, skips: p.liveSkips(safe, w) };
     });
     for (const [key, r] of this.resume.partitions) if (!this.parts.has(key)) parts.push({ key, topic: '', partition: -1, ...r });

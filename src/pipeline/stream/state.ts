@@ -5,6 +5,7 @@
  * its ingested_at: by then every window it can count in (its own, or a partner pin's) is final.
  */
 import type { WindowRow } from '../../connectors/realtime/types.js';
+import type { RecordType } from '../../core/records.js';
 import { minuteOf } from '../../core/time.js';
 import type { Row } from '../../metrics/realtime/evaluate.js';
 import { triggersOf, type MetricRuntime, type Triggers } from '../../metrics/realtime/groups.js';
@@ -17,9 +18,9 @@ import { WindowAgg } from './window.js';
 
 const MINUTE = 60_000;
 
-/** does a copy at (t, partition, offset) count before the held copy `h` (design.md de-dup rule)? */
-const precedes = (t: number, partition: number, offset: number, h: Held): boolean =>
-  t < h.t || (t === h.t && (partition < h.partition || (partition === h.partition && offset < h.offset)));
+/** does a copy at (t, partition, offset) count before the held copy `h`, of partition `hp` (design.md de-dup rule)? */
+const precedes = (t: number, partition: number, offset: number, h: Held, hp: number): boolean =>
+  t < h.t || (t === h.t && (partition < hp || (partition === hp && offset < h.offset)));
 
 export class State {
   private readonly windows = new Map<number, WindowAgg>();
@@ -93,35 +94,34 @@ export class State {
     const prev = seen.get(v.event_id);
     if (prev !== undefined) {
       if (!replay) this.counters.duplicates++;
-      if (!precedes(t, p.partition, offset, prev)) {
+      if (!precedes(t, p.partition, offset, prev, this.partOf(prev.part).partition)) {
         p.skip(offset, pruneAt, this.watermark);
         return;
       }
       this.retract(prev);
-      this.partOf(prev.part).skip(prev.offset, prev.pruneAt, this.watermark);
+      this.partOf(prev.part).skip(prev.offset, this.pruneAt(prev.t), this.watermark);
     } else if (!replay) this.counters.accepted++;
 
     const start = minuteOf(t);
     const open = !this.isFinal(start);
     const vals = v.vals as Value[];
-    const win = open ? start : null;
     // (object literals, not spreads: one hidden class per record type, the hot path of the stream)
     let s: Held;
     if (type === 'pin') {
       // prettier-ignore
       const pin: PinState = {
-        type, ind: v.ind, t, eventId: v.event_id, part: p.index, partition: p.partition, offset, pruneAt, dead: false, vals, win,
-        geo: null, geoDist: 0, geoAt: 0, geoDecided: false, user: null, userDist: 0, userAt: 0, userDecided: false,
+        ind: v.ind, t, eventId: v.event_id, part: p.index, offset, dead: false, vals,
+        geo: null, geoDist: 0, geoDecided: false, user: null, userDist: 0, userDecided: false,
       };
       if (open) this.addPin(pin);
       s = pin;
     } else if (type === 'geo') {
-      const geo: GeoState = { type, ind: v.ind, t, eventId: v.event_id, part: p.index, partition: p.partition, offset, pruneAt, dead: false, vals, win };
-      this.addGeo(geo);
+      const geo: GeoState = { ind: v.ind, t, eventId: v.event_id, part: p.index, offset, dead: false, vals };
+      this.addGeo(geo, open);
       s = geo;
     } else {
-      const user: UserState = { type, ind: v.ind, t, eventId: v.event_id, part: p.index, partition: p.partition, offset, pruneAt, dead: false, vals, win };
-      this.addUser(user);
+      const user: UserState = { ind: v.ind, t, eventId: v.event_id, part: p.index, offset, dead: false, vals };
+      this.addUser(user, open);
       s = user;
     }
     seen.set(v.event_id, s);
@@ -163,7 +163,7 @@ export class State {
   }
 
   private addPin(pin: PinState): void {
-    const w = this.window(pin.win!);
+    const w = this.window(minuteOf(pin.t));
     w.pins++;
     this.countAll(w, 'pin', this.rowOf(pin.vals, null, null), 1);
     this.pins.add(pin);
@@ -173,35 +173,39 @@ export class State {
     this.scheduleUser(pin);
   }
 
-  private addGeo(geo: GeoState): void {
-    if (geo.win !== null && this.triggers.byTrigger.geo.length) this.countAll(this.window(geo.win), 'geo', this.rowOf(null, geo.vals, null), 1);
+  private addGeo(geo: GeoState, open: boolean): void {
+    if (open && this.triggers.byTrigger.geo.length) this.countAll(this.window(minuteOf(geo.t)), 'geo', this.rowOf(null, geo.vals, null), 1);
     this.geos.add(geo);
     for (const pin of this.pins.get(geo.ind) ?? []) if (!pin.geoDecided && offerGeo(pin, geo, this.jw)) this.scheduleGeo(pin);
   }
 
-  private addUser(user: UserState): void {
-    if (user.win !== null && this.triggers.byTrigger.user.length) this.countAll(this.window(user.win), 'user', this.rowOf(null, null, user.vals), 1);
+  private addUser(user: UserState, open: boolean): void {
+    if (open && this.triggers.byTrigger.user.length) this.countAll(this.window(minuteOf(user.t)), 'user', this.rowOf(null, null, user.vals), 1);
     this.users.add(user);
     for (const pin of this.pins.get(user.ind) ?? []) if (!pin.userDecided && offerUser(pin, user, this.jw)) this.scheduleUser(pin);
   }
 
   private scheduleGeo(pin: PinState): void {
-    pin.geoAt = decideAt(pin, pin.geo, pin.geoDist, this.jw);
-    this.geoHeap.push(pin.geoAt, pin);
+    this.geoHeap.push(decideAt(pin, pin.geo, pin.geoDist, this.jw), pin);
   }
 
   private scheduleUser(pin: PinState): void {
-    pin.userAt = decideAt(pin, pin.user, pin.userDist, this.jw);
-    this.userHeap.push(pin.userAt, pin);
+    this.userHeap.push(decideAt(pin, pin.user, pin.userDist, this.jw), pin);
+  }
+
+  /** a held record's type: its partition's (not a field: one slot less per held record) */
+  private typeOf(h: Held): RecordType {
+    return this.partOf(h.part).type;
   }
 
   /** take back a held record displaced by an earlier copy of the same event_id */
   private retract(h: Held): void {
     h.dead = true;
-    if (h.type === 'pin') {
+    const type = this.typeOf(h);
+    if (type === 'pin') {
       const pin = h as PinState;
       this.pins.remove(pin);
-      const w = pin.win === null ? undefined : this.windows.get(pin.win);
+      const w = this.windows.get(minuteOf(pin.t)); // none when its minute was final on arrival: it counted nowhere
       if (!w) return;
       w.pins--;
       this.countAll(w, 'pin', this.rowOf(pin.vals, null, null), -1);
@@ -215,10 +219,10 @@ export class State {
       }
       if (pin.geoDecided && pin.userDecided) this.countJoined(w, 'pin+geo+user', pin, -1);
       this.dirty.add(w);
-    } else if (h.type === 'geo') {
+    } else if (type === 'geo') {
       const geo = h as GeoState;
       this.geos.remove(geo);
-      const w = geo.win === null ? undefined : this.windows.get(geo.win);
+      const w = this.windows.get(minuteOf(geo.t)); // none when its minute was final on arrival: it counted nowhere
       if (w && this.triggers.byTrigger.geo.length) {
         this.countAll(w, 'geo', this.rowOf(null, geo.vals, null), -1);
         this.dirty.add(w);
@@ -232,7 +236,7 @@ export class State {
     } else {
       const user = h as UserState;
       this.users.remove(user);
-      const w = user.win === null ? undefined : this.windows.get(user.win);
+      const w = this.windows.get(minuteOf(user.t)); // none when its minute was final on arrival: it counted nowhere
       if (w && this.triggers.byTrigger.user.length) {
         this.countAll(w, 'user', this.rowOf(null, null, user.vals), -1);
         this.dirty.add(w);
@@ -252,18 +256,19 @@ export class State {
     const W = this.watermark;
     while (this.geoHeap.peekKey() < W) {
       const pin = this.geoHeap.pop()!;
-      if (pin.dead || pin.geoDecided || !(pin.geoAt < W)) continue; // a stale entry
+      // a stale entry: its pin decided, displaced, or rescheduled since (the due time is a function of the current choice)
+      if (pin.dead || pin.geoDecided || !(decideAt(pin, pin.geo, pin.geoDist, this.jw) < W)) continue;
       pin.geoDecided = true;
-      const w = this.window(pin.win!);
+      const w = this.window(minuteOf(pin.t));
       if (pin.geo) w.geoMatched++;
       this.countJoined(w, 'pin+geo', pin, 1);
       if (pin.userDecided) this.countJoined(w, 'pin+geo+user', pin, 1);
     }
     while (this.userHeap.peekKey() < W) {
       const pin = this.userHeap.pop()!;
-      if (pin.dead || pin.userDecided || !(pin.userAt < W)) continue;
+      if (pin.dead || pin.userDecided || !(decideAt(pin, pin.user, pin.userDist, this.jw) < W)) continue;
       pin.userDecided = true;
-      const w = this.window(pin.win!);
+      const w = this.window(minuteOf(pin.t));
       if (pin.user) w.userMatched++;
       this.countJoined(w, 'pin+user', pin, 1);
       if (pin.geoDecided) this.countJoined(w, 'pin+geo+user', pin, 1);
@@ -290,10 +295,11 @@ export class State {
   }
 
   private forget(h: Held): void {
-    if (h.type === 'pin') this.pins.remove(h as PinState);
-    else if (h.type === 'geo') this.geos.remove(h as GeoState);
+    const type = this.typeOf(h);
+    if (type === 'pin') this.pins.remove(h as PinState);
+    else if (type === 'geo') this.geos.remove(h as GeoState);
     else this.users.remove(h as UserState);
-    const seen = this.seen[h.type];
+    const seen = this.seen[type];
     if (seen.get(h.eventId) === h) seen.delete(h.eventId);
   }
 

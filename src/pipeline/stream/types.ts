@@ -37,17 +37,13 @@ export const NO_WATERMARK = -8.64e15;
 
 /** A record held in state: in an open window, a pending join, or the de-duplication horizon. */
 export interface Held {
-  type: RecordType;
   ind: number;
   /** ingested_at, epoch ms */
   t: number;
   eventId: string;
   /** index of the partition state in the processor */
   part: number;
-  partition: number;
   offset: number;
-  /** the watermark at which this record leaves state (a pure function of t) */
-  pruneAt: number;
   /** displaced by a copy with the same event_id that counts instead */
   dead: boolean;
 }
@@ -55,29 +51,18 @@ export interface Held {
 export interface GeoState extends Held {
   /** the columns the metrics read (ColumnLayout order) */
   vals: Value[];
-  /** the window whose geo metrics this record counts in (null when that window was final on arrival) */
-  win: WindowKey | null;
 }
 
 export interface UserState extends Held {
   vals: Value[];
-  /** the window whose user metrics this record counts in (null when that window was final on arrival) */
-  win: WindowKey | null;
 }
 
 export interface PinState extends Held {
-  win: WindowKey | null;
   vals: Value[];
   geo: GeoState | null;
   geoDist: number;
-  /** the watermark this pin's geo choice waits for (decided once the watermark passes it) */
-  geoAt: number;
   geoDecided: boolean;
   user: UserState | null;
   userDist: number;
-  userAt: number;
   userDecided: boolean;
 }
-
-/** Window start, epoch ms aligned to the minute. */
-export type WindowKey = number;
