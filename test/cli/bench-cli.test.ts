@@ -28,3 +28,22 @@ describe('npm run bench: arguments', () => {
     expect(r.stderr).toContain('bench: unknown stage nope');
   });
 });
+
+describe('npm run bench: the stream state probe', () => {
+  test('holds every record fed within one minute and reports its live heap per record', () => {
+    const probe = path.resolve(path.dirname(BENCH), 'state-probe.js');
+    const r = spawnSync(process.execPath, ['--expose-gc', probe, '3000'], { encoding: 'utf8', timeout: 30_000 });
+    expect(r.status).toBe(0);
+    const out = JSON.parse(r.stdout) as { postings: number; held: number; dead: number; bytesPerRecord: number; heapMb: number };
+    // every record held (the generator's dirty values clean to nulls: none refused, none late)
+    expect({ postings: out.postings, held: out.held, dead: out.dead }).toEqual({ postings: 3000, held: 9000, dead: 0 });
+    // a record, its event_id, its values and its index entries: hundreds of bytes, not tens or thousands
+    expect(out.bytesPerRecord).toBeGreaterThan(150);
+    expect(out.bytesPerRecord).toBeLessThan(2000);
+    expect(out.heapMb).toBeCloseTo((out.bytesPerRecord * out.held) / 1e6, 1);
+    // without --expose-gc it says what it needs
+    const bare = spawnSync(process.execPath, [probe, '10'], { encoding: 'utf8', timeout: 30_000 });
+    expect(bare.status).not.toBe(0);
+    expect(bare.stderr).toContain('run node with --expose-gc');
+  });
+});

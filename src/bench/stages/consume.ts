@@ -12,6 +12,7 @@ import { gunzipSync } from 'node:zlib';
 import { failureText, runRole, type ChildResult } from '../child.js';
 import { prefillLog } from '../prefill.js';
 import { makeStack } from '../stack.js';
+import { probeState } from '../state-probe.js';
 import { formatNumber, formatValue } from '../stats.js';
 import { judged, type BenchContext, type Row, type Stage } from '../types.js';
 
@@ -126,9 +127,29 @@ function consumeStage(role: Role, target: number, summary: string): Stage {
         note: `peak RSS with a backlog of ${ladder.map((r) => formatNumber(r.records)).join(' / ')} records at one rate (5 / 20 / 40 min of records); bounded: the 2x backlog peaks ≤ 1.25x + 32 MiB of the 1x${broken ? `; ${failureText(broken.result)}` : ''}`,
         details: { records: ladder.map((r) => r.records), peakRssMb: peaks },
       });
+      if (role === 'consume-stream') rows.push(stateRow(Math.round(consumeRecords / 10)));
       return rows;
     },
   };
+}
+
+/** the processor's live heap per held record (src/bench/state-probe.ts): the ladder's peaks without V8's heap sizing */
+function stateRow(postings: number): Row {
+  try {
+    const p = probeState(postings);
+    return {
+      stage: 'consume-stream state per held record',
+      measured: `${formatNumber(p.bytesPerRecord)} bytes`,
+      target: '',
+      status: 'info',
+      value: p.bytesPerRecord,
+      unit: 'bytes',
+      note: `live heap after a full GC with ${formatNumber(p.held)} records held (${formatNumber(p.postings)} postings within one minute, built-in metrics): ${p.heapMb} MB`,
+      details: { ...p },
+    };
+  } catch (e) {
+    return { stage: 'consume-stream state per held record', measured: '–', target: '', status: 'failed', note: (e as Error).message };
+  }
 }
 
 export const consumeBatchStage = consumeStage('consume-batch', 100_000, 'log → raw zone (records/s) and memory vs backlog');
