@@ -1,6 +1,5 @@
 /**
- * batch-run --engine spark against the Spark master of scripts/services-up.sh (TEST_SPARK_MASTER;
- * local[2] without it): on the same raw zone, Spark and DuckDB give the same curated day files
+ * batch-run --engine spark: on the same raw zone, Spark and DuckDB give the same curated day files
  * (rows and column types), the same rows of every historical metric in the store, the same quality
  * counts and ledger figures. The raw zones: the hand-made dirty fixture of test/fixtures and a
  * generated one (postings of the source generator with re-posts, retries, dirty values and lines
@@ -8,7 +7,14 @@
  * killed: this test restarts the worker of scripts/services.sh) leaves the lake, the store and the
  * ledger as they were, and a rerun succeeds. On an S3 lake (the S3 server of the services,
  * TEST_S3_ENDPOINT) the job reads and writes the curated zone through S3A, with the same results;
- * its staging prefix is gone afterwards. (Spark starts slowly: few, small runs.)
+ * its staging prefix is gone afterwards.
+ *
+ * Spark starts slowly: few, small runs (seven spark-submits), with settings for tiny days. On the
+ * standalone master of scripts/services.sh (spark://127.0.0.1:7077: driver and executor JVMs): the
+ * killed-worker test, whose rerun is the end-to-end comparison on the dirty fixture (with Spark's
+ * default execution: whole-stage code generation, adaptive plans), and the S3 run of the generated
+ * zone with the records staged in the lake (the executor reads and writes through S3A). The rest in
+ * local mode (local[2]: one JVM) without whole-stage code generation nor adaptive plans.
  */
 import { afterAll, describe, expect, jest, test } from '@jest/globals';
 import fc from 'fast-check';
@@ -27,6 +33,7 @@ import { loadConfig, type Config } from '../../src/core/config.js';
 import { isPinpipeError } from '../../src/core/errors.js';
 import { silentLogger } from '../../src/core/logger.js';
 import { BATCH_HISTORY, LEDGER, QUALITY, type Row } from '../../src/core/tables.js';
+import { CURRENT_KEY, POSTINGS_KEY } from '../../src/engine/current.js';
 import { CURATED_TABLES } from '../../src/engine/schema.js';
 import { loadMetrics, type MetricSet } from '../../src/metrics/registry.js';
 import { runBatch } from '../../src/pipeline/batch-run/runner.js';
@@ -37,7 +44,20 @@ import { s3LakeConfig } from '../support/services.js';
 
 jest.setTimeout(600_000);
 
-const MASTER = process.env.TEST_SPARK_MASTER ?? 'local[2]';
+/** the standalone master of scripts/services.sh (the worker the killed-worker test kills and restarts) */
+const CLUSTER = 'spark://127.0.0.1:7077';
+/** the other runs: no executor JVM of their own (a run on S3 about 10 to 14 s shorter here) */
+const LOCAL = 'local[2]';
+/** small jobs: the JVMs' start-up and JIT dominate; C1 only halves a tiny day's run; no web UI; as many shuffle partitions as cores */
+const C1 = '-XX:TieredStopAtLevel=1';
+const SMALL: Record<string, string> = {
+  'spark.driver.extraJavaOptions': C1,
+  'spark.executor.extraJavaOptions': C1,
+  'spark.ui.enabled': 'false',
+  'spark.sql.shuffle.partitions': '2',
+};
+/** and, besides the end-to-end comparison on the cluster: no whole-stage code generation nor adaptive plans (compiling and re-planning ~200 tiny jobs: about 12 s of a 45 s run) */
+const TINY: Record<string, string> = { ...SMALL, 'spark.sql.codegen.wholeStage': 'false', 'spark.sql.adaptive.enabled': 'false' };
 
 interface Side {
   cfg: Config;
@@ -63,12 +83,10 @@ function sides(write: (lakeRoot: string) => void): { duck: Side; spark: Side; te
   return { duck: side('duckdb', copy), spark: side('spark', copy), template };
 }
 
-function sparkSettings(cfg: Config, engine: 'duckdb' | 'spark'): void {
+function sparkSettings(cfg: Config, engine: 'duckdb' | 'spark', master = LOCAL): void {
   cfg.batch.engine = engine;
-  cfg.batch.spark.master = MASTER;
-  // small jobs: the JVMs' start-up and JIT dominate; C1 only halves a tiny day's run
-  const c1 = '-XX:TieredStopAtLevel=1';
-  cfg.batch.spark.conf = { 'spark.driver.extraJavaOptions': c1, 'spark.executor.extraJavaOptions': c1 };
+  cfg.batch.spark.master = master;
+  cfg.batch.spark.conf = { ...TINY };
 }
 
 function side(engine: 'duckdb' | 'spark', write: (lakeRoot: string) => void): Side {
@@ -83,10 +101,10 @@ function side(engine: 'duckdb' | 'spark', write: (lakeRoot: string) => void): Si
 }
 
 /** Spark on an S3 lake of its own (a private bucket of the S3 server), holding the raw zone of a local template */
-async function s3Side(template: string): Promise<Side> {
+async function s3Side(template: string, master = LOCAL): Promise<Side> {
   const s = s3LakeConfig();
   drops.push(s.drop);
-  sparkSettings(s.cfg, 'spark');
+  sparkSettings(s.cfg, 'spark', master);
   const lake = new S3Lake(s.cfg);
   drops.unshift(() => lake.close());
   const walk = (dir: string, rel: string): string[] =>
@@ -168,24 +186,6 @@ async function expectSame(duck: Side, spark: Side, days: string[], metrics: Metr
 }
 
 describe('batch-run --engine spark', () => {
-  test('the dirty fixture: the same curated rows and metric results as DuckDB', async () => {
-    const { duck, spark } = sides(writeFixtureLake);
-    const opts = { from: DAY1, to: DAY2 };
-    const a = await run(duck, BUILTIN, opts);
-    const b = await run(spark, BUILTIN, opts);
-    expect(b.failed).toBe(0);
-    expect(b.days.map((d) => [d.day, d.status, d.raw_records, d.curated_rows, d.dead])).toEqual(
-      a.days.map((d) => [d.day, d.status, d.raw_records, d.curated_rows, d.dead]),
-    );
-    expect(Object.keys(b.historical).sort()).toEqual([...HISTORICAL_IDS].sort());
-    expect(b.historical).toEqual(a.historical);
-    // the fixture's figures (test/integration/batch-run.test.ts works them out by hand)
-    expect(b.historical.Q1).toBeGreaterThan(0);
-    expect(await expectSame(duck, spark, [DAY1, DAY2])).toBeGreaterThan(10);
-    // the realtime windows (expectSame compared them): the fixture has some for every metric
-    for (const m of BUILTIN.realtime) expect({ id: m.id, n: (await spark.store.select(m.batchSpec)).length > 0 }).toEqual({ id: m.id, n: true });
-  });
-
   test('a generated raw zone, on a local lake and on S3: the same curated rows and metric results as DuckDB', async () => {
     const write = (root: string) => writeGeneratedLake(root, 20261203);
     const { duck, spark, template } = sides(write);
@@ -198,10 +198,10 @@ describe('batch-run --engine spark', () => {
     const rows = await expectSame(duck, spark, GEN_DAYS);
     expect(rows).toBeGreaterThan(200);
 
-    // the same raw zone on S3: the job writes the curated files through S3A (the failing-job test
-    // below reads them so), and reads the cleaned records there too (stageInLake: the local staged
-    // files are removed once uploaded, so the job can only have read them through S3A)
-    const s3 = await s3Side(template);
+    // the same raw zone on S3, on the cluster: the job writes the curated files through S3A (the
+    // failing-job test below reads them so), and reads the cleaned records there too (stageInLake:
+    // the local staged files are removed once uploaded, so the executor can only have read them through S3A)
+    const s3 = await s3Side(template, CLUSTER);
     s3.cfg.batch.spark.stageInLake = true;
     const c = await run(s3);
     expect(c.days.map((d) => [d.day, d.status])).toEqual([
@@ -219,7 +219,12 @@ describe('batch-run --engine spark', () => {
     writeFixtureLake(template);
     markDay(template, 'user', DAY2); // the second day complete: the rerun below plans it by itself
     const spark = await s3Side(template);
+    // the first day by DuckDB (the rerun below reads its curated files through S3A); without the
+    // files of DuckDB's current state, which a Spark run neither writes nor keeps (the manifest)
+    spark.cfg.batch.engine = 'duckdb';
     await run(spark, BUILTIN, { from: DAY1, to: DAY1 });
+    spark.cfg.batch.engine = 'spark';
+    await spark.lake.delete([CURRENT_KEY, POSTINGS_KEY]);
     const day1 = CURATED_TABLES.map((t) => `curated/${t}/dt=${DAY1}/part-0.parquet`).sort();
     expect(await bucketKeys(spark)).toEqual(day1);
     const before = {
@@ -286,13 +291,13 @@ describe('batch-run --engine spark', () => {
 });
 
 describe('a worker killed during the job', () => {
-  test('SPARK_FAILED once no executor is left, nothing changed; with the worker back, a rerun succeeds', async () => {
+  test('SPARK_FAILED once no executor is left, nothing changed; with the worker back, a rerun succeeds, with the same curated rows and metric results as DuckDB', async () => {
     // the worker of scripts/services.sh (scripts/test.sh exports where its state is)
     const state = path.join(process.env.TEST_SERVICES_DIR ?? '/var/tmp/pinpipe-services', 'spark');
     expect(existsSync(path.join(state, 'worker.pid'))).toBe(true);
-    const { spark } = sides(writeFixtureLake);
-    spark.cfg.batch.spark.master = 'spark://127.0.0.1:7077';
-    spark.cfg.batch.spark.conf = { ...spark.cfg.batch.spark.conf, 'spark.pinpipe.executorWaitSeconds': '15' };
+    const { duck, spark } = sides(writeFixtureLake);
+    spark.cfg.batch.spark.master = CLUSTER;
+    spark.cfg.batch.spark.conf = { ...SMALL, 'spark.pinpipe.executorWaitSeconds': '15' };
     const running = run(spark, BUILTIN, { from: DAY1, to: DAY2 }).then(
       () => null,
       (e: unknown) => e,
@@ -338,7 +343,19 @@ describe('a worker killed during the job', () => {
       [DAY1, 'done'],
       [DAY2, 'done'],
     ]);
+    // the fixture's figures (test/integration/batch-run.test.ts works them out by hand)
     expect(ok.historical.Q1).toBeGreaterThan(0);
+
+    // the rerun on the cluster, compared end to end: the same curated rows and metric results as DuckDB
+    const a = await run(duck, BUILTIN, { from: DAY1, to: DAY2 });
+    expect(ok.days.map((d) => [d.day, d.status, d.raw_records, d.curated_rows, d.dead])).toEqual(
+      a.days.map((d) => [d.day, d.status, d.raw_records, d.curated_rows, d.dead]),
+    );
+    expect(Object.keys(ok.historical).sort()).toEqual([...HISTORICAL_IDS].sort());
+    expect(ok.historical).toEqual(a.historical);
+    expect(await expectSame(duck, spark, [DAY1, DAY2])).toBeGreaterThan(10);
+    // the realtime windows (expectSame compared them): the fixture has some for every metric
+    for (const m of BUILTIN.realtime) expect({ id: m.id, n: (await spark.store.select(m.batchSpec)).length > 0 }).toEqual({ id: m.id, n: true });
   });
 });
 
@@ -357,7 +374,7 @@ describe('metrics check --engine spark', () => {
       writeFileSync(path.join(metrics, 'portable.sql'), '-- keys: category\nSELECT category, count(*) AS n FROM postings GROUP BY category\n');
       // a realtime file: its SQL in Spark's dialect, analysed by Spark too (it passes)
       writeFileSync(path.join(metrics, 'quotes.sql'), QUOTES_SQL);
-      const res = await runCli(dir, ['metrics', 'check', '--engine', 'spark', '--spark-master', MASTER, '--metrics-dir', metrics], 300_000, {
+      const res = await runCli(dir, ['metrics', 'check', '--engine', 'spark', '--spark-master', LOCAL, '--metrics-dir', metrics], 300_000, {
         HOME: os.homedir(),
       });
       expect(res.code).toBe(2);
