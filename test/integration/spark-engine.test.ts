@@ -44,8 +44,8 @@ import { s3LakeConfig } from '../support/services.js';
 
 jest.setTimeout(600_000);
 
-/** the standalone master of scripts/services.sh (the worker the killed-worker test kills and restarts) */
-const CLUSTER = 'spark://127.0.0.1:7077';
+/** the standalone master of scripts/services.sh (the worker the killed-worker test kills and restarts; scripts/test.sh exports it) */
+const CLUSTER = process.env.TEST_SPARK_MASTER ?? 'spark://127.0.0.1:7077';
 /** the other runs: no executor JVM of their own (a run on S3 about 10 to 14 s shorter here) */
 const LOCAL = 'local[2]';
 /** small jobs: the JVMs' start-up and JIT dominate; C1 only halves a tiny day's run; no web UI; as many shuffle partitions as cores */
