@@ -37,7 +37,8 @@ async function measure(postings: number): Promise<StateProbe> {
   const gc = (globalThis as { gc?: () => void }).gc;
   if (!gc) throw new Error('state-probe: run node with --expose-gc');
   const cfg = loadConfig({ env: {}, flags: { dataDir: os.tmpdir() } });
-  const metrics = streamMetrics(await loadMetrics(cfg, { dir: null }));
+  // checked here, not from a cache: nothing written into the temp dir taken as data dir
+  const metrics = streamMetrics(await loadMetrics(cfg, { dir: null, cache: false }));
   const proc = new StreamProcessor({ topics: { pin: 'pin', geo: 'geo', user: 'user' }, lateness: 10_000, joinWindow: 30_000, metrics });
   // every partition known from the start (as the runner does): none is late for another's records
   proc.assign(TOPICS.map((topic) => ({ topic, partition: 0 })));
