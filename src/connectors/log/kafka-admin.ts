@@ -2,6 +2,7 @@
 import type { Admin, Kafka } from 'kafkajs';
 import type { Config } from '../../core/config.js';
 import { PinpipeError } from '../../core/errors.js';
+import { retry } from '../../core/retry.js';
 import type { CommitOffset, LogAdmin } from './types.js';
 import { toLogError } from './kafka-client.js';
 
@@ -61,7 +62,12 @@ export async function topicEndOffsets(admin: LazyAdmin, topic: string): Promise<
 
 export async function groupCommitted(admin: LazyAdmin, groupId: string, topics: string[]): Promise<CommitOffset[]> {
   if (topics.length === 0) return [];
-  const res = await admin.use(`reading the committed offsets of group ${groupId}`, (a) => a.fetchOffsets({ groupId, topics }));
+  // kafkajs's fetchOffsets refreshes the topics' metadata itself and, during a rebalance, can find a
+  // topic's not loaded yet ("Topic metadata not loaded", retriable): a few quick attempts more
+  const retriable = (e: unknown) => (e as { retriable?: unknown }).retriable === true;
+  const res = await admin.use(`reading the committed offsets of group ${groupId}`, (a) =>
+    retry(() => a.fetchOffsets({ groupId, topics }), { retries: 3, initialMs: 100, maxMs: 800, shouldRetry: retriable }),
+  );
   const out: CommitOffset[] = [];
   for (const t of res) {
     for (const p of [...t.partitions].sort(byPartition)) {
