@@ -1,5 +1,5 @@
 import { expect, test } from '@jest/globals';
-import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { LocalLake } from '../../src/connectors/lake/local.js';
@@ -28,6 +28,33 @@ test('local lake: files live under <dataDir>/lake, stale temp files are ignored,
     await lake.delete(['raw/geo/a']);
     expect(existsSync(path.join(cfg.dataDir, 'lake/raw/geo'))).toBe(false);
     expect(readdirSync(path.join(cfg.dataDir, 'lake/raw'))).toEqual(['pin']);
+  } finally {
+    rmSync(cfg.dataDir, { recursive: true, force: true });
+  }
+});
+
+test('local lake: a listing longer than one batch of stats (the event loop gets turns) has every key with its size, sorted', async () => {
+  const cfg = tmpCfg();
+  try {
+    const lake = new LocalLake(cfg);
+    // files written straight into two directories, and one elsewhere that the prefix excludes
+    const want: { key: string; size: number }[] = [];
+    for (const hr of ['00', '01']) {
+      const dir = path.join(cfg.dataDir, 'lake/raw/pin/dt=2026-11-27', `hr=${hr}`);
+      mkdirSync(dir, { recursive: true });
+      for (let i = 0; i < 400; i++) {
+        const name = `pin+0+${String(i).padStart(10, '0')}.ndjson.gz`;
+        writeFileSync(path.join(dir, name), 'x'.repeat(i % 7));
+        want.push({ key: `raw/pin/dt=2026-11-27/hr=${hr}/${name}`, size: i % 7 });
+      }
+    }
+    await lake.put('raw/geo/dt=2026-11-27/hr=00/g', 'g');
+    let turns = 0;
+    const timer = setInterval(() => turns++, 0);
+    const got = await lake.list('raw/pin/');
+    clearInterval(timer);
+    expect(got).toEqual(want);
+    expect(turns).toBeGreaterThan(0);
   } finally {
     rmSync(cfg.dataDir, { recursive: true, force: true });
   }
