@@ -58,6 +58,12 @@ const SPECS: Spec[] = [
         .option('--seed <s>', 'random seed for the generator and the row picks', int('--seed'), 1)
         .option('--concurrency <n>', 'requests in flight at once', int('--concurrency'), 4)
         .option('--bulk <n>', 'send postings in bulk requests of n postings (0 = one request per record)', int('--bulk'), 0)
+        .option(
+          '--retries <n>',
+          'times a request that failed (network error, 408, 429, 5xx) is retried with backoff before its records count as failed',
+          int('--retries'),
+          8,
+        )
         .option('--rows <n>', 'rows in the generated data set', int('--rows'), 11_000)
         .option('--source <url>', "read rows from the seed's MySQL tables instead of the generator (mysql://...)")
         .option('--load-source <url>', "load the generated data set into MySQL tables like the seed's, then exit (mysql://...)")

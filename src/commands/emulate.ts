@@ -23,6 +23,7 @@ const options = (ctx: CommandContext) => {
       rate: number('must be a number >= 0 (0 = as fast as possible)', (n) => n >= 0),
       seed: integer('must be an integer'),
       concurrency: integer('must be an integer from 1 to 1024', (n) => n >= 1 && n <= 1024),
+      retries: integer('must be an integer from 0 to 100', (n) => n >= 0 && n <= 100),
       bulk: integer(
         `must be an integer from 0 to ${maxBulk} (3 records per posting, api.maxBulkRecords ${ctx.config.api.maxBulkRecords})`,
         (n) => n >= 0 && n <= maxBulk,
@@ -77,11 +78,12 @@ async function run(opts: EmulateFlags, ctx: CommandContext): Promise<number> {
     seed: opts.seed,
     runId,
     concurrency: opts.concurrency,
+    retries: opts.retries,
     bulk: opts.bulk,
     apiKey: config.api.apiKey,
     signal: ctx.signal,
     onReject: (what, a) => logger.warn(`rejected ${what}: HTTP ${a.status}`, { body: a.body.slice(0, 500) }),
-    onFirstFailure: (reason) => logger.warn(`a request to the API failed: ${reason}; retrying with backoff (up to 8 times per request)`),
+    onFirstFailure: (reason) => logger.warn(`a request to the API failed: ${reason}; retrying with backoff (up to ${opts.retries} times per request)`),
   });
   await source.connect(); // after the Emulator checked --api, so a usage error leaves nothing open
   logger.info(`posting to ${opts.api}`, { source: source.kind, count: opts.count || 'until stopped', rate: opts.rate || 'max', run_id: runId });

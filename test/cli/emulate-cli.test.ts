@@ -55,6 +55,9 @@ test('pinpipe api + pinpipe emulate: N postings → 3N records; SIGTERM drains a
     const usage = await runCli(['emulate', '--api', url, '--concurrency', '0', '--data-dir', dir]);
     expect(usage.code).toBe(2);
     expect(usage.stderr).toMatch(/--concurrency must be an integer from 1 to 1024/);
+    const retries = await runCli(['emulate', '--api', url, '--retries', '-1', '--data-dir', dir]);
+    expect(retries.code).toBe(2);
+    expect(retries.stderr).toMatch(/--retries must be an integer from 0 to 100/);
 
     api.kill('SIGTERM');
     expect(await exited(api)).toBe(0);
@@ -86,5 +89,13 @@ describe('network failures', () => {
     } finally {
       await killAll();
     }
+  }, 40_000);
+
+  test('--retries bounds the retries of a request: then its records count as failed, exit 1', async () => {
+    const r = await runCli(['emulate', '--api', 'http://127.0.0.1:9', '--count', '1', '--retries', '2', '--json', '--data-dir', os.tmpdir()]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/retrying with backoff \(up to 2 times per request\)/);
+    // the pin's request: its first try and 2 retries; then the geo's and the user's the same
+    expect(JSON.parse(r.stdout.trim().split('\n').pop()!)).toMatchObject({ postings: 1, sent: 3, accepted: 0, failed: 3, retried: 6 });
   }, 40_000);
 });

@@ -52,6 +52,9 @@ test('Kafka stopped and restarted while the emulator posts: 503 + Retry-After me
     '25',
     '--concurrency',
     '4',
+    // a request retries through the whole outage, however long the broker takes to come back on a loaded machine (8 retries: ~20 s)
+    '--retries',
+    '20',
     '--seed',
     '5',
     '--run-id',

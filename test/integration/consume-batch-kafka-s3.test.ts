@@ -100,7 +100,8 @@ test('Kafka + S3: SIGKILL, SIGTERM drain, --until-idle: exactly once', async () 
   expectExactlyOnce(objects, ends);
   expect(markers.sort()).toEqual([...markerKeys([...TOPICS], '2026-11-19'), ...markerKeys([...TOPICS], '2026-11-20')].sort());
   await lake.close();
-});
+  // several consume-batch processes one after another: about 50 s on a quiet machine, more on a loaded one
+}, 240_000);
 
 test('Kafka + S3: two members share the group; one leaves (rebalance), the other takes over: exactly once', async () => {
   const prefix = `${fx.topic('')}two-`;
