@@ -9,6 +9,7 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { createLog } from '../../src/connectors/registry.js';
 import { generatePosting } from '../../src/connectors/source/generator.js';
+import { produceInput } from '../faults/lib/postings.js';
 import { embeddedStack, realEnv, realStack, type Stack } from '../faults/lib/stack.js';
 import { freePort, isReady } from '../support/net.js';
 import { waitFor } from '../support/wait.js';
@@ -35,19 +36,12 @@ const rows = (stack: Stack, args: string[]): Rows => JSON.parse(cli(stack, [...a
  * window plus the lateness (40 s) before the last record are decided.
  */
 async function closingGeo(stack: Stack): Promise<void> {
+  const at = Date.now() + 150_000;
+  const geo = { ...generatePosting(5, 0).geo, ind: 1_000_000_000, event_id: `e2e-close-${stack.kind}`, ingested_at: new Date(at).toISOString() };
   const log = await createLog(stack.cfg);
-  const producer = log.producer();
-  await producer.connect();
   try {
-    const geo = {
-      ...generatePosting(5, 0).geo,
-      ind: 1_000_000_000,
-      event_id: `e2e-close-${stack.kind}`,
-      ingested_at: new Date(Date.now() + 150_000).toISOString(),
-    };
-    await producer.send([{ topic: `${stack.cfg.log.topicPrefix}geo`, key: String(geo.ind), value: JSON.stringify(geo) }]);
+    await produceInput(log, stack.cfg.log.topicPrefix, [{ type: 'geo', key: String(geo.ind), value: JSON.stringify(geo), t: at }]);
   } finally {
-    await producer.close();
     await log.close();
   }
 }
