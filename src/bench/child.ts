@@ -57,6 +57,18 @@ export const readHwmKb = (pid: number): number | null => readStatusKb(pid, 'VmHW
 /** Current resident set size (VmRSS), kB. */
 export const readRssKb = (pid: number): number | null => readStatusKb(pid, 'VmRSS');
 
+/** CPU time (user + system) a process has used so far, ms; null when it is gone or there is no /proc. Linux counts it in ticks of 10 ms (USER_HZ 100). */
+export function readCpuMs(pid: number): number | null {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // the fields after the command name (which may hold spaces): state is the first, utime the 12th, stime the 13th
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(f[11]) + Number(f[12])) * 10;
+  } catch {
+    return null;
+  }
+}
+
 function childEnv(stack: Stack, hwmFile: string): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {};
   for (const [k, v] of Object.entries(process.env)) if (!/^(PINPIPE_|TEST_|AWS_)/.test(k)) env[k] = v;

@@ -15,7 +15,8 @@ import { startApi, RoleFailed } from '../roles.js';
 import { makeStack } from '../stack.js';
 import { formatValue, summarize } from '../stats.js';
 import { judged, type BenchContext, type Row, type Stage } from '../types.js';
-import { readRssKb } from '../child.js';
+import { readCpuMs, readRssKb } from '../child.js';
+import { startHttpFloor } from '../http-floor.js';
 import { haveWrk, runWrk } from '../wrk.js';
 
 const recs = (n: number) => formatValue(n, 'records/s');
@@ -98,15 +99,31 @@ async function closedLoop(
  * virtualised machine back-to-back runs of the same load differ by ±15-25% (measured), so one run
  * alone says little.
  */
-async function repeatedClosedLoop(url: string, opts: Parameters<typeof closedLoop>[1], runs: number): Promise<ClosedLoop & { all: number[] }> {
+async function repeatedClosedLoop(
+  url: string,
+  opts: Parameters<typeof closedLoop>[1],
+  runs: number,
+  serverPid?: number,
+): Promise<ClosedLoop & { all: number[]; serverCpuUsPerRequest: number | null }> {
   const results: ClosedLoop[] = [];
+  const cpu0 = serverPid ? readCpuMs(serverPid) : null;
   for (let i = 0; i < runs; i++) results.push(await closedLoop(url, opts));
+  const cpu1 = serverPid ? readCpuMs(serverPid) : null;
   const sorted = [...results].sort((x, y) => x.okPerSecond - y.okPerSecond);
   const median = sorted[Math.floor((sorted.length - 1) / 2)]!;
   const bad = results.reduce((n, r) => n + r.bad, 0);
   const errors = results.reduce((n, r) => n + r.errors, 0);
-  return { ...median, bad, errors, all: results.map((r) => r.okPerSecond) };
+  const answered = results.reduce((n, r) => n + r.okPerSecond * r.seconds, 0);
+  const serverCpuUsPerRequest = cpu0 !== null && cpu1 !== null && answered > 0 ? ((cpu1 - cpu0) * 1000) / answered : null;
+  return { ...median, bad, errors, all: results.map((r) => r.okPerSecond), serverCpuUsPerRequest };
 }
+
+/** the server's CPU per request or record (µs), as a note */
+const cpuNote = (who: string, us: number | null, per = 1) => {
+  if (us === null) return '';
+  const v = us / per;
+  return `; ${who} CPU ${v < 10 ? v.toFixed(1) : Math.round(v)} µs per record`;
+};
 
 const RUNS = 3;
 const range = (all: number[], perRequest = 1) => `${RUNS} runs: ${all.map((x) => Math.round(x * perRequest).toLocaleString('en-US')).join(', ')}`;
@@ -139,11 +156,20 @@ export const apiStage: Stage = {
         const kb = proc.child.pid ? readRssKb(proc.child.pid) : null;
         if (kb) rss.push(kb / 1024);
       }, 500);
-      const [max, maxCpu] = await clientCpu(() => repeatedClosedLoop(url, { connections: 64, seconds: secs, requests: singles }, RUNS));
+      const [max, maxCpu] = await clientCpu(() => repeatedClosedLoop(url, { connections: 64, seconds: secs, requests: singles }, RUNS, proc.child.pid));
       clearInterval(sampler);
       const maxRow = judged('api single: max throughput', max.okPerSecond, 'records/s', { atLeast: 15_000 }, recs, {
-        note: `${max.tool}, closed loop, 64 conns, median of ${range(max.all)}; p50 ${ms(max.p50)}, p99 ${ms(max.p99)}; status ≥ 400: ${max.bad}, errors ${max.errors}${max.tool === 'wrk' ? '' : `; ${maxCpu}; ${WRK_MISSING}`}`,
-        details: { tool: max.tool, runs: max.all, p50: max.p50, p99: max.p99, bad: max.bad, errors: max.errors, seconds: max.seconds },
+        note: `${max.tool}, closed loop, 64 conns, median of ${range(max.all)}; p50 ${ms(max.p50)}, p99 ${ms(max.p99)}; status ≥ 400: ${max.bad}, errors ${max.errors}${cpuNote('api', max.serverCpuUsPerRequest)}${max.tool === 'wrk' ? '' : `; ${maxCpu}; ${WRK_MISSING}`}`,
+        details: {
+          tool: max.tool,
+          runs: max.all,
+          p50: max.p50,
+          p99: max.p99,
+          bad: max.bad,
+          errors: max.errors,
+          seconds: max.seconds,
+          apiCpuUsPerRecord: max.serverCpuUsPerRequest,
+        },
       });
       if (max.bad || max.errors) maxRow.status = 'failed';
       rows.push(maxRow);
@@ -192,10 +218,18 @@ export const apiStage: Stage = {
       const perBulk = 1000;
       ctx.log(`api: bulk of ${perBulk} records, closed loop, 4 connections, ${secs} s`);
       const bulkList = bulkBodies(11, 16, perBulk).map((body) => ({ path: '/bulk', body }));
-      const [bulk, bulkCpu] = await clientCpu(() => repeatedClosedLoop(url, { connections: 4, seconds: secs, requests: bulkList }, RUNS));
+      const [bulk, bulkCpu] = await clientCpu(() => repeatedClosedLoop(url, { connections: 4, seconds: secs, requests: bulkList }, RUNS, proc.child.pid));
       const bulkRow = judged(`api bulk (${perBulk} records/request)`, bulk.okPerSecond * perBulk, 'records/s', { atLeast: 150_000 }, recs, {
-        note: `${bulk.tool}, closed loop, 4 conns, median of ${range(bulk.all, perBulk)}; p50 ${ms(bulk.p50)}, p99 ${ms(bulk.p99)} per request; status ≥ 400: ${bulk.bad}, errors ${bulk.errors}${bulk.tool === 'wrk' ? '' : `; ${bulkCpu}`}`,
-        details: { tool: bulk.tool, runs: bulk.all.map((x) => x * perBulk), p50: bulk.p50, p99: bulk.p99, bad: bulk.bad, errors: bulk.errors },
+        note: `${bulk.tool}, closed loop, 4 conns, median of ${range(bulk.all, perBulk)}; p50 ${ms(bulk.p50)}, p99 ${ms(bulk.p99)} per request; status ≥ 400: ${bulk.bad}, errors ${bulk.errors}${cpuNote('api', bulk.serverCpuUsPerRequest, perBulk)}${bulk.tool === 'wrk' ? '' : `; ${bulkCpu}`}`,
+        details: {
+          tool: bulk.tool,
+          runs: bulk.all.map((x) => x * perBulk),
+          p50: bulk.p50,
+          p99: bulk.p99,
+          bad: bulk.bad,
+          errors: bulk.errors,
+          apiCpuUsPerRecord: bulk.serverCpuUsPerRequest === null ? null : bulk.serverCpuUsPerRequest / perBulk,
+        },
       });
       if (bulk.bad || bulk.errors) bulkRow.status = 'failed';
       rows.push(bulkRow);
@@ -216,9 +250,50 @@ export const apiStage: Stage = {
       });
       for (const r of rows) r.peakRssMb ??= res.peakRssMb;
       if (res.profile) rows.at(-1)!.details = { profile: res.profile };
+      rows.push(...(await floorRows(ctx, singles, bulkList, perBulk, { single: max, bulk })));
       return rows;
     } finally {
       await stack.cleanup();
     }
   },
 };
+
+/**
+ * The floor (http-floor.ts): the same closed loops against a bare Node HTTP server, after the api
+ * has stopped, and the api's share of it. What the api adds per record is the gap.
+ */
+async function floorRows(
+  ctx: BenchContext,
+  singles: { path: string; body: string }[],
+  bulkList: { path: string; body: string }[],
+  perBulk: number,
+  api: { single: { okPerSecond: number }; bulk: { okPerSecond: number } },
+): Promise<Row[]> {
+  const secs = ctx.sizes.apiSeconds;
+  ctx.log('api: the floor, a bare Node HTTP server under the same loads');
+  const floor = await startHttpFloor();
+  try {
+    const single = await repeatedClosedLoop(floor.url, { connections: 64, seconds: secs, requests: singles }, RUNS, floor.pid);
+    const bulk = await repeatedClosedLoop(floor.url, { connections: 4, seconds: secs, requests: bulkList }, RUNS, floor.pid);
+    const row = (stage: string, f: typeof single, per: number, apiPerSecond: number, what: string): Row => ({
+      stage,
+      measured: recs(f.okPerSecond * per),
+      target: '',
+      status: f.bad || f.errors ? 'failed' : 'info',
+      value: f.okPerSecond * per,
+      unit: 'records/s',
+      note: `${what}, the api's load (${f.tool}, median of ${range(f.all, per)}); api / floor ${(apiPerSecond / f.okPerSecond).toFixed(2)}${cpuNote('floor', f.serverCpuUsPerRequest, per)}`,
+      details: {
+        runs: f.all.map((x) => x * per),
+        ratio: apiPerSecond / f.okPerSecond,
+        floorCpuUsPerRecord: f.serverCpuUsPerRequest === null ? null : f.serverCpuUsPerRequest / per,
+      },
+    });
+    return [
+      row('api single: floor (bare Node HTTP)', single, 1, api.single.okPerSecond, 'a Node HTTP server that reads each body and answers 202, nothing else'),
+      row(`api bulk: floor (bare Node HTTP + JSON.parse)`, bulk, perBulk, api.bulk.okPerSecond, 'the same server, each /bulk body parsed with JSON.parse'),
+    ];
+  } finally {
+    floor.stop();
+  }
+}
