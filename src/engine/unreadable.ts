@@ -66,6 +66,28 @@ export async function nonEmptyLines(file: string): Promise<number> {
   return atLineStart ? n : n + 1;
 }
 
+/** files counted at once: their gunzip runs on libuv's thread pool (4 threads by default), so both cores work */
+const COUNT_PARALLEL = 4;
+
+/** nonEmptyLines of each file, COUNT_PARALLEL at a time (a raw zone of a day is ~13,000 small files); the first failure stops the rest */
+async function countAll(files: string[]): Promise<number[]> {
+  const out: number[] = new Array(files.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < files.length) {
+      const i = next++;
+      try {
+        out[i] = await nonEmptyLines(files[i]!);
+      } catch (e) {
+        next = files.length;
+        throw e;
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(COUNT_PARALLEL, files.length) }, worker));
+  return out;
+}
+
 function readCache(file: string): Record<string, CacheEntry> {
   try {
     const v = JSON.parse(readFileSync(file, 'utf8')) as unknown;
@@ -109,12 +131,13 @@ export async function unreadableLines(engine: Engine, rawDir: string, topics: re
         "format = 'newline_delimited', ignore_errors = true, filename = true, hive_partitioning = false, columns = {_offset: 'BIGINT', event_id: 'VARCHAR'}) GROUP BY filename",
     );
     for (const r of rows) readable.set(String(r.file), Number(r.n));
-    for (const t of todo) {
-      const lines = Math.max(0, (await nonEmptyLines(t.file)) - (readable.get(t.file) ?? 0));
+    const counted = await countAll(todo.map((t) => t.file));
+    todo.forEach((t, i) => {
+      const lines = Math.max(0, counted[i]! - (readable.get(t.file) ?? 0));
       cache[t.file] = { size: t.size, mtimeMs: t.mtimeMs, lines };
       changed = true;
       if (lines > 0) out.push({ file: t.file, topic, lines });
-    }
+    });
   }
   if (cacheFile && changed) writeCache(cacheFile, cache);
   return out;

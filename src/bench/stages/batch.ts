@@ -4,7 +4,8 @@
  *   `pinpipe batch-run --date D --json` timed from process start to exit (clean, curate, Q1–Q8);
  *   then its peer: DuckDB's bare scan and join of the same raw zone (`pinpipe query` over the raw
  *   views, every column of the three record types read and joined on ind; the floor a batch job
- *   on this engine cannot go below), and the ratio batch-run / floor.
+ *   on this engine cannot go below; the second of two runs, as the first of a data dir also counts
+ *   the raw lines the engine cannot read), and the ratio batch-run / floor.
  * - query: over the largest lake after batch-run, `pinpipe query --metric <id> --source lake`
  *   for Q1–Q8, Q1 from the serving store, and a raw-zone SQL statement, each timed from process
  *   start to exit.
@@ -57,9 +58,16 @@ export const FLOOR_SQL =
 
 async function floorRows(ctx: BenchContext, ds: Dataset, batchSeconds: number): Promise<Row[]> {
   const n = formatNumber(ds.records);
-  ctx.log(`floor: DuckDB's scan + join of the raw zone (${n} raw records)`);
-  const r = await runRole({ label: 'query', args: ['query', FLOOR_SQL, '--json'], stack: ds.stack, timeoutMs: 10 * 60_000 });
   const stage = `floor: DuckDB scan + join ${n} raw records`;
+  const query = () => runRole({ label: 'query', args: ['query', FLOOR_SQL, '--json'], stack: ds.stack, timeoutMs: 10 * 60_000 });
+  // The first query over the raw views of a data dir also counts the lines the engine cannot read,
+  // once per raw file (src/engine/unreadable.ts, cached in the data dir): that count is not the
+  // engine's scan and join, so a first run pays it and the second is the floor.
+  ctx.log(`floor: the raw zone's unreadable lines counted once (${n} raw records; not timed)`);
+  const first = await query();
+  if (first.code !== 0) return [notRun(stage, '', first)];
+  ctx.log(`floor: DuckDB's scan + join of the raw zone (${n} raw records)`);
+  const r = await query();
   if (r.code !== 0) return [notRun(stage, '', r)];
   const seconds = r.ms / 1000;
   let joined: number | null = null;
@@ -72,7 +80,7 @@ async function floorRows(ctx: BenchContext, ds: Dataset, batchSeconds: number): 
   const ratioStage = `batch-run / floor (${n})`;
   const fmt = (x: number) => `${x.toFixed(2)}x`;
   const details = { batchSeconds, floorSeconds: seconds, ratio, joined };
-  const note = `peer of batch-run: ${formatNumber(ds.records / seconds)} records/s, ${joined ?? '?'} joined rows; process start to exit`;
+  const note = `peer of batch-run: ${formatNumber(ds.records / seconds)} records/s, ${joined ?? '?'} joined rows; process start to exit; the first query of the data dir (which also counts unreadable raw lines) took ${secs(first.ms / 1000)}`;
   return [
     {
       stage,
@@ -83,7 +91,7 @@ async function floorRows(ctx: BenchContext, ds: Dataset, batchSeconds: number): 
       unit: 's',
       peakRssMb: r.peakRssMb,
       note,
-      details: { joined, sql: FLOOR_SQL },
+      details: { joined, sql: FLOOR_SQL, firstQuerySeconds: first.ms / 1000 },
     },
     ds.records >= TEN_MILLION
       ? judged(ratioStage, ratio, 'x', { atMost: TARGET_RATIO }, fmt, { note: `${secs(batchSeconds)} / ${secs(seconds)}`, details })
