@@ -19,7 +19,8 @@ import { columnsOf, toCsv, toJson, toTable, type Result } from '../engine/format
 import { loadMetrics, type Metric, type MetricSet } from '../metrics/registry.js';
 import { openLakeEngine, runReadOnly } from '../engine/query.js';
 import { CURATED_COLUMNS, CURATED_TABLES, POSTINGS_COLUMNS, RAW_COLUMNS } from '../engine/schema.js';
-import { unreadableWarningFor } from '../engine/unreadable.js';
+import { unreadableWarningFor, type CountProgress } from '../engine/unreadable.js';
+import { startProgress, type Progress } from '../core/progress.js';
 import { toPlain, type PlainRow } from '../engine/values.js';
 import { metricFromLake } from '../pipeline/batch-run/metric.js';
 import { windowRow } from '../metrics/state.js';
@@ -138,11 +139,42 @@ async function execute(ctx: CommandContext, q: Checked, limit?: number): Promise
   const engine = await openLakeEngine(ctx.config, c.lake);
   try {
     const result = await runReadOnly(engine, q.sql!, limit);
-    const unreadable = await unreadableWarningFor(engine, engine.dirs.raw, q.sql!, path.join(ctx.config.dataDir, 'cache', 'raw-unreadable.json'));
+    const counting = countingProgress(ctx);
+    const unreadable = await unreadableWarningFor(
+      engine,
+      engine.dirs.raw,
+      q.sql!,
+      path.join(ctx.config.dataDir, 'cache', 'raw-unreadable.json'),
+      counting.tick,
+    );
+    counting.stop();
     return { ...result, notes: unreadable ? [`warning: ${unreadable}`] : [] };
   } finally {
     engine.close();
   }
+}
+
+/** files to count before the count shows progress (a day of raw chunks is ~13,000 files: tens of seconds the first time) */
+const COUNT_PROGRESS_FILES = 200;
+
+/** Progress of the first count of raw files' unreadable lines (unreadable.ts), shown only when there are many. */
+function countingProgress(ctx: CommandContext): { tick: CountProgress; stop: () => void } {
+  let progress: Progress | undefined;
+  let at = { counted: 0, total: 0 };
+  return {
+    tick: (counted, total) => {
+      at = { counted, total };
+      if (!progress && total >= COUNT_PROGRESS_FILES)
+        progress = startProgress(
+          () => `counting the lines the engine cannot read in ${at.total} raw files it has not seen (once per file): ${at.counted} done`,
+          () => ({ task: 'counting unreadable raw lines', counted: at.counted, files: at.total }),
+          ctx.logger,
+          ctx.tty,
+        );
+      progress?.tick();
+    },
+    stop: () => progress?.stop(),
+  };
 }
 
 /** The note for rows cut by --limit (null when none were). */

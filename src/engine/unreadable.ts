@@ -70,7 +70,7 @@ export async function nonEmptyLines(file: string): Promise<number> {
 const COUNT_PARALLEL = 4;
 
 /** nonEmptyLines of each file, COUNT_PARALLEL at a time (a raw zone of a day is ~13,000 small files); the first failure stops the rest */
-async function countAll(files: string[]): Promise<number[]> {
+async function countAll(files: string[], onCounted: () => void): Promise<number[]> {
   const out: number[] = new Array(files.length);
   let next = 0;
   const worker = async () => {
@@ -78,6 +78,7 @@ async function countAll(files: string[]): Promise<number[]> {
       const i = next++;
       try {
         out[i] = await nonEmptyLines(files[i]!);
+        onCounted();
       } catch (e) {
         next = files.length;
         throw e;
@@ -108,11 +109,20 @@ function writeCache(file: string, cache: Record<string, CacheEntry>): void {
   }
 }
 
+/** files counted so far of those the cache did not know (the first query over a day of 10M records counts ~13,000) */
+export type CountProgress = (counted: number, total: number) => void;
+
 /** Unreadable lines per raw file of the given topics (files with none are left out). `cacheFile`: remember counts there. */
-export async function unreadableLines(engine: Engine, rawDir: string, topics: readonly RecordType[], cacheFile?: string): Promise<UnreadableFile[]> {
+export async function unreadableLines(
+  engine: Engine,
+  rawDir: string,
+  topics: readonly RecordType[],
+  cacheFile?: string,
+  onProgress?: CountProgress,
+): Promise<UnreadableFile[]> {
   const cache = cacheFile ? readCache(cacheFile) : {};
   const out: UnreadableFile[] = [];
-  let changed = false;
+  const todos: { topic: RecordType; todo: { file: string; size: number; mtimeMs: number }[] }[] = [];
   for (const topic of topics) {
     const files = (await engine.all('SELECT file FROM glob($1) ORDER BY file', [rawGlob(rawDir, topic)])).map((r) => String(r.file));
     const todo: { file: string; size: number; mtimeMs: number }[] = [];
@@ -124,31 +134,43 @@ export async function unreadableLines(engine: Engine, rawDir: string, topics: re
         if (hit.lines > 0) out.push({ file, topic, lines: hit.lines });
       } else todo.push({ file, size: st.size, mtimeMs: st.mtimeMs });
     }
-    if (todo.length === 0) continue;
+    if (todo.length) todos.push({ topic, todo });
+  }
+  const total = todos.reduce((n, t) => n + t.todo.length, 0);
+  let counted = 0;
+  for (const { topic, todo } of todos) {
     const readable = new Map<string, number>();
     const rows = await engine.all(
       `SELECT filename AS file, count(*) FILTER (WHERE _offset IS NOT NULL OR event_id IS NOT NULL) AS n FROM read_json(${sqlStringList(todo.map((t) => t.file))}, ` +
         "format = 'newline_delimited', ignore_errors = true, filename = true, hive_partitioning = false, columns = {_offset: 'BIGINT', event_id: 'VARCHAR'}) GROUP BY filename",
     );
     for (const r of rows) readable.set(String(r.file), Number(r.n));
-    const counted = await countAll(todo.map((t) => t.file));
+    const lines = await countAll(
+      todo.map((t) => t.file),
+      () => onProgress?.(++counted, total),
+    );
     todo.forEach((t, i) => {
-      const lines = Math.max(0, counted[i]! - (readable.get(t.file) ?? 0));
-      cache[t.file] = { size: t.size, mtimeMs: t.mtimeMs, lines };
-      changed = true;
-      if (lines > 0) out.push({ file: t.file, topic, lines });
+      const n = Math.max(0, lines[i]! - (readable.get(t.file) ?? 0));
+      cache[t.file] = { size: t.size, mtimeMs: t.mtimeMs, lines: n };
+      if (n > 0) out.push({ file: t.file, topic, lines: n });
     });
   }
-  if (cacheFile && changed) writeCache(cacheFile, cache);
+  if (cacheFile && total > 0) writeCache(cacheFile, cache);
   return out;
 }
 
 /** unreadableLines for the warning of a query; a failure of the count itself is reported, not thrown. */
-export async function unreadableWarningFor(engine: Engine, rawDir: string, sql: string, cacheFile?: string): Promise<string | null> {
+export async function unreadableWarningFor(
+  engine: Engine,
+  rawDir: string,
+  sql: string,
+  cacheFile?: string,
+  onProgress?: CountProgress,
+): Promise<string | null> {
   const topics = referencedRawTopics(sql);
   if (topics.length === 0) return null;
   try {
-    return unreadableWarning(await unreadableLines(engine, rawDir, topics, cacheFile));
+    return unreadableWarning(await unreadableLines(engine, rawDir, topics, cacheFile, onProgress));
   } catch (e) {
     return `could not count the raw lines the engine cannot read: ${errorMessage(e)}`;
   }

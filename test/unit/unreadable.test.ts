@@ -36,12 +36,17 @@ describe('unreadable raw lines over many files', () => {
     try {
       const byFile = (list: { file: string; lines: number }[]) => Object.fromEntries(list.map((f) => [f.file, f.lines]));
       const want = Object.fromEntries(files.slice(1).map((f, i) => [f, i + 1]));
-      expect(byFile(await unreadableLines(engine, rawDir, ['geo'], cacheFile))).toEqual(want);
+      const ticks: [number, number][] = [];
+      expect(byFile(await unreadableLines(engine, rawDir, ['geo'], cacheFile, (n, total) => ticks.push([n, total])))).toEqual(want);
+      // progress: one tick per file counted, of all the files to count
+      expect(ticks).toEqual(files.map((_, i) => [i + 1, files.length]));
       // the cache holds every file (those without unreadable lines too), and answers for the files it knows
       const cache = JSON.parse(readFileSync(cacheFile, 'utf8')) as Record<string, { lines: number; mtimeMs: number }>;
       expect(Object.keys(cache).sort()).toEqual([...files].sort());
       writeFileSync(cacheFile, JSON.stringify({ ...cache, [files[5]!]: { ...cache[files[5]!], lines: 99 } }));
-      expect(byFile(await unreadableLines(engine, rawDir, ['geo'], cacheFile))).toEqual({ ...want, [files[5]!]: 99 });
+      ticks.length = 0;
+      expect(byFile(await unreadableLines(engine, rawDir, ['geo'], cacheFile, (n, total) => ticks.push([n, total])))).toEqual({ ...want, [files[5]!]: 99 });
+      expect(ticks).toEqual([]);
       // entries of other modification times are counted again
       writeFileSync(cacheFile, JSON.stringify(Object.fromEntries(files.map((f) => [f, { ...cache[f], mtimeMs: 0 }]))));
       expect(byFile(await unreadableLines(engine, rawDir, ['geo'], cacheFile))).toEqual(want);
