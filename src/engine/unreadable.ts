@@ -15,6 +15,7 @@ import path from 'node:path';
 import { createGunzip } from 'node:zlib';
 import { TOPICS, type RecordType } from '../core/records.js';
 import { errorMessage } from '../core/errors.js';
+import { forEachLimit } from '../core/parallel.js';
 import type { Engine } from './duckdb.js';
 import { sqlStringList } from './duckdb.js';
 import { rawGlob } from './views.js';
@@ -72,20 +73,10 @@ const COUNT_PARALLEL = 4;
 /** nonEmptyLines of each file, COUNT_PARALLEL at a time (a raw zone of a day is ~13,000 small files); the first failure stops the rest */
 async function countAll(files: string[], onCounted: () => void): Promise<number[]> {
   const out: number[] = new Array(files.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < files.length) {
-      const i = next++;
-      try {
-        out[i] = await nonEmptyLines(files[i]!);
-        onCounted();
-      } catch (e) {
-        next = files.length;
-        throw e;
-      }
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(COUNT_PARALLEL, files.length) }, worker));
+  await forEachLimit(files, COUNT_PARALLEL, async (file, i) => {
+    out[i] = await nonEmptyLines(file);
+    onCounted();
+  });
   return out;
 }
 

@@ -18,6 +18,7 @@ import path from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { GetObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { forEachLimit } from '../../core/parallel.js';
 import { TMP_PREFIX } from './keys.js';
 import { withRetry } from './s3-errors.js';
 
@@ -52,16 +53,11 @@ export async function mirror(client: S3Client, bucket: string, objects: RemoteOb
     if (have && have.etag === o.etag && have.size === o.size && size === o.size) m.next[nameOf(o.key)] = have;
     else todo.push(o);
   }
-  let i = 0;
-  const worker = async () => {
-    while (i < todo.length) {
-      const o = todo[i++]!;
-      leaves.get(leafOf(o.key))!.next[nameOf(o.key)] = await download(client, bucket, o, path.join(dir, ...o.rel.split('/')));
-    }
-  };
   let done = false;
   try {
-    await Promise.all(Array.from({ length: Math.min(PARALLEL_DOWNLOADS, todo.length) }, worker));
+    await forEachLimit(todo, PARALLEL_DOWNLOADS, async (o) => {
+      leaves.get(leafOf(o.key))!.next[nameOf(o.key)] = await download(client, bucket, o, path.join(dir, ...o.rel.split('/')));
+    });
     done = true;
   } finally {
     // rewrite the manifests that changed: after a failure keeping what was known too, after
