@@ -4,7 +4,8 @@
  */
 import { beforeEach, describe, expect, test } from '@jest/globals';
 import { randomBytes } from 'node:crypto';
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import type { Lake } from '../../src/connectors/lake/types.js';
 import { connectorHarness } from '../support/conformance.js';
@@ -155,6 +156,29 @@ export function lakeConformance(name: string, setup: () => Promise<LakeFixture>)
       expect(back!.length).toBe(big.length);
       expect(back!.equals(big)).toBe(true);
       expect(await lake.list('big/')).toEqual([{ key: 'big/object.bin', size: big.length }]);
+    });
+
+    test('putFile moves a local file in (a new object or a replaced one); the file is consumed; a missing file fails', async () => {
+      const dir = mkdtempSync(path.join(os.tmpdir(), 'pinpipe-putfile-'));
+      try {
+        const bin = randomBytes(9 * 1024 * 1024 + 321); // over the multipart threshold of S3
+        const file = path.join(dir, 'pins.parquet');
+        writeFileSync(file, bin);
+        await lake.putFile('curated/pins/dt=2026-11-27/part-0.parquet', file);
+        expect((await lake.get('curated/pins/dt=2026-11-27/part-0.parquet'))!.equals(bin)).toBe(true);
+        expect(existsSync(file)).toBe(false);
+        writeFileSync(file, 'a newer, smaller object');
+        await lake.putFile('curated/pins/dt=2026-11-27/part-0.parquet', file);
+        expect((await lake.get('curated/pins/dt=2026-11-27/part-0.parquet'))!.toString()).toBe('a newer, smaller object');
+        expect(existsSync(file)).toBe(false);
+        await expect(lake.putFile('curated/pins/dt=2026-11-28/part-0.parquet', file)).rejects.toThrow(/ENOENT/);
+        expect(await lake.list('curated/')).toEqual([{ key: 'curated/pins/dt=2026-11-27/part-0.parquet', size: 23 }]);
+        writeFileSync(file, 'x');
+        await expect(lake.putFile('../escape', file)).rejects.toThrow(/invalid lake key/);
+        expect(existsSync(file)).toBe(true);
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
     });
 
     test('a concurrent reader never sees a partial object', async () => {

@@ -59,3 +59,21 @@ test('local lake: a listing longer than one batch of stats (the event loop gets 
     rmSync(cfg.dataDir, { recursive: true, force: true });
   }
 });
+
+test('local lake: putFile from another file system (tmpfs) copies the bytes in and removes the file', async () => {
+  const cfg = tmpCfg();
+  // /dev/shm is a tmpfs on Linux: a rename from there into the data dir fails with EXDEV
+  const other = existsSync('/dev/shm') ? mkdtempSync('/dev/shm/pinpipe-putfile-') : mkdtempSync(path.join(os.tmpdir(), 'pinpipe-putfile-'));
+  try {
+    const lake = new LocalLake(cfg);
+    const file = path.join(other, 'postings.parquet');
+    writeFileSync(file, 'from another file system');
+    await lake.putFile('curated/postings.parquet', file);
+    expect((await lake.get('curated/postings.parquet'))!.toString()).toBe('from another file system');
+    expect(existsSync(file)).toBe(false);
+    expect(readdirSync(path.join(cfg.dataDir, 'lake/curated'))).toEqual(['postings.parquet']); // no temp file left
+  } finally {
+    rmSync(cfg.dataDir, { recursive: true, force: true });
+    rmSync(other, { recursive: true, force: true });
+  }
+});

@@ -45,6 +45,38 @@ export class LocalLake implements Lake {
     });
   }
 
+  async putFile(key: string, file: string): Promise<void> {
+    const dest = this.file(key);
+    const dir = path.dirname(dest);
+    await io('put', key, async () => {
+      // the bytes on disk before the object appears (rename does not flush them)
+      const fh = await fsp.open(file, 'r+');
+      try {
+        await fh.sync();
+      } finally {
+        await fh.close();
+      }
+      for (let attempt = 0; ; attempt++) {
+        try {
+          await fsp.mkdir(dir, { recursive: true });
+          await fsp.rename(file, dest);
+          break;
+        } catch (e) {
+          const code = (e as NodeJS.ErrnoException).code;
+          if (code === 'EXDEV') {
+            // another file system: a copy, atomic as put() is
+            await this.put(key, await fsp.readFile(file));
+            await fsp.rm(file, { force: true });
+            return;
+          }
+          // a concurrent delete may prune the directory between mkdir and rename: try again
+          if (code !== 'ENOENT' || attempt >= 3) throw e;
+        }
+      }
+      await syncDir(dir);
+    });
+  }
+
   async get(key: string): Promise<Buffer | null> {
     const file = this.file(key);
     return io('get', key, async () => {

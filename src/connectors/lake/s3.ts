@@ -103,6 +103,11 @@ export class S3Lake implements Lake {
     });
   }
 
+  async putFile(key: string, file: string): Promise<void> {
+    await this.put(key, await fsp.readFile(file));
+    await fsp.rm(file, { force: true });
+  }
+
   async get(key: string): Promise<Buffer | null> {
     const k = this.full(checkKey(key));
     return this.op('get', key, async () => {

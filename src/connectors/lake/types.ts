@@ -14,6 +14,11 @@ export interface Lake extends Connector {
   readonly kind: 'local' | 's3';
   /** atomically create or replace an object */
   put(key: string, body: Buffer | string): Promise<void>;
+  /**
+   * atomically create or replace an object with the bytes of a local file, which is consumed
+   * (local lake: the file is moved in, without reading it; S3: uploaded, then removed)
+   */
+  putFile(key: string, file: string): Promise<void>;
   /** the object's bytes, or null if absent */
   get(key: string): Promise<Buffer | null>;
   exists(key: string): Promise<boolean>;

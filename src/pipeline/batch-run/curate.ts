@@ -3,7 +3,6 @@
  * curated Parquet files (one row per ind within the day) and compute the realtime metrics' windows
  * of the day.
  */
-import { readFile, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { TOPICS, type RecordType } from '../../core/records.js';
 import type { Row } from '../../core/tables.js';
@@ -113,8 +112,7 @@ export async function writeCurated(engine: Engine, topic: RecordType, day: strin
 /** Put the curated files into the lake (each put is atomic). */
 export async function publishCurated(lake: Lake, files: CuratedFile[]): Promise<void> {
   for (const f of files) {
-    await lake.put(f.key, await readFile(f.file));
-    await rm(f.file, { force: true });
+    await lake.putFile(f.key, f.file);
   }
 }
 

@@ -4,7 +4,6 @@
  * read the current tables without ranking every ind again; the postings (the current tables joined
  * on ind, the columns the metrics read) are joined once for all the metrics.
  */
-import { readFile, rm } from 'node:fs/promises';
 import path from 'node:path';
 import type { Row } from '../../core/tables.js';
 import type { Lake } from '../../connectors/lake/types.js';
@@ -53,8 +52,7 @@ export async function refreshCurrent(engine: Engine, lake: Lake, tmpDir: string,
     if (superseded > 0) {
       const file = path.join(tmpDir, `${table}-superseded.parquet`);
       await engine.run(`COPY (SELECT dt, ind FROM ${sup(table)} ORDER BY dt, ind) TO ${sqlString(file)} (FORMAT parquet, COMPRESSION zstd)`);
-      await lake.put(supersededKey(table), await readFile(file));
-      await rm(file, { force: true });
+      await lake.putFile(supersededKey(table), file);
     } else {
       await lake.delete([supersededKey(table)]);
     }
@@ -70,8 +68,7 @@ export async function refreshCurrent(engine: Engine, lake: Lake, tmpDir: string,
   const file = path.join(tmpDir, 'postings.parquet');
   const [res] = await engine.all(`COPY (SELECT * FROM ${POSTINGS}) TO ${sqlString(file)} (FORMAT parquet, COMPRESSION zstd)`);
   manifest.postings = Number(res?.Count ?? 0);
-  await lake.put(POSTINGS_KEY, await readFile(file));
-  await rm(file, { force: true });
+  await lake.putFile(POSTINGS_KEY, file);
   await lake.put(CURRENT_KEY, JSON.stringify(manifest));
   return manifest;
 }

@@ -62,8 +62,7 @@ async function stageInLake(lake: S3Lake, days: StagedDay[], tmpDir: string, stag
       const uris: string[] = [];
       for (const file of files[topic]) {
         const key = `${staging}${path.relative(tmpDir, file).split(path.sep).join('/')}`;
-        await lake.put(key, await readFile(file));
-        await rm(file, { force: true });
+        await lake.putFile(key, file);
         uris.push(lake.s3aUri(key));
       }
       files[topic] = uris;
