@@ -28,7 +28,7 @@ import { withLock } from '../../core/lockfile.js';
 import { checkKey, checkPrefix } from './keys.js';
 import { mirror, type RemoteObject } from './s3-cache.js';
 import { isNotFound, lakeError, withRetry } from './s3-errors.js';
-import { PART_SIZE, multipartUpload } from './s3-upload.js';
+import { PART_SIZE, bufferParts, multipartUpload } from './s3-upload.js';
 import type { Lake, LakeObject } from './types.js';
 
 const DELETE_BATCH = 1000;
@@ -98,13 +98,30 @@ export class S3Lake implements Lake {
     const k = this.full(checkKey(key));
     const buf = typeof body === 'string' ? Buffer.from(body) : body;
     await this.op('put', key, async () => {
-      if (buf.length > PART_SIZE) await multipartUpload(this.client, this.bucket, k, buf);
+      if (buf.length > PART_SIZE) await multipartUpload(this.client, this.bucket, k, buf.length, bufferParts(buf));
       else await this.client.send(new PutObjectCommand({ Bucket: this.bucket, Key: k, Body: buf, ContentLength: buf.length }));
     });
   }
 
   async putFile(key: string, file: string): Promise<void> {
-    await this.put(key, await fsp.readFile(file));
+    const k = this.full(checkKey(key));
+    const fh = await fsp.open(file, 'r');
+    try {
+      const { size } = await fh.stat();
+      if (size <= PART_SIZE) await this.put(key, await fh.readFile());
+      else
+        // read part by part: a large file is never whole in memory
+        await this.op('put', key, () =>
+          multipartUpload(this.client, this.bucket, k, size, async (start, end) => {
+            const buf = Buffer.alloc(end - start);
+            const { bytesRead } = await fh.read(buf, 0, buf.length, start);
+            if (bytesRead !== buf.length) throw new Error(`${file} changed while uploading (${bytesRead} of ${buf.length} bytes at ${start})`);
+            return buf;
+          }),
+        );
+    } finally {
+      await fh.close();
+    }
     await fsp.rm(file, { force: true });
   }
 
