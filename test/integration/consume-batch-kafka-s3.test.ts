@@ -5,7 +5,6 @@
  * holds exactly its offsets across the S3 objects, committed to the end, day markers written.
  */
 import { afterAll, expect, test } from '@jest/globals';
-import { spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { S3Lake } from '../../src/connectors/lake/s3.js';
@@ -18,52 +17,30 @@ import { seeded } from '../support/seed.js';
 import { sleep, waitFor } from '../support/wait.js';
 import { expectExactlyOnce, markerKeys, produceStamped, type Stamped } from './consume-batch.helpers.js';
 import { ensureTopics } from '../../src/connectors/open.js';
-
-const ROOT = path.resolve(import.meta.dirname, '../..');
+import { exitWithin, killAll, startCli, type Proc } from '../faults/lib/proc.js';
 
 const fx = kafkaFixture();
 const { bucket, endpoint, drop } = privateBucket('pinpipe-cb');
 
 afterAll(async () => {
   try {
+    await killAll();
     await drop();
   } finally {
     await fx.cleanup();
   }
 });
 
-function start(args: string[]) {
-  const env: NodeJS.ProcessEnv = {};
-  for (const [k, v] of Object.entries(process.env)) if (!k.startsWith('PINPIPE_')) env[k] = v;
-  const child = spawn(process.execPath, [path.join(ROOT, 'bin/pinpipe'), 'consume-batch', ...args], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (d) => (stdout += d));
-  child.stderr.on('data', (d) => (stderr += d));
-  const exited = new Promise<{ code: number | null; signal: string | null; stdout: string; stderr: string }>((resolve) =>
-    child.on('exit', (code, signal) => resolve({ code, signal, stdout, stderr })),
-  );
-  return { child, exited, output: () => ({ stdout, stderr }) };
-}
+const start = (args: string[]): Proc => startCli('consume-batch', ['consume-batch', ...args]);
 
 /**
- * A member's exit, or after `ms` a failure that says which member did not exit and what it last
- * logged (instead of jest's bare timeout); the member is killed then, so that nothing lingers.
+ * A member's exit within `ms` (exitWithin kills it after that), or a failure that names the member
+ * and quotes what it last printed, instead of jest's bare time-out.
  */
-async function exitOf(m: ReturnType<typeof start>, what: string, ms: number) {
-  let timer: NodeJS.Timeout | undefined;
-  const late = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => {
-      const { stdout, stderr } = m.output();
-      m.child.kill('SIGKILL');
-      reject(new Error(`${what} did not exit within ${ms} ms; its last output:\n${stdout.slice(-1500)}\n${stderr.slice(-3000)}`));
-    }, ms);
-  });
-  try {
-    return await Promise.race([m.exited, late]);
-  } finally {
-    clearTimeout(timer);
-  }
+async function exitOf(p: Proc, what: string, ms: number) {
+  const e = await exitWithin(p, ms);
+  if (e.timedOut) throw new Error(`${what} did not exit within ${ms} ms (killed); its last output:\n${p.stdout().slice(-1500)}\n${p.stderr().slice(-3000)}`);
+  return { ...e, stdout: p.stdout(), stderr: p.stderr() };
 }
 
 test('Kafka + S3: SIGKILL, SIGTERM drain, --until-idle: exactly once', async () => {
@@ -94,13 +71,13 @@ test('Kafka + S3: SIGKILL, SIGTERM drain, --until-idle: exactly once', async () 
   const b = start(['--config', configFile]);
   await waitFor(async () => (await lake.list('raw/')).length > before + 2, 'more objects from member 2', 40_000);
   b.child.kill('SIGTERM');
-  const eb = await b.exited;
+  const eb = await exitOf(b, 'member B after SIGTERM', 120_000);
   expect({ code: eb.code, stderr: eb.code === 0 ? '' : eb.stderr.slice(-2000) }).toEqual({ code: 0, stderr: '' });
   expect(eb.stdout).toMatch(/^consume-batch: \d+ records, \d+ objects/);
 
   await produceStamped(fx.log, cfg, all.slice(6000));
   const c = start(['--config', configFile, '--until-idle']);
-  const ec = await c.exited;
+  const ec = await exitOf(c, 'consume-batch --until-idle', 120_000);
   expect({ code: ec.code, stderr: ec.code === 0 ? '' : ec.stderr.slice(-3000) }).toEqual({ code: 0, stderr: '' });
 
   const admin = fx.log.admin();

@@ -29,18 +29,15 @@ export class LocalLake implements Lake {
     const dir = path.dirname(file);
     const tmp = path.join(dir, `${TMP_PREFIX}${process.pid}.${randomBytes(6).toString('hex')}.${path.basename(file)}`);
     await io('put', key, async () => {
-      // a concurrent delete may prune the directory between mkdir and open/rename: try again
-      for (let attempt = 0; ; attempt++) {
+      await intoDir(dir, async () => {
         try {
-          await fsp.mkdir(dir, { recursive: true });
           await writeTmp(tmp, body);
           await fsp.rename(tmp, file);
-          break;
         } catch (e) {
           await fsp.rm(tmp, { force: true });
-          if ((e as NodeJS.ErrnoException).code !== 'ENOENT' || attempt >= 3) throw e;
+          throw e;
         }
-      }
+      });
       await syncDir(dir);
     });
   }
@@ -56,22 +53,14 @@ export class LocalLake implements Lake {
       } finally {
         await fh.close();
       }
-      for (let attempt = 0; ; attempt++) {
-        try {
-          await fsp.mkdir(dir, { recursive: true });
-          await fsp.rename(file, dest);
-          break;
-        } catch (e) {
-          const code = (e as NodeJS.ErrnoException).code;
-          if (code === 'EXDEV') {
-            // another file system: a copy, atomic as put() is
-            await this.put(key, await fsp.readFile(file));
-            await fsp.rm(file, { force: true });
-            return;
-          }
-          // a concurrent delete may prune the directory between mkdir and rename: try again
-          if (code !== 'ENOENT' || attempt >= 3) throw e;
-        }
+      try {
+        await intoDir(dir, () => fsp.rename(file, dest));
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code !== 'EXDEV') throw e;
+        // another file system: a copy, atomic as put() is
+        await this.put(key, await fsp.readFile(file));
+        await fsp.rm(file, { force: true });
+        return;
       }
       await syncDir(dir);
     });
@@ -199,6 +188,22 @@ async function walk(dir: string, dirKey: string, prefix: string, out: LakeObject
 }
 
 const STAT_BATCH = 256;
+
+/**
+ * Make `dir` and run `place` (which puts a file into it); a concurrent delete may prune the
+ * directory between the two (ENOENT): try again, a few times.
+ */
+async function intoDir(dir: string, place: () => Promise<void>): Promise<void> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      await fsp.mkdir(dir, { recursive: true });
+      await place();
+      return;
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'ENOENT' || attempt >= 3) throw e;
+    }
+  }
+}
 
 async function writeTmp(tmp: string, body: Buffer | string): Promise<void> {
   const fh = await fsp.open(tmp, 'w');
