@@ -1,14 +1,13 @@
 /** The embedded log across processes: concurrent writers, a writer killed mid-append, group locks. */
 import { fileURLToPath } from 'node:url';
 import { spawn } from 'node:child_process';
-import { afterEach, expect, test } from '@jest/globals';
-import { readdirSync, rmSync } from 'node:fs';
+import { expect, test } from '@jest/globals';
+import { readdirSync } from 'node:fs';
 import path from 'node:path';
-import type { Config } from '../../src/core/config.js';
 import { PinpipeError } from '../../src/core/errors.js';
 import { seeded } from '../support/seed.js';
 import { sleep } from '../support/wait.js';
-import { newLog, readAll, tmpConfig } from '../unit/log-embedded-helpers.js';
+import { newLog, readAll, tmpConfigs } from '../unit/log-embedded-helpers.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 
@@ -40,15 +39,7 @@ function child(args: string[], onLine?: (line: string, kill: () => void) => void
   });
 }
 
-const dirs: string[] = [];
-const cfgFor = (partitions = 3): Config => {
-  const cfg = tmpConfig(partitions);
-  dirs.push(cfg.dataDir);
-  return cfg;
-};
-afterEach(() => {
-  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
-});
+const cfgFor = tmpConfigs();
 
 /** offsets of each partition are exactly 0..n-1 in order */
 function expectContiguous(parts: { offset: number }[][]): void {

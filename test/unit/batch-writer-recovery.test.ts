@@ -3,11 +3,8 @@
  * before or after commits, with idle flushes at random moments that a restart cannot reproduce)
  * ends with every valid offset in exactly one object, no overlap. Real LocalLake in a temp dir.
  */
-import { afterAll, describe, expect, test } from '@jest/globals';
+import { describe, expect, test } from '@jest/globals';
 import fc from 'fast-check';
-import { mkdtempSync, rmSync } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { LocalLake } from '../../src/connectors/lake/local.js';
 import { parseRawChunkKey } from '../../src/pipeline/raw-keys.js';
@@ -17,13 +14,11 @@ import { chunkBody, chunkKey, type Chunk } from '../../src/pipeline/batch-writer
 import { PartitionState } from '../../src/pipeline/batch-writer/partition.js';
 import { summarizeChunkObject, summarizeChunkText } from '../../src/pipeline/batch-writer/recovery.js';
 import { gzipText } from '../../src/pipeline/batch-writer/compress.js';
+import { tempDirs } from '../support/tmp.js';
 
-const dirs: string[] = [];
-afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
+const temp = tempDirs('all');
 function freshLake(): LocalLake {
-  const dir = mkdtempSync(path.join(os.tmpdir(), 'pinpipe-bw-rec-'));
-  dirs.push(dir);
-  return new LocalLake(loadConfig({ env: {}, flags: { dataDir: dir } }));
+  return new LocalLake(loadConfig({ env: {}, flags: { dataDir: temp.make('pinpipe-bw-rec-') } }));
 }
 
 const T0 = Date.UTC(2026, 10, 27, 9, 58, 0);

@@ -1,20 +1,13 @@
 /** src/core/lockfile.ts: a lock file holding the pid, stale takeover, legacy directory locks. */
-import { afterEach, expect, test } from '@jest/globals';
+import { expect, test } from '@jest/globals';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, mkdtempSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
+import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { holdExclusive, tryLock, unlock, withLock, withLockSync } from '../../src/core/lockfile.js';
+import { tempDirs } from '../support/tmp.js';
 
-const dirs: string[] = [];
-const tmp = (): string => {
-  const d = mkdtempSync(path.join(os.tmpdir(), 'pinpipe-lock-'));
-  dirs.push(d);
-  return d;
-};
-afterEach(() => {
-  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
-});
+const temp = tempDirs();
+const tmp = (): string => temp.make('pinpipe-lock-');
 
 /** the pid of a process that has exited */
 function deadPid(): number {

@@ -1,20 +1,10 @@
 /** Delivery rules of the embedded log's consumer, and a printed throughput sanity check. */
-import { afterEach, expect, test } from '@jest/globals';
-import { rmSync } from 'node:fs';
+import { expect, test } from '@jest/globals';
 import type { ConsumedBatch, TopicPartition } from '../../src/connectors/log/types.js';
-import type { Config } from '../../src/core/config.js';
 import { sleep, waitFor as waitUntil } from '../support/wait.js';
-import { newLog, tmpConfig } from './log-embedded-helpers.js';
+import { newLog, tmpConfigs } from './log-embedded-helpers.js';
 
-const dirs: string[] = [];
-const cfgFor = (partitions = 3): Config => {
-  const cfg = tmpConfig(partitions);
-  dirs.push(cfg.dataDir);
-  return cfg;
-};
-afterEach(() => {
-  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
-});
+const cfgFor = tmpConfigs();
 
 const waitFor = (cond: () => boolean, what: string, ms = 20_000) => waitUntil(cond, what, ms, 5);
 

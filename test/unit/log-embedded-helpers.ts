@@ -5,10 +5,21 @@ import path from 'node:path';
 import { EmbeddedLog, type EmbeddedLogOptions } from '../../src/connectors/log/embedded.js';
 import type { LogRecord } from '../../src/connectors/log/types.js';
 import { loadConfig, type Config } from '../../src/core/config.js';
+import { tempDirs } from '../support/tmp.js';
 import { waitFor } from '../support/wait.js';
 
 export const tmpConfig = (partitions = 3): Config =>
   loadConfig({ env: {}, flags: { dataDir: mkdtempSync(path.join(os.tmpdir(), 'pinpipe-elog-')), 'log.partitions': partitions } });
+
+/** tmpConfig, its data dir removed after each test (call at a test file's top level) */
+export function tmpConfigs(): (partitions?: number) => Config {
+  const temp = tempDirs();
+  return (partitions = 3) => {
+    const cfg = tmpConfig(partitions);
+    temp.track(cfg.dataDir);
+    return cfg;
+  };
+}
 
 /** Every record of a topic, read through a fresh consumer group, per partition in offset order. */
 export async function readAll(log: EmbeddedLog, topic: string, timeoutMs = 30_000): Promise<LogRecord[][]> {

@@ -1,24 +1,15 @@
 /** The embedded log in one process: frames, partitioner, torn tails, segments and index, failures, topics. */
-import { afterEach, expect, test } from '@jest/globals';
+import { expect, test } from '@jest/globals';
 import { appendFileSync, existsSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import zlib from 'node:zlib';
 import { BAD, frameBytes, INCOMPLETE, parseFrame, tableCrc32, writeFrame, type FrameView } from '../../src/connectors/log/embedded-frame.js';
 import { murmur2, partitionForKey } from '../../src/connectors/log/embedded-topics.js';
-import type { Config } from '../../src/core/config.js';
 import { PinpipeError } from '../../src/core/errors.js';
 import { sleep } from '../support/wait.js';
-import { newLog, readAll, tmpConfig } from './log-embedded-helpers.js';
+import { newLog, readAll, tmpConfigs } from './log-embedded-helpers.js';
 
-const dirs: string[] = [];
-const cfgFor = (partitions = 3): Config => {
-  const cfg = tmpConfig(partitions);
-  dirs.push(cfg.dataDir);
-  return cfg;
-};
-afterEach(() => {
-  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
-});
+const cfgFor = tmpConfigs();
 
 const keyFor = (partition: number, partitions = 3): string => {
   for (let i = 0; ; i++) if (partitionForKey(Buffer.from(`key${i}`), partitions) === partition) return `key${i}`;
