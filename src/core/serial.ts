@@ -9,3 +9,24 @@ export class Serial {
     return next;
   }
 }
+
+/**
+ * One shared attempt at an async step (a connector's connect): callers while it runs, and after it
+ * succeeded, get its promise; a failed attempt is forgotten, so the next call tries again.
+ */
+export class SharedAttempt {
+  private current?: Promise<void>;
+
+  run(fn: () => Promise<void>): Promise<void> {
+    this.current ??= fn().catch((e: unknown) => {
+      this.current = undefined;
+      throw e;
+    });
+    return this.current;
+  }
+
+  /** the next run tries again, even after a success */
+  reset(): void {
+    this.current = undefined;
+  }
+}

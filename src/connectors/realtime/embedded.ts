@@ -6,6 +6,7 @@
  * values upserted by (minute, key).
  */
 import type { Config } from '../../core/config.js';
+import { SharedAttempt } from '../../core/serial.js';
 import type { Row, TableSpec } from '../../core/tables.js';
 import { SqliteFile } from '../sqlite/file.js';
 import { deleteRows, ensureTable, selectRows, upsertRows } from '../sqlite/sql.js';
@@ -27,7 +28,7 @@ export class EmbeddedRealtime implements RealtimeStore {
   readonly kind = 'embedded' as const;
   readonly file: SqliteFile;
   private readonly shapes = new Shapes();
-  private connecting?: Promise<void>;
+  private readonly connecting = new SharedAttempt();
   private connected: RealtimeShape[] | null = null;
 
   constructor(cfg: Config) {
@@ -35,20 +36,14 @@ export class EmbeddedRealtime implements RealtimeStore {
   }
 
   async connect(metrics: RealtimeShape[] = this.connected ?? []): Promise<void> {
-    if (this.connected !== metrics) this.connecting = undefined;
+    if (this.connected !== metrics) this.connecting.reset();
     this.shapes.set(metrics);
-    this.connecting ??= this.file
-      .run('create tables', 'write', (db) => {
+    return this.connecting.run(async () => {
+      await this.file.run('create tables', 'write', (db) => {
         for (const t of [...metrics.map((m) => m.spec), CHECKPOINTS]) ensureTable(db, t);
-      })
-      .then(() => {
-        this.connected = metrics;
-      })
-      .catch((e) => {
-        this.connecting = undefined;
-        throw e;
       });
-    return this.connecting;
+      this.connected = metrics;
+    });
   }
 
   async commit(group: string, checkpoint: Checkpoint, rows: WindowRow[]): Promise<void> {

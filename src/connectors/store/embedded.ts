@@ -5,6 +5,7 @@
  * time order), bool → INTEGER 0/1 (returned as boolean).
  */
 import type { Config } from '../../core/config.js';
+import { SharedAttempt } from '../../core/serial.js';
 import { ALL_TABLES, type Row, type TableSpec } from '../../core/tables.js';
 import { readOnlyQuery } from '../sqlite/query.js';
 import { SqliteFile, type SqliteDb } from '../sqlite/file.js';
@@ -17,25 +18,19 @@ export class EmbeddedStore implements ServingStore {
   readonly file: SqliteFile;
   /** tables known to exist with every column of their spec, by name → spec */
   private readonly ready = new Map<string, TableSpec>();
-  private connecting?: Promise<void>;
+  private readonly connecting = new SharedAttempt();
 
   constructor(cfg: Config) {
     this.file = new SqliteFile(cfg.dataDir);
   }
 
   async connect(): Promise<void> {
-    this.connecting ??= this.file
-      .run('create tables', 'write', (db) => {
+    return this.connecting.run(async () => {
+      await this.file.run('create tables', 'write', (db) => {
         for (const t of ALL_TABLES) ensureTable(db, t);
-      })
-      .then(() => {
-        for (const t of ALL_TABLES) this.ready.set(t.name, t);
-      })
-      .catch((e) => {
-        this.connecting = undefined;
-        throw e;
       });
-    return this.connecting;
+      for (const t of ALL_TABLES) this.ready.set(t.name, t);
+    });
   }
 
   /** Connect on first use; a spec outside ALL_TABLES (or a changed one) is created or migrated in the same transaction. */

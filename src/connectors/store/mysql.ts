@@ -8,6 +8,7 @@
 import { readFileSync } from 'node:fs';
 import { createPool, type Pool, type PoolConnection, type PoolOptions } from 'mysql2/promise';
 import type { Config } from '../../core/config.js';
+import { SharedAttempt } from '../../core/serial.js';
 import { PinpipeError, isPinpipeError } from '../../core/errors.js';
 import { retry } from '../../core/retry.js';
 import { ALL_TABLES, type Row, type TableSpec } from '../../core/tables.js';
@@ -37,7 +38,7 @@ export class MysqlStore implements ServingStore {
   private readonly pool: Pool;
   private readonly where: string;
   private readonly ready = new Map<string, TableSpec>();
-  private connecting?: Promise<void>;
+  private readonly connecting = new SharedAttempt();
 
   constructor(cfg: Config) {
     const mc = cfg.store.mysql;
@@ -115,17 +116,12 @@ export class MysqlStore implements ServingStore {
   }
 
   async connect(): Promise<void> {
-    this.connecting ??= this.withConn('create tables', false, async (conn) => {
-      for (const t of ALL_TABLES) await this.ensureTable(conn, t);
-    })
-      .then(() => {
-        for (const t of ALL_TABLES) this.ready.set(t.name, t);
-      })
-      .catch((e) => {
-        this.connecting = undefined;
-        throw e;
+    return this.connecting.run(async () => {
+      await this.withConn('create tables', false, async (conn) => {
+        for (const t of ALL_TABLES) await this.ensureTable(conn, t);
       });
-    return this.connecting;
+      for (const t of ALL_TABLES) this.ready.set(t.name, t);
+    });
   }
 
   /** create, or add missing columns; a `rebuild` table whose columns, types or key differ is dropped and created again */
