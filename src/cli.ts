@@ -10,6 +10,7 @@ import { assertDataDir } from './core/data-dir.js';
 import { createLogger } from './core/logger.js';
 import { errorMessage, isPinpipeError, PinpipeError } from './core/errors.js';
 import { rememberSecrets, scrubKnown, secretsIn } from './core/redact.js';
+import { stillRunning } from './core/shutdown.js';
 import type { CommandContext } from './commands/context.js';
 import type { Command as PinpipeCommand } from './commands/options.js';
 
@@ -298,4 +299,30 @@ export async function main(argv: string[]): Promise<number> {
     process.stderr.write(scrubKnown(`pinpipe: unexpected error: ${errorMessage(e)}\n${process.env.PINPIPE_DEBUG ? (e as Error).stack + '\n' : ''}`));
     return 1;
   }
+}
+
+/** How long the process may stay up once the command is done (open sockets, timers) before it exits anyway. */
+const EXIT_GRACE_MS = 5_000;
+
+/**
+ * The end of bin/pinpipe: the command is done (flushed, committed, closed), so the process ends
+ * with its exit code. At once if a client did not stop within its bound (core/shutdown.ts: a Kafka
+ * consumer held in a rebalance); else when nothing is left open, or after EXIT_GRACE_MS naming
+ * what still held it, instead of hanging on a forgotten handle.
+ */
+export function exitWhenDone(code: number): void {
+  process.exitCode = code;
+  const logger = createLogger({ component: 'pinpipe' });
+  const left = stillRunning();
+  if (left.length) {
+    logger.warn('exiting without waiting for what did not finish in time', { unfinished: left });
+    process.exit(code);
+  }
+  setTimeout(() => {
+    logger.warn(`still running ${EXIT_GRACE_MS} ms after the command finished: exiting`, {
+      open: process.getActiveResourcesInfo(),
+      unfinished: stillRunning(),
+    });
+    process.exit(code);
+  }, EXIT_GRACE_MS).unref();
 }

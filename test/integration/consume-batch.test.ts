@@ -17,7 +17,7 @@ import { gzipText } from '../../src/pipeline/batch-writer/compress.js';
 import { runBatchWriter } from '../../src/pipeline/batch-writer/runner.js';
 import { stampRecord } from '../../src/pipeline/batch-writer/stamp.js';
 import { readRaw } from '../support/raw.js';
-import { sleep, waitFor } from '../support/wait.js';
+import { sleep, waitFor, within } from '../support/wait.js';
 import { cleanupDirs, expectExactlyOnce, markerKeys, produce, produceStamped, stampedValue, tmpConfig, type Stamped } from './consume-batch.helpers.js';
 
 afterAll(cleanupDirs);
@@ -204,6 +204,24 @@ describe('consume-batch on the embedded stack', () => {
     const { ends, committed } = await committedOffsets(cfg, log);
     expectExactlyOnce(objects, ends);
     for (const [tp, end] of ends) expect(committed.get(tp)!.offset).toBe(end);
+  });
+
+  test('a stop requested before the writer joined its group (a SIGTERM while starting up) returns at once, reading nothing', async () => {
+    // the signal aborted before runBatchWriter listened to it: a listener added then never fires,
+    // and the writer ran on as if never stopped (the Kafka + S3 rebalance test's hang on a loaded machine)
+    const cfg = tmpConfig();
+    const log = new EmbeddedLog(cfg);
+    const lake = new LocalLake(cfg);
+    await produceStamped(log, cfg, stamped(10, '2026-11-20T10:00:00.000Z', 1_000));
+    const ac = new AbortController();
+    ac.abort();
+    let returned = false;
+    const running = runBatchWriter(cfg, log, lake, { untilIdle: false, signal: ac.signal, logger: silentLogger }).finally(() => (returned = true));
+    expect((await within(() => returned, 5_000)) ? 'returned' : 'still running after 5 s').toBe('returned');
+    expect((await running).stats.summary()).toMatchObject({ records: 0, objects: 0 });
+    expect(await lake.list('raw/')).toEqual([]);
+    const { committed } = await committedOffsets(cfg, log);
+    for (const c of committed.values()) expect(c.offset).toBe(-1);
   });
 
   test('a record without a usable ingested_at goes to the dead-letter topic; offsets still advance', async () => {

@@ -8,8 +8,9 @@
 import { readFileSync } from 'node:fs';
 import { Kafka, logLevel, type KafkaConfig, type LogEntry, type SASLOptions } from 'kafkajs';
 import type { Config } from '../../core/config.js';
-import { PinpipeError, isPinpipeError } from '../../core/errors.js';
+import { PinpipeError, errorMessage, isPinpipeError } from '../../core/errors.js';
 import type { Logger } from '../../core/logger.js';
+import { lingering } from '../../core/shutdown.js';
 
 /** Timeouts chosen so that a request to a broker that is down fails within about a second. */
 export const CONNECTION_TIMEOUT_MS = 1_000;
@@ -150,4 +151,20 @@ export function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise
     timer = setTimeout(() => reject(new PinpipeError('LOG_UNAVAILABLE', `${what}: no answer from Kafka within ${ms} ms`, { retriable: true })), ms);
   });
   return Promise.race([p, t]).finally(() => clearTimeout(timer));
+}
+
+/**
+ * One step of closing a client, within ms: true once done; else false with a warning naming it,
+ * while it goes on in the background, noted as lingering (core/shutdown.ts: the CLI exits without it).
+ */
+export async function boundedStep(logger: Logger, name: string, ms: number, step: () => Promise<void>): Promise<boolean> {
+  const p = step().finally(lingering(name));
+  try {
+    await withTimeout(p, ms, name);
+    return true;
+  } catch (e) {
+    p.catch(() => undefined);
+    logger.warn(`${name}: failed or did not finish within ${ms} ms; not waiting for it`, { error: errorMessage(e) });
+    return false;
+  }
 }

@@ -26,7 +26,7 @@ import {
   type LogRecord,
   type TopicPartition,
 } from './types.js';
-import { toLogError, withTimeout } from './kafka-client.js';
+import { boundedStep, toLogError, withTimeout } from './kafka-client.js';
 import { groupCommitted, topicEndOffsets, type LazyAdmin } from './kafka-admin.js';
 import { subscribedRoundRobin } from './kafka-assigner.js';
 
@@ -134,6 +134,7 @@ export class KafkaConsumer implements LogConsumer {
   }
 
   private onJoin(memberAssignment: Record<string, number[]>): void {
+    if (this.closed) return; // kafkajs rejoins a rebalance in progress before it leaves: nothing of it is used
     const now = new Map<string, TopicPartition>();
     for (const [topic, partitions] of Object.entries(memberAssignment))
       for (const partition of partitions) now.set(tpKey(topic, partition), { topic, partition });
@@ -293,18 +294,16 @@ export class KafkaConsumer implements LogConsumer {
     return out;
   }
 
+  /** Stop (it waits for a rejoin in progress), disconnect (it waits for stop) in bounds; past one, in the background, noted as lingering */
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
     this.inGroup = false;
     const c = this.connecting ? await this.connecting.catch(() => null) : null;
-    if (c) {
-      await withTimeout(c.stop(), CLOSE_TIMEOUT_MS, 'stopping the Kafka consumer').catch((e) =>
-        this.logger.warn('Kafka consumer did not stop in time', { error: errorMessage(e) }),
-      );
-      await withTimeout(c.disconnect(), 5_000, 'disconnecting the Kafka consumer').catch(() => undefined);
-    }
-    await this.admin.close();
+    const step = (what: string, ms: number, fn: () => Promise<void>) => boundedStep(this.logger, `Kafka consumer ${this.opts.groupId}: ${what}`, ms, fn);
+    if (c && (await step('stop', CLOSE_TIMEOUT_MS, () => c.stop()))) await step('disconnect', 5_000, () => c.disconnect());
+    else if (c) void c.disconnect().catch(() => undefined);
+    await step('admin disconnect', 5_000, () => this.admin.close());
   }
 
   onError(listener: (err: Error) => void): void {

@@ -8,6 +8,7 @@ import type { Config } from '../../core/config.js';
 import { PinpipeError, errorMessage } from '../../core/errors.js';
 import type { Logger } from '../../core/logger.js';
 import { sleep } from '../../core/retry.js';
+import { onAbort } from '../../core/shutdown.js';
 import { ensureTopics, logTopics } from '../../connectors/open.js';
 import type { Lake } from '../../connectors/lake/types.js';
 import type { Log } from '../../connectors/log/types.js';
@@ -47,7 +48,8 @@ export async function runBatchWriter(cfg: Config, log: Log, lake: Lake, opts: Ru
   const consumer = log.consumer({ groupId: cfg.batch.group, topics: [...topics.values()], fromBeginning: true, maxBatchRecords: MAX_BATCH_RECORDS });
   const wake = new AbortController();
   const stopWaiting = () => wake.abort();
-  signal.addEventListener('abort', stopWaiting, { once: true });
+  // (a stop requested while starting up counts: the signal may already be aborted here)
+  const unlisten = onAbort(signal, stopWaiting);
   let consumerError: Error | null = null;
   consumer.onError((err) => {
     consumerError = err;
@@ -67,8 +69,12 @@ export async function runBatchWriter(cfg: Config, log: Log, lake: Lake, opts: Ru
 
   try {
     await consumer.connect();
-    await consumer.run(writer.handlers());
-    logger.info('consuming', { group: cfg.batch.group, topics: [...topics.values()], untilIdle: opts.untilIdle });
+    // stopped before joining: no join (and no rebalance of the other members for nothing)
+    if (wake.signal.aborted) logger.info('stopped before joining the group: nothing read', { group: cfg.batch.group });
+    else {
+      await consumer.run(writer.handlers());
+      logger.info('consuming', { group: cfg.batch.group, topics: [...topics.values()], untilIdle: opts.untilIdle });
+    }
     const target = opts.untilIdle ? await writer.refreshEnds() : null;
     const tick = Math.max(10, Math.min(250, Math.floor(cfg.batch.idleFlush / 4)));
     let endsAt = Date.now();
@@ -97,7 +103,7 @@ export async function runBatchWriter(cfg: Config, log: Log, lake: Lake, opts: Ru
     }
   } finally {
     writer.stopping = true;
-    signal.removeEventListener('abort', stopWaiting);
+    unlisten();
     progress.stop();
     await consumer.close();
     await producer.close();

@@ -10,6 +10,7 @@ import { errorMessage } from '../../core/errors.js';
 import type { Logger } from '../../core/logger.js';
 import { ensureTopics, logTopics } from '../../connectors/open.js';
 import { sleep } from '../../core/retry.js';
+import { onAbort } from '../../core/shutdown.js';
 import { Serial } from '../../core/serial.js';
 import { tpKey, type ConsumedBatch, type Log, type TopicPartition } from '../../connectors/log/types.js';
 import type { RealtimeStore } from '../../connectors/realtime/types.js';
@@ -87,7 +88,8 @@ export async function runStream(cfg: Config, log: Log, realtime: RealtimeStore, 
   const consumer = log.consumer({ groupId: group, topics: Object.values(topics), fromBeginning: true, maxBatchRecords: MAX_BATCH_RECORDS });
   const wake = new AbortController();
   const stopWaiting = () => wake.abort();
-  signal.addEventListener('abort', stopWaiting, { once: true });
+  // (a stop requested while starting up counts: the signal may already be aborted here)
+  const unlisten = onAbort(signal, stopWaiting);
   let fatal: Error | null = null;
   consumer.onError((err) => {
     fatal = err;
@@ -209,8 +211,12 @@ export async function runStream(cfg: Config, log: Log, realtime: RealtimeStore, 
     // all before consuming (a batch of the partitions assigned first, ingested before the first
     // end-offset check, moved the watermark past records of partitions not yet assigned: late)
     proc.observeEnds(await consumer.endOffsets());
-    await consumer.run(handlers);
-    logger.info('consuming', { group, topics: Object.values(topics), untilIdle: opts.untilIdle });
+    // stopped before joining: no join (and no rebalance of the other members for nothing)
+    if (wake.signal.aborted) logger.info('stopped before joining the group: nothing read', { group });
+    else {
+      await consumer.run(handlers);
+      logger.info('consuming', { group, topics: Object.values(topics), untilIdle: opts.untilIdle });
+    }
     let endsAt = 0;
     while (!wake.signal.aborted) {
       await sleep(tick, wake.signal);
@@ -228,7 +234,7 @@ export async function runStream(cfg: Config, log: Log, realtime: RealtimeStore, 
     failure = e;
   } finally {
     stopping = true;
-    signal.removeEventListener('abort', stopWaiting);
+    unlisten();
     try {
       if (!fatal && !failure) await serial.run(() => flush(AbortSignal.timeout(FINAL_FLUSH_MS)));
     } catch (e) {
