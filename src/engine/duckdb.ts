@@ -100,3 +100,14 @@ export function sqlInstant(ms: number): string {
   if (!Number.isFinite(ms)) throw new PinpipeError('INTERNAL', `not an instant: ${ms}`);
   return `TIMESTAMP '${new Date(ms).toISOString().replace('T', ' ').replace('Z', '')}'`;
 }
+
+/** fn with preserve_insertion_order on (rows keep their order through inserts, scans and COPY), then the engine's own setting again */
+export async function withInsertionOrder<T>(engine: Engine, fn: () => Promise<T>): Promise<T> {
+  const [was] = await engine.all("SELECT current_setting('preserve_insertion_order') AS v");
+  await engine.run('SET preserve_insertion_order = true');
+  try {
+    return await fn();
+  } finally {
+    await engine.run(`SET preserve_insertion_order = ${was?.v === true}`);
+  }
+}

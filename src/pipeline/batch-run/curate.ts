@@ -7,7 +7,7 @@ import path from 'node:path';
 import { TOPICS, type RecordType } from '../../core/records.js';
 import type { Row } from '../../core/tables.js';
 import type { Lake } from '../../connectors/lake/types.js';
-import { sqlDayStart, sqlString, sqlStringList, type Engine } from '../../engine/duckdb.js';
+import { sqlDayStart, sqlString, sqlStringList, withInsertionOrder, type Engine } from '../../engine/duckdb.js';
 import { pinMatchesSql, unmatchedSql, type RealtimeInputs } from '../../engine/metrics/index.js';
 import type { PlainRow } from '../../engine/values.js';
 import { compareText, keyText } from '../../metrics/realtime/evaluate.js';
@@ -92,20 +92,23 @@ export interface CuratedFile {
  * Parquet options of the curated files (zstd level 1, no bloom filters, no dictionaries: measured
  * the cheapest to write for a size within 1.5x). Row groups of 61,440 rows, half the engine's
  * default: the sorted copy holds fewer wide rows at once under the memory limit (the pins of 10M
- * raw records: 6.5–7.5 s instead of 8–10.7 s, a file 0.7% larger; BENCHMARKS.md, 2026-12-04).
+ * raw records: 6.5–7.5 s instead of 8–10.7 s, a file 0.7% larger; BENCHMARKS.md, 2026-12-04);
+ * the copy of a table loaded in ind order took 5.2–5.7 s with them, 6.6 s with the default.
  */
 export const CURATED_PARQUET = 'FORMAT parquet, COMPRESSION zstd, COMPRESSION_LEVEL 1, WRITE_BLOOM_FILTER false, DICTIONARY_SIZE_LIMIT 1, ROW_GROUP_SIZE 61440';
 
 /** Write a topic's curated Parquet file of the day to tmpDir (not yet to the lake). */
-export async function writeCurated(engine: Engine, topic: RecordType, day: string, tmpDir: string): Promise<CuratedFile> {
+export async function writeCurated(engine: Engine, topic: RecordType, day: string, tmpDir: string, ordered = false): Promise<CuratedFile> {
   const table = TABLE_OF[topic];
   const file = path.join(tmpDir, `${table}.parquet`);
   const t = DEDUP[topic];
   // flag the superseded rows in place (few), so the copy is a plain scan
   await engine.run(`UPDATE ${t} SET _latest = false WHERE rowid IN (${supersededInDay(t, REPEATED[topic], day)})`);
-  // by ind (one row per ind: a total order, so the file is the same whatever order the rows were loaded in)
-  const select = `SELECT ${curatedFromStage(table)} FROM ${t} WHERE ${dayFilter(day)} AND _latest ORDER BY ind`;
-  const res = await engine.all(`COPY (${select}) TO ${sqlString(file)} (${CURATED_PARQUET})`);
+  // by ind (one row per ind: a total order, so the file is the same whatever order the rows were
+  // loaded in); a table loaded in ind order (load.ts, sorted) is copied in its own order
+  const select = `SELECT ${curatedFromStage(table)} FROM ${t} WHERE ${dayFilter(day)} AND _latest${ordered ? '' : ' ORDER BY ind'}`;
+  const copy = () => engine.all(`COPY (${select}) TO ${sqlString(file)} (${CURATED_PARQUET})`);
+  const res = ordered ? await withInsertionOrder(engine, copy) : await copy();
   return { key: `curated/${table}/dt=${day}/part-0.parquet`, file, rows: Number(res[0]?.Count ?? 0) };
 }
 

@@ -105,11 +105,11 @@ export async function processDay(deps: DayDeps, day: string): Promise<{ result: 
     const curated: CuratedFile[] = [];
     for (const topic of TOPICS) {
       deps.onProgress?.(`${day}: cleaning and curating ${topic} (${tasks.filter((x) => x.topic === topic).length} raw chunks)`);
-      const loaded = await loadTopic(engine, topic, tasks, dir, { workers: deps.workers });
+      const loaded = await loadTopic(engine, topic, tasks, dir, { workers: deps.workers, sorted: true });
       addCounts(counts, loaded.counts);
       phase(`${topic}: loaded and cleaned (clean.ts: ${loaded.js.chunks} chunks, ${loaded.js.lines} lines)`);
       await dedupTopic(engine, topic);
-      curated.push(await writeCurated(engine, topic, day, dir));
+      curated.push(await writeCurated(engine, topic, day, dir, loaded.ordered));
       await narrowTopic(engine, topic, realtimeColumns(deps.realtime, topic));
       phase(`${topic}: de-duplicated and curated`);
     }

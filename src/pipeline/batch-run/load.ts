@@ -8,7 +8,7 @@
  */
 import { rm } from 'node:fs/promises';
 import type { RecordType } from '../../core/records.js';
-import { sqlStringList, type Engine } from '../../engine/duckdb.js';
+import { sqlStringList, withInsertionOrder, type Engine } from '../../engine/duckdb.js';
 import { cleanSelectSql } from '../../engine/clean-sql.js';
 import { STAGE_COLUMNS, columnDefs, ident } from '../../engine/schema.js';
 import { DEDUP, readStagedSql } from './curate.js';
@@ -20,6 +20,8 @@ export interface LoadResult {
   counts: StageCounts;
   /** what clean.ts cleaned: chunks it read (whole or for some lines) and the lines it cleaned */
   js: { chunks: number; lines: number };
+  /** the table's rows are in ind order (asked for with `sorted`, and no row of clean.ts was added) */
+  ordered: boolean;
 }
 
 /** The engine's reading of raw chunks: each line's members (null: not one JSON object), and the chunk's index in `files`. */
@@ -34,9 +36,17 @@ export function readRawSql(files: string[]): string {
  * Load a topic's raw chunks (the tasks of that topic) into d_<topic> (replacing it): the staged
  * columns (src/engine/schema.ts STAGE_COLUMNS), `_latest` (true: curate.ts flags the rows a
  * later one of their ind supersedes) and the SQL's bookkeeping. Tasks with count: true make the
- * counts (a day's own chunks); the others are read only (the neighbour days' margins).
+ * counts (a day's own chunks); the others are read only (the neighbour days' margins). With
+ * `sorted`, the rows go in in ind order when they can (`ordered` says whether they did), so that
+ * writeCurated copies them without sorting the wide rows.
  */
-export async function loadTopic(engine: Engine, topic: RecordType, tasks: StageTask[], tmpDir: string, opts: PoolOptions = {}): Promise<LoadResult> {
+export async function loadTopic(
+  engine: Engine,
+  topic: RecordType,
+  tasks: StageTask[],
+  tmpDir: string,
+  opts: PoolOptions & { sorted?: boolean } = {},
+): Promise<LoadResult> {
   const t = DEDUP[topic];
   // chunk ids: the counted chunks first, so that the counted rows are those with _file < counted
   const chunks = [...tasks.filter((x) => x.topic === topic && x.count), ...tasks.filter((x) => x.topic === topic && !x.count)];
@@ -45,17 +55,34 @@ export async function loadTopic(engine: Engine, topic: RecordType, tasks: StageT
   const extra = ['_latest BOOLEAN', '_file INTEGER', '_vouched BOOLEAN', ...issues.map((f) => `${ident(`_issue:${f}`)} BOOLEAN`)];
   await engine.run(`CREATE OR REPLACE TEMP TABLE ${t} (${columnDefs(STAGE_COLUMNS[topic])}, ${extra.join(', ')})`);
   const js: StageTask[] = [];
-  for (const [from, to] of [
-    [0, counted],
-    [counted, chunks.length],
-  ] as const) {
-    if (from === to) continue;
-    const source = `(SELECT m, file_id + ${from} AS file_id FROM ${readRawSql(chunks.slice(from, to).map((x) => x.file))})`;
+  const ranges = (
+    [
+      [0, counted],
+      [counted, chunks.length],
+    ] as const
+  ).filter(([from, to]) => from < to);
+  const select = ([from, to]: readonly [number, number]) =>
+    cleanSelectSql(topic, `(SELECT m, file_id + ${from} AS file_id FROM ${readRawSql(chunks.slice(from, to).map((x) => x.file))})`).sql;
+  let ordered = false;
+  if (opts.sorted && ranges.length) {
+    // every chunk in one statement, sorted by ind and inserted in that order: the table is in ind
+    // order for writeCurated, which then copies it without a sort of its own
+    const all = ranges.map((r) => `(${select(r)})`).join(' UNION ALL ');
     try {
-      await engine.run(`INSERT INTO ${t} BY NAME SELECT *, true AS _latest FROM (${cleanSelectSql(topic, source).sql})`);
+      await withInsertionOrder(engine, () => engine.run(`INSERT INTO ${t} BY NAME SELECT *, true AS _latest FROM (${all}) ORDER BY ind`));
+      ordered = true;
     } catch {
-      // the engine cannot read these chunks (e.g. a damaged gzip member): clean.ts reads them, and says why if it cannot either
-      js.push(...chunks.slice(from, to));
+      // a chunk the engine cannot read (nothing was inserted): each range on its own below
+    }
+  }
+  if (!ordered) {
+    for (const range of ranges) {
+      try {
+        await engine.run(`INSERT INTO ${t} BY NAME SELECT *, true AS _latest FROM (${select(range)})`);
+      } catch {
+        // the engine cannot read these chunks (e.g. a damaged gzip member): clean.ts reads them, and says why if it cannot either
+        js.push(...chunks.slice(range[0], range[1]));
+      }
     }
   }
   // the lines the SQL does not vouch for: picked out by their offsets where these tell them apart, else whole chunks
@@ -107,5 +134,5 @@ export async function loadTopic(engine: Engine, topic: RecordType, tasks: StageT
     if (k) sql.issues[f] = k;
   });
   addCounts(counts, sql);
-  return { counts, js: { chunks: js.length, lines } };
+  return { counts, js: { chunks: js.length, lines }, ordered: ordered && js.length === 0 };
 }
