@@ -1,10 +1,11 @@
 /**
- * knip: unused files, exports and dependencies (npm run lint). Entries are the CLI, the
- * benchmarks, the worker threads, the tests and the scripts.
+ * knip: unused files, exports and dependencies (npm run lint). Entries are the CLI (bin/pinpipe:
+ * cli.ts and exit.ts), the benchmarks, the worker threads, the tests and the scripts.
  */
 export default {
   entry: [
     'src/cli.ts',
+    'src/exit.ts',
     'src/bench/index.ts',
     'src/bench/hwm-probe.ts',
     'src/api/bulk-worker.ts',
