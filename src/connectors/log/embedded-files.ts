@@ -68,6 +68,16 @@ export function listSegments(dir: string): number[] {
   return out.sort((a, b) => a - b);
 }
 
+/** Close a file descriptor (none when negative), ignoring errors: for the closing of readers and writers. */
+export function closeQuietly(fd: number): void {
+  if (fd < 0) return;
+  try {
+    closeSync(fd);
+  } catch {
+    // already closed, or its file system gone: nothing left to release
+  }
+}
+
 export function fsyncDirSync(dir: string): void {
   const fd = openSync(dir, 'r');
   try {

@@ -3,9 +3,9 @@
  * the byte position through the segment's sparse index (never a scan from the start of the log),
  * then follows appends, crossing into newer segments. Stops before an unfinished or torn frame.
  */
-import { closeSync, openSync } from 'node:fs';
+import { openSync } from 'node:fs';
 import type { LogRecord } from './types.js';
-import { fstatAsync, listSegments, scanFrames, type ScanBuffer, type ScanStop, segmentPath } from './embedded-files.js';
+import { closeQuietly, fstatAsync, listSegments, scanFrames, type ScanBuffer, type ScanStop, segmentPath } from './embedded-files.js';
 import { frameAt, PartitionTail, readIndex } from './embedded-tail.js';
 
 export interface ReadResult {
@@ -132,11 +132,7 @@ export class PartitionReader {
   }
 
   private closeFd(): void {
-    if (this.fd >= 0) {
-      try {
-        closeSync(this.fd);
-      } catch {}
-    }
+    closeQuietly(this.fd);
     this.fd = -1;
     this.base = -1;
   }

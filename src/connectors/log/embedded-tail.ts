@@ -8,7 +8,7 @@
  */
 import { closeSync, openSync, readSync, fstatSync } from 'node:fs';
 import { INDEX_ENTRY_BYTES, readIndexEntries } from './embedded-frame.js';
-import { ftruncateAsync, fstatAsync, indexPath, listSegments, scanFrames, ScanBuffer, segmentPath } from './embedded-files.js';
+import { closeQuietly, ftruncateAsync, fstatAsync, indexPath, listSegments, scanFrames, ScanBuffer, segmentPath } from './embedded-files.js';
 
 export interface IndexHint {
   offset: number;
@@ -188,11 +188,7 @@ export class PartitionTail {
   }
 
   close(): void {
-    if (this.fd >= 0) {
-      try {
-        closeSync(this.fd);
-      } catch {}
-    }
+    closeQuietly(this.fd);
     this.fd = -1;
     this.base = -1;
   }

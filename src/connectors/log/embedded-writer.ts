@@ -12,7 +12,7 @@ import path from 'node:path';
 import { PinpipeError, errorMessage } from '../../core/errors.js';
 import { tryLock, unlock } from '../../core/lockfile.js';
 import { frameBytes, INDEX_ENTRY_BYTES, writeFrame, writeIndexEntry } from './embedded-frame.js';
-import { fdatasyncAsync, fsyncDirSync, indexPath, segmentPath, writeFully } from './embedded-files.js';
+import { closeQuietly, fdatasyncAsync, fsyncDirSync, indexPath, segmentPath, writeFully } from './embedded-files.js';
 import { PartitionTail } from './embedded-tail.js';
 import type { TopicMeta } from './embedded-topics.js';
 
@@ -246,11 +246,7 @@ export class PartitionWriter {
   }
 
   private closeIndex(): void {
-    if (this.idxFd >= 0) {
-      try {
-        closeSync(this.idxFd);
-      } catch {}
-    }
+    closeQuietly(this.idxFd);
     this.idxFd = -1;
     this.idxBase = -1;
   }
