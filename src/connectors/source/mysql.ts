@@ -5,6 +5,7 @@
  */
 import type { Pool, RowDataPacket } from 'mysql2/promise';
 import { PinpipeError, errorMessage } from '../../core/errors.js';
+import { SharedAttempt } from '../../core/serial.js';
 import type { Posting, Source } from './types.js';
 import { geoFromRow, KEY_COLUMN, pinFromRow, TABLES, userFromRow } from './mysql-schema.js';
 
@@ -38,6 +39,7 @@ export class MysqlSource implements Source {
   readonly kind = 'mysql' as const;
   private pool: Pool | null = null;
   private rows = -1;
+  private readonly connecting = new SharedAttempt();
 
   constructor(private readonly url: string) {
     checkMysqlUrl(url, '--source');
@@ -47,8 +49,13 @@ export class MysqlSource implements Source {
     return new PinpipeError('SOURCE_UNAVAILABLE', `MySQL source ${describeMysqlUrl(this.url)}: ${what}: ${errorMessage(e)}`, { retriable: true, cause: e });
   }
 
-  async connect(): Promise<void> {
-    this.pool = await openPool(this.url);
+  /** count the rows on a pool (health()'s, if it made one); again once connected: nothing more (no second pool) */
+  connect(): Promise<void> {
+    return this.connecting.run(() => this.open());
+  }
+
+  private async open(): Promise<void> {
+    this.pool ??= await openPool(this.url);
     try {
       const counts = await Promise.all(
         Object.values(TABLES).map(async (t) => {
@@ -106,6 +113,7 @@ export class MysqlSource implements Source {
   }
 
   async close(): Promise<void> {
+    this.connecting.reset();
     const p = this.pool;
     this.pool = null;
     await p?.end();
