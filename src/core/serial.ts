@@ -11,22 +11,28 @@ export class Serial {
 }
 
 /**
- * One shared attempt at an async step (a connector's connect): callers while it runs, and after it
- * succeeded, get its promise; a failed attempt is forgotten, so the next call tries again.
+ * One shared attempt at an async step (a connector's connect, a client it opens): callers while it
+ * runs, and after it succeeded, get its promise; a failed attempt is forgotten, so the next call
+ * tries again.
  */
-export class SharedAttempt {
-  private current?: Promise<void>;
+export class SharedAttempt<T = void> {
+  private attempt?: Promise<T>;
 
-  run(fn: () => Promise<void>): Promise<void> {
-    this.current ??= fn().catch((e: unknown) => {
-      this.current = undefined;
+  run(fn: () => Promise<T>): Promise<T> {
+    this.attempt ??= fn().catch((e: unknown) => {
+      this.attempt = undefined;
       throw e;
     });
-    return this.current;
+    return this.attempt;
+  }
+
+  /** the attempt under way or made (none before the first run, after a failure or a reset) */
+  get current(): Promise<T> | undefined {
+    return this.attempt;
   }
 
   /** the next run tries again, even after a success */
   reset(): void {
-    this.current = undefined;
+    this.attempt = undefined;
   }
 }

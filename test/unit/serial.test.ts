@@ -51,6 +51,18 @@ describe('SharedAttempt', () => {
     expect(runs).toBe(2);
   });
 
+  test('current: none before the first run, the shared promise (with its value) once run, none after a failure or a reset', async () => {
+    const a = new SharedAttempt<number>();
+    expect(a.current).toBeUndefined();
+    const p = a.run(async () => 42);
+    expect(a.current).toBe(p);
+    await expect(a.current).resolves.toBe(42);
+    a.reset();
+    expect(a.current).toBeUndefined();
+    await expect(a.run(() => Promise.reject(new Error('down')))).rejects.toThrow('down');
+    expect(a.current).toBeUndefined();
+  });
+
   test('reset: the next call runs again even after a success', async () => {
     const a = new SharedAttempt();
     let runs = 0;

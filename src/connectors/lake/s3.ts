@@ -24,6 +24,7 @@ import {
 } from '@aws-sdk/client-s3';
 import type { Config } from '../../core/config.js';
 import { PinpipeError } from '../../core/errors.js';
+import { SharedAttempt } from '../../core/serial.js';
 import { withLock } from '../../core/lockfile.js';
 import { checkKey, checkPrefix } from './keys.js';
 import { mirror, type RemoteObject } from './s3-cache.js';
@@ -41,7 +42,7 @@ export class S3Lake implements Lake {
   private readonly region: string;
   private readonly createBucket: boolean;
   private readonly cacheRoot: string;
-  private bucketReady?: Promise<void>;
+  private readonly bucketReady = new SharedAttempt();
 
   constructor(cfg: Config) {
     const s3 = cfg.lake.s3;
@@ -80,18 +81,16 @@ export class S3Lake implements Lake {
 
   private ensureBucket(): Promise<void> {
     if (!this.createBucket) return Promise.resolve();
-    this.bucketReady ??= withRetry(async () => {
-      try {
-        const loc = this.region === 'us-east-1' ? undefined : { LocationConstraint: this.region as BucketLocationConstraint };
-        await this.client.send(new CreateBucketCommand({ Bucket: this.bucket, CreateBucketConfiguration: loc }));
-      } catch (e) {
-        if ((e as { name?: string }).name !== 'BucketAlreadyOwnedByYou') throw e;
-      }
-    }).catch((e) => {
-      this.bucketReady = undefined;
-      throw e;
-    });
-    return this.bucketReady;
+    return this.bucketReady.run(() =>
+      withRetry(async () => {
+        try {
+          const loc = this.region === 'us-east-1' ? undefined : { LocationConstraint: this.region as BucketLocationConstraint };
+          await this.client.send(new CreateBucketCommand({ Bucket: this.bucket, CreateBucketConfiguration: loc }));
+        } catch (e) {
+          if ((e as { name?: string }).name !== 'BucketAlreadyOwnedByYou') throw e;
+        }
+      }),
+    );
   }
 
   async put(key: string, body: Buffer | string): Promise<void> {

@@ -2,30 +2,29 @@
 import type { Admin, Kafka } from 'kafkajs';
 import type { Config } from '../../core/config.js';
 import { PinpipeError } from '../../core/errors.js';
+import { SharedAttempt } from '../../core/serial.js';
 import { retry } from '../../core/retry.js';
 import type { CommitOffset, LogAdmin } from './types.js';
 import { toLogError } from './kafka-client.js';
 
 /** A kafkajs admin client connected on first use (and again after a failed connect). */
 export class LazyAdmin {
-  private connecting: Promise<Admin> | null = null;
+  private readonly connecting = new SharedAttempt<Admin>();
   private closed = false;
 
   constructor(private readonly kafka: Kafka) {}
 
   get(): Promise<Admin> {
     if (this.closed) return Promise.reject(new PinpipeError('INTERNAL', 'the Kafka admin client was closed'));
-    if (!this.connecting) {
+    return this.connecting.run(async () => {
       const admin = this.kafka.admin();
-      this.connecting = admin.connect().then(
-        () => admin,
-        (e) => {
-          this.connecting = null;
-          throw toLogError(e, 'connecting to Kafka');
-        },
-      );
-    }
-    return this.connecting;
+      try {
+        await admin.connect();
+      } catch (e) {
+        throw toLogError(e, 'connecting to Kafka');
+      }
+      return admin;
+    });
   }
 
   /** run fn with the connected client, mapping kafkajs errors */
@@ -40,8 +39,8 @@ export class LazyAdmin {
 
   async close(): Promise<void> {
     this.closed = true;
-    const c = this.connecting;
-    this.connecting = null;
+    const c = this.connecting.current;
+    this.connecting.reset();
     if (c) await c.then((a) => a.disconnect()).catch(() => undefined);
   }
 }

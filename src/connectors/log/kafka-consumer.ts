@@ -15,6 +15,7 @@
  */
 import { PartitionAssigners, type Consumer, type EachBatchPayload, type Kafka } from 'kafkajs';
 import { PinpipeError, errorMessage } from '../../core/errors.js';
+import { SharedAttempt } from '../../core/serial.js';
 import type { Logger } from '../../core/logger.js';
 import {
   tpKey,
@@ -43,7 +44,7 @@ const lostMembership = (e: unknown): boolean => {
 
 export class KafkaConsumer implements LogConsumer {
   private consumer: Consumer | null = null;
-  private connecting: Promise<Consumer> | null = null;
+  private readonly connecting = new SharedAttempt<Consumer>();
   private handlers: ConsumerHandlers | null = null;
   /** partitions assigned by the latest join */
   private assigned = new Map<string, TopicPartition>();
@@ -78,13 +79,7 @@ export class KafkaConsumer implements LogConsumer {
 
   private ensureConnected(): Promise<Consumer> {
     if (this.closed) return Promise.reject(new PinpipeError('INTERNAL', 'the log consumer was closed; create a new one'));
-    if (!this.connecting) {
-      this.connecting = this.open().catch((e) => {
-        this.connecting = null;
-        throw e;
-      });
-    }
-    return this.connecting;
+    return this.connecting.run(() => this.open());
   }
 
   private async open(): Promise<Consumer> {
@@ -299,7 +294,7 @@ export class KafkaConsumer implements LogConsumer {
     if (this.closed) return;
     this.closed = true;
     this.inGroup = false;
-    const c = this.connecting ? await this.connecting.catch(() => null) : null;
+    const c = this.connecting.current ? await this.connecting.current.catch(() => null) : null;
     const step = (what: string, ms: number, fn: () => Promise<void>) => boundedStep(this.logger, `Kafka consumer ${this.opts.groupId}: ${what}`, ms, fn);
     if (c && (await step('stop', CLOSE_TIMEOUT_MS, () => c.stop()))) await step('disconnect', 5_000, () => c.disconnect());
     else if (c) void c.disconnect().catch(() => undefined);
