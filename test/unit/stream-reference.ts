@@ -32,16 +32,28 @@ export function reference(log: TestLog, joinWindow: number): Map<string, Record<
   const pins = [...byType.pin.values()] as unknown as Stamped<CleanPin>[];
   const geos = [...byType.geo.values()] as unknown as Stamped<CleanGeo>[];
   const users = [...byType.user.values()] as unknown as Stamped<CleanUser>[];
-  const closest = <T extends { ind: number; t: number; event_id: string }>(p: Stamped<CleanPin>, cands: T[]): T | null => {
+  // the candidates of each ind (in their order), so that a pin looks at its own ind's only
+  const byInd = <T extends { ind: number }>(list: T[]): Map<number, T[]> => {
+    const m = new Map<number, T[]>();
+    for (const c of list) {
+      const same = m.get(c.ind);
+      if (same) same.push(c);
+      else m.set(c.ind, [c]);
+    }
+    return m;
+  };
+  const closest = <T extends { ind: number; t: number; event_id: string }>(p: Stamped<CleanPin>, cands: Map<number, T[]>): T | null => {
     let best: T | null = null;
-    for (const c of cands) {
-      if (c.ind !== p.ind || Math.abs(c.t - p.t) > joinWindow) continue;
+    for (const c of cands.get(p.ind) ?? []) {
+      if (Math.abs(c.t - p.t) > joinWindow) continue;
       const d = Math.abs(c.t - p.t),
         bd = best ? Math.abs(best.t - p.t) : Infinity;
       if (!best || d < bd || (d === bd && c.event_id < best.event_id)) best = c;
     }
     return best;
   };
+  const geoByInd = byInd(geos);
+  const userByInd = byInd(users);
   const out = new Map<string, Record<string, number | null>>();
   const count = (metric: string, minute: string, key: string) => {
     const k = `${metric}|${minute}|${key}`;
@@ -51,9 +63,9 @@ export function reference(log: TestLog, joinWindow: number): Map<string, Record<
   for (const p of pins) {
     const minute = new Date(minuteOf(p.t)).toISOString();
     count('R1', minute, p.category ?? '');
-    const g = closest(p, geos);
+    const g = closest(p, geoByInd);
     if (g) count('R2', minute, g.country ?? '');
-    const u = closest(p, users);
+    const u = closest(p, userByInd);
     if (u) count('R3', minute, u.age_group);
     const m = r5.get(minute) ?? { images: 0, videos: 0, stories: 0, sum: 0, n: 0 };
     if (p.media_type === 'image') m.images++;
