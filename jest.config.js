@@ -9,7 +9,7 @@ const shared = {
   preset: 'ts-jest/presets/default-esm',
   testEnvironment: 'node',
   moduleNameMapper: { '^(\\.{1,2}/.*)\\.js$': '$1' },
-  transform: { '^.+\\.ts$': ['ts-jest', { useESM: true, tsconfig: 'tsconfig.test.json' }] },
+  transform: { '^.+\\.ts$': ['<rootDir>/test/support/transform.mjs', { useESM: true, tsconfig: 'tsconfig.test.json' }] },
 };
 
 /** @type {import('jest').Config} */
