@@ -3,7 +3,7 @@
  * every 10 s otherwise. ora needs the terminal width to redraw; a pseudo-terminal that reports none
  * gets log lines.
  */
-import ora from 'ora';
+import type { Ora } from 'ora';
 import type { Logger } from './logger.js';
 
 export interface Progress {
@@ -15,12 +15,22 @@ const LOG_EVERY_MS = 10_000;
 
 export function startProgress(text: () => string, fields: (now: number) => Record<string, unknown>, logger: Logger, tty: boolean): Progress {
   if (tty && (process.stderr.columns ?? 0) > 0) {
-    const spinner = ora({ text: text(), stream: process.stderr, discardStdin: false }).start();
+    // ora loaded only here: ~40 ms of start-up that the commands without a terminal do not pay
+    let spinner: Ora | undefined;
+    let stopped = false;
+    import('ora')
+      .then(({ default: ora }) => {
+        if (!stopped) spinner = ora({ text: text(), stream: process.stderr, discardStdin: false }).start();
+      })
+      .catch((e: unknown) => logger.debug('no progress line', { error: String(e) }));
     return {
       tick: () => {
-        spinner.text = text();
+        if (spinner) spinner.text = text();
       },
-      stop: () => spinner.stop(),
+      stop: () => {
+        stopped = true;
+        spinner?.stop();
+      },
     };
   }
   let last = Date.now();
