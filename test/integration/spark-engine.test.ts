@@ -385,7 +385,11 @@ describe('metrics check --engine spark', () => {
       writeFileSync(path.join(metrics, 'portable.sql'), '-- keys: category\nSELECT category, count(*) AS n FROM postings GROUP BY category\n');
       // a realtime file: its SQL in Spark's dialect, analysed by Spark too (it passes)
       writeFileSync(path.join(metrics, 'quotes.sql'), QUOTES_SQL);
-      const res = await runCli(dir, ['metrics', 'check', '--engine', 'spark', '--spark-master', LOCAL, '--metrics-dir', metrics], 300_000, {
+      // the small jobs' settings (C1 only: the check's CPU about halved)
+      const config = path.join(dir, 'spark.json');
+      writeFileSync(config, JSON.stringify({ batch: { spark: { conf: SMALL } } }));
+      const args = ['metrics', 'check', '--engine', 'spark', '--spark-master', LOCAL, '--metrics-dir', metrics, '--config', config];
+      const res = await runCli(dir, args, 300_000, {
         HOME: os.homedir(),
       });
       expect(res.code).toBe(2);
