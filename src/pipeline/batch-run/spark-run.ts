@@ -14,7 +14,7 @@ import { mkdirSync } from 'node:fs';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import path from 'node:path';
 import type { Lake } from '../../connectors/lake/types.js';
-import { S3Lake } from '../../connectors/lake/s3.js';
+import type { S3Lake } from '../../connectors/lake/s3.js';
 import type { Config } from '../../core/config.js';
 import { PinpipeError } from '../../core/errors.js';
 import { CURATED_TABLES } from '../../engine/schema.js';
@@ -31,6 +31,9 @@ import { localCurated, runSparkJob, stageDay, type CuratedFiles, type SparkSpec,
 import { sparkRealtimeDay, sparkRealtimeResults } from './spark-realtime.js';
 import { s3aJars, s3aSettings } from './spark-s3a.js';
 
+/** the S3 lake, told by its kind (a type-only import: a batch-run on a local lake does not load the AWS SDK) */
+const isS3 = (lake: Lake): lake is S3Lake => lake.kind === 's3';
+
 const CURATED_PART = /^curated\/([a-z]+)\/dt=(\d{4}-\d{2}-\d{2})\/part-[^/]*\.parquet$/;
 
 /** Where the job reads and writes the lake: the local directory (or the S3 cache), or S3 itself through S3A under the run's staging prefix. */
@@ -40,7 +43,7 @@ async function lakeAccess(
   days: string[],
   staging: string,
 ): Promise<Pick<SparkSpec, 'curated' | 'curatedOut' | 'hadoop' | 'classPath'>> {
-  if (!(lake instanceof S3Lake)) return { curated: localCurated(await lake.localDir('curated/'), days) };
+  if (!isS3(lake)) return { curated: localCurated(await lake.localDir('curated/'), days) };
   const curated = Object.fromEntries(CURATED_TABLES.map((t) => [t, []])) as unknown as CuratedFiles;
   for (const o of await lake.list('curated/')) {
     const m = CURATED_PART.exec(o.key);
@@ -74,7 +77,7 @@ async function stageInLake(lake: S3Lake, days: StagedDay[], tmpDir: string, stag
 
 /** publish a curated file the job wrote: a copy in the store (S3), or the local file's bytes */
 async function publish(lake: Lake, file: string, key: string): Promise<void> {
-  if (!(lake instanceof S3Lake) || !file.startsWith('s3a://')) return lake.put(key, await readFile(file));
+  if (!isS3(lake) || !file.startsWith('s3a://')) return lake.put(key, await readFile(file));
   const prefix = lake.s3aUri('');
   if (!file.startsWith(prefix) || !(await lake.copy(file.slice(prefix.length), key)))
     throw new PinpipeError('SPARK_FAILED', `the Spark job's file ${file} is not in the lake (${prefix})`);
@@ -118,7 +121,7 @@ export async function runSparkBatch(deps: BatchDeps, plan: Plan, s: BatchSummary
       const day = await stageDay(lake, b.day, jw, path.join(tmpDir, 'backfill', b.day), opts.workers);
       backfill.push({ ...day, curate: false, realtime: sparkRealtimeDay(b.day, jw, b.metrics) });
     }
-    if (lake instanceof S3Lake && cfg.batch.spark.stageInLake) {
+    if (isS3(lake) && cfg.batch.spark.stageInLake) {
       opts.onProgress?.(`uploading the cleaned records to the lake's ${staging}`);
       staged = await stageInLake(lake, staged, tmpDir, staging);
       backfill = await stageInLake(lake, backfill, tmpDir, staging);
@@ -230,6 +233,6 @@ export async function runSparkBatch(deps: BatchDeps, plan: Plan, s: BatchSummary
   } finally {
     await rm(tmpDir, { recursive: true, force: true });
     // the run's staging prefix in the lake (S3); a failure to remove it must not hide the run's own outcome
-    if (lake instanceof S3Lake) await lake.removeAll(staging).catch((e: unknown) => logger.warn(`cannot remove the lake's ${staging}: ${String(e)}`));
+    if (isS3(lake)) await lake.removeAll(staging).catch((e: unknown) => logger.warn(`cannot remove the lake's ${staging}: ${String(e)}`));
   }
 }
