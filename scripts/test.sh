@@ -3,9 +3,9 @@
 # the dashboard's tests), run jest against them.
 # Extra arguments go to jest: `npm test -- test/unit`, `npm test -- -t kafka`.
 # Test files run in parallel workers (jest.config.js: every test has resources of its own);
-# TEST_WORKERS bounds them (default 4 on the 2 cores: the services tests wait on the services and on
-# their child processes; with 3 the cores were 1.81 busy and jest took 335.5 s, with 4 1.94 and
-# 317.6-321.7 s; BENCHMARKS.md, 2026-12-04). Crash tests print their seed; TEST_SEED=<seed> replays a schedule.
+# TEST_WORKERS bounds them (default 5 on the 2 cores: the services tests wait on the services and on
+# their child processes; jest took 335.5 s with 3, 317.6-321.7 s with 4 and 305.9 s with 5 here;
+# BENCHMARKS.md, 2026-12-04). Crash tests print their seed; TEST_SEED=<seed> replays a schedule.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
@@ -29,7 +29,7 @@ while read -r name; do unset "$name"; done < <(compgen -e | grep '^PINPIPE_' || 
 summary="$(mktemp)"
 trap 'rm -f "$summary"' EXIT
 rc=0
-NODE_OPTIONS="--experimental-vm-modules${NODE_OPTIONS:+ $NODE_OPTIONS}" npx jest --maxWorkers="${TEST_WORKERS:-4}" --json --outputFile="$summary" "$@" || rc=$?
+NODE_OPTIONS="--experimental-vm-modules${NODE_OPTIONS:+ $NODE_OPTIONS}" npx jest --maxWorkers="${TEST_WORKERS:-5}" --json --outputFile="$summary" "$@" || rc=$?
 # one plain closing line with the counts
 node -e 'const r = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8"));
   console.log(`tests: ${r.numPassedTests} passed, ${r.numFailedTests} failed` + (r.numPendingTests ? `, ${r.numPendingTests} skipped` : ""))' "$summary" 2>/dev/null || true
