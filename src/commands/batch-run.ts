@@ -7,6 +7,7 @@
 import path from 'node:path';
 import type { Ora } from 'ora';
 import { z } from 'zod';
+import { createSpinner } from '../core/progress.js';
 import type { Config } from '../core/config.js';
 import type { CommandContext } from './context.js';
 import { COMMON, defineCommand, flag, text, usageCheck } from './options.js';
@@ -92,10 +93,7 @@ async function run(opts: BatchRunOptions, ctx: CommandContext): Promise<number> 
   const { store } = s;
   let spinner: Ora | undefined;
   // (a terminal that reports no width, e.g. a bare pty, makes ora redraw endlessly: no spinner there)
-  if (ctx.tty && process.stderr.isTTY && (process.stderr.columns ?? 0) > 0 && !opts.dryRun) {
-    const { default: ora } = await import('ora'); // only for a terminal: ~40 ms of start-up
-    spinner = ora({ text: 'batch-run: choosing days', stream: process.stderr, discardStdin: false }).start();
-  }
+  if (ctx.tty && process.stderr.isTTY && (process.stderr.columns ?? 0) > 0 && !opts.dryRun) spinner = (await createSpinner('batch-run: choosing days')).start();
   try {
     const summary = await runBatch(
       // with a spinner on the terminal, only warnings and errors are logged (the summary says the rest)

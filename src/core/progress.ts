@@ -13,14 +13,19 @@ export interface Progress {
 
 const LOG_EVERY_MS = 10_000;
 
+/** An ora spinner on stderr, not started (ora loaded only here: ~40 ms of start-up that commands without a terminal do not pay). */
+export async function createSpinner(text: string): Promise<Ora> {
+  const { default: ora } = await import('ora');
+  return ora({ text, stream: process.stderr, discardStdin: false });
+}
+
 export function startProgress(text: () => string, fields: (now: number) => Record<string, unknown>, logger: Logger, tty: boolean): Progress {
   if (tty && (process.stderr.columns ?? 0) > 0) {
-    // ora loaded only here: ~40 ms of start-up that the commands without a terminal do not pay
     let spinner: Ora | undefined;
     let stopped = false;
-    import('ora')
-      .then(({ default: ora }) => {
-        if (!stopped) spinner = ora({ text: text(), stream: process.stderr, discardStdin: false }).start();
+    createSpinner(text())
+      .then((s) => {
+        if (!stopped) spinner = s.start();
       })
       .catch((e: unknown) => logger.debug('no progress line', { error: String(e) }));
     return {
