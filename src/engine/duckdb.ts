@@ -10,6 +10,7 @@ import type { DuckDBConnection, DuckDBInstance, DuckDBValue } from '@duckdb/node
 import type { Config } from '../core/config.js';
 import { PinpipeError, errorMessage } from '../core/errors.js';
 import { toPlainRows, type PlainRow } from './values.js';
+import { duckdb } from './duckdb-load.js';
 
 export interface EngineOptions {
   /** worker threads (default: the machine's cores) */
@@ -47,8 +48,7 @@ export async function openEngine(cfg: Config, opts: EngineOptions = {}): Promise
   let instance: DuckDBInstance;
   try {
     // loaded here, not at import: the SQL helpers below serve modules that never open an engine
-    const { DuckDBInstance } = await import('@duckdb/node-api');
-    instance = await DuckDBInstance.create(':memory:', {
+    instance = await duckdb().DuckDBInstance.create(':memory:', {
       threads: String(threads),
       memory_limit: memoryLimit,
       temp_directory: tempDir,

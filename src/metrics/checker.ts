@@ -11,6 +11,7 @@ import { CURATED_COLUMNS, STAGE_COLUMNS, columnDefs, ident, postingsSelect } fro
 import { pinMatchesSql } from '../engine/metrics/realtime.js';
 import { MetricFileError, lineOf, type MetricFile } from './file.js';
 import { REALTIME_COLUMNS } from './realtime/compile-expr.js';
+import { duckdb } from '../engine/duckdb-load.js';
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
 export type Ast = any;
@@ -31,8 +32,7 @@ export class SqlChecker {
     let instance: DuckDBInstance;
     try {
       // loaded here, not at import: a role whose metric files are cached never loads the engine
-      const { DuckDBInstance } = await import('@duckdb/node-api');
-      instance = await DuckDBInstance.create(':memory:', {
+      instance = await duckdb().DuckDBInstance.create(':memory:', {
         threads: '1',
         memory_limit: '128MB',
         autoinstall_known_extensions: 'false',
