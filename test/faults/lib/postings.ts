@@ -44,8 +44,9 @@ export function buildInput(o: InputOptions): InputRecord[] {
   for (let i = 0; i < o.postings; i++) {
     const p = generatePosting(seed, i);
     const t = o.t0 + i * o.stepMs;
+    // JSON.stringify({ ...rec, event_id, ingested_at }), without copying the record: its text with the two fields added
     const stamp = (type: string, at: number, rec: object) =>
-      JSON.stringify({ ...rec, event_id: `f-${seed}-${i}-${type}`, ingested_at: new Date(at).toISOString() });
+      `${JSON.stringify(rec).slice(0, -1)},"event_id":"f-${seed}-${i}-${type}","ingested_at":"${new Date(at).toISOString()}"}`;
     out.push({ type: 'pin', key: String(i), value: stamp('pin', t, p.pin), t });
     out.push({ type: 'geo', key: String(i), value: stamp('geo', t + 3, p.geo), t: t + 3 });
     out.push({ type: 'user', key: String(i), value: stamp('user', t + 7, p.user), t: t + 7 });
