@@ -72,9 +72,20 @@ async function logicalEnds(log: Log, cfg: Config): Promise<Map<string, number>> 
   return new Map([...ends].map(([k, v]) => [k.slice(prefix.length), v]));
 }
 
+/** every line of the lake, once per copy, in (topic, partition, offset, text) order: the same lines give the same digest */
 function lakeDigest(objects: RawObject[]): string {
-  const lines = objects.flatMap((o) => o.lines.map((l) => `${o.topic}:${l._partition}:${l._offset}:${JSON.stringify(l)}`)).sort();
-  return createHash('sha256').update(lines.join('\n')).digest('hex');
+  const lines = objects.flatMap((o) => o.lines.map((l) => ({ topic: o.topic, p: l._partition, off: l._offset, text: JSON.stringify(l) })));
+  const cmp = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+  lines.sort((a, b) => cmp(a.topic, b.topic) || a.p - b.p || a.off - b.off || cmp(a.text, b.text));
+  const hash = createHash('sha256');
+  for (let i = 0; i < lines.length; i += 1000)
+    hash.update(
+      lines
+        .slice(i, i + 1000)
+        .map((l) => `${l.topic}:${l.p}:${l.off}:${l.text}\n`)
+        .join(''),
+    );
+  return hash.digest('hex');
 }
 
 async function finish(stack: Stack, deadlineMs: number, failures: string[], label: string): Promise<void> {
