@@ -3,9 +3,8 @@
  * batch-run on DuckDB and on Spark, a local or an S3 lake, an embedded store each; Spark's settings
  * for tiny days; the comparison of everything both engines wrote.
  */
-import { expect } from '@jest/globals';
-import { cpSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
-import os from 'node:os';
+import { afterAll, expect } from '@jest/globals';
+import { cpSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
@@ -21,6 +20,7 @@ import { type MetricSet } from '../../src/metrics/registry.js';
 import { runBatch } from '../../src/pipeline/batch-run/runner.js';
 import { BUILTIN } from '../support/metrics.js';
 import { s3LakeConfig } from '../support/services.js';
+import { tempDirs } from '../support/tmp.js';
 
 /** the standalone master of scripts/services.sh (the worker the killed-worker test kills and restarts; scripts/test.sh exports it) */
 export const CLUSTER = process.env.TEST_SPARK_MASTER ?? 'spark://127.0.0.1:7077';
@@ -58,21 +58,17 @@ export interface Side {
   store: EmbeddedStore;
 }
 
-const dirs: string[] = [];
+// Imported at a test file's top level, this module registers that file's hooks: after its last
+// test, the sides' stores closed and their buckets dropped, then their directories removed.
 const stores: EmbeddedStore[] = [];
 const drops: (() => Promise<void>)[] = [];
-/** a directory for the test file to remove after its tests */
-export const tmpLake = (): string => {
-  const dir = mkdtempSync(path.join(os.tmpdir(), 'pinpipe-lake-'));
-  dirs.push(dir);
-  return dir;
-};
-/** what the sides made, closed and removed: each test file's `afterAll(cleanup)` */
-export async function cleanup(): Promise<void> {
+afterAll(async () => {
   for (const s of stores.splice(0)) await s.close();
-  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
   for (const d of drops.splice(0)) await d();
-}
+});
+const temp = tempDirs('all');
+/** a directory removed after the test file's tests */
+export const tmpLake = (): string => temp.make('pinpipe-lake-');
 
 /** the same raw zone for both engines: written once (the fixture's ids are not repeatable), copied */
 export function sides(write: (lakeRoot: string) => void): { duck: Side; spark: Side; template: string } {
@@ -89,8 +85,7 @@ function sparkSettings(cfg: Config, engine: 'duckdb' | 'spark', master = LOCAL):
 }
 
 export function side(engine: 'duckdb' | 'spark', write: (lakeRoot: string) => void): Side {
-  const dataDir = mkdtempSync(path.join(os.tmpdir(), `pinpipe-${engine}-`));
-  dirs.push(dataDir);
+  const dataDir = temp.make(`pinpipe-${engine}-`);
   const cfg = loadConfig({ env: {}, flags: { dataDir } });
   sparkSettings(cfg, engine);
   write(path.join(dataDir, 'lake'));

@@ -16,7 +16,7 @@
  * (local[2]: one JVM) with the settings for tiny days. spark-refusals.test.ts has the other three
  * spark-submits (local mode), so that the two files run in parallel workers.
  */
-import { afterAll, describe, expect, jest, test } from '@jest/globals';
+import { describe, expect, jest, test } from '@jest/globals';
 import fc from 'fast-check';
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
@@ -27,10 +27,9 @@ import { BATCH_HISTORY, LEDGER } from '../../src/core/tables.js';
 import { CURATED_TABLES } from '../../src/engine/schema.js';
 import { BUILTIN, HISTORICAL_IDS, historical } from '../support/metrics.js';
 import { DAY1, DAY2, markDay, writeChunk, writeFixtureLake } from '../fixtures/batch-lake.js';
-import { bucketKeys, cleanup, CLUSTER, expectSame, ledger, run, s3Side, sides, SMALL } from './spark-engine.helpers.js';
+import { bucketKeys, CLUSTER, expectSame, ledger, run, s3Side, sides, SMALL } from './spark-engine.helpers.js';
 
 jest.setTimeout(600_000);
-afterAll(cleanup);
 
 describe('batch-run --engine spark', () => {
   test('a generated raw zone, on a local lake and on S3: the same curated rows and metric results as DuckDB', async () => {

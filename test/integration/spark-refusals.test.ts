@@ -6,7 +6,7 @@
  * files only DuckDB runs. Local mode (local[2]) with the settings for tiny days: three spark-submits,
  * apart from spark-engine.test.ts's (the standalone master's), so the files run in parallel workers.
  */
-import { afterAll, describe, expect, jest, test } from '@jest/globals';
+import { describe, expect, jest, test } from '@jest/globals';
 import { cpSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -18,10 +18,9 @@ import { loadMetrics } from '../../src/metrics/registry.js';
 import { BUILTIN, historical } from '../support/metrics.js';
 import { DAY1, DAY2, markDay, writeFixtureLake } from '../fixtures/batch-lake.js';
 import { requireBuild, runCli, tmpDir } from './consume-stream.helpers.js';
-import { bucketKeys, cleanup, ledger, LOCAL, run, s3Side, side, SMALL, sorted, tmpLake } from './spark-engine.helpers.js';
+import { bucketKeys, ledger, LOCAL, run, s3Side, side, SMALL, sorted, tmpLake } from './spark-engine.helpers.js';
 
 jest.setTimeout(600_000);
-afterAll(cleanup);
 
 describe('batch-run --engine spark', () => {
   test('on S3, a failing job changes nothing and says why; a rerun succeeds, reading the lake through S3A, with a realtime backfill', async () => {

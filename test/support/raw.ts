@@ -41,13 +41,19 @@ export async function readRaw(lake: Lake, opts: { expectKeys?: boolean } = {}): 
       .filter(Boolean)
       .map((l) => JSON.parse(l) as RawLine);
     objects.push({ key: o.key, topic: k.topic, partition: k.partition, firstOffset: k.firstOffset, lines });
-    if (opts.expectKeys) {
-      // the key is the first record's: dt/hr of every line, partition, first offset (one assertion
-      // over all lines: the first line that differs, else none; an expect per line cost seconds)
-      expect(lines[0]!._offset).toBe(k.firstOffset);
-      const wrong = lines.find((l) => l._partition !== k.partition || l.ingested_at.slice(0, 10) !== k.day || l.ingested_at.slice(11, 13) !== k.hour);
-      expect(wrong && { key: o.key, partition: wrong._partition, day: wrong.ingested_at.slice(0, 10), hour: wrong.ingested_at.slice(11, 13) }).toBeUndefined();
-    }
+    if (opts.expectKeys) expectKeyOfLines(o.key, k, lines);
   }
   return { objects, markers };
+}
+
+/**
+ * A raw object's key is its first record's: the first offset, and the partition, day and hour of
+ * every line. One assertion over all lines (the first line that differs, else none): an expect per
+ * line cost seconds in the crash tests.
+ */
+export function expectKeyOfLines(key: string, k: NonNullable<ReturnType<typeof parseRawChunkKey>>, lines: Record<string, unknown>[]): void {
+  expect(lines[0]!._offset).toBe(k.firstOffset);
+  const hourOf = (l: Record<string, unknown>) => String(l.ingested_at).slice(0, 13);
+  const wrong = lines.find((l) => l._partition !== k.partition || hourOf(l) !== `${k.day}T${k.hour}`);
+  expect(wrong && { key, partition: wrong._partition, hour: hourOf(wrong) }).toBeUndefined();
 }

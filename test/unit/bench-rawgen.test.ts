@@ -11,6 +11,7 @@ import { cutChunks } from '../support/chunks.js';
 import { partitionForKey } from '../../src/connectors/log/embedded-topics.js';
 import { parseRawChunkKey } from '../../src/pipeline/raw-keys.js';
 import { validateRaw } from '../../src/core/records.js';
+import { expectKeyOfLines } from '../support/raw.js';
 
 const pool = buildPool(1, 256);
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
@@ -164,10 +165,7 @@ describe('bench raw generator: objects', () => {
     for (const o of objs) {
       const k = parseRawChunkKey(o.key)!;
       expect(k).not.toBeNull();
-      expect(o.lines[0]!._offset).toBe(k.firstOffset);
-      // every line's partition and hour: the first line that differs, else none (one assertion, not two per line)
-      const wrong = o.lines.find((l) => l._partition !== k.partition || (l.ingested_at as string).slice(0, 13) !== `${k.day}T${k.hour}`);
-      expect(wrong && { key: o.key, partition: wrong._partition, hour: (wrong.ingested_at as string).slice(0, 13) }).toBeUndefined();
+      expectKeyOfLines(o.key, k, o.lines);
       byTp.set(`${k.topic}+${k.partition}`, [...(byTp.get(`${k.topic}+${k.partition}`) ?? []), o]);
     }
     expect(byTp.size).toBe(9);
