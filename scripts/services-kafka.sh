@@ -11,7 +11,7 @@ KAFKA_PORT="${PINPIPE_KAFKA_PORT:-9092}"
 KAFKA_CONTROLLER_PORT="${PINPIPE_KAFKA_CONTROLLER_PORT:-9093}"
 KAFKA_HOME="$CACHE_DIR/kafka-$KAFKA_VERSION"
 KAFKA_STATE="$STATE_DIR/kafka"
-KAFKA_JAVA=(java -Xms256m -Xmx1g -XX:+UseG1GC -XX:MaxGCPauseMillis=20 -Djava.awt.headless=true
+KAFKA_JAVA=(java -Xms256m -Xmx1g -XX:+UseG1GC -XX:MaxGCPauseMillis=20 -Djava.awt.headless=true $(jit_opts)
   "-Dlog4j2.configurationFile=$KAFKA_STATE/log4j2.properties" "-Dkafka.logs.dir=$KAFKA_STATE"
   -cp "$KAFKA_HOME/libs/*")
 
@@ -83,7 +83,7 @@ ready_kafka() {
 }
 
 start_kafka() {
-  if ready_kafka; then say "kafka: already running on 127.0.0.1:$KAFKA_PORT"; return 0; fi
+  if ready_kafka; then say "kafka: already running on 127.0.0.1:$KAFKA_PORT$(jit_note "$KAFKA_STATE" kafka)"; return 0; fi
   if alive_pid "$KAFKA_STATE/kafka.pid" >/dev/null; then
     say "kafka: process is up, waiting for it to answer"
     wait_until kafka 90 "$KAFKA_STATE/server.log" ready_kafka; return
@@ -106,6 +106,7 @@ start_kafka() {
   fi
   say "kafka: starting $KAFKA_VERSION on 127.0.0.1:$KAFKA_PORT (log: $KAFKA_STATE/server.log)"
   spawn "$KAFKA_STATE/kafka.pid" "$KAFKA_STATE/kafka.out" "${KAFKA_JAVA[@]}" kafka.Kafka "$KAFKA_STATE/server.properties"
+  jit_mode >"$KAFKA_STATE/jit"
   wait_until kafka 90 "$KAFKA_STATE/server.log" ready_kafka
   say "kafka: ready"
 }

@@ -25,6 +25,24 @@ alive_pid() {
   echo "$pid"
 }
 
+# The JIT of the services' JVMs (Kafka's broker, Spark's daemons): PINPIPE_SERVICES_JIT=c1 compiles
+# with C1 only. scripts/test.sh asks for it: the suite's short, varied work never pays back C2's
+# compilations (the broker over five Kafka test files: 3.8-4.7 CPU-s instead of 7.3-8.8;
+# BENCHMARKS.md, 2026-12-05). Unset: the JVM's default (both compilers), for benchmarks and real use.
+jit_mode() {
+  case "${PINPIPE_SERVICES_JIT:-default}" in
+    c1 | default) echo "${PINPIPE_SERVICES_JIT:-default}" ;;
+    *) die "PINPIPE_SERVICES_JIT=${PINPIPE_SERVICES_JIT}: allowed are c1 or default (unset)" ;;
+  esac
+}
+jit_opts() { [[ "$(jit_mode)" == c1 ]] && echo "-XX:TieredStopAtLevel=1" || true; }
+# " (...)" when the service in state dir $1 was started with another JIT than this start asks for
+jit_note() {
+  local was
+  was="$(cat "$1/jit" 2>/dev/null || echo default)"
+  [[ "$was" == "$(jit_mode)" ]] || echo " (its JVM started with JIT $was, not $(jit_mode): bash scripts/services.sh restart $2 to change it)"
+}
+
 # wait_until NAME SECONDS LOGFILE CHECK...: poll CHECK until it succeeds or time runs out
 wait_until() {
   local name="$1" secs="$2" log="$3"; shift 3

@@ -50,6 +50,8 @@ spark_env() {
   export SPARK_HOME JAVA_HOME
   JAVA_HOME="$(spark_java_home)"
   export SPARK_LOCAL_IP=127.0.0.1 SPARK_LOG_DIR="$SPARK_STATE/logs" SPARK_DAEMON_MEMORY=256m PYSPARK_PYTHON="$SPARK_VENV/bin/python"
+  SPARK_DAEMON_JAVA_OPTS="$(jit_opts)"
+  export SPARK_DAEMON_JAVA_OPTS
 }
 
 spark_alive_workers() {
@@ -62,7 +64,7 @@ ready_spark() {
 }
 
 start_spark() {
-  if ready_spark; then say "spark: already running on spark://127.0.0.1:$SPARK_PORT"; return 0; fi
+  if ready_spark; then say "spark: already running on spark://127.0.0.1:$SPARK_PORT$(jit_note "$SPARK_STATE" spark)"; return 0; fi
   mkdir -p "$SPARK_STATE/logs" "$SPARK_STATE/work"
   spark_env
   if ! alive_pid "$SPARK_STATE/master.pid" >/dev/null; then
@@ -78,6 +80,7 @@ start_spark() {
       "spark://127.0.0.1:$SPARK_PORT" --host 127.0.0.1 --cores 2 --memory 1g --webui-port 0 --work-dir "$SPARK_STATE/work"
   fi
   wait_until spark 90 "$SPARK_STATE/worker.log" ready_spark
+  jit_mode >"$SPARK_STATE/jit"
   say "spark: ready (export PINPIPE_SPARK_MASTER=spark://127.0.0.1:$SPARK_PORT)"
 }
 

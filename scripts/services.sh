@@ -19,6 +19,7 @@ ALL_SERVICES=(kafka mysql redis s3 spark)
 
 # shellcheck source=scripts/services-lib.sh
 source "$HERE/services-lib.sh"
+jit_mode >/dev/null # PINPIPE_SERVICES_JIT checked once, before anything starts
 # shellcheck source=scripts/services-kafka.sh
 source "$HERE/services-kafka.sh"
 # shellcheck source=scripts/services-other.sh

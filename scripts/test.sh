@@ -10,7 +10,10 @@ set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
 npm run build
-bash scripts/services-up.sh >/dev/null
+# the services' JVMs compile with C1 only when this script starts them (scripts/services-lib.sh
+# jit_mode); services already running keep theirs
+export TEST_SERVICES_JIT=c1
+PINPIPE_SERVICES_JIT="$TEST_SERVICES_JIT" bash scripts/services-up.sh >/dev/null
 # the dashboard's browser tests (test/browser) drive Debian's chromium, installed when missing
 TEST_CHROMIUM="$(bash scripts/browser.sh)"
 export TEST_CHROMIUM

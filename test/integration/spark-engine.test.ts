@@ -102,7 +102,7 @@ describe('a worker killed during the job', () => {
     } finally {
       // the worker back (services.sh start is idempotent), whatever happened
       const up = spawnSync('bash', [path.resolve('scripts/services.sh'), 'start', 'spark'], {
-        env: { ...process.env, PINPIPE_SERVICES_DIR: path.dirname(state) },
+        env: { ...process.env, PINPIPE_SERVICES_DIR: path.dirname(state), PINPIPE_SERVICES_JIT: process.env.TEST_SERVICES_JIT ?? 'default' },
         encoding: 'utf8',
       });
       expect(up.status).toBe(0);
