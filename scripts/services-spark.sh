@@ -79,8 +79,9 @@ start_spark() {
     spawn "$SPARK_STATE/worker.pid" "$SPARK_STATE/worker.log" "$SPARK_HOME/bin/spark-class" org.apache.spark.deploy.worker.Worker \
       "spark://127.0.0.1:$SPARK_PORT" --host 127.0.0.1 --cores 2 --memory 1g --webui-port 0 --work-dir "$SPARK_STATE/work"
   fi
-  wait_until spark 90 "$SPARK_STATE/worker.log" ready_spark
+  # the daemons' mode, kept as Kafka's is: from their start, whether or not they become ready in time
   jit_mode >"$SPARK_STATE/jit"
+  wait_until spark 90 "$SPARK_STATE/worker.log" ready_spark
   say "spark: ready (export PINPIPE_SPARK_MASTER=spark://127.0.0.1:$SPARK_PORT)"
 }
 
