@@ -253,8 +253,8 @@ export function cleanSelectSql(type: RecordType, source: string): CleanSql {
   const l2 = [
     '*',
     `${fields.map((f) => `(${J(f)} IS NOT NULL)::INTEGER`).join(' + ')} AS _known`,
-    ...strings.map((f) => `${J(f)}->>'$' AS ${S(f)}`),
-    ...numbers.map((f) => `TRY_CAST(${J(f)} AS DOUBLE) AS ${N(f)}`),
+    ...strings.map((f) => `CASE WHEN contains(${J(f)}, '\\') THEN ${J(f)}->>'$' ELSE ${J(f)}[2:-2] END AS ${S(f)}`),
+    ...numbers.map((f) => `TRY_CAST(${J(f)}::VARCHAR AS DOUBLE) AS ${N(f)}`),
   ];
   // layer 3: texts trimmed, date-times parsed
   const l3 = ['*', ...texts.map((f) => `${trimSql(S(f))} AS ${T(f)}`), ...datetimes.map((f) => `${instantSql(S(f))} AS ${I(f)}`)];
