@@ -16,7 +16,8 @@ import { sleep } from '../../support/wait.js';
 
 /** KAFKA_HOME as scripts/services-kafka.sh computes it (same env overrides) */
 function kafkaHome(): string {
-  const script = `CACHE_DIR="\${PINPIPE_CACHE_DIR:-\${XDG_CACHE_HOME:-$HOME/.cache}/pinpipe}"; STATE_DIR=/nonexistent; source scripts/services-kafka.sh; echo "$KAFKA_HOME"`;
+  // jit_opts (services-lib.sh) only shapes the broker's JVM flags, which this reading does not use
+  const script = `CACHE_DIR="\${PINPIPE_CACHE_DIR:-\${XDG_CACHE_HOME:-$HOME/.cache}/pinpipe}"; STATE_DIR=/nonexistent; jit_opts() { :; }; source scripts/services-kafka.sh; echo "$KAFKA_HOME"`;
   const home = execFileSync('bash', ['-c', script], { cwd: ROOT, encoding: 'utf8' }).trim();
   if (!existsSync(path.join(home, 'libs/.complete'))) throw new Error(`Kafka is not installed at ${home}: run \`npm run services:up\` first (npm test does)`);
   return home;
