@@ -94,6 +94,14 @@ export function curatedFromStage(table: CuratedTable): string {
     .join(', ');
 }
 
+/**
+ * SELECT list of staged columns (by name) from the curated table's columns: the inverse of
+ * curatedFromStage (a cleaned tag holds no ',', so joining the split tags gives the text back).
+ */
+export function stageFromCurated(table: CuratedTable, names: readonly string[]): string {
+  return names.map((n) => (table === 'pins' && n === 'tag_list' ? `array_to_string(tag_list, ',') AS tag_list` : ident(n))).join(', ');
+}
+
 export const ident = (name: string): string => `"${name.replaceAll('"', '""')}"`;
 
 /** `name TYPE, ...` for CREATE TABLE. */

@@ -21,10 +21,9 @@ import { loadConfig, type Config } from '../../src/core/config.js';
 import { TOPICS, type RecordType } from '../../src/core/records.js';
 import { WHITESPACE } from '../../src/core/rules.js';
 import { openEngine, type Engine } from '../../src/engine/duckdb.js';
-import { STAGE_COLUMNS, columnList } from '../../src/engine/schema.js';
+import { STAGE_COLUMNS, TABLE_OF, columnList, stageFromCurated } from '../../src/engine/schema.js';
 import { stampRecord } from '../../src/pipeline/batch-writer/stamp.js';
-import { DEDUP, readStagedSql } from '../../src/pipeline/batch-run/curate.js';
-import { loadTopic } from '../../src/pipeline/batch-run/load.js';
+import { ALL, SOURCE, loadTopic, readStagedSql } from '../../src/pipeline/batch-run/load.js';
 import { StageWriter, addCounts, emptyCounts, stageFile, type StageCounts } from '../../src/pipeline/batch-run/stage.js';
 
 let cfg: Config;
@@ -325,8 +324,14 @@ async function withLoad(topic: RecordType, files: string[], dir: string): Promis
     dir,
     { workers: 0 },
   );
-  const rows = await engine.all(`SELECT ${cols(topic)} FROM ${DEDUP[topic]}`);
-  const [v] = await engine.all(`SELECT count(*) AS n FROM ${DEDUP[topic]} WHERE _file IS NOT NULL`);
+  // every cleaned row, in the staged columns (the staged Parquet holds the curated ones)
+  const rows = await engine.all(
+    `SELECT ${stageFromCurated(
+      TABLE_OF[topic],
+      STAGE_COLUMNS[topic].map(([n]) => n),
+    )} FROM ${ALL[topic]}`,
+  );
+  const [v] = await engine.all(`SELECT count(*) AS n FROM ${ALL[topic]} WHERE _src <> ${SOURCE.js}`);
   return { rows: rows.sort((a, b) => (sortKey(a) < sortKey(b) ? -1 : 1)), counts: loaded.counts, vouched: Number(v?.n ?? 0) };
 }
 

@@ -1,6 +1,6 @@
 /**
  * Staged CSV (src/pipeline/batch-run/encode.ts) round-trips through the engine's CSV reader
- * (curate.ts readStagedSql): for arbitrary cleaned pins (text with quotes, commas, line breaks,
+ * (load.ts readStagedSql): for arbitrary cleaned pins (text with quotes, commas, line breaks,
  * non-ASCII; null and '' kept apart; one or several tags), the loaded row equals the record.
  */
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
@@ -12,7 +12,7 @@ import type { CleanPin } from '../../src/core/clean.js';
 import { loadConfig, type Config } from '../../src/core/config.js';
 import { openEngine, type Engine } from '../../src/engine/duckdb.js';
 import { STAGE_COLUMNS } from '../../src/engine/schema.js';
-import { readStagedSql } from '../../src/pipeline/batch-run/curate.js';
+import { readStagedSql } from '../../src/pipeline/batch-run/load.js';
 import { encodeStaged } from '../../src/pipeline/batch-run/encode.js';
 
 let cfg: Config;

@@ -7,62 +7,48 @@ import path from 'node:path';
 import { TOPICS, type RecordType } from '../../core/records.js';
 import type { Row } from '../../core/tables.js';
 import type { Lake } from '../../connectors/lake/types.js';
-import { sqlDayStart, sqlString, sqlStringList, withInsertionOrder, type Engine } from '../../engine/duckdb.js';
+import { sqlDayStart, sqlString, type Engine } from '../../engine/duckdb.js';
 import { pinMatchesSql, unmatchedSql, type RealtimeInputs } from '../../engine/metrics/index.js';
 import type { PlainRow } from '../../engine/values.js';
 import { compareText, keyText } from '../../metrics/realtime/evaluate.js';
 import { planSql } from '../../metrics/realtime/sql.js';
 import type { RealtimeMetric } from '../../metrics/registry.js';
-import { TABLE_OF, columnStruct, curatedFromStage, ident, type Columns } from '../../engine/schema.js';
+import { CURATED_COLUMNS, STAGE_COLUMNS, TABLE_OF, ident, stageFromCurated } from '../../engine/schema.js';
+import { projectParquet } from '../../engine/parquet/project.js';
+import { ALL, JS_ROWS, SOURCE, STAGED_PARQUET, type LoadResult } from './load.js';
 
 /** Relation names of the de-duplicated cleaned records. */
 export const DEDUP = { pin: 'd_pin', geo: 'd_geo', user: 'd_user' } as const satisfies Record<RecordType, string>;
 
-/** SELECT over staged CSV files (see encode.ts). */
-export function readStagedSql(files: string[], cols: Columns): string {
-  return (
-    `SELECT * FROM read_csv(${sqlStringList(files)}, header = false, auto_detect = false, delim = ',', quote = '"', escape = '"', ` +
-    `new_line = '\\n', allow_quoted_nulls = false, hive_partitioning = false, columns = ${columnStruct(cols)})`
+/** Relation of the rows of a_<topic> left out: later copies of an event_id, and rows superseded within the day (curated). */
+export const SUPERSEDED = { pin: 'x_pin', geo: 'x_geo', user: 'x_user' } as const satisfies Record<RecordType, string>;
+
+/**
+ * De-duplicate a topic's loaded records (load.ts, a_<topic>) by event_id: one copy per event_id
+ * (the smallest ingested_at, then the smallest (_partition, _offset)); the later copies go to
+ * x_<topic>. Repeated event_ids are rare (retries): only they are ranked. Then d_<topic>: the
+ * de-duplicated records with `columns` (staged columns; ind, event_id and ingested_at always), and
+ * r_<topic>: the inds with more than one record.
+ */
+export async function dedupTopic(engine: Engine, topic: RecordType, columns: readonly string[] = STAGE_COLUMNS[topic].map(([n]) => n)): Promise<void> {
+  const a = ALL[topic];
+  const x = SUPERSEDED[topic];
+  await engine.run(
+    `CREATE OR REPLACE TEMP TABLE ${x} AS SELECT _src, _row FROM ${a} WHERE event_id IN (SELECT event_id FROM ${a} GROUP BY event_id HAVING count(*) > 1) ` +
+      'QUALIFY row_number() OVER (PARTITION BY event_id ORDER BY ingested_at, _partition NULLS LAST, _offset NULLS LAST) > 1',
   );
-}
-
-/**
- * De-duplicate a topic's loaded records (load.ts) by event_id: one copy per event_id (the smallest
- * ingested_at, then the smallest (_partition, _offset)). Repeated event_ids are rare (retries):
- * they are found with one grouping of the event_id column and only their later copies are
- * deleted; unique records are never moved or sorted. Then r_<topic>: the inds with more than one
- * record.
- */
-export async function dedupTopic(engine: Engine, topic: RecordType): Promise<void> {
-  const t = DEDUP[topic];
-  const repeated = `SELECT event_id FROM ${t} GROUP BY event_id HAVING count(*) > 1`;
-  const [n] = await engine.all(`SELECT count(*) AS n FROM (${repeated})`);
-  if (Number(n?.n ?? 0) > 0) {
-    await engine.run(
-      `DELETE FROM ${t} WHERE rowid IN (SELECT rowid FROM ${t} WHERE event_id IN (${repeated}) ` +
-        'QUALIFY row_number() OVER (PARTITION BY event_id ORDER BY ingested_at, _partition NULLS LAST, _offset NULLS LAST) > 1)',
-    );
-  }
+  const keep = [...new Set(['ind', 'event_id', 'ingested_at', ...columns])];
+  await engine.run(
+    `CREATE OR REPLACE TEMP TABLE ${DEDUP[topic]} AS SELECT ${stageFromCurated(TABLE_OF[topic], keep)} FROM ${a} ANTI JOIN ${x} USING (_src, _row)`,
+  );
   // inds with more than one record: the curated day and the R2/R3 partner search rank only these
-  await engine.run(`CREATE OR REPLACE TEMP TABLE ${REPEATED[topic]} AS SELECT ind FROM ${t} GROUP BY ind HAVING count(*) > 1`);
-}
-
-/**
- * Keep only the columns the realtime metrics read (and the join's own): once the curated file of
- * a topic is written, its other columns are dead weight in the engine's memory.
- */
-export async function narrowTopic(engine: Engine, topic: RecordType, columns: readonly string[]): Promise<void> {
-  const t = DEDUP[topic];
-  const keep = new Set(['ind', 'event_id', 'ingested_at', ...columns]);
-  await engine.run(`CREATE OR REPLACE TEMP TABLE ${t}_narrow AS SELECT ${[...keep].map(ident).join(', ')} FROM ${t}`);
-  await engine.run(`DROP TABLE ${t}`);
-  await engine.run(`ALTER TABLE ${t}_narrow RENAME TO ${t}`);
+  await engine.run(`CREATE OR REPLACE TEMP TABLE ${REPEATED[topic]} AS SELECT ind FROM ${DEDUP[topic]} GROUP BY ind HAVING count(*) > 1`);
 }
 
 export async function dropStaged(engine: Engine): Promise<void> {
   for (const topic of TOPICS) {
-    await engine.run(`DROP TABLE IF EXISTS ${DEDUP[topic]}`);
-    await engine.run(`DROP TABLE IF EXISTS ${REPEATED[topic]}`);
+    for (const t of [DEDUP[topic], REPEATED[topic], SUPERSEDED[topic], JS_ROWS[topic]]) await engine.run(`DROP TABLE IF EXISTS ${t}`);
+    await engine.run(`DROP VIEW IF EXISTS ${ALL[topic]}`);
   }
 }
 
@@ -71,45 +57,53 @@ const dayFilter = (day: string) => `ingested_at >= ${sqlDayStart(day)} AND inges
 /** Relation of the inds with more than one record of a topic (day and margins): r_<topic>. */
 export const REPEATED = { pin: 'r_pin', geo: 'r_geo', user: 'r_user' } as const satisfies Record<RecordType, string>;
 
-/**
- * rowids of the day's rows that are not the latest of their ind (largest ingested_at, then
- * largest event_id): only inds with more than one record are ranked.
- */
-function supersededInDay(t: string, repeated: string, day: string): string {
-  return (
-    `SELECT rowid FROM ${t} WHERE ${dayFilter(day)} AND ind IN (SELECT ind FROM ${repeated}) ` +
-    'QUALIFY row_number() OVER (PARTITION BY ind ORDER BY ingested_at DESC, event_id DESC) > 1'
-  );
-}
-
 export interface CuratedFile {
   key: string;
   file: string;
   rows: number;
+  /** made from the day's staged file by dropping its bookkeeping columns (else the rows were copied) */
+  projected: boolean;
 }
 
 /**
- * Parquet options of the curated files (zstd level 1, no bloom filters, no dictionaries: measured
- * the cheapest to write for a size within 1.5x). Row groups of 61,440 rows, half the engine's
- * default: the sorted copy holds fewer wide rows at once under the memory limit (the pins of 10M
- * raw records: 6.5–7.5 s instead of 8–10.7 s, a file 0.7% larger; BENCHMARKS.md, 2026-12-04);
- * the copy of a table loaded in ind order took 5.2–5.7 s with them, 6.6 s with the default.
+ * Write a topic's curated Parquet file of the day to tmpDir (not yet to the lake): one row per ind
+ * (the latest: largest ingested_at, then largest event_id). The rows are in no particular order
+ * (the engine's threads read the chunks side by side; a sort of the wide rows would cost more than
+ * the rest of the copy). When the day's staged file holds exactly the curated rows (the common
+ * case: every line vouched for, nothing superseded), the curated file is that file without its
+ * bookkeeping columns (src/engine/parquet/project.ts); otherwise the rows are copied.
  */
-export const CURATED_PARQUET = 'FORMAT parquet, COMPRESSION zstd, COMPRESSION_LEVEL 1, WRITE_BLOOM_FILTER false, DICTIONARY_SIZE_LIMIT 1, ROW_GROUP_SIZE 61440';
-
-/** Write a topic's curated Parquet file of the day to tmpDir (not yet to the lake). */
-export async function writeCurated(engine: Engine, topic: RecordType, day: string, tmpDir: string, ordered = false): Promise<CuratedFile> {
+export async function writeCurated(engine: Engine, topic: RecordType, day: string, tmpDir: string, loaded: LoadResult): Promise<CuratedFile> {
   const table = TABLE_OF[topic];
   const file = path.join(tmpDir, `${table}.parquet`);
-  const t = DEDUP[topic];
-  // flag the superseded rows in place (few), so the copy is a plain scan
-  await engine.run(`UPDATE ${t} SET _latest = false WHERE rowid IN (${supersededInDay(t, REPEATED[topic], day)})`);
-  // by ind (one row per ind: a total order, so the file is the same whatever order the rows were
-  // loaded in); a table loaded in ind order (load.ts, sorted) is copied in its own order
-  const select = `SELECT ${curatedFromStage(table)} FROM ${t} WHERE ${dayFilter(day)} AND _latest${ordered ? '' : ' ORDER BY ind'}`;
-  const copy = () => engine.all(`COPY (${select}) TO ${sqlString(file)} (${CURATED_PARQUET})`);
-  const res = ordered ? await withInsertionOrder(engine, copy) : await copy();
-  return { key: `curated/${table}/dt=${day}/part-0.parquet`, file, rows: Number(res[0]?.Count ?? 0) };
+  const a = ALL[topic];
+  const x = SUPERSEDED[topic];
+  const key = `curated/${table}/dt=${day}/part-0.parquet`;
+  // the day's rows that are not the latest of their ind (only inds with more than one record are ranked)
+  await engine.run(
+    `INSERT INTO ${x} SELECT _src, _row FROM ${a} ANTI JOIN ${x} USING (_src, _row) WHERE ${dayFilter(day)} AND ind IN (SELECT ind FROM ${REPEATED[topic]}) ` +
+      'QUALIFY row_number() OVER (PARTITION BY ind ORDER BY ingested_at DESC, event_id DESC) > 1',
+  );
+  const [c] = await engine.all(
+    `SELECT count(*) FILTER (WHERE _src = ${SOURCE.day} AND NOT (${dayFilter(day)})) AS day_out, count(*) FILTER (WHERE _src <> ${SOURCE.day} AND ${dayFilter(day)}) AS others_in, ` +
+      `(SELECT count(*) FROM ${x} WHERE _src = ${SOURCE.day}) AS day_left_out FROM ${a}`,
+  );
+  const cols = CURATED_COLUMNS[table].map(([n]) => ident(n)).join(', ');
+  if (loaded.dayFile && loaded.dayFileWhole && Number(c?.day_out) === 0 && Number(c?.others_in) === 0 && Number(c?.day_left_out) === 0) {
+    return {
+      key,
+      file,
+      rows: projectParquet(
+        loaded.dayFile,
+        file,
+        CURATED_COLUMNS[table].map(([n]) => n),
+      ),
+      projected: true,
+    };
+  }
+  const select = `SELECT ${cols} FROM ${a} ANTI JOIN ${x} USING (_src, _row) WHERE ${dayFilter(day)}`;
+  const [res] = await engine.all(`COPY (${select}) TO ${sqlString(file)} (${STAGED_PARQUET})`);
+  return { key, file, rows: Number(res?.Count ?? 0), projected: false };
 }
 
 /** Put the curated files into the lake (each put is atomic). */

@@ -11,7 +11,7 @@ import type { ServingStore } from '../../connectors/store/types.js';
 import { CURRENT_KEY } from '../../engine/current.js';
 import type { Engine } from '../../engine/duckdb.js';
 import type { RealtimeMetric } from '../../metrics/registry.js';
-import { computeRealtime, dedupTopic, dropStaged, narrowTopic, publishCurated, writeCurated, type CuratedFile, type RealtimeResult } from './curate.js';
+import { computeRealtime, dedupTopic, dropStaged, publishCurated, writeCurated, type CuratedFile, type RealtimeResult } from './curate.js';
 import { marginPrefixes } from './days.js';
 import { loadTopic } from './load.js';
 import { addCounts, emptyCounts, type StageTask } from './stage.js';
@@ -100,18 +100,18 @@ export async function processDay(deps: DayDeps, day: string): Promise<{ result: 
   await mkdir(dir, { recursive: true });
   try {
     const tasks = await dayTasks(lake, day, cfg.stream.joinWindow);
-    // a topic at a time (its wide rows in the engine's memory only until its curated file is written)
+    // a topic at a time: its wide rows go to staged files, the engine keeps the columns the realtime metrics read
     const counts = emptyCounts();
     const curated: CuratedFile[] = [];
     for (const topic of TOPICS) {
       deps.onProgress?.(`${day}: cleaning and curating ${topic} (${tasks.filter((x) => x.topic === topic).length} raw chunks)`);
-      const loaded = await loadTopic(engine, topic, tasks, dir, { workers: deps.workers, sorted: true });
+      const loaded = await loadTopic(engine, topic, tasks, dir, { workers: deps.workers });
       addCounts(counts, loaded.counts);
       phase(`${topic}: loaded and cleaned (clean.ts: ${loaded.js.chunks} chunks, ${loaded.js.lines} lines)`);
-      await dedupTopic(engine, topic);
-      curated.push(await writeCurated(engine, topic, day, dir, loaded.ordered));
-      await narrowTopic(engine, topic, realtimeColumns(deps.realtime, topic));
-      phase(`${topic}: de-duplicated and curated`);
+      await dedupTopic(engine, topic, realtimeColumns(deps.realtime, topic));
+      const file = await writeCurated(engine, topic, day, dir, loaded);
+      curated.push(file);
+      phase(`${topic}: de-duplicated and curated (${file.projected ? 'the staged file without its bookkeeping' : 'rows copied'})`);
     }
     deps.onProgress?.(`${day}: realtime metric windows`);
     const rt = await computeRealtime(engine, day, cfg.stream.joinWindow, deps.realtime);
@@ -157,8 +157,7 @@ export async function dayMetrics(deps: DayDeps, day: string): Promise<DayRows> {
     for (const topic of TOPICS) {
       deps.onProgress?.(`${day}: cleaning ${topic} (${deps.realtime.map((m) => m.id).join(', ')})`);
       await loadTopic(engine, topic, tasks, dir, { workers: deps.workers });
-      await dedupTopic(engine, topic);
-      await narrowTopic(engine, topic, realtimeColumns(deps.realtime, topic));
+      await dedupTopic(engine, topic, realtimeColumns(deps.realtime, topic));
     }
     const rt = await computeRealtime(engine, day, cfg.stream.joinWindow, deps.realtime);
     return { realtime: rt.results, quality: null };

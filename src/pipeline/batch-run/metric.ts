@@ -49,7 +49,7 @@ export async function metricFromLake(cfg: Config, lake: Lake, metric: Metric, op
   try {
     for (const topic of TOPICS) {
       await loadTopic(engine, topic, tasks, tmp, { workers: opts.workers });
-      await dedupTopic(engine, topic);
+      await dedupTopic(engine, topic, metric.plan.columns[topic]);
     }
     const rt = await computeRealtimeRange(engine, { ...DEDUP, joinWindowMs: cfg.stream.joinWindow, repeated: REPEATED }, [metric]);
     await dropStaged(engine);
