@@ -1,9 +1,9 @@
 /**
  * batch-run's curated day files (curate.ts writeCurated): one row per ind, the same rows on every
  * run (in no particular order: the engine's threads read the chunks side by side). When the day's
- * staged file is exactly the curated rows, the curated file is that file without its bookkeeping
- * columns (src/engine/parquet/project.ts): then it must hold the same values, row for row, as the
- * engine's own copy of those columns. On the hand-made fixture (retries and re-posts, lines only
+ * staged file is exactly the curated rows, the curated file is that file with its bookkeeping
+ * columns dropped from its footer (src/engine/parquet/project.ts): then it must hold the same
+ * values, row for row, as the engine's own copy of those columns. On the hand-made fixture (retries and re-posts, lines only
  * clean.ts cleans) and on a generated day of more pins than one row group.
  */
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
@@ -51,17 +51,16 @@ async function curate(cfg: Config, topic: RecordType, day: string): Promise<Writ
   const dir = temp.make('pinpipe-order-out-');
   const loaded = await loadTopic(engine, topic, tasks, dir, { workers: 0 });
   await dedupTopic(engine, topic);
-  const f = await writeCurated(engine, topic, day, dir, loaded);
-  const rows = await engine.all(`SELECT ind FROM read_parquet(${sqlString(f.file)})`);
-  let differing = 0;
-  if (f.projected) {
-    const copy = path.join(dir, 'copy.parquet');
-    const cols = columnList(CURATED_COLUMNS[TABLE_OF[topic]]);
+  // the engine's own copy of the staged day file's curated columns, before the file may become the curated one
+  const cols = columnList(CURATED_COLUMNS[TABLE_OF[topic]]);
+  const copy = path.join(dir, 'copy.parquet');
+  if (loaded.dayFile)
     await withInsertionOrder(engine, () =>
       engine.run(`COPY (SELECT ${cols} FROM read_parquet(${sqlString(loaded.dayFile!)})) TO ${sqlString(copy)} (${STAGED_PARQUET})`),
     );
-    differing = await differingRows(topic, f.file, copy, true);
-  }
+  const f = await writeCurated(engine, topic, day, dir, loaded);
+  const rows = await engine.all(`SELECT ind FROM read_parquet(${sqlString(f.file)})`);
+  const differing = f.projected ? await differingRows(topic, f.file, copy, true) : 0;
   await dropStaged(engine);
   return { projected: f.projected, file: f.file, inds: rows.map((r) => Number(r.ind)), differing };
 }

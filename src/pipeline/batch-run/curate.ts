@@ -14,7 +14,7 @@ import { compareText, keyText } from '../../metrics/realtime/evaluate.js';
 import { planSql } from '../../metrics/realtime/sql.js';
 import type { RealtimeMetric } from '../../metrics/registry.js';
 import { CURATED_COLUMNS, STAGE_COLUMNS, TABLE_OF, ident, stageFromCurated } from '../../engine/schema.js';
-import { projectParquet } from '../../engine/parquet/project.js';
+import { dropColumns } from '../../engine/parquet/project.js';
 import { ALL, JS_ROWS, SOURCE, STAGED_PARQUET, type LoadResult } from './load.js';
 
 /** Relation names of the de-duplicated cleaned records. */
@@ -61,7 +61,7 @@ export interface CuratedFile {
   key: string;
   file: string;
   rows: number;
-  /** made from the day's staged file by dropping its bookkeeping columns (else the rows were copied) */
+  /** the day's staged file with its bookkeeping columns dropped (else the rows were copied) */
   projected: boolean;
 }
 
@@ -70,8 +70,9 @@ export interface CuratedFile {
  * (the latest: largest ingested_at, then largest event_id). The rows are in no particular order
  * (the engine's threads read the chunks side by side; a sort of the wide rows would cost more than
  * the rest of the copy). When the day's staged file holds exactly the curated rows (the common
- * case: every line vouched for, nothing superseded), the curated file is that file without its
- * bookkeeping columns (src/engine/parquet/project.ts); otherwise the rows are copied.
+ * case: every line vouched for, nothing superseded), the curated file is that file with its
+ * bookkeeping columns dropped from its footer (src/engine/parquet/project.ts; a_<topic> cannot be
+ * read afterwards); otherwise the rows are copied.
  */
 export async function writeCurated(engine: Engine, topic: RecordType, day: string, tmpDir: string, loaded: LoadResult): Promise<CuratedFile> {
   const table = TABLE_OF[topic];
@@ -90,12 +91,12 @@ export async function writeCurated(engine: Engine, topic: RecordType, day: strin
   );
   const cols = CURATED_COLUMNS[table].map(([n]) => ident(n)).join(', ');
   if (loaded.dayFile && loaded.dayFileWhole && Number(c?.day_out) === 0 && Number(c?.others_in) === 0 && Number(c?.day_left_out) === 0) {
+    // the staged file itself becomes the curated file (a_<topic> cannot read it afterwards)
     return {
       key,
-      file,
-      rows: projectParquet(
+      file: loaded.dayFile,
+      rows: await dropColumns(
         loaded.dayFile,
-        file,
         CURATED_COLUMNS[table].map(([n]) => n),
       ),
       projected: true,
