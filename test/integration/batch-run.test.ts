@@ -24,6 +24,7 @@ import { LEDGER, QUALITY, type Row } from '../../src/core/tables.js';
 import { BUILTIN, HISTORICAL_IDS, historical } from '../support/metrics.js';
 import { runBatch, type BatchOptions } from '../../src/pipeline/batch-run/runner.js';
 import { DAY1, DAY2, markDay, writeFixtureLake } from '../fixtures/batch-lake.js';
+import { rowsOfFiles } from '../support/parquet-rows.js';
 
 let cfg: Config;
 let lake: LocalLake;
@@ -317,8 +318,10 @@ describe('batch-run', () => {
       r2: await rOf(DAY2),
       q: await allHistorical(),
       quality: await store.select(QUALITY),
-      files: ['pins', 'geo', 'users'].flatMap((t) =>
-        [DAY1, DAY2].map((d) => readFileSync(path.join(cfg.dataDir, 'lake', 'curated', t, `dt=${d}`, 'part-0.parquet')).toString('base64')),
+      // the curated files' rows (in no particular order within a file)
+      files: await rowsOfFiles(
+        cfg,
+        ['pins', 'geo', 'users'].flatMap((t) => [DAY1, DAY2].map((d) => path.join(cfg.dataDir, 'lake', 'curated', t, `dt=${d}`, 'part-0.parquet'))),
       ),
     });
     const first = await snapshot();
