@@ -18,6 +18,7 @@ import { dedupTopic, dropStaged, writeCurated } from '../../src/pipeline/batch-r
 import { dayTasks } from '../../src/pipeline/batch-run/day.js';
 import { STAGED_PARQUET, loadTopic } from '../../src/pipeline/batch-run/load.js';
 import { DAY1, DAY2, writeFixtureLake } from '../fixtures/batch-lake.js';
+import { differingRows } from '../support/parquet-rows.js';
 import { tempDirs } from '../support/tmp.js';
 
 const temp = tempDirs('all');
@@ -36,14 +37,8 @@ interface Written {
 }
 
 /** rows in one Parquet file and not in the other, both ways (with their positions, or as multisets) */
-async function differingRows(topic: RecordType, a: string, b: string, positions: boolean): Promise<number> {
-  const cols = columnList(CURATED_COLUMNS[TABLE_OF[topic]]);
-  const side = (p: string) => `(SELECT ${positions ? 'file_row_number, ' : ''}${cols} FROM read_parquet(${sqlString(p)}, file_row_number = true))`;
-  const [d] = await engine.all(
-    `SELECT (SELECT count(*) FROM (${side(a)} EXCEPT ALL ${side(b)})) + (SELECT count(*) FROM (${side(b)} EXCEPT ALL ${side(a)})) AS n`,
-  );
-  return Number(d?.n);
-}
+const rowsDiffer = (topic: RecordType, a: string, b: string, positions: boolean) =>
+  differingRows(engine, a, b, columnList(CURATED_COLUMNS[TABLE_OF[topic]]), positions);
 
 /** load, de-duplicate and write one topic's curated file of the day */
 async function curate(cfg: Config, topic: RecordType, day: string): Promise<Written> {
@@ -60,7 +55,7 @@ async function curate(cfg: Config, topic: RecordType, day: string): Promise<Writ
     );
   const f = await writeCurated(engine, topic, day, dir, loaded);
   const rows = await engine.all(`SELECT ind FROM read_parquet(${sqlString(f.file)})`);
-  const differing = f.projected ? await differingRows(topic, f.file, copy, true) : 0;
+  const differing = f.projected ? await rowsDiffer(topic, f.file, copy, true) : 0;
   await dropStaged(engine);
   return { projected: f.projected, file: f.file, inds: rows.map((r) => Number(r.ind)), differing };
 }
@@ -74,7 +69,7 @@ describe('curated files: one row per ind, the same rows on every run', () => {
       for (const topic of TOPICS) {
         const first = await curate(cfg, topic, day);
         const again = await curate(cfg, topic, day);
-        expect(await differingRows(topic, first.file, again.file, false)).toBe(0);
+        expect(await rowsDiffer(topic, first.file, again.file, false)).toBe(0);
         expect(new Set(first.inds).size).toBe(first.inds.length);
         expect(first.differing).toBe(0);
         paths.push(`${day} ${topic}: ${first.projected ? 'projected' : 'copied'} (${first.inds.length} rows)`);
@@ -93,7 +88,7 @@ describe('curated files: one row per ind, the same rows on every run', () => {
     const first = await curate(cfg, 'pin', day);
     const again = await curate(cfg, 'pin', day);
     expect([first.projected, first.inds.length, first.differing]).toEqual([true, 133_334, 0]);
-    expect(await differingRows('pin', first.file, again.file, false)).toBe(0);
+    expect(await rowsDiffer('pin', first.file, again.file, false)).toBe(0);
     expect(new Set(first.inds).size).toBe(first.inds.length);
   }, 120_000);
 });

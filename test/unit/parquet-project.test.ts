@@ -13,6 +13,7 @@ import { loadConfig } from '../../src/core/config.js';
 import { openEngine, sqlString, withInsertionOrder, type Engine } from '../../src/engine/duckdb.js';
 import { dropColumns } from '../../src/engine/parquet/project.js';
 import { Reader, T, Writer, type Field } from '../../src/engine/parquet/thrift.js';
+import { differingRows } from '../support/parquet-rows.js';
 import { tempDirs } from '../support/tmp.js';
 
 const temp = tempDirs('all');
@@ -42,14 +43,7 @@ async function writeSample(options: string): Promise<string> {
   return file;
 }
 
-async function differing(a: string, b: string, cols: string[]): Promise<number> {
-  const list = cols.map((c) => `"${c}"`).join(', ');
-  const side = (p: string) => `(SELECT file_row_number, ${list} FROM read_parquet(${sqlString(p)}, file_row_number = true))`;
-  const [d] = await engine.all(
-    `SELECT (SELECT count(*) FROM (${side(a)} EXCEPT ALL ${side(b)})) + (SELECT count(*) FROM (${side(b)} EXCEPT ALL ${side(a)})) AS n`,
-  );
-  return Number(d?.n);
-}
+const differing = (a: string, b: string, cols: string[]) => differingRows(engine, a, b, cols.map((c) => `"${c}"`).join(', '), true);
 
 describe('the Thrift compact codec', () => {
   test('a footer written by the engine reads and writes back byte for byte', async () => {

@@ -33,10 +33,16 @@ export const SUPERSEDED = { pin: 'x_pin', geo: 'x_geo', user: 'x_user' } as cons
 export async function dedupTopic(engine: Engine, topic: RecordType, columns: readonly string[] = STAGE_COLUMNS[topic].map(([n]) => n)): Promise<void> {
   const a = ALL[topic];
   const x = SUPERSEDED[topic];
-  await engine.run(
-    `CREATE OR REPLACE TEMP TABLE ${x} AS SELECT _src, _row FROM ${a} WHERE event_id IN (SELECT event_id FROM ${a} GROUP BY event_id HAVING count(*) > 1) ` +
-      'QUALIFY row_number() OVER (PARTITION BY event_id ORDER BY ingested_at, _partition NULLS LAST, _offset NULLS LAST) > 1',
-  );
+  const repeated = `SELECT event_id FROM ${a} GROUP BY event_id HAVING count(*) > 1`;
+  await engine.run(`CREATE OR REPLACE TEMP TABLE ${x} (_src INTEGER, _row BIGINT)`);
+  // one grouping finds them; only then are their copies read again and ranked
+  const [n] = await engine.all(`SELECT count(*) AS n FROM (${repeated})`);
+  if (Number(n?.n ?? 0) > 0) {
+    await engine.run(
+      `INSERT INTO ${x} SELECT _src, _row FROM ${a} WHERE event_id IN (${repeated}) ` +
+        'QUALIFY row_number() OVER (PARTITION BY event_id ORDER BY ingested_at, _partition NULLS LAST, _offset NULLS LAST) > 1',
+    );
+  }
   const keep = [...new Set(['ind', 'event_id', 'ingested_at', ...columns])];
   await engine.run(
     `CREATE OR REPLACE TEMP TABLE ${DEDUP[topic]} AS SELECT ${stageFromCurated(TABLE_OF[topic], keep)} FROM ${a} ANTI JOIN ${x} USING (_src, _row)`,
