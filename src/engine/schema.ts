@@ -83,9 +83,10 @@ export const STAGE_COLUMNS: Record<RecordType, Columns> = {
   user: [...CURATED_COLUMNS.users, ['_partition', 'INTEGER'], ['_offset', 'BIGINT']],
 };
 
-/** SELECT list turning staged columns into the curated table's columns, in curated order. */
-export function curatedFromStage(table: CuratedTable): string {
+/** SELECT list turning staged columns into the curated table's columns (all, or those named), in curated order. */
+export function curatedFromStage(table: CuratedTable, names?: readonly string[]): string {
   return CURATED_COLUMNS[table]
+    .filter(([n]) => !names || names.includes(n))
     .map(([n]) => {
       if (table === 'pins' && n === 'tag_list') return `string_split(tag_list, ',') AS tag_list`;
       if (table === 'geo' && n === 'coordinates') return `[latitude, longitude] AS coordinates`;

@@ -13,12 +13,15 @@ import type { PlainRow } from '../../engine/values.js';
 import { compareText, keyText } from '../../metrics/realtime/evaluate.js';
 import { planSql } from '../../metrics/realtime/sql.js';
 import type { RealtimeMetric } from '../../metrics/registry.js';
-import { CURATED_COLUMNS, STAGE_COLUMNS, TABLE_OF, ident, stageFromCurated } from '../../engine/schema.js';
+import { CURATED_COLUMNS, STAGE_COLUMNS, TABLE_OF, columnList, stageFromCurated } from '../../engine/schema.js';
 import { dropColumns } from '../../engine/parquet/project.js';
 import { ALL, JS_ROWS, SOURCE, STAGED_PARQUET, type LoadResult } from './load.js';
 
 /** Relation names of the de-duplicated cleaned records. */
 export const DEDUP = { pin: 'd_pin', geo: 'd_geo', user: 'd_user' } as const satisfies Record<RecordType, string>;
+
+/** Relation of the inds with more than one record of a topic (day and margins): r_<topic>. */
+export const REPEATED = { pin: 'r_pin', geo: 'r_geo', user: 'r_user' } as const satisfies Record<RecordType, string>;
 
 /** Relation of the rows of a_<topic> left out: later copies of an event_id, and rows superseded within the day (curated). */
 export const SUPERSEDED = { pin: 'x_pin', geo: 'x_geo', user: 'x_user' } as const satisfies Record<RecordType, string>;
@@ -60,9 +63,6 @@ export async function dropStaged(engine: Engine): Promise<void> {
 
 const dayFilter = (day: string) => `ingested_at >= ${sqlDayStart(day)} AND ingested_at < ${sqlDayStart(day)} + INTERVAL 1 DAY`;
 
-/** Relation of the inds with more than one record of a topic (day and margins): r_<topic>. */
-export const REPEATED = { pin: 'r_pin', geo: 'r_geo', user: 'r_user' } as const satisfies Record<RecordType, string>;
-
 export interface CuratedFile {
   key: string;
   file: string;
@@ -86,16 +86,19 @@ export async function writeCurated(engine: Engine, topic: RecordType, day: strin
   const a = ALL[topic];
   const x = SUPERSEDED[topic];
   const key = `curated/${table}/dt=${day}/part-0.parquet`;
-  // the day's rows that are not the latest of their ind (only inds with more than one record are ranked)
-  await engine.run(
-    `INSERT INTO ${x} SELECT _src, _row FROM ${a} ANTI JOIN ${x} USING (_src, _row) WHERE ${dayFilter(day)} AND ind IN (SELECT ind FROM ${REPEATED[topic]}) ` +
-      'QUALIFY row_number() OVER (PARTITION BY ind ORDER BY ingested_at DESC, event_id DESC) > 1',
-  );
+  // the day's rows that are not the latest of their ind (only inds with more than one record are ranked, if any)
+  const [r] = await engine.all(`SELECT count(*) AS n FROM ${REPEATED[topic]}`);
+  if (Number(r?.n ?? 0) > 0) {
+    await engine.run(
+      `INSERT INTO ${x} SELECT _src, _row FROM ${a} ANTI JOIN ${x} USING (_src, _row) WHERE ${dayFilter(day)} AND ind IN (SELECT ind FROM ${REPEATED[topic]}) ` +
+        'QUALIFY row_number() OVER (PARTITION BY ind ORDER BY ingested_at DESC, event_id DESC) > 1',
+    );
+  }
   const [c] = await engine.all(
     `SELECT count(*) FILTER (WHERE _src = ${SOURCE.day} AND NOT (${dayFilter(day)})) AS day_out, count(*) FILTER (WHERE _src <> ${SOURCE.day} AND ${dayFilter(day)}) AS others_in, ` +
       `(SELECT count(*) FROM ${x} WHERE _src = ${SOURCE.day}) AS day_left_out FROM ${a}`,
   );
-  const cols = CURATED_COLUMNS[table].map(([n]) => ident(n)).join(', ');
+  const cols = columnList(CURATED_COLUMNS[table]);
   if (loaded.dayFile && loaded.dayFileWhole && Number(c?.day_out) === 0 && Number(c?.others_in) === 0 && Number(c?.day_left_out) === 0) {
     // the staged file itself becomes the curated file (a_<topic> cannot read it afterwards)
     return {

@@ -156,8 +156,9 @@ export async function dayMetrics(deps: DayDeps, day: string): Promise<DayRows> {
     const tasks = await dayTasks(lake, day, cfg.stream.joinWindow);
     for (const topic of TOPICS) {
       deps.onProgress?.(`${day}: cleaning ${topic} (${deps.realtime.map((m) => m.id).join(', ')})`);
-      await loadTopic(engine, topic, tasks, dir, { workers: deps.workers });
-      await dedupTopic(engine, topic, realtimeColumns(deps.realtime, topic));
+      const columns = realtimeColumns(deps.realtime, topic);
+      await loadTopic(engine, topic, tasks, dir, { workers: deps.workers, columns });
+      await dedupTopic(engine, topic, columns);
     }
     const rt = await computeRealtime(engine, day, cfg.stream.joinWindow, deps.realtime);
     return { realtime: rt.results, quality: null };

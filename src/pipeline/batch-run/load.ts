@@ -39,7 +39,7 @@ export interface LoadResult {
   counts: StageCounts;
   /** what clean.ts cleaned: chunks it read (whole or for some lines) and the lines it cleaned */
   js: { chunks: number; lines: number };
-  /** the staged Parquet file of the day's own chunks (null: none, or the engine could not read them) */
+  /** the staged Parquet file of the day's own chunks (null: none, the engine could not read them, or only some columns were staged) */
   dayFile: string | null;
   /** every row of the day file is one the SQL vouched for, and none of its chunks went to clean.ts */
   dayFileWhole: boolean;
@@ -72,8 +72,18 @@ function bookkeeping(issues: string[]): string[] {
  * clean.ts's rows), `_src` and `_row`). Tasks with count: true make the counts (a day's own chunks);
  * the others are read only (the neighbour days' margins).
  */
-export async function loadTopic(engine: Engine, topic: RecordType, tasks: StageTask[], tmpDir: string, opts: PoolOptions = {}): Promise<LoadResult> {
+export async function loadTopic(
+  engine: Engine,
+  topic: RecordType,
+  tasks: StageTask[],
+  tmpDir: string,
+  opts: PoolOptions & { columns?: readonly string[] } = {},
+): Promise<LoadResult> {
   const table = TABLE_OF[topic];
+  // the curated columns staged: all, or ind, event_id, ingested_at and `columns` (then the engine
+  // computes no other rule's value, and the day file cannot become the curated file)
+  const want = opts.columns ? ['ind', 'event_id', 'ingested_at', ...opts.columns] : undefined;
+  const names = CURATED_COLUMNS[table].map(([n]) => n).filter((n) => !want || want.includes(n));
   // chunk ids: the counted chunks first, each set in key order
   const byFile = (a: StageTask, b: StageTask) => (a.file < b.file ? -1 : a.file > b.file ? 1 : 0);
   const mine = tasks.filter((x) => x.topic === topic);
@@ -81,7 +91,7 @@ export async function loadTopic(engine: Engine, topic: RecordType, tasks: StageT
   const counted = chunks.filter((x) => x.count).length;
   const issues = cleanSelectSql(topic, '').issues;
   const keep = bookkeeping(issues);
-  await engine.run(`CREATE OR REPLACE TEMP TABLE ${JS_ROWS[topic]} (${columnDefs(STAGE_COLUMNS[topic])}, _file INTEGER)`);
+  await engine.run(`CREATE OR REPLACE TEMP TABLE ${JS_ROWS[topic]} (${columnDefs(STAGE_COLUMNS[topic])})`);
 
   // the engine's SQL: one staged file per set of chunks
   const js: StageTask[] = [];
@@ -93,7 +103,7 @@ export async function loadTopic(engine: Engine, topic: RecordType, tasks: StageT
   for (const s of sets) {
     const file = path.join(tmpDir, `${topic}-${s.src}.parquet`);
     const source = `(SELECT m, file_id + ${s.from} AS file_id FROM ${readRawSql(chunks.slice(s.from, s.to).map((x) => x.file))})`;
-    const select = `SELECT ${curatedFromStage(table)}, ${keep.join(', ')} FROM (${cleanSelectSql(topic, source).sql})`;
+    const select = `SELECT ${curatedFromStage(table, names)}, ${keep.join(', ')} FROM (${cleanSelectSql(topic, source).sql})`;
     try {
       await engine.all(`COPY (${select}) TO ${sqlString(file)} (${STAGED_PARQUET})`);
       files.push({ src: s.src, file });
@@ -136,7 +146,6 @@ export async function loadTopic(engine: Engine, topic: RecordType, tasks: StageT
     addCounts(counts, out.counts[topic]);
     lines += out.counts[topic].records;
     for (const f of out.files[topic]) {
-      // the chunk of a staged file is not known here: clean.ts's rows have no _file
       await engine.run(`INSERT INTO ${JS_ROWS[topic]} BY NAME SELECT * FROM (${readStagedSql([f], STAGE_COLUMNS[topic])})`);
       await rm(f, { force: true });
     }
@@ -146,13 +155,16 @@ export async function loadTopic(engine: Engine, topic: RecordType, tasks: StageT
 
   // the view of every cleaned row, and the counts of the rows the SQL cleaned (what is left of them)
   const notExcluded = excluded.size ? ` AND _file NOT IN (${[...excluded].join(', ')})` : '';
-  const curatedCols = CURATED_COLUMNS[table].map(([n]) => ident(n)).join(', ');
+  const curatedCols = names.map(ident).join(', ');
   const parts = files.map(
     ({ src, file }) =>
       `SELECT ${src} AS _src, file_row_number AS _row, ${curatedCols}, _partition, _offset, _file ` +
       `FROM read_parquet(${sqlString(file)}, file_row_number = true) WHERE _vouched${notExcluded}`,
   );
-  parts.push(`SELECT ${SOURCE.js} AS _src, rowid AS _row, ${curatedFromStage(table)}, _partition, _offset, _file FROM ${JS_ROWS[topic]}`);
+  // (the chunk of a clean.ts row is not known here: its _file is null)
+  parts.push(
+    `SELECT ${SOURCE.js} AS _src, rowid AS _row, ${curatedFromStage(table, names)}, _partition, _offset, NULL::INTEGER AS _file FROM ${JS_ROWS[topic]}`,
+  );
   await engine.run(`CREATE OR REPLACE TEMP VIEW ${ALL[topic]} AS ${parts.join(' UNION ALL ')}`);
 
   const day = files.find((f) => f.src === SOURCE.day);
@@ -170,5 +182,5 @@ export async function loadTopic(engine: Engine, topic: RecordType, tasks: StageT
     addCounts(counts, sql);
   }
   const dayWhole = !!day && !rows.some((r) => Number(r._file) < counted) && ![...excluded].some((f) => f < counted);
-  return { counts, js: { chunks: js.length, lines }, dayFile: day?.file ?? null, dayFileWhole: dayWhole };
+  return { counts, js: { chunks: js.length, lines }, dayFile: day && !want ? day.file : null, dayFileWhole: dayWhole && !want };
 }

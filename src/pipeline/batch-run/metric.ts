@@ -48,7 +48,7 @@ export async function metricFromLake(cfg: Config, lake: Lake, metric: Metric, op
   const engine = await openEngine(cfg);
   try {
     for (const topic of TOPICS) {
-      await loadTopic(engine, topic, tasks, tmp, { workers: opts.workers });
+      await loadTopic(engine, topic, tasks, tmp, { workers: opts.workers, columns: metric.plan.columns[topic] });
       await dedupTopic(engine, topic, metric.plan.columns[topic]);
     }
     const rt = await computeRealtimeRange(engine, { ...DEDUP, joinWindowMs: cfg.stream.joinWindow, repeated: REPEATED }, [metric]);
