@@ -9,7 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { loadConfig, type Config } from '../../src/core/config.js';
 import { openEngine, type Engine } from '../../src/engine/duckdb.js';
-import { unmatchedSql, type RealtimeInputs } from '../../src/engine/metrics/index.js';
+import { pinMatchesSql, unmatchedSql, type RealtimeInputs } from '../../src/engine/metrics/index.js';
 import { computeRealtimeRange } from '../../src/pipeline/batch-run/curate.js';
 import { BUILTIN, realtimeMetric } from '../support/metrics.js';
 
@@ -129,5 +129,42 @@ describe('R1–R5 with the stream semantics', () => {
     ]);
     // without a range every minute is in (pin f at 10:02 has no partners)
     expect(await r('R1', { ...inputs, from: undefined, to: undefined })).toContainEqual({ minute: M('10:02'), category: 'art', postings: 1, final: true });
+  });
+
+  test("the caller's relations of repeated inds: an empty one leaves the general matching out, with the same rows", async () => {
+    await engine.run('CREATE OR REPLACE TABLE r_geo AS SELECT ind FROM d_geo GROUP BY ind HAVING count(*) > 1');
+    await engine.run('CREATE OR REPLACE TABLE r_user AS SELECT ind FROM d_user GROUP BY ind HAVING count(*) > 1');
+    expect((await engine.all('SELECT ind FROM r_geo ORDER BY ind')).map((x) => x.ind)).toEqual([3, 5]);
+    expect(await engine.all('SELECT count(*) AS n FROM r_user')).toEqual([{ n: 0 }]);
+    const plain = await computeRealtimeRange(engine, inputs, BUILTIN.realtime);
+    const known = await computeRealtimeRange(engine, { ...inputs, repeated: { geo: 'r_geo', user: 'r_user' } }, BUILTIN.realtime);
+    expect(known).toEqual(plain);
+    expect(known.results.find((x) => x.metric.id === 'R3')!.rows).toHaveLength(4);
+
+    const cols = { pin: ['category'], geo: ['country'], user: ['age_group'] };
+    const ctes = (sql: string) => [...sql.matchAll(/\b([a-z]_[a-z]+|p) AS( MATERIALIZED)? \(/g)].map((m) => m[1] + (m[2] ?? ''));
+    expect(ctes(pinMatchesSql({ ...inputs, repeated: { geo: 'r_geo', user: null } }, cols))).toEqual([
+      'p MATERIALIZED',
+      'n_geo MATERIALIZED',
+      's_geo',
+      'q_geo',
+      'm_geo',
+      's_user',
+    ]);
+    const simple = pinMatchesSql({ ...inputs, repeated: { geo: null, user: null } }, cols);
+    expect(ctes(simple)).toEqual(['p', 's_geo', 's_user']);
+    expect(simple).not.toContain('row_number');
+    // only the columns asked for (no event_id: materializing strings nobody reads cost most of the relation)
+    const got = await engine.all(`SELECT * FROM (${simple}) WHERE p_category = 'diy' ORDER BY ingested_at, g_country`);
+    expect(got[0]).toEqual({
+      ingested_at: '2026-11-20T10:00:59.999Z',
+      p_category: 'diy',
+      geo_matched: true,
+      g_country: null,
+      user_matched: true,
+      u_age_group: '50+',
+    });
+    // null is the caller's word that no ind repeats: pin e (ind 5, two geo records) would get a row per partner
+    expect(got.slice(1).map((x) => x.g_country)).toEqual(['Chile', 'Peru']);
   });
 });

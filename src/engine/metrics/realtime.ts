@@ -29,9 +29,10 @@ export interface RealtimeInputs {
   joinWindowMs: number;
   /**
    * relations (column ind) holding exactly the inds with more than one geo / user record, when the
-   * caller has them already (else they are found here)
+   * caller has them already (else they are found here); null: the caller knows that no ind has
+   * more than one (then the general matching is left out)
    */
-  repeated?: { geo: string; user: string };
+  repeated?: { geo: string | null; user: string | null };
   /** only windows whose minute lies in [from, to) (epoch ms, whole minutes); all when absent */
   from?: number;
   to?: number;
@@ -65,6 +66,9 @@ function windowMs(i: RealtimeInputs): number {
 
 export const matchColumn = (prefix: 'p' | 'g' | 'u', name: string): string => ident(`${prefix}_${name}`);
 
+/** whether some ind may have several records of the partner (else only the equality join is needed) */
+const general = (i: RealtimeInputs, partner: 'geo' | 'user') => i.repeated?.[partner] !== null;
+
 /**
  * Partners of the pins `p` (same ind, |Δ ingested_at| <= W; the closest wins, then the smaller
  * event_id). An ind with a single partner record (the common case) needs no choice: a pin is
@@ -83,6 +87,7 @@ function matchCtes(i: RealtimeInputs, partner: 'geo' | 'user', columns: string[]
   const struct = isSpark(i)
     ? `named_struct(${fields.map(([k, v]) => `${sqlKey(k)}, ${v}`).join(', ')})`
     : `{${fields.map(([k, v]) => `${sqlKey(k)}: ${v}`).join(', ')}}`;
+  if (!general(i, partner)) return `s_${partner} AS (SELECT ind, ${d.ms('ingested_at')} AS ms${list} FROM ${rel})`;
   const repeated = i.repeated ? `SELECT ind FROM ${i.repeated[partner]}` : `SELECT ind FROM ${rel} GROUP BY ind HAVING count(*) > 1`;
   return `n_${partner} AS${d.materialized} (${repeated}),
 s_${partner} AS (SELECT ind, ${d.ms('ingested_at')} AS ms${list} FROM ${rel} WHERE ind NOT IN (SELECT ind FROM n_${partner})),
@@ -118,49 +123,46 @@ function dialect(i: RealtimeInputs) {
 const sqlKey = (name: string) => `'${name.replaceAll("'", "''")}'`;
 
 /**
- * One row per pin in range with its partners (pins are numbered once, in a materialized CTE, so
- * the general matching joins on integer keys): event_id, ingested_at, the pin's columns (p_*),
- * geo_matched and the geo partner's columns (g_*), user_matched and the user partner's (u_*).
- * batch-run materializes it once for every joined metric and the unmatched counts.
+ * One row per pin in range with its partners: ingested_at, the pin's columns that `cols.pin` names
+ * (p_*), geo_matched and the geo partner's columns (g_*), user_matched and the user partner's
+ * (u_*). When some partner goes the general way, the pins are numbered once, in a materialized
+ * CTE, so that its matching joins on integer keys. batch-run materializes the relation once for
+ * every joined metric and the unmatched counts: it carries only the columns asked for.
  */
 export function pinMatchesSql(i: RealtimeInputs, cols: MatchColumns): string {
   const w = windowMs(i);
-  const pinCols = cols.pin.filter((c) => c !== 'ind' && c !== 'event_id' && c !== 'ingested_at');
-  const pList = pinCols.map((c) => `, ${ident(c)}`).join('');
-  const out: string[] = [
-    'event_id',
-    'ingested_at',
-    `ind AS ${matchColumn('p', 'ind')}`,
-    `event_id AS ${matchColumn('p', 'event_id')}`,
-    ...pinCols.map((c) => `${ident(c)} AS ${matchColumn('p', c)}`),
-  ];
-  out.push('g1 OR mg IS NOT NULL AS geo_matched');
-  for (const c of cols.geo) out.push(`CASE WHEN g1 THEN ${ident(`sg_${c}`)} ELSE mg_v.${ident(`c_${c}`)} END AS ${matchColumn('g', c)}`);
-  out.push('u1 OR mu IS NOT NULL AS user_matched');
-  for (const c of cols.user) out.push(`CASE WHEN u1 THEN ${ident(`su_${c}`)} ELSE mu_v.${ident(`c_${c}`)} END AS ${matchColumn('u', c)}`);
-  const inner = [
-    'p.event_id, p.ingested_at, p.ind',
-    ...pinCols.map((c) => `p.${ident(c)}`),
-    `coalesce(abs(p.ms - sg.ms) <= ${w}, false) AS g1`,
-    ...cols.geo.map((c) => `sg.${ident(`c_${c}`)} AS ${ident(`sg_${c}`)}`),
-    'mg.pid AS mg, mg.v AS mg_v',
-    `coalesce(abs(p.ms - su.ms) <= ${w}, false) AS u1`,
-    ...cols.user.map((c) => `su.${ident(`c_${c}`)} AS ${ident(`su_${c}`)}`),
-    'mu.pid AS mu, mu.v AS mu_v',
-  ];
   const d = dialect(i);
-  return `WITH p AS${d.materialized} (SELECT ${d.pid} AS pid, event_id, ind, ingested_at, ${d.ms('ingested_at')} AS ms${pList} FROM ${i.pin} ${inRange(i)}),
+  const numbered = general(i, 'geo') || general(i, 'user');
+  const pinCols = [...new Set(['ind', 'ingested_at', ...cols.pin])];
+  const out: string[] = ['ingested_at', ...cols.pin.map((c) => `${ident(c)} AS ${matchColumn('p', c)}`)];
+  const inner = pinCols.map((c) => `p.${ident(c)}`);
+  const joins = ['FROM p'];
+  for (const [partner, g, list] of [
+    ['geo', 'g', cols.geo],
+    ['user', 'u', cols.user],
+  ] as const) {
+    const [flag, s, m] = [`${g}1`, `s${g}`, `m${g}`];
+    const gen = general(i, partner);
+    out.push(`${flag}${gen ? ` OR ${m} IS NOT NULL` : ''} AS ${partner}_matched`);
+    for (const c of list) {
+      out.push(`CASE WHEN ${flag} THEN ${ident(`${s}_${c}`)}${gen ? ` ELSE ${m}_v.${ident(`c_${c}`)}` : ''} END AS ${matchColumn(g, c)}`);
+    }
+    inner.push(`coalesce(abs(p.ms - ${s}.ms) <= ${w}, false) AS ${flag}`, ...list.map((c) => `${s}.${ident(`c_${c}`)} AS ${ident(`${s}_${c}`)}`));
+    joins.push(`LEFT JOIN s_${partner} ${s} ON ${s}.ind = p.ind`);
+    if (gen) {
+      inner.push(`${m}.pid AS ${m}, ${m}.v AS ${m}_v`);
+      joins.push(`LEFT JOIN m_${partner} ${m} ON ${m}.pid = p.pid`);
+    }
+  }
+  const p = `SELECT ${numbered ? `${d.pid} AS pid, ` : ''}${pinCols.map(ident).join(', ')}, ${d.ms('ingested_at')} AS ms FROM ${i.pin} ${inRange(i)}`;
+  return `WITH p AS${numbered ? d.materialized : ''} (${p}),
 ${matchCtes(i, 'geo', cols.geo)},
 ${matchCtes(i, 'user', cols.user)}
 SELECT ${out.join(', ')}
 FROM (
   -- s_* hold one row per ind: these joins are plain equality joins (the window is checked after)
   SELECT ${inner.join(', ')}
-  FROM p
-  LEFT JOIN s_geo sg ON sg.ind = p.ind
-  LEFT JOIN m_geo mg ON mg.pid = p.pid
-  LEFT JOIN s_user su ON su.ind = p.ind
-  LEFT JOIN m_user mu ON mu.pid = p.pid)`;
+  ${joins.join('\n  ')})`;
 }
 
 /** Pins without a geo partner and without a user partner (the stream's "unmatched"). */

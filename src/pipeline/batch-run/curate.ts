@@ -9,11 +9,11 @@ import type { Row } from '../../core/tables.js';
 import type { Lake } from '../../connectors/lake/types.js';
 import { sqlDayStart, sqlString, type Engine } from '../../engine/duckdb.js';
 import { pinMatchesSql, unmatchedSql, type RealtimeInputs } from '../../engine/metrics/index.js';
-import type { PlainRow } from '../../engine/values.js';
+import { toPlain, type PlainRow } from '../../engine/values.js';
 import { compareText, keyText } from '../../metrics/realtime/evaluate.js';
 import { planSql } from '../../metrics/realtime/sql.js';
 import type { RealtimeMetric } from '../../metrics/registry.js';
-import { CURATED_COLUMNS, STAGE_COLUMNS, TABLE_OF, columnList, stageFromCurated } from '../../engine/schema.js';
+import { CURATED_COLUMNS, STAGE_COLUMNS, TABLE_OF, columnList, ident, stageFromCurated } from '../../engine/schema.js';
 import { dropColumns } from '../../engine/parquet/project.js';
 import { ALL, JS_ROWS, SOURCE, STAGED_PARQUET, type LoadResult } from './load.js';
 
@@ -148,6 +148,30 @@ export function realtimeRow(metric: RealtimeMetric, r: PlainRow): Row {
   return out;
 }
 
+/**
+ * A metric's rows (the SQL of planSql) as stored, read by columns: the minute as epoch ms (its text
+ * made once per minute) and the values as DOUBLE; a day of a keyed metric has hundreds of thousands
+ * of rows, and DuckDB's row-wise conversion with a Date per minute cost more than the query.
+ */
+export async function windowRows(engine: Engine, metric: RealtimeMetric, sql: string): Promise<Row[]> {
+  const select = [
+    'epoch_ms(minute)::DOUBLE AS minute',
+    ...metric.keyColumns.map(ident),
+    ...metric.valueColumns.map((v) => `TRY_CAST(${ident(v)} AS DOUBLE) AS ${ident(v)}`),
+  ];
+  const cols = (await engine.conn.runAndReadAll(`SELECT ${select.join(', ')} FROM (${sql})`)).getColumnsJS();
+  const names = ['minute', ...metric.keyColumns, ...metric.valueColumns];
+  const minutes = new Map<number, string>();
+  const iso = (ms: number) => minutes.get(ms) ?? minutes.set(ms, new Date(ms).toISOString()).get(ms)!;
+  const out: Row[] = [];
+  for (let r = 0; r < (cols[0]?.length ?? 0); r++) {
+    const row: PlainRow = { minute: iso(cols[0]![r] as number) };
+    for (let c = 1; c < names.length; c++) row[names[c]!] = toPlain(cols[c]![r]);
+    out.push(realtimeRow(metric, row));
+  }
+  return out;
+}
+
 /** order of stored rows: minute, then the key texts (a null key, '', first) */
 export const byWindowKey =
   (metric: RealtimeMetric) =>
@@ -164,7 +188,10 @@ export const byWindowKey =
  * The windows of the realtime metrics over [from, to) from de-duplicated records (the day and its
  * neighbour margins), with the stream's join (src/engine/metrics/realtime.ts).
  */
-export async function computeRealtimeRange(engine: Engine, inputs: RealtimeInputs, metrics: RealtimeMetric[]): Promise<DayRealtime> {
+export async function computeRealtimeRange(engine: Engine, given: RealtimeInputs, metrics: RealtimeMetric[]): Promise<DayRealtime> {
+  // a relation of repeated inds that is empty (the common case) leaves the general matching out
+  const some = async (rel: string | null) => (rel && (await engine.all(`SELECT 1 FROM ${rel} LIMIT 1`)).length ? rel : null);
+  const inputs = given.repeated ? { ...given, repeated: { geo: await some(given.repeated.geo), user: await some(given.repeated.user) } } : given;
   const joined = metrics.filter((m) => m.plan.trigger.startsWith('pin+'));
   const cols = {
     pin: [...new Set(joined.flatMap((m) => m.plan.columns.pin))],
@@ -176,7 +203,7 @@ export async function computeRealtimeRange(engine: Engine, inputs: RealtimeInput
     const results: RealtimeResult[] = [];
     for (const metric of metrics) {
       const t = performance.now();
-      const rows = (await engine.all(planSql(metric.plan, inputs, 'pin_matches'))).map((r) => realtimeRow(metric, r)).sort(byWindowKey(metric));
+      const rows = (await windowRows(engine, metric, planSql(metric.plan, inputs, 'pin_matches'))).sort(byWindowKey(metric));
       results.push({ metric, rows, seconds: Math.round(performance.now() - t) / 1000 });
     }
     const [u] = await engine.all(unmatchedSql(inputs, 'pin_matches'));
