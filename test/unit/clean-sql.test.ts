@@ -20,6 +20,8 @@ import { generatePosting } from '../../src/connectors/source/generator.js';
 import { loadConfig, type Config } from '../../src/core/config.js';
 import { TOPICS, type RecordType } from '../../src/core/records.js';
 import { WHITESPACE } from '../../src/core/rules.js';
+import { instantSql } from '../../src/engine/clean-sql.js';
+import { toIsoInstant } from '../../src/core/time.js';
 import { openEngine, type Engine } from '../../src/engine/duckdb.js';
 import { STAGE_COLUMNS, TABLE_OF, columnList, stageFromCurated } from '../../src/engine/schema.js';
 import { stampRecord } from '../../src/pipeline/batch-writer/stamp.js';
@@ -434,5 +436,26 @@ describe('the rules in SQL and in clean.ts agree (fast-check)', () => {
     ]) {
       await compare('geo', [chunk]);
     }
+  });
+});
+
+describe('date-times in SQL', () => {
+  test("every instant the engine reads is the one clean.ts reads (the pattern and the engine's cast against time.ts)", async () => {
+    const p2 = (x: string) => `lpad((${x})::VARCHAR, 2, '0')`;
+    const grid =
+      `SELECT lpad(y::VARCHAR, 4, '0') || '-' || ${p2('mo')} || '-' || ${p2('d')} || sep || ${p2('h')} || ':' || ${p2('mi')} || ':' || ${p2('s')} || f AS s FROM ` +
+      '(SELECT unnest([99, 100, 1900, 2000, 2023, 2024, 2100, 9999]) y), (SELECT unnest(range(0, 14)) mo), (SELECT unnest(range(0, 33)) d), ' +
+      "(SELECT unnest([0, 9, 23, 24, 25, 99]) h), (SELECT unnest([0, 59, 60]) mi), (SELECT unnest([0, 59, 60, 61]) s), (SELECT unnest(['', '.000Z', '.999Z', '.5Z']) f), " +
+      "(SELECT unnest(['T', ' ']) sep)";
+    const [all] = await engine.all(`SELECT count(*) AS n FROM (${grid})`);
+    expect(all!.n).toBe(8 * 14 * 33 * 6 * 3 * 4 * 4 * 2);
+    // the texts the engine reads (the others go to clean.ts, which decides)
+    const rows = await engine.all(
+      `SELECT * FROM (SELECT s, strftime(${instantSql('s')}, '%Y-%m-%dT%H:%M:%S.%gZ') AS sql FROM (${grid})) WHERE sql IS NOT NULL`,
+    );
+    expect(rows.filter((r) => toIsoInstant(r.s as string) !== r.sql).slice(0, 5)).toEqual([]);
+    // both forms are read: 7 years from 100 on (2 of them leap) × 3 hours below 24 × 4 (minute, second) below 60
+    // × (2 separators without ms + 2 with ms)
+    expect(rows.length).toBe((7 * 365 + 2) * 3 * 4 * 4);
   });
 });

@@ -29,29 +29,37 @@ export const SUPERSEDED = { pin: 'x_pin', geo: 'x_geo', user: 'x_user' } as cons
 /**
  * De-duplicate a topic's loaded records (load.ts, a_<topic>) by event_id: one copy per event_id
  * (the smallest ingested_at, then the smallest (_partition, _offset)); the later copies go to
- * x_<topic>. Repeated event_ids are rare (retries): only they are ranked. Then d_<topic>: the
- * de-duplicated records with `columns` (staged columns; ind, event_id and ingested_at always), and
- * r_<topic>: the inds with more than one record.
+ * x_<topic>. Repeated event_ids are rare (retries): only they are ranked. Then r_<topic>: the inds
+ * with more than one record, and d_<topic>: the de-duplicated records with ind, ingested_at and
+ * `columns` (staged columns). d_ holds an event_id only where the realtime join reads it: a geo
+ * or user record of an ind in r_ (its tie-break among a pin's partners), unless `columns` names
+ * event_id; d_ is the day's largest relation held in the engine, and a 36-character event_id
+ * per record made it spill at 10M.
  */
 export async function dedupTopic(engine: Engine, topic: RecordType, columns: readonly string[] = STAGE_COLUMNS[topic].map(([n]) => n)): Promise<void> {
   const a = ALL[topic];
   const x = SUPERSEDED[topic];
   const repeated = `SELECT event_id FROM ${a} GROUP BY event_id HAVING count(*) > 1`;
   await engine.run(`CREATE OR REPLACE TEMP TABLE ${x} (_src INTEGER, _row BIGINT)`);
-  // one grouping finds them; only then are their copies read again and ranked
-  const [n] = await engine.all(`SELECT count(*) AS n FROM (${repeated})`);
+  // distinct 64-bit hashes as many as rows prove every event_id distinct (grouping integers costs
+  // less than grouping the strings); else (a repeat, or a hash collision) the exact grouping decides
+  const [n] = await engine.all(`SELECT count(*) - count(DISTINCT hash(event_id)) AS n FROM ${a}`);
   if (Number(n?.n ?? 0) > 0) {
     await engine.run(
       `INSERT INTO ${x} SELECT _src, _row FROM ${a} WHERE event_id IN (${repeated}) ` +
         'QUALIFY row_number() OVER (PARTITION BY event_id ORDER BY ingested_at, _partition NULLS LAST, _offset NULLS LAST) > 1',
     );
   }
-  const keep = [...new Set(['ind', 'event_id', 'ingested_at', ...columns])];
-  await engine.run(
-    `CREATE OR REPLACE TEMP TABLE ${DEDUP[topic]} AS SELECT ${stageFromCurated(TABLE_OF[topic], keep)} FROM ${a} ANTI JOIN ${x} USING (_src, _row)`,
-  );
+  const kept = `${a} ANTI JOIN ${x} USING (_src, _row)`;
   // inds with more than one record: the curated day and the R2/R3 partner search rank only these
-  await engine.run(`CREATE OR REPLACE TEMP TABLE ${REPEATED[topic]} AS SELECT ind FROM ${DEDUP[topic]} GROUP BY ind HAVING count(*) > 1`);
+  await engine.run(`CREATE OR REPLACE TEMP TABLE ${REPEATED[topic]} AS SELECT ind FROM ${kept} GROUP BY ind HAVING count(*) > 1`);
+  const keep = [...new Set(['ind', 'ingested_at', ...columns])];
+  const eventId = keep.includes('event_id')
+    ? ''
+    : topic === 'pin'
+      ? ', NULL::VARCHAR AS event_id'
+      : `, CASE WHEN ind IN (SELECT ind FROM ${REPEATED[topic]}) THEN event_id END AS event_id`;
+  await engine.run(`CREATE OR REPLACE TEMP TABLE ${DEDUP[topic]} AS SELECT ${stageFromCurated(TABLE_OF[topic], keep)}${eventId} FROM ${kept}`);
 }
 
 export async function dropStaged(engine: Engine): Promise<void> {
