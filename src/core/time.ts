@@ -31,7 +31,7 @@ const DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
  * `YYYY-MM-DDTHH:MM:SS.mmmZ` exactly (what toISOString and the API write): epoch ms, or null if it
  * names an impossible date; undefined when the text is not in that form (or the year is < 100).
  */
-function parseCanonicalIso(s: string): number | null | undefined {
+export function parseCanonicalIso(s: string): number | null | undefined {
   if (
     s.length !== 24 ||
     s.charCodeAt(4) !== 45 ||

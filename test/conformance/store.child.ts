@@ -3,8 +3,10 @@
  *   upsert <dataDir> <tag> <n>   n single-row upsert transactions into batch_r1 (category = tag)
  *   commit-crash <dataDir>       commit a transaction with the store's pragmas, SIGKILL before close
  *   crash <dataDir>              in the store's write transaction, write a lot, then SIGKILL itself
+ *   replace-kill <dataDir> <n>   replace batch_r1 with n rows (postings 2); SIGKILL itself at the first turn of the
+ *                                event loop that finds the store's lock held (the write under way)
  */
-import { readdirSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import pkg from 'node-sqlite3-wasm';
 import { EmbeddedStore } from '../../src/connectors/store/embedded.js';
@@ -42,6 +44,25 @@ if (mode === 'upsert') {
     process.stdout.write(`written ${readdirSync(dataDir!).sort().join(' ')}\n`);
     process.kill(process.pid, 'SIGKILL');
   });
+} else if (mode === 'replace-kill') {
+  // a long replace yields to the event loop between its slices: killed in the middle of it
+  const store = new EmbeddedStore(loadConfig({ env: {}, flags: { dataDir: dataDir! } }));
+  await store.connect();
+  const tick = () =>
+    setImmediate(() => {
+      if (existsSync(path.join(dataDir!, 'store.lock'))) {
+        process.stdout.write('killed in the write\n');
+        process.kill(process.pid, 'SIGKILL');
+      }
+      tick();
+    });
+  tick();
+  const t0 = Date.parse('2026-11-27T00:00:00Z');
+  await store.replace(
+    realtimeMetric('R1').batchSpec,
+    Array.from({ length: Number(tag) }, (_, i) => ({ minute: new Date(t0 + i * 60_000).toISOString(), category: 'art', postings: 2, final: true })),
+  );
+  process.stdout.write('replaced\n', () => process.exit(0));
 } else if (mode === 'commit-crash') {
   if (!tryLock(path.join(dataDir!, 'store.lock'))) throw new Error('lock busy');
   const db = new pkg.Database(path.join(dataDir!, 'store.db'));

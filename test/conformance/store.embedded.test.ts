@@ -74,6 +74,29 @@ describe('embedded store across processes', () => {
     }
   });
 
+  test('a replace of more rows than one slice is one transaction: killed between its slices, the old rows stay', async () => {
+    const cfg = tmpCfg();
+    try {
+      const store = new EmbeddedStore(cfg);
+      const R1 = realtimeMetric('R1').batchSpec;
+      const t0 = Date.parse('2026-11-27T00:00:00Z');
+      const before = Array.from({ length: 40_000 }, (_, i) => ({ minute: new Date(t0 + i * 60_000).toISOString(), category: 'art', postings: 1, final: true }));
+      await store.replace(R1, before);
+      // 40,000 rows are written in 3 slices, with a turn of the event loop between them: the child dies at one
+      const killed = await child(['replace-kill', cfg.dataDir, '40000']);
+      expect({ signal: killed.signal, out: killed.out }).toEqual({ signal: 'SIGKILL', out: 'killed in the write\n' });
+      const after = await new EmbeddedStore(cfg).select(R1);
+      expect(after).toHaveLength(40_000);
+      expect(after.every((r) => r.postings === 1)).toBe(true);
+      // not killed, the same replace writes every row
+      const whole = await child(['replace-kill', cfg.dataDir, '100']);
+      expect(whole.out).toBe('replaced\n');
+      expect((await store.select(R1)).map((r) => r.postings)).toEqual(Array(100).fill(2));
+    } finally {
+      rmSync(cfg.dataDir, { recursive: true, force: true });
+    }
+  });
+
   test('a process killed after its commit but before closing keeps the committed data', async () => {
     const cfg = tmpCfg();
     try {

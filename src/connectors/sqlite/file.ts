@@ -39,7 +39,8 @@ export class SqliteFile {
     this.lockPath = path.join(dataDir, 'store.lock');
   }
 
-  async run<T>(what: string, mode: Mode, fn: (db: SqliteDb) => T): Promise<T> {
+  /** `fn` may be async (e.g. a long write that yields to the event loop); the lock and the transaction are held until it settles */
+  async run<T>(what: string, mode: Mode, fn: (db: SqliteDb) => T | Promise<T>): Promise<T> {
     try {
       mkdirSync(path.dirname(this.dbPath), { recursive: true });
     } catch (e) {
@@ -68,7 +69,7 @@ export class SqliteFile {
         this.lockPath,
         async () => {
           // open and close the database first when a killed writer left its WAL: that recovers it
-          if (existsSync(`${this.dbPath}-wal`)) this.runLocked('recover', 'read', () => undefined);
+          if (existsSync(`${this.dbPath}-wal`)) await this.runLocked('recover', 'read', () => undefined);
           copyFileSync(this.dbPath, copy, constants.COPYFILE_FICLONE);
         },
         60_000,
@@ -91,14 +92,14 @@ export class SqliteFile {
     }
   }
 
-  private runLocked<T>(what: string, mode: Mode, fn: (db: SqliteDb) => T): T {
+  private async runLocked<T>(what: string, mode: Mode, fn: (db: SqliteDb) => T | Promise<T>): Promise<T> {
     let db: SqliteDb | undefined;
     try {
       rmSync(`${this.dbPath}.lock`, { recursive: true, force: true });
       db = new Database(this.dbPath);
       db.exec(OPEN_PRAGMAS);
       if (mode === 'write') db.exec('BEGIN IMMEDIATE');
-      const out = fn(db);
+      const out = await fn(db);
       if (mode === 'write') db.exec('COMMIT');
       return out;
     } catch (e) {

@@ -110,6 +110,23 @@ export function insertRows(db: SqliteDb, table: TableSpec, rows: Row[]): void {
   );
 }
 
+/** rows written (or made canonical) between two turns of the event loop in a long write */
+export const SLICE_ROWS = 16_384;
+
+/** the next turn of the event loop (other work, e.g. the engine's next query, goes on meanwhile) */
+export const nextTurn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+
+/**
+ * insertRows for many rows (a day of a keyed realtime metric is hundreds of thousands): in slices,
+ * yielding to the event loop between them, all within the caller's transaction.
+ */
+export async function insertRowsInSlices(db: SqliteDb, table: TableSpec, rows: Row[]): Promise<void> {
+  for (let i = 0; i < rows.length; i += SLICE_ROWS) {
+    if (i > 0) await nextTurn();
+    insertRows(db, table, rows.slice(i, i + SLICE_ROWS));
+  }
+}
+
 /** Upsert rows grouped by the columns they carry; an update touches only those columns. */
 export function upsertRows(db: SqliteDb, table: TableSpec, rows: Row[]): void {
   for (const group of groupByColumns(rows).values()) writeRows(db, table, Object.keys(group[0]!), group, true);

@@ -9,7 +9,7 @@ import { SharedAttempt } from '../../core/serial.js';
 import { ALL_TABLES, type Row, type TableSpec } from '../../core/tables.js';
 import { readOnlyQuery } from '../sqlite/query.js';
 import { SqliteFile, type SqliteDb } from '../sqlite/file.js';
-import { deleteRows, ensureTable, insertRows, selectRows, upsertRows, type Filter } from '../sqlite/sql.js';
+import { SLICE_ROWS, deleteRows, ensureTable, insertRowsInSlices, nextTurn, selectRows, upsertRows, type Filter } from '../sqlite/sql.js';
 import type { QueryOptions, RowRange, ServingStore } from './types.js';
 import { normalizeRange, normalizeRow, normalizeWhere } from './values.js';
 
@@ -39,21 +39,27 @@ export class EmbeddedStore implements ServingStore {
     return this.ready.get(table.name) !== table;
   }
 
-  private async write(what: string, table: TableSpec, fn: (db: SqliteDb) => void): Promise<void> {
+  private async write(what: string, table: TableSpec, fn: (db: SqliteDb) => void | Promise<void>): Promise<void> {
     const migrate = await this.prepare(table);
-    await this.file.run(`${what} ${table.name}`, 'write', (db) => {
+    await this.file.run(`${what} ${table.name}`, 'write', async (db) => {
       if (migrate) ensureTable(db, table);
-      fn(db);
+      await fn(db);
     });
     if (migrate) this.ready.set(table.name, table);
   }
 
   async replace(table: TableSpec, rows: Row[], where?: Row, range?: RowRange): Promise<void> {
     const filter: Filter = { where: normalizeWhere(table, where), range: normalizeRange(table, range) };
-    const normalized = rows.map((r) => normalizeRow(table, r, true));
-    await this.write('replace', table, (db) => {
+    // many rows are made canonical and written in slices, so that the process's other work (the
+    // engine's next query in batch-run) goes on in between; one transaction all the same
+    const normalized: Row[] = [];
+    for (let i = 0; i < rows.length; i += SLICE_ROWS) {
+      if (i > 0) await nextTurn();
+      for (const r of rows.slice(i, i + SLICE_ROWS)) normalized.push(normalizeRow(table, r, true));
+    }
+    await this.write('replace', table, async (db) => {
       deleteRows(db, table, filter);
-      insertRows(db, table, normalized);
+      await insertRowsInSlices(db, table, normalized);
     });
   }
 

@@ -5,7 +5,7 @@
  */
 import { PinpipeError } from '../../core/errors.js';
 import type { ColumnType, Row, TableSpec } from '../../core/tables.js';
-import { parseDateTime } from '../../core/time.js';
+import { parseCanonicalIso, parseDateTime } from '../../core/time.js';
 import type { RowRange } from './types.js';
 
 export type Value = string | number | boolean | null;
@@ -14,6 +14,8 @@ const invalid = (table: TableSpec, col: string, msg: string) => new PinpipeError
 
 /** Canonical ISO 8601 UTC with milliseconds, from an ISO/SQL date-time string or epoch ms. */
 export function toIsoTimestamp(v: string | number): string | null {
+  // already canonical (what the engine and the stream write): itself, without a Date per value
+  if (typeof v === 'string' && typeof parseCanonicalIso(v) === 'number') return v;
   const ms = typeof v === 'number' ? v : parseDateTime(v);
   if (ms === null || !Number.isFinite(ms)) return null;
   const d = new Date(ms);
