@@ -138,7 +138,8 @@ describe('R1–R5 with the stream semantics', () => {
     expect(await engine.all('SELECT count(*) AS n FROM r_user')).toEqual([{ n: 0 }]);
     const plain = await computeRealtimeRange(engine, inputs, BUILTIN.realtime);
     const known = await computeRealtimeRange(engine, { ...inputs, repeated: { geo: 'r_geo', user: 'r_user' } }, BUILTIN.realtime);
-    expect(known).toEqual(plain);
+    const rowsOf = (x: typeof plain) => ({ ...x, results: x.results.map((res) => ({ id: res.metric.id, rows: res.rows })) });
+    expect(rowsOf(known)).toEqual(rowsOf(plain));
     expect(known.results.find((x) => x.metric.id === 'R3')!.rows).toHaveLength(4);
 
     const cols = { pin: ['category'], geo: ['country'], user: ['age_group'] };
@@ -166,5 +167,19 @@ describe('R1–R5 with the stream semantics', () => {
     });
     // null is the caller's word that no ind repeats: pin e (ind 5, two geo records) would get a row per partner
     expect(got.slice(1).map((x) => x.g_country)).toEqual(['Chile', 'Peru']);
+  });
+
+  test('dropUnread: the metrics of one record type first, then their columns leave the tables before the join; the same rows', async () => {
+    for (const t of ['pin', 'geo', 'user']) await engine.run(`CREATE OR REPLACE TEMP TABLE c_${t} AS SELECT * FROM d_${t}`);
+    const copies = { ...inputs, pin: 'c_pin', geo: 'c_geo', user: 'c_user' };
+    const rowsOf = (x: { results: { metric: { id: string }; rows: unknown[] }[] }) => x.results.map((res) => [res.metric.id, res.rows]);
+    const dropped = await computeRealtimeRange(engine, copies, BUILTIN.realtime, { dropUnread: true });
+    expect(rowsOf(dropped)).toEqual(rowsOf(await computeRealtimeRange(engine, inputs, BUILTIN.realtime)));
+    const columns = async (t: string) =>
+      (await engine.all(`SELECT column_name FROM duckdb_columns() WHERE table_name = '${t}' ORDER BY column_index`)).map((r) => r.column_name);
+    // R1 (category) and R5 (media_type, follower_count) read d_pin alone, R4 (user_name) d_user: gone; R2 and R3 read country and age_group
+    expect(await columns('c_pin')).toEqual(['event_id', 'ind', 'ingested_at']);
+    expect(await columns('c_geo')).toEqual(['event_id', 'ind', 'ingested_at', 'country']);
+    expect(await columns('c_user')).toEqual(['event_id', 'ind', 'ingested_at', 'age_group']);
   });
 });

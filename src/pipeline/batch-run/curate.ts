@@ -31,10 +31,10 @@ export const SUPERSEDED = { pin: 'x_pin', geo: 'x_geo', user: 'x_user' } as cons
  * (the smallest ingested_at, then the smallest (_partition, _offset)); the later copies go to
  * x_<topic>. Repeated event_ids are rare (retries): only they are ranked. Then r_<topic>: the inds
  * with more than one record, and d_<topic>: the de-duplicated records with ind, ingested_at and
- * `columns` (staged columns). d_ holds an event_id only where the realtime join reads it: a geo
- * or user record of an ind in r_ (its tie-break among a pin's partners), unless `columns` names
- * event_id; d_ is the day's largest relation held in the engine, and a 36-character event_id
- * per record made it spill at 10M.
+ * `columns` (staged columns). d_ has an event_id only where the realtime join reads it: a geo
+ * or user record of an ind in r_ (its tie-break among a pin's partners; the column is left out
+ * when r_ is empty), unless `columns` names event_id; d_ is the day's largest relation held in
+ * the engine, and a 36-character event_id per record made it spill at 10M.
  */
 export async function dedupTopic(engine: Engine, topic: RecordType, columns: readonly string[] = STAGE_COLUMNS[topic].map(([n]) => n)): Promise<void> {
   const a = ALL[topic];
@@ -54,11 +54,8 @@ export async function dedupTopic(engine: Engine, topic: RecordType, columns: rea
   // inds with more than one record: the curated day and the R2/R3 partner search rank only these
   await engine.run(`CREATE OR REPLACE TEMP TABLE ${REPEATED[topic]} AS SELECT ind FROM ${kept} GROUP BY ind HAVING count(*) > 1`);
   const keep = [...new Set(['ind', 'ingested_at', ...columns])];
-  const eventId = keep.includes('event_id')
-    ? ''
-    : topic === 'pin'
-      ? ', NULL::VARCHAR AS event_id'
-      : `, CASE WHEN ind IN (SELECT ind FROM ${REPEATED[topic]}) THEN event_id END AS event_id`;
+  const [r] = topic === 'pin' || keep.includes('event_id') ? [] : await engine.all(`SELECT count(*) AS n FROM ${REPEATED[topic]}`);
+  const eventId = Number(r?.n ?? 0) > 0 ? `, CASE WHEN ind IN (SELECT ind FROM ${REPEATED[topic]}) THEN event_id END AS event_id` : '';
   await engine.run(`CREATE OR REPLACE TEMP TABLE ${DEDUP[topic]} AS SELECT ${stageFromCurated(TABLE_OF[topic], keep)}${eventId} FROM ${kept}`);
 }
 
@@ -194,9 +191,17 @@ export const byWindowKey =
 
 /**
  * The windows of the realtime metrics over [from, to) from de-duplicated records (the day and its
- * neighbour margins), with the stream's join (src/engine/metrics/realtime.ts).
+ * neighbour margins), with the stream's join (src/engine/metrics/realtime.ts). The metrics of one
+ * record type come first; with `dropUnread` (batch-run's own tables d_<topic>, dropped afterwards)
+ * the columns that only they read are dropped from the tables before the join is materialized,
+ * which then fits in the engine's memory at 10M records instead of spilling.
  */
-export async function computeRealtimeRange(engine: Engine, given: RealtimeInputs, metrics: RealtimeMetric[]): Promise<DayRealtime> {
+export async function computeRealtimeRange(
+  engine: Engine,
+  given: RealtimeInputs,
+  metrics: RealtimeMetric[],
+  opts: { dropUnread?: boolean } = {},
+): Promise<DayRealtime> {
   // a relation of repeated inds that is empty (the common case) leaves the general matching out
   const some = async (rel: string | null) => (rel && (await engine.all(`SELECT 1 FROM ${rel} LIMIT 1`)).length ? rel : null);
   const inputs = given.repeated ? { ...given, repeated: { geo: await some(given.repeated.geo), user: await some(given.repeated.user) } } : given;
@@ -206,16 +211,27 @@ export async function computeRealtimeRange(engine: Engine, given: RealtimeInputs
     geo: [...new Set(joined.flatMap((m) => m.plan.columns.geo))],
     user: [...new Set(joined.flatMap((m) => m.plan.columns.user))],
   };
+  const results = new Map<RealtimeMetric, RealtimeResult>();
+  const compute = async (metric: RealtimeMetric) => {
+    const t = performance.now();
+    const rows = (await windowRows(engine, metric, planSql(metric.plan, inputs, 'pin_matches'))).sort(byWindowKey(metric));
+    results.set(metric, { metric, rows, seconds: Math.round(performance.now() - t) / 1000 });
+  };
+  for (const metric of metrics) if (!joined.includes(metric)) await compute(metric);
+  if (opts.dropUnread) {
+    for (const topic of TOPICS) {
+      const keep = new Set(['ind', 'ingested_at', 'event_id', ...cols[topic]]);
+      const have = await engine.all(`SELECT column_name FROM duckdb_columns() WHERE table_name = ${sqlString(inputs[topic])} AND database_name = 'temp'`);
+      for (const c of have.map((r) => String(r.column_name)).filter((c) => !keep.has(c))) {
+        await engine.run(`ALTER TABLE ${inputs[topic]} DROP COLUMN ${ident(c)}`);
+      }
+    }
+  }
   await engine.run(`CREATE OR REPLACE TEMP TABLE pin_matches AS ${pinMatchesSql(inputs, cols)}`);
   try {
-    const results: RealtimeResult[] = [];
-    for (const metric of metrics) {
-      const t = performance.now();
-      const rows = (await windowRows(engine, metric, planSql(metric.plan, inputs, 'pin_matches'))).sort(byWindowKey(metric));
-      results.push({ metric, rows, seconds: Math.round(performance.now() - t) / 1000 });
-    }
+    for (const metric of joined) await compute(metric);
     const [u] = await engine.all(unmatchedSql(inputs, 'pin_matches'));
-    return { results, unmatchedGeo: Number(u?.unmatched_geo ?? 0), unmatchedUser: Number(u?.unmatched_user ?? 0) };
+    return { results: metrics.map((m) => results.get(m)!), unmatchedGeo: Number(u?.unmatched_geo ?? 0), unmatchedUser: Number(u?.unmatched_user ?? 0) };
   } finally {
     await engine.run('DROP TABLE IF EXISTS pin_matches');
   }
@@ -224,5 +240,5 @@ export async function computeRealtimeRange(engine: Engine, given: RealtimeInputs
 /** The realtime metrics' windows of one day, from the de-duplicated records (neighbour margins included). */
 export async function computeRealtime(engine: Engine, day: string, joinWindowMs: number, metrics: RealtimeMetric[]): Promise<DayRealtime> {
   const from = Date.parse(`${day}T00:00:00Z`);
-  return computeRealtimeRange(engine, { ...DEDUP, joinWindowMs, from, to: from + 86_400_000, repeated: REPEATED }, metrics);
+  return computeRealtimeRange(engine, { ...DEDUP, joinWindowMs, from, to: from + 86_400_000, repeated: REPEATED }, metrics, { dropUnread: true });
 }

@@ -51,7 +51,7 @@ export async function metricFromLake(cfg: Config, lake: Lake, metric: Metric, op
       await loadTopic(engine, topic, tasks, tmp, { workers: opts.workers, columns: metric.plan.columns[topic] });
       await dedupTopic(engine, topic, metric.plan.columns[topic]);
     }
-    const rt = await computeRealtimeRange(engine, { ...DEDUP, joinWindowMs: cfg.stream.joinWindow, repeated: REPEATED }, [metric]);
+    const rt = await computeRealtimeRange(engine, { ...DEDUP, joinWindowMs: cfg.stream.joinWindow, repeated: REPEATED }, [metric], { dropUnread: true });
     await dropStaged(engine);
     return { columns, rows: rt.results[0]!.rows as PlainRow[] };
   } finally {
