@@ -41,10 +41,13 @@ export async function dedupTopic(engine: Engine, topic: RecordType, columns: rea
   const x = SUPERSEDED[topic];
   const repeated = `SELECT event_id FROM ${a} GROUP BY event_id HAVING count(*) > 1`;
   await engine.run(`CREATE OR REPLACE TEMP TABLE ${x} (_src INTEGER, _row BIGINT)`);
-  // distinct 64-bit hashes as many as rows prove every event_id distinct (grouping integers costs
-  // less than grouping the strings); else (a repeat, or a hash collision) the exact grouping decides
-  const [n] = await engine.all(`SELECT count(*) - count(DISTINCT hash(event_id)) AS n FROM ${a}`);
-  if (Number(n?.n ?? 0) > 0) {
+  // one scan counts the rows, the distinct 64-bit hashes of event_id and the distinct inds: as many
+  // hashes as rows prove every event_id distinct (grouping integers costs less than grouping the
+  // strings; else, a repeat or a hash collision, the exact grouping decides), as many inds as rows
+  // leave r_ empty
+  const [c] = await engine.all(`SELECT count(*) AS n, count(DISTINCT hash(event_id)) AS e, count(DISTINCT ind) AS i FROM ${a}`);
+  const rows = Number(c?.n ?? 0);
+  if (Number(c?.e ?? 0) < rows) {
     await engine.run(
       `INSERT INTO ${x} SELECT _src, _row FROM ${a} WHERE event_id IN (${repeated}) ` +
         'QUALIFY row_number() OVER (PARTITION BY event_id ORDER BY ingested_at, _partition NULLS LAST, _offset NULLS LAST) > 1',
@@ -52,7 +55,10 @@ export async function dedupTopic(engine: Engine, topic: RecordType, columns: rea
   }
   const kept = `${a} ANTI JOIN ${x} USING (_src, _row)`;
   // inds with more than one record: the curated day and the R2/R3 partner search rank only these
-  await engine.run(`CREATE OR REPLACE TEMP TABLE ${REPEATED[topic]} AS SELECT ind FROM ${kept} GROUP BY ind HAVING count(*) > 1`);
+  await engine.run(
+    `CREATE OR REPLACE TEMP TABLE ${REPEATED[topic]} AS SELECT ind FROM ${kept} ` +
+      (Number(c?.i ?? 0) < rows ? 'GROUP BY ind HAVING count(*) > 1' : 'WHERE false'),
+  );
   const keep = [...new Set(['ind', 'ingested_at', ...columns])];
   const [r] = topic === 'pin' || keep.includes('event_id') ? [] : await engine.all(`SELECT count(*) AS n FROM ${REPEATED[topic]}`);
   const eventId = Number(r?.n ?? 0) > 0 ? `, CASE WHEN ind IN (SELECT ind FROM ${REPEATED[topic]}) THEN event_id END AS event_id` : '';
