@@ -1,5 +1,5 @@
 /** One day of batch-run: load and clean → de-duplicate → curated Parquet + realtime metric windows → lake (and rows for the store). */
-import { mkdir, rm } from 'node:fs/promises';
+import { mkdir, open, rm } from 'node:fs/promises';
 import path from 'node:path';
 import type { Config } from '../../core/config.js';
 import type { Logger } from '../../core/logger.js';
@@ -39,6 +39,24 @@ export interface DayResult {
   quality_issues: Record<string, number>;
   unmatched_geo: number;
   unmatched_user: number;
+}
+
+/**
+ * A curated file's bytes to disk while the engine goes on with the next topic (the local lake's
+ * putFile syncs it before the rename, and then finds nothing left to write); a failure here is
+ * left to putFile to report.
+ */
+async function flush(file: string): Promise<void> {
+  try {
+    const fh = await open(file, 'r');
+    try {
+      await fh.sync();
+    } finally {
+      await fh.close();
+    }
+  } catch {
+    // putFile syncs again and says why
+  }
 }
 
 /** Raw chunks under a prefix, as local files. */
@@ -103,6 +121,7 @@ export async function processDay(deps: DayDeps, day: string): Promise<{ result: 
     // a topic at a time: its wide rows go to staged files, the engine keeps the columns the realtime metrics read
     const counts = emptyCounts();
     const curated: CuratedFile[] = [];
+    const flushes: Promise<void>[] = [];
     for (const topic of TOPICS) {
       deps.onProgress?.(`${day}: cleaning and curating ${topic} (${tasks.filter((x) => x.topic === topic).length} raw chunks)`);
       const loaded = await loadTopic(engine, topic, tasks, dir, { workers: deps.workers });
@@ -111,6 +130,7 @@ export async function processDay(deps: DayDeps, day: string): Promise<{ result: 
       await dedupTopic(engine, topic, realtimeColumns(deps.realtime, topic));
       const file = await writeCurated(engine, topic, day, dir, loaded);
       curated.push(file);
+      if (lake.kind === 'local') flushes.push(flush(file.file));
       phase(`${topic}: de-duplicated and curated (${file.projected ? 'the staged file without its bookkeeping' : 'rows copied'})`);
     }
     deps.onProgress?.(`${day}: realtime metric windows`);
@@ -123,6 +143,7 @@ export async function processDay(deps: DayDeps, day: string): Promise<{ result: 
     // the curated zone's current state no longer holds once a day file changes (historical.ts
     // publishes it again); readers rank every ind themselves meanwhile
     await lake.delete([CURRENT_KEY]);
+    await Promise.all(flushes);
     await publishCurated(lake, curated);
     const quality: Row[] = Object.entries(counts.issues).map(([field, issues]) => ({ day, field, issues }));
     phase('published');
