@@ -14,7 +14,7 @@ import type { PlainRow } from '../../engine/values.js';
 import { CURATED_COLUMNS, CURATED_TABLES, columnList, ident, postingsSelect, type CuratedTable } from '../../engine/schema.js';
 import type { HistoricalMetric } from '../../metrics/registry.js';
 
-/** the postings as a table in the engine, under the name the metric files read */
+/** the postings as a view of their Parquet file, under the name the metric files read */
 const POSTINGS = 'postings';
 const sup = (table: CuratedTable) => `sup_${table}`;
 
@@ -40,10 +40,18 @@ async function rankAcrossDays(engine: Engine, curatedDir: string, table: Curated
 
 /**
  * Recompute the current state of the curated zone: publish the superseded rows, define the temp
- * views pins, geo, users of the current rows and materialize their postings (the given columns) as
- * the table `postings`, publish those, and last the manifest.
+ * views pins, geo, users of the current rows, and write their postings (the given columns) to a
+ * Parquet file in tmpDir, which the view `postings` reads. Returns the manifest and that file;
+ * publishCurrent puts both into the lake. The join goes straight to the file: materializing the
+ * postings in the engine first cost more than the join (0.9 s against 0.3 s at 10M), and the
+ * metrics read the file's dictionary-encoded columns faster than the table.
  */
-export async function refreshCurrent(engine: Engine, lake: Lake, tmpDir: string, postingsColumns: string[]): Promise<CurrentManifest> {
+async function refreshCurrent(
+  engine: Engine,
+  lake: Lake,
+  tmpDir: string,
+  postingsColumns: string[],
+): Promise<{ manifest: CurrentManifest; postingsFile: string }> {
   const curatedDir = await lake.localDir('curated/');
   const manifest: CurrentManifest = { version: 3, tables: {} as Record<CuratedTable, TableState>, postings: 0, postingsColumns };
   for (const table of CURATED_TABLES) {
@@ -64,13 +72,17 @@ export async function refreshCurrent(engine: Engine, lake: Lake, tmpDir: string,
         : `SELECT ${columnList(cols, 't.')} FROM ${readDays(curatedDir, table, files)} t ANTI JOIN ${sup(table)} s ON s.dt = t.dt AND s.ind = t.ind`;
     await engine.run(`CREATE OR REPLACE TEMP VIEW ${ident(table)} AS ${body}`);
   }
-  await engine.run(`CREATE OR REPLACE TEMP TABLE ${POSTINGS} AS ${postingsSelect(postingsColumns)}`);
-  const file = path.join(tmpDir, 'postings.parquet');
-  const [res] = await engine.all(`COPY (SELECT * FROM ${POSTINGS}) TO ${sqlString(file)} (FORMAT parquet, COMPRESSION zstd)`);
+  const postingsFile = path.join(tmpDir, 'postings.parquet');
+  const [res] = await engine.all(`COPY (${postingsSelect(postingsColumns)}) TO ${sqlString(postingsFile)} (FORMAT parquet, COMPRESSION zstd)`);
   manifest.postings = Number(res?.Count ?? 0);
-  await lake.putFile(POSTINGS_KEY, file);
-  await lake.put(CURRENT_KEY, JSON.stringify(manifest));
-  return manifest;
+  await engine.run(`CREATE OR REPLACE TEMP VIEW ${POSTINGS} AS SELECT * FROM read_parquet(${sqlString(postingsFile)})`);
+  return { manifest, postingsFile };
+}
+
+/** Publish the postings, then the manifest that lists them (the engine no longer reads the file). */
+async function publishCurrent(lake: Lake, current: { manifest: CurrentManifest; postingsFile: string }): Promise<void> {
+  await lake.putFile(POSTINGS_KEY, current.postingsFile);
+  await lake.put(CURRENT_KEY, JSON.stringify(current.manifest));
 }
 
 /** A row of a metric as the store takes it: lists and structs become JSON text. */
@@ -105,21 +117,28 @@ export async function computeHistorical(
   metrics: HistoricalMetric[],
   postingsColumns: string[],
 ): Promise<HistoricalResult[]> {
+  const dropViews = async () => {
+    await engine.run(`DROP VIEW IF EXISTS ${POSTINGS}`);
+    for (const t of CURATED_TABLES) await engine.run(`DROP VIEW IF EXISTS ${ident(t)}`);
+  };
   try {
-    await refreshCurrent(engine, lake, tmpDir, postingsColumns);
+    const current = await refreshCurrent(engine, lake, tmpDir, postingsColumns);
     const out: HistoricalResult[] = [];
-    for (const metric of metrics) {
-      const t = performance.now();
-      const rows = (await engine.all(metric.sql)).map((r) => storeRow(metric, r));
-      out.push({ metric, rows, seconds: Math.round(performance.now() - t) / 1000 });
+    try {
+      for (const metric of metrics) {
+        const t = performance.now();
+        const rows = (await engine.all(metric.sql)).map((r) => storeRow(metric, r));
+        out.push({ metric, rows, seconds: Math.round(performance.now() - t) / 1000 });
+      }
+    } finally {
+      // the current state holds whatever a metric's SQL does
+      await dropViews();
+      await publishCurrent(lake, current);
     }
     return out;
   } finally {
-    await engine.run(`DROP TABLE IF EXISTS ${POSTINGS}`);
-    for (const t of CURATED_TABLES) {
-      await engine.run(`DROP VIEW IF EXISTS ${ident(t)}`);
-      await engine.run(`DROP TABLE IF EXISTS ${sup(t)}`);
-    }
+    await dropViews();
+    for (const t of CURATED_TABLES) await engine.run(`DROP TABLE IF EXISTS ${sup(t)}`);
   }
 }
 
