@@ -38,7 +38,7 @@ export class LocalLake implements Lake {
           throw e;
         }
       });
-      await syncDir(dir);
+      await syncPath(dir);
     });
   }
 
@@ -62,7 +62,7 @@ export class LocalLake implements Lake {
         await fsp.rm(file, { force: true });
         return;
       }
-      await syncDir(dir);
+      await syncPath(dir);
     });
   }
 
@@ -215,12 +215,17 @@ async function writeTmp(tmp: string, body: Buffer | string): Promise<void> {
   }
 }
 
-async function syncDir(dir: string): Promise<void> {
-  const fh = await fsp.open(dir, 'r');
+/**
+ * fsync a directory (after a rename into it) or a file (e.g. ahead of putFile, while other work goes
+ * on); a file system that cannot is not an error: the rename is still atomic, and putFile syncs the
+ * file itself.
+ */
+export async function syncPath(target: string): Promise<void> {
+  const fh = await fsp.open(target, 'r');
   try {
     await fh.sync();
   } catch {
-    // some file systems cannot fsync a directory; the rename is still atomic
+    // some file systems cannot fsync a directory
   } finally {
     await fh.close();
   }

@@ -1,11 +1,12 @@
 /** One day of batch-run: load and clean → de-duplicate → curated Parquet + realtime metric windows → lake (and rows for the store). */
-import { mkdir, open, rm } from 'node:fs/promises';
+import { mkdir, rm } from 'node:fs/promises';
 import path from 'node:path';
 import type { Config } from '../../core/config.js';
 import type { Logger } from '../../core/logger.js';
 import { TOPICS, type RecordType } from '../../core/records.js';
 import { addDays } from '../../core/time.js';
 import { QUALITY, type Row } from '../../core/tables.js';
+import { syncPath } from '../../connectors/lake/local.js';
 import type { Lake } from '../../connectors/lake/types.js';
 import type { ServingStore } from '../../connectors/store/types.js';
 import { CURRENT_KEY } from '../../engine/current.js';
@@ -39,24 +40,6 @@ export interface DayResult {
   quality_issues: Record<string, number>;
   unmatched_geo: number;
   unmatched_user: number;
-}
-
-/**
- * A curated file's bytes to disk while the engine goes on with the next topic (the local lake's
- * putFile syncs it before the rename, and then finds nothing left to write); a failure here is
- * left to putFile to report.
- */
-async function flush(file: string): Promise<void> {
-  try {
-    const fh = await open(file, 'r');
-    try {
-      await fh.sync();
-    } finally {
-      await fh.close();
-    }
-  } catch {
-    // putFile syncs again and says why
-  }
 }
 
 /** Raw chunks under a prefix, as local files. */
@@ -130,7 +113,9 @@ export async function processDay(deps: DayDeps, day: string): Promise<{ result: 
       await dedupTopic(engine, topic, realtimeColumns(deps.realtime, topic));
       const file = await writeCurated(engine, topic, day, dir, loaded);
       curated.push(file);
-      if (lake.kind === 'local') flushes.push(flush(file.file));
+      // its bytes to disk while the engine goes on with the next topic (the local lake's putFile then
+      // finds nothing left to write; a failure here is left to putFile to report)
+      if (lake.kind === 'local') flushes.push(syncPath(file.file).catch(() => undefined));
       phase(`${topic}: de-duplicated and curated (${file.projected ? 'the staged file without its bookkeeping' : 'rows copied'})`);
     }
     deps.onProgress?.(`${day}: realtime metric windows`);
