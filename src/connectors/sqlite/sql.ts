@@ -111,19 +111,17 @@ export function insertRows(db: SqliteDb, table: TableSpec, rows: Row[]): void {
 }
 
 /** rows written (or made canonical) between two turns of the event loop in a long write */
-export const SLICE_ROWS = 16_384;
-
-/** the next turn of the event loop (other work, e.g. the engine's next query, goes on meanwhile) */
-export const nextTurn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+const SLICE_ROWS = 16_384;
 
 /**
- * insertRows for many rows (a day of a keyed realtime metric is hundreds of thousands): in slices,
- * yielding to the event loop between them, all within the caller's transaction.
+ * fn over slices of many items (a day of a keyed realtime metric is hundreds of thousands of
+ * rows), with a turn of the event loop between two slices: other work (the engine's next query
+ * in batch-run) goes on meanwhile, within the caller's transaction if it holds one.
  */
-export async function insertRowsInSlices(db: SqliteDb, table: TableSpec, rows: Row[]): Promise<void> {
-  for (let i = 0; i < rows.length; i += SLICE_ROWS) {
-    if (i > 0) await nextTurn();
-    insertRows(db, table, rows.slice(i, i + SLICE_ROWS));
+export async function inSlices<T>(items: T[], fn: (slice: T[]) => void): Promise<void> {
+  for (let i = 0; i < items.length; i += SLICE_ROWS) {
+    if (i > 0) await new Promise((resolve) => setImmediate(resolve));
+    fn(items.slice(i, i + SLICE_ROWS));
   }
 }
 

@@ -9,7 +9,7 @@ import { SharedAttempt } from '../../core/serial.js';
 import { ALL_TABLES, type Row, type TableSpec } from '../../core/tables.js';
 import { readOnlyQuery } from '../sqlite/query.js';
 import { SqliteFile, type SqliteDb } from '../sqlite/file.js';
-import { SLICE_ROWS, deleteRows, ensureTable, insertRowsInSlices, nextTurn, selectRows, upsertRows, type Filter } from '../sqlite/sql.js';
+import { deleteRows, ensureTable, inSlices, insertRows, selectRows, upsertRows, type Filter } from '../sqlite/sql.js';
 import type { QueryOptions, RowRange, ServingStore } from './types.js';
 import { normalizeRange, normalizeRow, normalizeWhere } from './values.js';
 
@@ -53,13 +53,10 @@ export class EmbeddedStore implements ServingStore {
     // many rows are made canonical and written in slices, so that the process's other work (the
     // engine's next query in batch-run) goes on in between; one transaction all the same
     const normalized: Row[] = [];
-    for (let i = 0; i < rows.length; i += SLICE_ROWS) {
-      if (i > 0) await nextTurn();
-      for (const r of rows.slice(i, i + SLICE_ROWS)) normalized.push(normalizeRow(table, r, true));
-    }
+    await inSlices(rows, (slice) => slice.forEach((r) => normalized.push(normalizeRow(table, r, true))));
     await this.write('replace', table, async (db) => {
       deleteRows(db, table, filter);
-      await insertRowsInSlices(db, table, normalized);
+      await inSlices(normalized, (slice) => insertRows(db, table, slice));
     });
   }
 

@@ -79,7 +79,7 @@ async function refreshCurrent(
   return { manifest, postingsFile };
 }
 
-/** Publish the postings, then the manifest that lists them (the engine no longer reads the file). */
+/** Publish the postings, then the manifest that lists them. */
 async function publishCurrent(lake: Lake, current: { manifest: CurrentManifest; postingsFile: string }): Promise<void> {
   await lake.putFile(POSTINGS_KEY, current.postingsFile);
   await lake.put(CURRENT_KEY, JSON.stringify(current.manifest));
@@ -117,10 +117,6 @@ export async function computeHistorical(
   metrics: HistoricalMetric[],
   postingsColumns: string[],
 ): Promise<HistoricalResult[]> {
-  const dropViews = async () => {
-    await engine.run(`DROP VIEW IF EXISTS ${POSTINGS}`);
-    for (const t of CURATED_TABLES) await engine.run(`DROP VIEW IF EXISTS ${ident(t)}`);
-  };
   try {
     const current = await refreshCurrent(engine, lake, tmpDir, postingsColumns);
     const out: HistoricalResult[] = [];
@@ -132,12 +128,12 @@ export async function computeHistorical(
       }
     } finally {
       // the current state holds whatever a metric's SQL does
-      await dropViews();
       await publishCurrent(lake, current);
     }
     return out;
   } finally {
-    await dropViews();
+    await engine.run(`DROP VIEW IF EXISTS ${POSTINGS}`);
+    for (const t of CURATED_TABLES) await engine.run(`DROP VIEW IF EXISTS ${ident(t)}`);
     for (const t of CURATED_TABLES) await engine.run(`DROP TABLE IF EXISTS ${sup(t)}`);
   }
 }
