@@ -158,6 +158,23 @@ export function lakeConformance(name: string, setup: () => Promise<LakeFixture>)
       expect(await lake.list('big/')).toEqual([{ key: 'big/object.bin', size: big.length }]);
     });
 
+    test('prepareFile leaves the file as it is and never fails; putFile then publishes it', async () => {
+      const dir = mkdtempSync(path.join(os.tmpdir(), 'pinpipe-prepare-'));
+      try {
+        const file = path.join(dir, 'geo.parquet');
+        writeFileSync(file, 'prepared bytes');
+        await lake.prepareFile(file);
+        expect(readFileSync(file, 'utf8')).toBe('prepared bytes');
+        expect(await lake.list('curated/')).toEqual([]);
+        await expect(lake.prepareFile(path.join(dir, 'missing.parquet'))).resolves.toBeUndefined();
+        await lake.putFile('curated/geo/dt=2026-11-27/part-0.parquet', file);
+        expect((await lake.get('curated/geo/dt=2026-11-27/part-0.parquet'))!.toString()).toBe('prepared bytes');
+        await lake.delete(['curated/geo/dt=2026-11-27/part-0.parquet']);
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    });
+
     test('putFile moves a local file in (a new object or a replaced one); the file is consumed; a missing file fails', async () => {
       const dir = mkdtempSync(path.join(os.tmpdir(), 'pinpipe-putfile-'));
       try {

@@ -66,6 +66,10 @@ export class LocalLake implements Lake {
     });
   }
 
+  async prepareFile(file: string): Promise<void> {
+    await syncPath(file).catch(() => undefined);
+  }
+
   async get(key: string): Promise<Buffer | null> {
     const file = this.file(key);
     return io('get', key, async () => {
@@ -216,11 +220,10 @@ async function writeTmp(tmp: string, body: Buffer | string): Promise<void> {
 }
 
 /**
- * fsync a directory (after a rename into it) or a file (e.g. ahead of putFile, while other work goes
- * on); a file system that cannot is not an error: the rename is still atomic, and putFile syncs the
- * file itself.
+ * fsync a directory (after a rename into it) or a file (prepareFile); a file system that cannot is
+ * not an error: the rename is still atomic, and putFile syncs the file itself.
  */
-export async function syncPath(target: string): Promise<void> {
+async function syncPath(target: string): Promise<void> {
   const fh = await fsp.open(target, 'r');
   try {
     await fh.sync();

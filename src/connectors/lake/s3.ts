@@ -102,6 +102,9 @@ export class S3Lake implements Lake {
     });
   }
 
+  /** nothing to get ready: putFile uploads the file as it is */
+  async prepareFile(): Promise<void> {}
+
   async putFile(key: string, file: string): Promise<void> {
     const k = this.full(checkKey(key));
     const fh = await fsp.open(file, 'r');

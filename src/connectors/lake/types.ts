@@ -19,6 +19,12 @@ export interface Lake extends Connector {
    * (local lake: the file is moved in, without reading it; S3: uploaded, then removed)
    */
   putFile(key: string, file: string): Promise<void>;
+  /**
+   * A hint, ahead of putFile, for a local file that is finished: get it ready while other work goes
+   * on (local lake: its bytes written to disk, so that putFile's own sync finds nothing left; S3:
+   * nothing). Never fails: putFile reports any problem with the file.
+   */
+  prepareFile(file: string): Promise<void>;
   /** the object's bytes, or null if absent */
   get(key: string): Promise<Buffer | null>;
   exists(key: string): Promise<boolean>;

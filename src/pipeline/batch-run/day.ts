@@ -6,7 +6,6 @@ import type { Logger } from '../../core/logger.js';
 import { TOPICS, type RecordType } from '../../core/records.js';
 import { addDays } from '../../core/time.js';
 import { QUALITY, type Row } from '../../core/tables.js';
-import { syncPath } from '../../connectors/lake/local.js';
 import type { Lake } from '../../connectors/lake/types.js';
 import type { ServingStore } from '../../connectors/store/types.js';
 import { CURRENT_KEY } from '../../engine/current.js';
@@ -113,9 +112,8 @@ export async function processDay(deps: DayDeps, day: string): Promise<{ result: 
       await dedupTopic(engine, topic, realtimeColumns(deps.realtime, topic));
       const file = await writeCurated(engine, topic, day, dir, loaded);
       curated.push(file);
-      // its bytes to disk while the engine goes on with the next topic (the local lake's putFile then
-      // finds nothing left to write; a failure here is left to putFile to report)
-      if (lake.kind === 'local') flushes.push(syncPath(file.file).catch(() => undefined));
+      // ready for the lake (local: its bytes to disk) while the engine goes on with the next topic
+      flushes.push(lake.prepareFile(file.file));
       phase(`${topic}: de-duplicated and curated (${file.projected ? 'the staged file without its bookkeeping' : 'rows copied'})`);
     }
     deps.onProgress?.(`${day}: realtime metric windows`);
