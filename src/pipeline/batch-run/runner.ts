@@ -178,11 +178,14 @@ export async function runBatch(deps: BatchDeps, opts: BatchOptions = {}): Promis
         try {
           const { result, rows } = await processDay(dayDeps, d.day);
           const stored = inStore(async () => {
+            const ts = performance.now();
             await storeDay(store, d.day, rows);
             await recordRuns(
               store,
               rows.realtime.map((r) => ({ metric: r.metric, day: d.day, rows: r.rows.length, seconds: r.seconds })),
             );
+            const n = rows.realtime.reduce((k, r) => k + r.rows.length, 0);
+            logger.debug(`${d.day}: ${n} rows of the realtime metrics stored`, { seconds: Math.round(performance.now() - ts) / 1000 });
           });
           stored.catch(() => undefined); // awaited below
           ok.push({ result, reason: d.reason, started, t: performance.now() - t, stored });
