@@ -114,6 +114,8 @@ async function alternate(ctx: BenchContext, ds: Dataset, profile: boolean): Prom
 }
 
 const median = (xs: number[]) => percentile(xs, 50);
+/** the largest peak RSS of the runs, MiB (null when none is known) */
+const peakOf = (runs: ChildResult[]) => Math.max(...runs.map((r) => r.peakRssMb ?? 0)) || null;
 const runsNote = (xs: number[]) => `median of ${xs.length} runs: ${xs.map(secs).join(', ')}`;
 
 function batchRows(ds: Dataset, runs: ChildResult[]): Row[] {
@@ -129,7 +131,7 @@ function batchRows(ds: Dataset, runs: ChildResult[]): Row[] {
     }
   });
   const summary = summaries[0]!;
-  const peakRssMb = Math.max(...runs.map((r) => r.peakRssMb ?? 0)) || null;
+  const peakRssMb = peakOf(runs);
   const note = `${runsNote(all)}; ${formatNumber(n / seconds)} records/s; run reports raw ${formatNumber(summary.raw_records ?? Number.NaN)}, curated ${formatNumber(summary.curated_rows ?? Number.NaN)}, failed days ${summary.failed ?? '–'}`;
   const details = { seconds, runs: all, summary, profile: runs[0]!.profile };
   const rows: Row[] = [
@@ -182,7 +184,7 @@ function floorRows(ds: Dataset, alt: Alternated, batchSeconds: number): Row[] {
       status: 'info',
       value: seconds,
       unit: 's',
-      peakRssMb: Math.max(...alt.floor.map((r) => r.peakRssMb ?? 0)) || null,
+      peakRssMb: peakOf(alt.floor),
       note,
       details: { joined, sql: FLOOR_SQL, runs: all, firstQuerySeconds: alt.firstFloor!.ms / 1000 },
     },
