@@ -9,7 +9,7 @@ import path from 'node:path';
 import type { DuckDBConnection, DuckDBInstance, DuckDBValue } from '@duckdb/node-api';
 import type { Config } from '../core/config.js';
 import { PinpipeError, errorMessage } from '../core/errors.js';
-import { toPlainRows, type PlainRow } from './values.js';
+import { toPlain, toPlainRows, type Plain, type PlainRow } from './values.js';
 import { duckdb } from './duckdb-load.js';
 
 export interface EngineOptions {
@@ -28,6 +28,8 @@ export interface Engine {
   run(sql: string, params?: DuckDBValue[]): Promise<void>;
   /** rows as plain JS values (bigint → number when safe, timestamps → ISO strings) */
   all(sql: string, params?: DuckDBValue[]): Promise<PlainRow[]>;
+  /** the result by columns, in select order, as plain JS values (`all`'s values without an object per row) */
+  columns(sql: string, params?: DuckDBValue[]): Promise<Plain[][]>;
   close(): void;
 }
 
@@ -70,6 +72,10 @@ export async function openEngine(cfg: Config, opts: EngineOptions = {}): Promise
     async all(sql, params) {
       const reader = await conn.runAndReadAll(sql, params);
       return toPlainRows(reader.columnNames(), reader.getRowsJS());
+    },
+    async columns(sql, params) {
+      const reader = await conn.runAndReadAll(sql, params);
+      return reader.getColumnsJS().map((c) => c.map(toPlain));
     },
     close() {
       conn.closeSync();

@@ -9,7 +9,7 @@ import type { Row } from '../../core/tables.js';
 import type { Lake } from '../../connectors/lake/types.js';
 import { sqlDayStart, sqlString, type Engine } from '../../engine/duckdb.js';
 import { pinMatchesSql, unmatchedSql, type RealtimeInputs } from '../../engine/metrics/index.js';
-import { toPlain, type PlainRow } from '../../engine/values.js';
+import type { PlainRow } from '../../engine/values.js';
 import { compareText, keyText } from '../../metrics/realtime/evaluate.js';
 import { planSql } from '../../metrics/realtime/sql.js';
 import type { RealtimeMetric } from '../../metrics/registry.js';
@@ -170,14 +170,14 @@ export async function windowRows(engine: Engine, metric: RealtimeMetric, sql: st
     ...metric.keyColumns.map(ident),
     ...metric.valueColumns.map((v) => `TRY_CAST(${ident(v)} AS DOUBLE) AS ${ident(v)}`),
   ];
-  const cols = (await engine.conn.runAndReadAll(`SELECT ${select.join(', ')} FROM (${sql})`)).getColumnsJS();
+  const cols = await engine.columns(`SELECT ${select.join(', ')} FROM (${sql})`);
   const names = ['minute', ...metric.keyColumns, ...metric.valueColumns];
   const minutes = new Map<number, string>();
   const iso = (ms: number) => minutes.get(ms) ?? minutes.set(ms, new Date(ms).toISOString()).get(ms)!;
   const out: Row[] = [];
   for (let r = 0; r < (cols[0]?.length ?? 0); r++) {
     const row: PlainRow = { minute: iso(cols[0]![r] as number) };
-    for (let c = 1; c < names.length; c++) row[names[c]!] = toPlain(cols[c]![r]);
+    for (let c = 1; c < names.length; c++) row[names[c]!] = cols[c]![r]!;
     out.push(realtimeRow(metric, row));
   }
   return out;
