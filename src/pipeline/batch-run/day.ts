@@ -103,7 +103,7 @@ export async function processDay(deps: DayDeps, day: string): Promise<{ result: 
     // a topic at a time: its wide rows go to staged files, the engine keeps the columns the realtime metrics read
     const counts = emptyCounts();
     const curated: CuratedFile[] = [];
-    const flushes: Promise<void>[] = [];
+    const prepared: Promise<void>[] = [];
     for (const topic of TOPICS) {
       deps.onProgress?.(`${day}: cleaning and curating ${topic} (${tasks.filter((x) => x.topic === topic).length} raw chunks)`);
       const loaded = await loadTopic(engine, topic, tasks, dir, { workers: deps.workers });
@@ -113,7 +113,7 @@ export async function processDay(deps: DayDeps, day: string): Promise<{ result: 
       const file = await writeCurated(engine, topic, day, dir, loaded);
       curated.push(file);
       // ready for the lake (local: its bytes to disk) while the engine goes on with the next topic
-      flushes.push(lake.prepareFile(file.file));
+      prepared.push(lake.prepareFile(file.file));
       phase(`${topic}: de-duplicated and curated (${file.projected ? 'the staged file without its bookkeeping' : 'rows copied'})`);
     }
     deps.onProgress?.(`${day}: realtime metric windows`);
@@ -126,7 +126,7 @@ export async function processDay(deps: DayDeps, day: string): Promise<{ result: 
     // the curated zone's current state no longer holds once a day file changes (historical.ts
     // publishes it again); readers rank every ind themselves meanwhile
     await lake.delete([CURRENT_KEY]);
-    await Promise.all(flushes);
+    await Promise.all(prepared);
     await publishCurated(lake, curated);
     const quality: Row[] = Object.entries(counts.issues).map(([field, issues]) => ({ day, field, issues }));
     phase('published');
